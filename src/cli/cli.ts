@@ -1,0 +1,45 @@
+// Command dispatch for the headless CLI; src/cli/index.ts is the process entry.
+import { processIo, UsageError, type CliIo } from './io'
+import { trainCommand } from './commands/train'
+import { evalScoresCommand } from './commands/eval-scores'
+import { benchCommand } from './commands/bench'
+import { backendCommand } from './commands/backend'
+
+const USAGE = `D-Softmax Studio, headless.
+Usage: npm run cli -- <command> [options]     (add --help after a command for its options)
+  train         train a model on the bundled fonts (--preset, --loss, --epochs, --backend, --out …)
+  demo          train the default preset (D-Softmax) and print the test metrics
+  eval-scores   verification metrics from a label,score CSV (--input FILE [--json])
+  bench         benchmarks (bench train)
+  backend       which TensorFlow.js backend would be used, and why
+`
+
+type Command = (argv: string[], io: CliIo) => Promise<number>
+
+const COMMANDS: Record<string, Command> = {
+  train: (argv, io) => trainCommand(argv, io, 'train'),
+  demo: (argv, io) => trainCommand(argv, io, 'demo'),
+  'eval-scores': (argv, io) => evalScoresCommand(argv, io),
+  bench: benchCommand,
+  backend: backendCommand
+}
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(USAGE)
+    return name ? 0 : 2
+  }
+  const command = COMMANDS[name]
+  if (!command) {
+    io.stderr(`unknown command "${name}"\n\n${USAGE}`)
+    return 2
+  }
+  try {
+    return await command(rest, io)
+  } catch (error) {
+    const known = error instanceof UsageError || (error instanceof Error && error.name === 'TypeError' && 'code' in error)
+    io.stderr(`error: ${error instanceof Error ? (known ? error.message : error.stack ?? error.message) : String(error)}\n`)
+    return known ? 2 : 1
+  }
+}

@@ -1,0 +1,3 @@
+export * from './spec'
+export * from './backbone'
+export * from './architectures'

@@ -1,0 +1,7 @@
+export * from './config'
+export * from './schedule'
+export * from './optimizer'
+export * from './presets'
+export * from './trainer'
+export * from './evaluate'
+export * from './runStore'
