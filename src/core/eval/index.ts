@@ -1,0 +1,8 @@
+// Verification metrics (DESIGN.md §3): plain TypeScript over typed arrays, no TensorFlow.js.
+export { FAR_LEVELS, farKey, rocCurve, rocCounts, rocAuc, equalErrorRate, tarAtFar, splitByClass } from './roc'
+export type { ClassScores, RocCounts } from './roc'
+export { verificationReport, LFW_FOLDS } from './verification'
+export type { VerificationReport, TenFoldResult } from './verification'
+export { cosineScores, pairCosineScores, l2NormalizeRows } from './cosine'
+export { ScoresCsvParser, ScoresCsvError } from './scores-csv'
+export type { ParsedScores } from './scores-csv'
