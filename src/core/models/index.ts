@@ -1,3 +1,4 @@
 export * from './spec'
 export * from './backbone'
 export * from './architectures'
+export * from './embed'
