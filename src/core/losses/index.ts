@@ -1,0 +1,20 @@
+// The loss family: one module per loss over cosine logits, and the head the trainer uses.
+export type { LossName, LossParams, LossParts, MarginGradient, ResolvedLossParams, SampleParts } from './types'
+export { LOSS_NAMES, isLossName } from './types'
+export {
+  LOSS_KNOBS,
+  SPHEREFACE_MAX_M,
+  checkedLossParams,
+  defaultLossParams,
+  resolveLossParams,
+  sphereFaceLambda,
+  validateLossParams
+} from './params'
+export { LOSS_MODULES, lossFromCosines } from './loss'
+export type { CosineBatch, LossModule } from './family'
+export { arcFaceTargetCosine } from './arcface'
+export { sphereFaceTargetCosine } from './sphereface'
+export { dsoftmaxParts } from './dsoftmax'
+export { sampleClasses, sampleSize, seededRng } from './sampling'
+export type { FastLossName, HeadWeights, RowPlan } from './head'
+export { createHeadWeights, headLoss, isFastLoss, keepParts, planRows, rowsLoss } from './head'
