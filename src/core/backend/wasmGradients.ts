@@ -86,46 +86,49 @@ function fitRows(t: Tensor4D, top: number, bottom: number, left: number, right: 
   ]
 }
 
-/** Inserts stride−1 zeros after every row and column of dy: [b, oh, ow, c] → [b, oh·sh, ow·sw, c]. */
-function dilateRows(dy: Tensor4D, sh: number, sw: number): Tensor4D {
-  if (sh === 1 && sw === 1) return dy
-  const [b, oh, ow, c] = dy.shape
-  const spread = tf.pad(tf.reshape(dy, [b, oh, 1, ow, 1, c]), [
-    [0, 0],
-    [0, 0],
-    [0, sh - 1],
-    [0, 0],
-    [0, sw - 1],
-    [0, 0]
-  ])
-  return tf.reshape(spread, [b, oh * sh, ow * sw, c])
-}
-
 /**
- * Input gradient as a forward "full" correlation of the zero-dilated dy with the 180°-rotated
- * filter. Measured on wasm (1 thread, SIMD) 2–10× faster than its Conv2DBackpropInput kernel.
- * `depthwise`: dy channels are c·m; the rotated filter runs depthwise and the m outputs per input
- * channel are summed.
+ * Input gradient as forward convolutions (XNNPACK on wasm) instead of wasm's Conv2DBackpropInput
+ * loop. A strided conv's input gradient splits into sh·sw phases: output rows i ≡ r (mod sh) only
+ * receive the filter rows kh ≡ (r + top) (mod sh). Each phase is a stride-1 correlation of dy with
+ * that sub-filter, rotated 180°; the phases are then interleaved. This does exactly the forward
+ * pass's MACs, measured 1.3–1.5× faster than zero-inserting dy into one big correlation and
+ * 2–4× faster than the wasm kernel.
+ * `depthwise`: the filter is [kh, kw, c, m]; each phase runs depthwise over dy's c·m channels and
+ * the m outputs per input channel are summed.
  */
 function inputGrad(dy: Tensor4D, filter: Tensor4D, info: tf.backend_util.Conv2DInfo, depthwise: boolean): Tensor4D {
   const [kh, kw, ci, co] = filter.shape
   const { inHeight, inWidth, strideHeight: sh, strideWidth: sw } = info
-  const d = dilateRows(dy, sh, sw)
-  const top = kh - 1 - info.padInfo.top
-  const left = kw - 1 - info.padInfo.left
-  // A stride-1 valid correlation of (top + Hd + bottom) rows with kh taps yields inHeight rows.
-  const bottom = inHeight + kh - 1 - d.shape[1] - top
-  const right = inWidth + kw - 1 - d.shape[2] - left
-  const [fitted, pads] = fitRows(d, top, bottom, left, right)
-  const rotated = tf.reverse(filter, [0, 1])
-  if (!depthwise) {
-    return tf.conv2d(fitted, tf.transpose(rotated, [0, 1, 3, 2]) as Tensor4D, 1, pads)
+  const [b, oh, ow] = dy.shape
+  const qh = Math.ceil(inHeight / sh)
+  const qw = Math.ceil(inWidth / sw)
+
+  const phase = (r: number, c: number): Tensor4D => {
+    const h0 = (r + info.padInfo.top) % sh
+    const w0 = (c + info.padInfo.left) % sw
+    const th = h0 < kh ? Math.ceil((kh - h0) / sh) : 0
+    const tw = w0 < kw ? Math.ceil((kw - w0) / sw) : 0
+    if (!th || !tw) return tf.zeros([b, qh, qw, ci])
+    // Output row q of this phase reads dy rows q + (r + top − h0)/sh − t for taps t = 0…th−1.
+    const top = th - 1 - (r + info.padInfo.top - h0) / sh
+    const left = tw - 1 - (c + info.padInfo.left - w0) / sw
+    const [fitted, pads] = fitRows(dy, top, qh + th - 1 - oh - top, left, qw + tw - 1 - ow - left)
+    const taps = tf.reverse(tf.stridedSlice(filter, [h0, w0, 0, 0], [kh, kw, ci, co], [sh, sw, 1, 1]), [0, 1]) as Tensor4D
+    if (!depthwise) return tf.conv2d(fitted, tf.transpose(taps, [0, 1, 3, 2]) as Tensor4D, 1, pads)
+    const perChannel = tf.depthwiseConv2d(fitted, tf.reshape(taps, [th, tw, ci * co, 1]), 1, pads)
+    return co === 1 ? perChannel : tf.sum<Tensor4D>(tf.reshape(perChannel, [b, qh, qw, ci, co]), 4)
   }
-  const m = co
-  const perChannel = tf.depthwiseConv2d(fitted, tf.reshape(rotated, [kh, kw, ci * m, 1]), 1, pads)
-  if (m === 1) return perChannel
-  const [b, h, w] = perChannel.shape
-  return tf.sum(tf.reshape(perChannel, [b, h, w, ci, m]), 4)
+
+  if (sh === 1 && sw === 1) return phase(0, 0)
+  // Interleave with concat on rank-3 views; wasm's Pack (tf.stack) measured ~5× slower.
+  const rows: Tensor[] = []
+  for (let r = 0; r < sh; r++) {
+    const cols: Tensor[] = []
+    for (let c = 0; c < sw; c++) cols.push(tf.reshape(phase(r, c), [b * qh * qw, 1, ci]))
+    rows.push(tf.reshape(tf.concat(cols, 1), [b * qh, 1, qw * sw * ci]))
+  }
+  const woven = tf.reshape<tf.Rank.R4>(tf.concat(rows, 1), [b, qh * sh, qw * sw, ci])
+  return qh * sh === inHeight && qw * sw === inWidth ? woven : tf.slice(woven, [0, 0, 0, 0], [b, inHeight, inWidth, ci])
 }
 
 /**
@@ -148,29 +151,23 @@ function conv2dFilterGrad(x: Tensor4D, dy: Tensor4D, filterShape: number[], info
 }
 
 /**
- * Depthwise filter gradient: one multiply-and-reduce per filter tap. dW[i, j, c, m] =
- * Σ_{b, y, x} xpad[b, y·sh + i, x·sw + j, c] · dy[b, y, x, c·m + m']. Filters are small (3×3,
- * 5×5), so the kh·kw strided slices cost less than reshaping into a dense convolution.
+ * Depthwise filter gradient as one depthwise convolution, with the batch folded into channels:
+ * x → [1, H, W, c·b], dy → a filter [oh, ow, c·b, m] dilated by the stride; the output
+ * [1, kh, kw, c·b·m] summed over b is dW. Measured 2–7× faster than a slice-multiply-reduce per
+ * tap: wasm's Slice and StridedSlice are plain loops and dominated that version.
  */
 function depthwiseFilterGrad(x: Tensor4D, dy: Tensor4D, filterShape: number[], info: tf.backend_util.Conv2DInfo): Tensor4D {
   const [kh, kw, c, m] = filterShape
   const { strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, inHeight, inWidth } = info
   const { top, left } = info.padInfo
+  const b = x.shape[0]
   const bottom = kh + (oh - 1) * sh - inHeight - top
   const right = kw + (ow - 1) * sw - inWidth - left
-  const [fitted, pads] = fitRows(x, top, bottom, left, right)
-  const xp = tf.pad(fitted, pads)
-  const b = x.shape[0]
-  const dy5 = tf.reshape(dy, [b, oh, ow, c, m])
-  const taps: Tensor[] = []
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      const win = tf.stridedSlice(xp, [0, i, j, 0], [b, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, c], [1, sh, sw, 1])
-      const prod = m === 1 ? tf.mul(win, dy) : tf.mul(tf.reshape(win, [b, oh, ow, c, 1]), dy5)
-      taps.push(tf.sum(prod, [0, 1, 2]))
-    }
-  }
-  return tf.reshape(tf.stack(taps), [kh, kw, c, m])
+  const folded = tf.reshape<tf.Rank.R4>(tf.transpose(x, [1, 2, 3, 0]), [1, inHeight, inWidth, c * b])
+  const [fitted, pads] = fitRows(folded, top, bottom, left, right)
+  const kernel = tf.reshape<tf.Rank.R4>(tf.transpose(tf.reshape(dy, [b, oh, ow, c, m]), [1, 2, 3, 0, 4]), [oh, ow, c * b, m])
+  const out = tf.depthwiseConv2d(fitted, kernel, 1, pads, 'NHWC', [sh, sw])
+  return tf.sum<Tensor4D>(tf.reshape(out, [kh, kw, c, b, m]), 3)
 }
 
 function conv2dGrad(dy: Tensor, saved: Tensor[], attrs: Attrs): Record<string, () => Tensor> {
