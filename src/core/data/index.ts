@@ -1,1 +1,3 @@
 export * from './fontDataset'
+export * from './imageSets'
+export * from './fontTask'
