@@ -13,7 +13,7 @@ const fonts: TrainConfig = {
   optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4 },
   schedule: { kind: 'cosine', warmupSteps: 20 },
   batchSize: 128,
-  epochs: 2,
+  epochs: 1,
   augment: { shift: 2, flip: false },
   evalFlip: false,
   validateEvery: 1,

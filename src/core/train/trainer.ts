@@ -90,43 +90,54 @@ export function trainModel(config: TrainConfig, data: { train: LabelledImageSet;
   let step = 0
   let stopped = false
 
-  for (; step < totalSteps; step++) {
-    const epoch = Math.floor(step / stepsPerEpoch)
-    const inEpoch = step % stepsPerEpoch
-    if (inEpoch === 0) shuffle(order, rng)
-    const stepStart = performance.now()
-    for (let i = 0; i < config.batchSize; i++) {
-      const index = order[inEpoch * config.batchSize + i]
-      train.write(index, images, i * pixels, { augment: config.augment, rng })
-      labels[i] = train.labels[index]
+  const disposeModel = (): void => {
+    backbone.dispose()
+    head.centres.dispose()
+    head.bias?.dispose()
+  }
+  try {
+    for (; step < totalSteps; step++) {
+      const epoch = Math.floor(step / stepsPerEpoch)
+      const inEpoch = step % stepsPerEpoch
+      if (inEpoch === 0) shuffle(order, rng)
+      const stepStart = performance.now()
+      for (let i = 0; i < config.batchSize; i++) {
+        const index = order[inEpoch * config.batchSize + i]
+        train.write(index, images, i * pixels, { augment: config.augment, rng })
+        labels[i] = train.labels[index]
+      }
+      const lr = learningRateAt(config.schedule, config.optimizer.lr, step, totalSteps)
+      const [loss, intra, inter] = trainStep(images, labels, lr)
+      if (![loss, intra, inter].every(Number.isFinite)) throw new TrainingDivergedError(step + 1, `the loss became ${loss}`)
+      const seconds = (performance.now() - stepStart) / 1000
+      const instant = config.batchSize / seconds
+      throughput = step === 0 ? instant : 0.9 * throughput + 0.1 * instant
+      hooks.onEvent?.({
+        type: 'step',
+        step: step + 1,
+        totalSteps,
+        epoch: epoch + 1,
+        loss,
+        intra,
+        inter,
+        lr,
+        imagesPerSecond: throughput,
+        etaSeconds: ((totalSteps - step - 1) * config.batchSize) / throughput
+      })
+      const epochDone = inEpoch === stepsPerEpoch - 1
+      if (data.val && config.validateEvery > 0 && epochDone && (epoch + 1) % config.validateEvery === 0 && step + 1 < totalSteps) {
+        hooks.onEvent?.({ type: 'validation', step: step + 1, epoch: epoch + 1, evaluation: evaluatePairs(backbone, data.val, { flip: false }) })
+      }
+      if (hooks.shouldStop?.()) {
+        stopped = true
+        step++
+        break
+      }
     }
-    const lr = learningRateAt(config.schedule, config.optimizer.lr, step, totalSteps)
-    const [loss, intra, inter] = trainStep(images, labels, lr)
-    if (![loss, intra, inter].every(Number.isFinite)) throw new TrainingDivergedError(step + 1, `the loss became ${loss}`)
-    const seconds = (performance.now() - stepStart) / 1000
-    const instant = config.batchSize / seconds
-    throughput = step === 0 ? instant : 0.9 * throughput + 0.1 * instant
-    hooks.onEvent?.({
-      type: 'step',
-      step: step + 1,
-      totalSteps,
-      epoch: epoch + 1,
-      loss,
-      intra,
-      inter,
-      lr,
-      imagesPerSecond: throughput,
-      etaSeconds: ((totalSteps - step - 1) * config.batchSize) / throughput
-    })
-    const epochDone = inEpoch === stepsPerEpoch - 1
-    if (data.val && config.validateEvery > 0 && epochDone && (epoch + 1) % config.validateEvery === 0 && step + 1 < totalSteps) {
-      hooks.onEvent?.({ type: 'validation', step: step + 1, epoch: epoch + 1, evaluation: evaluatePairs(backbone, data.val, { flip: false }) })
-    }
-    if (hooks.shouldStop?.()) {
-      stopped = true
-      step++
-      break
-    }
+  } catch (error) {
+    optimizer.dispose()
+    disposeModel()
+    throw error
   }
   optimizer.dispose()
   hooks.onEvent?.({ type: 'finished', steps: step, seconds: (performance.now() - started) / 1000, stopped })
@@ -134,11 +145,7 @@ export function trainModel(config: TrainConfig, data: { train: LabelledImageSet;
     backbone,
     head,
     steps: step,
-    dispose: () => {
-      backbone.dispose()
-      head.centres.dispose()
-      head.bias?.dispose()
-    }
+    dispose: disposeModel
   }
 }
 

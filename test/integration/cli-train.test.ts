@@ -1,0 +1,76 @@
+// The headless pipeline end to end on the bundled fonts: train a few steps through the CLI,
+// then check the run folder is complete and its stored scores reproduce the reported metrics.
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { afterAll, describe, expect, it } from 'vitest'
+import { main } from '../../src/cli/cli'
+import type { CliIo } from '../../src/cli/io'
+
+function capture(): CliIo & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    isTty: false,
+    stdout: (s: string) => void (io.out += s),
+    stderr: (s: string) => void (io.err += s)
+  }
+  return io
+}
+
+const workspace = mkdtempSync(join(tmpdir(), 'dsoftmax-cli-'))
+afterAll(() => rmSync(workspace, { recursive: true, force: true }))
+
+describe('npm run cli -- train', () => {
+  it('writes a complete run folder whose raw scores reproduce the printed metrics', async () => {
+    const io = capture()
+    const code = await main(['train', '--preset', 'fonts-quick', '--steps', '4', '--batch', '32', '--out', workspace, '--json'], io)
+    expect(code).toBe(0)
+    const result = JSON.parse(io.out) as { run: string; loss: string; backend: string; test: { auc: number; pairs: number } }
+    expect(result.loss).toBe('dsoftmax')
+    expect(io.err).toContain(`Backend: ${result.backend}`)
+    expect(result.test.pairs).toBe(6000)
+
+    const config = JSON.parse(readFileSync(join(result.run, 'config.json'), 'utf8'))
+    expect(config.steps).toBe(4)
+    // The fastest backend that works was chosen, and every faster one is listed with its reason.
+    const order = ['node-gpu', 'node', 'wasm', 'cpu']
+    expect(config.backend.choice).toBe(result.backend)
+    expect(config.backend.rejected.map((r: { choice: string }) => r.choice)).toEqual(order.slice(0, order.indexOf(result.backend)))
+    for (const r of config.backend.rejected) expect(r.reason).toMatch(/\w/)
+
+    const metrics = readFileSync(join(result.run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    expect(metrics.find((m) => m.kind === 'train' && m.step === 4)).toBeDefined()
+    expect(metrics.find((m) => m.kind === 'test')?.auc).toBeCloseTo(result.test.auc, 10)
+
+    const manifest = JSON.parse(readFileSync(join(result.run, 'checkpoints/final/manifest.json'), 'utf8'))
+    const weights = readFileSync(join(result.run, 'checkpoints/final/weights.bin'))
+    expect(createHash('sha256').update(weights).digest('hex')).toBe(manifest.sha256)
+    const floats = manifest.tensors.reduce((n: number, t: { length: number }) => n + t.length, 0)
+    expect(weights.byteLength).toBe(4 * floats)
+
+    // The stored per-pair scores, fed back through eval-scores, give the same report.
+    const scoresFile = join(result.run, 'eval/fonts-test-scores.csv')
+    expect(existsSync(scoresFile)).toBe(true)
+    const again = capture()
+    expect(await main(['eval-scores', '--input', scoresFile, '--json'], again)).toBe(0)
+    const recomputed = JSON.parse(again.out)
+    const stored = JSON.parse(readFileSync(join(result.run, 'eval/fonts-test.json'), 'utf8'))
+    expect(recomputed.auc).toBeCloseTo(stored.auc, 6)
+    expect(recomputed.eer).toBeCloseTo(stored.eer, 6)
+    expect(recomputed.tenFold.mean).toBeCloseTo(stored.tenFold.mean, 6)
+  })
+
+  it('refuses bad options with a message and exit code 2, writing nothing', async () => {
+    const io = capture()
+    expect(await main(['train', '--loss', 'tripletz', '--out', workspace], io)).toBe(2)
+    expect(io.err).toMatch(/unknown loss "tripletz"; choose one of: softmax/)
+    const bad = capture()
+    expect(await main(['train', '--loss', 'dsoftmax', '--d', '1.5', '--out', workspace], bad)).toBe(2)
+    expect(bad.err).toMatch(/invalid dsoftmax parameters: .*d/)
+    const unknown = capture()
+    expect(await main(['frobnicate'], unknown)).toBe(2)
+    expect(unknown.err).toContain('unknown command "frobnicate"')
+  })
+})
