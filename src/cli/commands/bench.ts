@@ -1,11 +1,13 @@
 // `bench train`: training throughput per available backend, for the demo preset and for a
-// fixed reference model, with a per-kernel breakdown of where one step's time goes.
+// fixed reference model, single-threaded and data-parallel, with a per-kernel breakdown of
+// where one step's time goes.
 import { parseArgs } from 'node:util'
 import { tf } from '../../core/tf'
 import { initBackend, type BackendChoice } from '../../core/backend'
-import { createHeadWeights, type LossName } from '../../core/losses'
-import { backboneSpec, buildBackbone, type BackboneSpec } from '../../core/models'
-import { SgdOptimizer, createTrainStep, presetConfig } from '../../core/train'
+import type { LossName } from '../../core/losses'
+import { backboneSpec, type BackboneSpec } from '../../core/models'
+import { Replica, defaultReplicaCount, presetConfig, trainModel, type TrainConfig } from '../../core/train'
+import type { LabelledImageSet } from '../../core/data'
 import { createRng } from '../../core/util/rng'
 import { UsageError, type CliIo } from '../io'
 
@@ -20,21 +22,21 @@ interface BenchCase {
 export interface TrainBenchResult {
   backend: BackendChoice
   model: string
+  replicas: number
   batchSize: number
   medianStepMs: number
   imagesPerSecond: number
   /** Training multiply-accumulates per second, counting backward as twice the forward pass. */
   effectiveGmacPerSecond: number
-  kernels: { kernel: string; ms: number; share: number }[]
 }
 
 function benchCases(): BenchCase[] {
   const demo = presetConfig('fonts')
   return [
     {
-      name: `demo preset (${demo.backbone}, ${demo.inputSize}×${demo.inputSize}×1, batch ${demo.batchSize}, ${demo.loss} over 500 classes)`,
+      name: `demo preset (${demo.backbone}, ${demo.inputSize}×${demo.inputSize}×1, batch ${demo.batchSize}, ${demo.loss} over 1305 classes)`,
       spec: backboneSpec(demo.backbone, { embeddingDim: demo.embeddingDim, inputSize: demo.inputSize, channels: 1 }),
-      classes: 500,
+      classes: 1305,
       batchSize: demo.batchSize,
       loss: demo.loss
     },
@@ -54,56 +56,84 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
-async function benchOne(backend: BackendChoice, bench: BenchCase, warmup: number, steps: number): Promise<TrainBenchResult> {
-  const rng = createRng(7)
-  const backbone = buildBackbone(bench.spec, rng)
-  const head = createHeadWeights(bench.loss, bench.classes, backbone.embeddingDim, 8)
-  const optimizer = new SgdOptimizer({ kind: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 5e-4 }, [
-    ...backbone.params.filter((p) => p.trainable).map((p) => ({ name: p.name, variable: p.variable, decay: p.decay })),
-    { name: 'head/centres', variable: head.centres, decay: true }
-  ])
-  const step = createTrainStep({ backbone, head, optimizer, loss: bench.loss, lossParams: { s: 30, d: 0.9 }, batchSize: bench.batchSize, rng })
+/** Random images with random labels: throughput does not depend on the pixels. */
+function randomImages(bench: BenchCase, count: number): LabelledImageSet {
   const [h, w, c] = bench.spec.input
-  const images = new Float32Array(bench.batchSize * h * w * c).map(() => rng.next() * 2 - 1)
-  const labels = Int32Array.from({ length: bench.batchSize }, () => rng.int(bench.classes))
-  try {
-    for (let i = 0; i < warmup; i++) step(images, labels, 0.01)
-    const times: number[] = []
-    for (let i = 0; i < steps; i++) {
-      const start = performance.now()
-      step(images, labels, 0.01)
-      times.push(performance.now() - start)
-    }
-    const profile = await tf.profile(() => {
-      step(images, labels, 0.01)
-    })
-    const byKernel = new Map<string, number>()
-    for (const k of profile.kernels) {
-      const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0
-      byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + ms)
-    }
-    const kernelTotal = [...byKernel.values()].reduce((a, b) => a + b, 0) || 1
-    const kernels = [...byKernel.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 8)
-      .map(([kernel, ms]) => ({ kernel, ms, share: ms / kernelTotal }))
-    const medianStepMs = median(times)
-    const imagesPerSecond = (1000 * bench.batchSize) / medianStepMs
-    return {
-      backend,
-      model: bench.name,
-      batchSize: bench.batchSize,
-      medianStepMs,
-      imagesPerSecond,
-      effectiveGmacPerSecond: (3 * backbone.macsPerImage * imagesPerSecond) / 1e9,
-      kernels
-    }
-  } finally {
-    optimizer.dispose()
-    backbone.dispose()
-    head.centres.dispose()
-    head.bias?.dispose()
+  const rng = createRng(7)
+  const pixels = Float32Array.from({ length: count * h * w * c }, () => rng.next() * 2 - 1)
+  return {
+    shape: [h, w, c],
+    count,
+    classes: bench.classes,
+    labels: Int32Array.from({ length: count }, () => rng.int(bench.classes)),
+    classNames: [],
+    write: (index, out, offset) => out.set(pixels.subarray(index * h * w * c, (index + 1) * h * w * c), offset)
   }
+}
+
+function benchConfig(bench: BenchCase, replicas: number, steps: number): TrainConfig {
+  return {
+    ...presetConfig('fonts'),
+    backbone: bench.spec.family === 'reference-net' ? 'reference-net' : 'glyph-cnn',
+    inputSize: bench.spec.input[0],
+    embeddingDim: 128,
+    loss: bench.loss,
+    lossParams: { s: 30, d: 0.9 },
+    batchSize: bench.batchSize,
+    steps,
+    augment: { shift: 0, flip: false },
+    validateEvery: 0,
+    replicas
+  }
+}
+
+async function benchThroughput(backend: BackendChoice, bench: BenchCase, replicas: number, warmup: number, steps: number): Promise<TrainBenchResult> {
+  const times: number[] = []
+  const data = randomImages(bench, bench.batchSize * 4)
+  const model = await trainModel(benchConfig(bench, replicas, warmup + steps), { train: data }, {
+    onEvent: (event) => {
+      if (event.type === 'step' && event.step > warmup) times.push(event.stepSeconds * 1000)
+    }
+  }, { backend })
+  const macs = model.backbone.macsPerImage
+  model.dispose()
+  const medianStepMs = median(times)
+  const imagesPerSecond = (1000 * bench.batchSize) / medianStepMs
+  return {
+    backend,
+    model: bench.name,
+    replicas,
+    batchSize: bench.batchSize,
+    medianStepMs,
+    imagesPerSecond,
+    effectiveGmacPerSecond: (3 * macs * imagesPerSecond) / 1e9
+  }
+}
+
+/** Kernel time of one single-replica step, by kernel, largest first. */
+async function kernelBreakdown(bench: BenchCase): Promise<{ kernel: string; share: number }[]> {
+  const replica = new Replica({
+    backbone: bench.spec,
+    loss: bench.loss,
+    lossParams: { s: 30, d: 0.9 },
+    optimizer: { kind: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 5e-4 },
+    classes: bench.classes,
+    seed: 1,
+    samplingSeed: 2
+  })
+  const data = randomImages(bench, bench.batchSize)
+  const [h, w, c] = bench.spec.input
+  const images = new Float32Array(bench.batchSize * h * w * c)
+  for (let i = 0; i < bench.batchSize; i++) data.write(i, images, i * h * w * c)
+  replica.step(images, data.labels, bench.batchSize, 0.01)
+  const profile = await tf.profile(() => {
+    replica.step(images, data.labels, bench.batchSize, 0.01)
+  })
+  replica.dispose()
+  const byKernel = new Map<string, number>()
+  for (const k of profile.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0))
+  const total = [...byKernel.values()].reduce((a, b) => a + b, 0) || 1
+  return [...byKernel.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([kernel, ms]) => ({ kernel, share: ms / total }))
 }
 
 export async function benchTrain(argv: string[], io: CliIo): Promise<TrainBenchResult[]> {
@@ -118,41 +148,44 @@ export async function benchTrain(argv: string[], io: CliIo): Promise<TrainBenchR
   })
   const steps = Number(values.steps ?? 10)
   const warmup = Number(values.warmup ?? 3)
-  if (!(steps >= 1 && warmup >= 0)) throw new UsageError('--steps must be ≥ 1 and --warmup ≥ 0')
+  if (!(Number.isInteger(steps) && steps >= 1 && Number.isInteger(warmup) && warmup >= 0)) {
+    throw new UsageError('--steps must be a whole number ≥ 1 and --warmup ≥ 0')
+  }
   const choices = (values.backends?.split(',') ?? ['node-gpu', 'node', 'wasm', 'cpu']) as BackendChoice[]
   const results: TrainBenchResult[] = []
+  io.stdout(`Training throughput: median of ${steps} steps after ${warmup} warm-up steps; effective GMAC/s counts backward as 2× forward.\n`)
   for (const choice of choices) {
     let report
     try {
       report = await initBackend({ force: choice })
     } catch (error) {
-      io.stdout(`${choice}: skipped — ${error instanceof Error ? error.message : String(error)}\n`)
+      io.stdout(`\n${choice}: skipped — ${error instanceof Error ? error.message : String(error)}\n`)
       continue
     }
-    for (const bench of benchCases()) {
-      const macs = buildMacs(bench.spec)
-      // The pure-JS cpu backend needs minutes per reference step; it is not a training backend.
-      if (choice === 'cpu' && macs > 10e6 && !values['include-slow']) {
-        io.stdout(`${choice}: ${bench.name}: skipped — the cpu backend needs minutes per step here (pass --include-slow to run it)\n`)
-        continue
-      }
-      const result = await benchOne(choice, bench, warmup, steps)
-      results.push(result)
+    if (choice === 'cpu' && !values['include-slow']) {
       io.stdout(
-        `${choice} (${report.tfBackend}): ${bench.name}\n` +
-          `  ${result.imagesPerSecond.toFixed(1)} img/s, ${result.effectiveGmacPerSecond.toFixed(2)} effective GMAC/s, median step ${result.medianStepMs.toFixed(0)} ms over ${steps} steps\n` +
-          `  time by kernel: ${result.kernels.map((k) => `${k.kernel} ${(100 * k.share).toFixed(0)}%`).join(', ')}\n`
+        `\ncpu: skipped — the pure-JS cpu backend is not a training backend: its Conv2D filter gradient alone ` +
+          'takes seconds per layer here (pass --include-slow to measure it anyway)\n'
       )
+      continue
+    }
+    // tfjs-node runs TensorFlow's own thread pool; the single-threaded backends gain from replicas.
+    const replicaCounts = choice === 'wasm' || choice === 'cpu' ? [...new Set([1, defaultReplicaCount()])] : [1]
+    for (const bench of benchCases()) {
+      io.stdout(`\n${choice} (${report.tfBackend}): ${bench.name}\n`)
+      for (const replicas of replicaCounts) {
+        const result = await benchThroughput(choice, bench, replicas, warmup, steps)
+        results.push(result)
+        io.stdout(
+          `  ${replicas === 1 ? '1 thread ' : `${replicas} threads`}: ${result.imagesPerSecond.toFixed(1)} img/s, ` +
+            `${result.effectiveGmacPerSecond.toFixed(2)} effective GMAC/s, median step ${result.medianStepMs.toFixed(0)} ms\n`
+        )
+      }
+      const kernels = await kernelBreakdown(bench)
+      io.stdout(`  time by kernel (1 thread): ${kernels.map((k) => `${k.kernel} ${(100 * k.share).toFixed(0)}%`).join(', ')}\n`)
     }
   }
   return results
-}
-
-function buildMacs(spec: BackboneSpec): number {
-  const backbone = buildBackbone(spec, createRng(0))
-  const macs = backbone.macsPerImage
-  backbone.dispose()
-  return macs
 }
 
 export async function benchCommand(argv: string[], io: CliIo): Promise<number> {

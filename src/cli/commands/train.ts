@@ -12,6 +12,7 @@ import {
   evaluatePairs,
   newRunId,
   presetConfig,
+  resolveReplicas,
   saveWeights,
   trainModel,
   type PairEvaluation,
@@ -132,15 +133,20 @@ export async function runTraining(
   say(`data: bundled fonts, ${train.classes} training classes, ${train.count} images; ${val.pairs.length} val and ${test.pairs.length} test pairs`)
   const run = createRunFolder(options.out, newRunId(config.preset, config.loss))
   const versions = { node: process.version, ...backend.versions }
-  run.writeConfig({ ...config, backend, versions, createdAt: new Date().toISOString() })
+  run.writeConfig({ ...config, replicasUsed: resolveReplicas(config, backend.choice), backend, versions, createdAt: new Date().toISOString() })
   say(`run: ${run.dir}`)
 
   const printProgress = progressPrinter(io)
-  const model = trainModel(config, { train, val }, {
+  const model = await trainModel(config, { train, val }, {
     onEvent: (event) => {
       switch (event.type) {
         case 'started':
-          say(`model: ${config.backbone}, ${event.parameters.toLocaleString('en')} parameters, ${(event.macsPerImage / 1e6).toFixed(2)} M MAC/image; ${event.totalSteps} steps of ${config.batchSize}`)
+          say(
+            `model: ${config.backbone}, ${event.parameters.toLocaleString('en')} parameters, ${(event.macsPerImage / 1e6).toFixed(2)} M MAC/image; ` +
+              `${event.totalSteps} steps of ${config.batchSize}` +
+              (event.replicas > 1 ? `, split over ${event.replicas} data-parallel threads` : '')
+          )
+          run.appendMetrics({ kind: 'started', ...event })
           break
         case 'step':
           if (!options.quiet) printProgress(event)
@@ -160,7 +166,7 @@ export async function runTraining(
           break
       }
     }
-  })
+  }, { backend: backend.choice })
   try {
     saveWeights(run, 'checkpoints/final', [
       ...model.backbone.params.map((p) => ({ name: p.name, tensor: p.variable })),

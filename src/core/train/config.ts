@@ -25,6 +25,12 @@ export interface TrainConfig {
   augment: Augmentation
   /** Evaluate with flip-augmented embeddings as well (off for glyphs). */
   evalFlip: boolean
+  /**
+   * Data-parallel replicas (threads), each computing the gradient of an equal share of the batch;
+   * 'auto' = one per core on the single-threaded wasm/cpu backends. Batch-norm statistics are per
+   * share, so the count is part of the recipe.
+   */
+  replicas: number | 'auto'
   /** Validate on the val pairs every this many epochs (0 = only at the end). */
   validateEvery: number
   seed: number
@@ -45,6 +51,9 @@ export function validateTrainConfig(config: TrainConfig): string[] {
     problems.push(`momentum must be in [0, 1), got ${config.optimizer.momentum}`)
   }
   if (config.optimizer.weightDecay < 0) problems.push(`weight decay must be ≥ 0, got ${config.optimizer.weightDecay}`)
+  if (config.replicas !== 'auto' && !(Number.isInteger(config.replicas) && config.replicas >= 1)) {
+    problems.push(`replicas must be 'auto' or a whole number ≥ 1, got ${config.replicas}`)
+  }
   if (config.augment.shift < 0 || !Number.isInteger(config.augment.shift)) {
     problems.push(`shift augmentation must be a whole number of pixels ≥ 0, got ${config.augment.shift}`)
   }

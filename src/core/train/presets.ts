@@ -16,6 +16,7 @@ const fonts: TrainConfig = {
   epochs: 1,
   augment: { shift: 2, flip: false },
   evalFlip: false,
+  replicas: 'auto',
   validateEvery: 1,
   seed: 1
 }

@@ -1,16 +1,15 @@
 // The training loop: seeded batches, one gradient step of backbone + head, schedules, progress
 // events, periodic validation. Runs wherever the engine runs (CLI, trainer process, tests).
-import { tf } from '../tf'
-import { createHeadWeights, headLoss, type HeadWeights } from '../losses'
-import { applyStatUpdates, backboneSpec, buildBackbone, type Backbone, type StatUpdate } from '../models'
-import type { LossName, LossParams } from '../losses'
-import type { Rng } from '../util/rng'
+import type { HeadWeights } from '../losses'
+import { backboneSpec, type Backbone } from '../models'
+import type { BackendChoice } from '../backend'
 import type { LabelledImageSet, PairSet } from '../data/imageSets'
 import { createRng, shuffle } from '../util/rng'
 import { learningRateAt } from './schedule'
-import { SgdOptimizer } from './optimizer'
 import { validateTrainConfig, type TrainConfig } from './config'
 import { evaluatePairs, type PairEvaluation } from './evaluate'
+import { Replica, type LossValues, type ReplicaSpec } from './replica'
+import { WorkerReplicas, defaultReplicaCount } from './dataParallel'
 
 export interface StepEvent {
   type: 'step'
@@ -21,12 +20,14 @@ export interface StepEvent {
   intra: number
   inter: number
   lr: number
+  /** Wall time of this step, batch assembly included. */
+  stepSeconds: number
   imagesPerSecond: number
   etaSeconds: number
 }
 
 export type TrainEvent =
-  | { type: 'started'; totalSteps: number; stepsPerEpoch: number; examples: number; classes: number; parameters: number; macsPerImage: number }
+  | { type: 'started'; totalSteps: number; stepsPerEpoch: number; examples: number; classes: number; parameters: number; macsPerImage: number; replicas: number }
   | StepEvent
   | { type: 'validation'; step: number; epoch: number; evaluation: PairEvaluation }
   | { type: 'finished'; steps: number; seconds: number; stopped: boolean }
@@ -41,6 +42,8 @@ export interface TrainedModel {
   backbone: Backbone
   head: HeadWeights
   steps: number
+  /** Data-parallel replicas the run used (1 = this thread only). */
+  replicas: number
   dispose(): void
 }
 
@@ -53,7 +56,23 @@ export class TrainingDivergedError extends Error {
   }
 }
 
-export function trainModel(config: TrainConfig, data: { train: LabelledImageSet; val?: PairSet }, hooks: TrainHooks = {}): TrainedModel {
+export interface TrainOptions {
+  /** The backend in use: data-parallel replicas start on the same one. */
+  backend?: BackendChoice
+}
+
+/** Replicas a run uses: as configured, or one per core on the single-threaded wasm/cpu backends. */
+export function resolveReplicas(config: TrainConfig, backend: BackendChoice | undefined): number {
+  if (config.replicas !== 'auto') return config.replicas
+  return backend === 'wasm' || backend === 'cpu' ? defaultReplicaCount() : 1
+}
+
+export async function trainModel(
+  config: TrainConfig,
+  data: { train: LabelledImageSet; val?: PairSet },
+  hooks: TrainHooks = {},
+  options: TrainOptions = {}
+): Promise<TrainedModel> {
   const problems = validateTrainConfig(config)
   if (problems.length > 0) throw new Error(`invalid training recipe: ${problems.join('; ')}`)
   const { train } = data
@@ -61,41 +80,71 @@ export function trainModel(config: TrainConfig, data: { train: LabelledImageSet;
   if (train.count < config.batchSize) {
     throw new Error(`the training set has ${train.count} images, fewer than one batch of ${config.batchSize}`)
   }
-  const rng = createRng(config.seed)
   const spec = backboneSpec(config.backbone, { embeddingDim: config.embeddingDim, inputSize: config.inputSize, channels: c })
   if (spec.input[0] !== h || spec.input[1] !== w) {
     throw new Error(`backbone ${config.backbone} expects ${spec.input[0]}×${spec.input[1]} input but the data is ${h}×${w}`)
   }
-  const backbone = buildBackbone(spec, rng)
-  const head = createHeadWeights(config.loss, train.classes, config.embeddingDim, config.seed + 1)
-  const trainable = [
-    ...backbone.params.filter((p) => p.trainable).map((p) => ({ name: p.name, variable: p.variable, decay: p.decay })),
-    { name: 'head/centres', variable: head.centres, decay: true },
-    ...(head.bias ? [{ name: 'head/bias', variable: head.bias, decay: false }] : [])
-  ]
-  const optimizer = new SgdOptimizer(config.optimizer, trainable)
-  const trainStep = createTrainStep({ backbone, head, optimizer, loss: config.loss, lossParams: config.lossParams, batchSize: config.batchSize, rng })
+  const replicaSpec: ReplicaSpec = {
+    backbone: spec,
+    loss: config.loss,
+    lossParams: config.lossParams,
+    optimizer: config.optimizer,
+    classes: train.classes,
+    seed: config.seed,
+    samplingSeed: config.seed + 2
+  }
+  const replicaCount = Math.min(resolveReplicas(config, options.backend), config.batchSize)
+  const replica = new Replica(replicaSpec)
+  let workers: WorkerReplicas | null = null
+  const rng = createRng(config.seed + 3)
 
   const stepsPerEpoch = Math.floor(train.count / config.batchSize)
   const totalSteps = config.steps ?? Math.max(1, Math.round(config.epochs * stepsPerEpoch))
-  const parameters = trainable.reduce((n, p) => n + p.variable.size, 0)
-  hooks.onEvent?.({ type: 'started', totalSteps, stepsPerEpoch, examples: train.count, classes: train.classes, parameters, macsPerImage: backbone.macsPerImage })
-
   const pixels = h * w * c
   const images = new Float32Array(config.batchSize * pixels)
   const labels = new Int32Array(config.batchSize)
   const order = Int32Array.from({ length: train.count }, (_, i) => i)
+  // Share k of each batch goes to replica k (0 is this thread's); sizes differ by at most one.
+  const shares = Array.from({ length: replicaCount }, (_, k) => Math.floor(config.batchSize / replicaCount) + (k < config.batchSize % replicaCount ? 1 : 0))
+  const shareStart = shares.map((_, k) => shares.slice(0, k).reduce((a, b) => a + b, 0))
+
+  const parallelStep = async (lr: number): Promise<LossValues> => {
+    const pool = workers as WorkerReplicas
+    const pending = shares.slice(1).map((size, k) =>
+      pool.gradients(k, images.subarray(shareStart[k + 1] * pixels, (shareStart[k + 1] + size) * pixels), labels.subarray(shareStart[k + 1], shareStart[k + 1] + size))
+    )
+    const own = replica.gradients(images, labels, shares[0])
+    const results = [{ values: own.values, flat: replica.flatten(own.grads) }, ...(await Promise.all(pending))]
+    const values: LossValues = [0, 0, 0]
+    const average = new Float32Array(results[0].flat.length)
+    results.forEach((r, k) => {
+      const weight = shares[k] / config.batchSize
+      for (let j = 0; j < 3; j++) values[j] += weight * r.values[j]
+      for (let j = 0; j < average.length; j++) average[j] += weight * r.flat[j]
+    })
+    if (values.every(Number.isFinite)) {
+      replica.applyFlat(average, lr)
+      pool.apply(average, lr)
+    }
+    return values
+  }
+
   const started = performance.now()
   let throughput = 0
   let step = 0
   let stopped = false
-
-  const disposeModel = (): void => {
-    backbone.dispose()
-    head.centres.dispose()
-    head.bias?.dispose()
-  }
   try {
+    if (replicaCount > 1) workers = await WorkerReplicas.start(replicaCount - 1, { backend: options.backend ?? 'wasm', spec: replicaSpec })
+    hooks.onEvent?.({
+      type: 'started',
+      totalSteps,
+      stepsPerEpoch,
+      examples: train.count,
+      classes: train.classes,
+      parameters: replica.parameterCount,
+      macsPerImage: replica.backbone.macsPerImage,
+      replicas: replicaCount
+    })
     for (; step < totalSteps; step++) {
       const epoch = Math.floor(step / stepsPerEpoch)
       const inEpoch = step % stepsPerEpoch
@@ -107,7 +156,7 @@ export function trainModel(config: TrainConfig, data: { train: LabelledImageSet;
         labels[i] = train.labels[index]
       }
       const lr = learningRateAt(config.schedule, config.optimizer.lr, step, totalSteps)
-      const [loss, intra, inter] = trainStep(images, labels, lr)
+      const [loss, intra, inter] = workers ? await parallelStep(lr) : replica.step(images, labels, config.batchSize, lr)
       if (![loss, intra, inter].every(Number.isFinite)) throw new TrainingDivergedError(step + 1, `the loss became ${loss}`)
       const seconds = (performance.now() - stepStart) / 1000
       const instant = config.batchSize / seconds
@@ -121,12 +170,13 @@ export function trainModel(config: TrainConfig, data: { train: LabelledImageSet;
         intra,
         inter,
         lr,
+        stepSeconds: seconds,
         imagesPerSecond: throughput,
         etaSeconds: ((totalSteps - step - 1) * config.batchSize) / throughput
       })
       const epochDone = inEpoch === stepsPerEpoch - 1
       if (data.val && config.validateEvery > 0 && epochDone && (epoch + 1) % config.validateEvery === 0 && step + 1 < totalSteps) {
-        hooks.onEvent?.({ type: 'validation', step: step + 1, epoch: epoch + 1, evaluation: evaluatePairs(backbone, data.val, { flip: false }) })
+        hooks.onEvent?.({ type: 'validation', step: step + 1, epoch: epoch + 1, evaluation: evaluatePairs(replica.backbone, data.val, { flip: false }) })
       }
       if (hooks.shouldStop?.()) {
         stopped = true
@@ -135,58 +185,19 @@ export function trainModel(config: TrainConfig, data: { train: LabelledImageSet;
       }
     }
   } catch (error) {
-    optimizer.dispose()
-    disposeModel()
+    replica.dispose()
     throw error
+  } finally {
+    await workers?.close()
   }
-  optimizer.dispose()
+  replica.disposeOptimizer()
   hooks.onEvent?.({ type: 'finished', steps: step, seconds: (performance.now() - started) / 1000, stopped })
   return {
-    backbone,
-    head,
+    backbone: replica.backbone,
+    head: replica.head,
     steps: step,
-    dispose: disposeModel
+    replicas: replicaCount,
+    dispose: () => replica.dispose()
   }
 }
 
-export interface TrainStepParts {
-  backbone: Backbone
-  head: HeadWeights
-  optimizer: SgdOptimizer
-  loss: LossName
-  lossParams: LossParams
-  batchSize: number
-  rng: Rng
-}
-
-/**
- * One optimisation step of backbone and head on a filled batch buffer (NHWC floats, int32
- * labels): returns [loss, intra, inter] as numbers. Shared by the trainer and the benchmarks.
- */
-export function createTrainStep(parts: TrainStepParts): (images: Float32Array, labels: Int32Array, lr: number) => [number, number, number] {
-  const { backbone, head, optimizer, batchSize, rng } = parts
-  const [h, w, c] = backbone.spec.input
-  const varList = [...backbone.params.filter((p) => p.trainable).map((p) => p.variable), head.centres, ...(head.bias ? [head.bias] : [])]
-  const statUpdates: StatUpdate[] = []
-  return (images, labels, lr) => {
-    const values = tf.tidy(() => {
-      const x = tf.tensor4d(images, [batchSize, h, w, c])
-      const y = tf.tensor1d(labels, 'int32')
-      let split: tf.Scalar[] = []
-      const { value, grads } = tf.variableGrads(() => {
-        const embeddings = backbone.apply(x, { training: true, statUpdates })
-        const result = headLoss(parts.loss, parts.lossParams, embeddings, y, head, undefined, rng.next)
-        split = [tf.keep(result.intra), tf.keep(result.inter)]
-        return result.loss
-      }, varList)
-      const numbers = [value, ...split].map((t) => t.dataSync()[0]) as [number, number, number]
-      split.forEach((t) => t.dispose())
-      // A non-finite loss leaves the weights untouched so the last good state can still be saved.
-      if (numbers.every(Number.isFinite)) optimizer.step(grads, lr)
-      return numbers
-    })
-    if (values.every(Number.isFinite)) applyStatUpdates(statUpdates)
-    else statUpdates.splice(0).forEach(([, t]) => t.dispose())
-    return values
-  }
-}

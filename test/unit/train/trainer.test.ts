@@ -44,13 +44,14 @@ function tinyConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
     optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 },
     augment: { shift: 1, flip: false },
     validateEvery: 0,
+    replicas: 1,
     ...overrides
   }
 }
 
-function collectSteps(config: TrainConfig, data: LabelledImageSet): StepEvent[] {
+async function collectSteps(config: TrainConfig, data: LabelledImageSet): Promise<StepEvent[]> {
   const steps: StepEvent[] = []
-  const model = trainModel(config, { train: data }, { onEvent: (e) => e.type === 'step' && steps.push(e) })
+  const model = await trainModel(config, { train: data }, { onEvent: (e) => e.type === 'step' && steps.push(e) }, { backend: 'wasm' })
   model.dispose()
   return steps
 }
@@ -58,8 +59,8 @@ function collectSteps(config: TrainConfig, data: LabelledImageSet): StepEvent[] 
 describe('trainModel', () => {
   const data = syntheticSet(16, 3)
 
-  it('lowers the loss on separable data and reports intra + inter = total', () => {
-    const steps = collectSteps(tinyConfig(), data)
+  it('lowers the loss on separable data and reports intra + inter = total', async () => {
+    const steps = await collectSteps(tinyConfig(), data)
     expect(steps).toHaveLength(12)
     const first = steps.slice(0, 3).reduce((a, s) => a + s.loss, 0) / 3
     const last = steps.slice(-3).reduce((a, s) => a + s.loss, 0) / 3
@@ -67,36 +68,37 @@ describe('trainModel', () => {
     for (const s of steps) expect(s.intra + s.inter).toBeCloseTo(s.loss, 3)
   })
 
-  it('is reproducible from its seed and differs with another seed', () => {
-    const a = collectSteps(tinyConfig({ steps: 4 }), data).map((s) => s.loss)
-    const b = collectSteps(tinyConfig({ steps: 4 }), data).map((s) => s.loss)
-    const c = collectSteps(tinyConfig({ steps: 4, seed: 2 }), data).map((s) => s.loss)
+  it('is reproducible from its seed and differs with another seed', async () => {
+    const a = (await collectSteps(tinyConfig({ steps: 4 }), data)).map((s) => s.loss)
+    const b = (await collectSteps(tinyConfig({ steps: 4 }), data)).map((s) => s.loss)
+    const c = (await collectSteps(tinyConfig({ steps: 4, seed: 2 }), data)).map((s) => s.loss)
     expect(b).toEqual(a)
     expect(c).not.toEqual(a)
   })
 
-  it('stops after the current step when asked', () => {
+  it('stops after the current step when asked', async () => {
     let calls = 0
     const events: string[] = []
-    const model = trainModel(tinyConfig(), { train: data }, { shouldStop: () => ++calls >= 2, onEvent: (e) => events.push(e.type) })
+    const model = await trainModel(tinyConfig(), { train: data }, { shouldStop: () => ++calls >= 2, onEvent: (e) => events.push(e.type) })
     expect(model.steps).toBe(2)
     expect(events.at(-1)).toBe('finished')
     model.dispose()
   })
 
-  it('refuses an invalid recipe with the reason', () => {
-    expect(() => trainModel(tinyConfig({ batchSize: 0 }), { train: data })).toThrow(/batch size must be a positive number/)
-    expect(() => trainModel(tinyConfig({ batchSize: 1000 }), { train: data })).toThrow(/fewer than one batch/)
+  it('refuses an invalid recipe with the reason', async () => {
+    await expect(trainModel(tinyConfig({ batchSize: 0 }), { train: data })).rejects.toThrow(/batch size must be a positive number/)
+    await expect(trainModel(tinyConfig({ batchSize: 1000 }), { train: data })).rejects.toThrow(/fewer than one batch/)
+    await expect(trainModel(tinyConfig({ replicas: 0 }), { train: data })).rejects.toThrow(/replicas must be/)
   })
 
-  it('stops with a message naming the step when the loss diverges', () => {
-    expect(() => collectSteps(tinyConfig({ loss: 'softmax', lossParams: {}, optimizer: { kind: 'sgd', lr: 1e20, momentum: 0.9, weightDecay: 0 } }), data)).toThrow(
+  it('stops with a message naming the step when the loss diverges', async () => {
+    await expect(collectSteps(tinyConfig({ loss: 'softmax', lossParams: {}, optimizer: { kind: 'sgd', lr: 1e20, momentum: 0.9, weightDecay: 0 } }), data)).rejects.toThrow(
       /training diverged at step \d+.*lower learning rate/
     )
   })
 
-  it('embeds into a space where same-class pairs score higher after training', () => {
-    const model = trainModel(tinyConfig({ steps: 16 }), { train: data })
+  it('embeds into a space where same-class pairs score higher after training', async () => {
+    const model = await trainModel(tinyConfig({ steps: 16 }), { train: data })
     const pairs: PairSet = {
       name: 'synthetic',
       images: data,

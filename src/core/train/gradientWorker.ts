@@ -1,0 +1,61 @@
+// Worker-thread entry of data-parallel training: holds one replica, computes gradients on the
+// share of each batch it is sent, and applies the averaged gradient the trainer sends back.
+import { parentPort, workerData } from 'node:worker_threads'
+import { initBackend, type BackendChoice } from '../backend'
+import { Replica, type ReplicaSpec } from './replica'
+
+export type WorkerRequest =
+  | { type: 'gradients'; images: Float32Array; labels: Int32Array; count: number }
+  | { type: 'apply'; flat: Float32Array; lr: number }
+  | { type: 'weights' }
+
+export type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'gradients'; values: [number, number, number]; flat: Float32Array }
+  | { type: 'weights'; flat: Float32Array }
+  | { type: 'error'; message: string }
+
+export interface WorkerSetup {
+  backend: BackendChoice
+  spec: ReplicaSpec
+}
+
+async function serve(): Promise<void> {
+  const port = parentPort
+  if (!port) throw new Error('gradientWorker must run in a worker thread')
+  const setup = workerData as WorkerSetup
+  const post = (reply: WorkerReply): void => {
+    const transfer = 'flat' in reply ? [reply.flat.buffer as ArrayBuffer] : []
+    port.postMessage(reply, transfer)
+  }
+  let replica: Replica
+  try {
+    await initBackend({ force: setup.backend })
+    replica = new Replica(setup.spec)
+  } catch (error) {
+    post({ type: 'error', message: error instanceof Error ? error.message : String(error) })
+    return
+  }
+  port.on('message', (request: WorkerRequest) => {
+    try {
+      switch (request.type) {
+        case 'gradients': {
+          const { values, grads } = replica.gradients(request.images, request.labels, request.count)
+          post({ type: 'gradients', values, flat: replica.flatten(grads) })
+          break
+        }
+        case 'apply':
+          replica.applyFlat(request.flat, request.lr)
+          break
+        case 'weights':
+          post({ type: 'weights', flat: replica.flatWeights() })
+          break
+      }
+    } catch (error) {
+      post({ type: 'error', message: error instanceof Error ? error.message : String(error) })
+    }
+  })
+  post({ type: 'ready' })
+}
+
+void serve()
