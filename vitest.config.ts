@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
+    reporters: ['default', './test/summaryReporter.ts'],
     environment: 'node',
     testTimeout: 120_000,
     hookTimeout: 120_000,

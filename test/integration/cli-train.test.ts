@@ -1,6 +1,6 @@
 // The headless pipeline end to end on the bundled fonts: train a few steps through the CLI,
 // then check the run folder is complete and its stored scores reproduce the reported metrics.
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
@@ -62,15 +62,33 @@ describe('npm run cli -- train', () => {
     expect(recomputed.tenFold.mean).toBeCloseTo(stored.tenFold.mean, 6)
   })
 
+  it('learns: 40 data-parallel steps of the demo recipe beat raw-pixel cosine on the test pairs', async () => {
+    // Raw-pixel cosine scores AUC ≈ 0.62 on these pairs and a random CNN about the same (DESIGN §8);
+    // this short run measured 0.73 here. Seeded, so the figure is stable for a given thread count.
+    const io = capture()
+    const code = await main(['train', '--preset', 'fonts', '--steps', '40', '--replicas', '2', '--out', workspace, '--json'], io)
+    expect(code).toBe(0)
+    expect(io.err).toContain('split over 2 data-parallel threads')
+    const result = JSON.parse(io.out) as { run: string; test: { auc: number } }
+    expect(result.test.auc).toBeGreaterThan(0.7)
+    expect(JSON.parse(readFileSync(join(result.run, 'config.json'), 'utf8')).replicasUsed).toBe(2)
+  })
+
   it('refuses bad options with a message and exit code 2, writing nothing', async () => {
+    const runsBefore = existsSync(join(workspace, 'runs')) ? readdirSync(join(workspace, 'runs')).length : 0
     const io = capture()
     expect(await main(['train', '--loss', 'tripletz', '--out', workspace], io)).toBe(2)
     expect(io.err).toMatch(/unknown loss "tripletz"; choose one of: softmax/)
     const bad = capture()
     expect(await main(['train', '--loss', 'dsoftmax', '--d', '1.5', '--out', workspace], bad)).toBe(2)
     expect(bad.err).toMatch(/invalid dsoftmax parameters: .*d/)
+    const replicas = capture()
+    expect(await main(['train', '--replicas', '0', '--out', workspace], replicas)).toBe(2)
+    expect(replicas.err).toMatch(/replicas must be 'auto' or a whole number/)
     const unknown = capture()
     expect(await main(['frobnicate'], unknown)).toBe(2)
     expect(unknown.err).toContain('unknown command "frobnicate"')
+    const runsAfter = existsSync(join(workspace, 'runs')) ? readdirSync(join(workspace, 'runs')).length : 0
+    expect(runsAfter).toBe(runsBefore)
   })
 })

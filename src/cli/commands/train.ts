@@ -15,6 +15,7 @@ import {
   resolveReplicas,
   saveWeights,
   trainModel,
+  validateTrainConfig,
   type PairEvaluation,
   type TrainConfig
 } from '../../core/train'
@@ -33,6 +34,7 @@ export const TRAIN_USAGE = `Usage: npm run cli -- train [options]
   --epochs N | --steps N            length of the run
   --batch N --lr X --embedding N --seed N
   --backend NAME       force ${BACKENDS.join(', ')} (default: the fastest that works)
+  --replicas N|auto    data-parallel threads (default auto: one per core on wasm/cpu)
   --out DIR            workspace folder; the run goes to DIR/runs/<id> (default ./workspace)
   --json               print the final result as one JSON object on stdout
 `
@@ -71,6 +73,7 @@ export function configFromArgs(argv: string[]): { config: TrainConfig; backend?:
       embedding: { type: 'string' },
       seed: { type: 'string' },
       backend: { type: 'string' },
+      replicas: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean' }
     }
@@ -106,6 +109,9 @@ export function configFromArgs(argv: string[]): { config: TrainConfig; backend?:
   config.optimizer.lr = number(values.lr, 'lr') ?? config.optimizer.lr
   config.embeddingDim = number(values.embedding, 'embedding') ?? config.embeddingDim
   config.seed = number(values.seed, 'seed') ?? config.seed
+  if (values.replicas !== undefined) config.replicas = values.replicas === 'auto' ? 'auto' : (number(values.replicas, 'replicas') as number)
+  const recipeProblems = validateTrainConfig(config)
+  if (recipeProblems.length > 0) throw new UsageError(`invalid options: ${recipeProblems.join('; ')}`)
   const lossProblems = validateLossParams(config.loss, config.lossParams)
   if (lossProblems.length > 0) throw new UsageError(`invalid ${config.loss} parameters: ${lossProblems.join('; ')}`)
   const backend = values.backend
