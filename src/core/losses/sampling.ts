@@ -1,16 +1,10 @@
 // Negative-class sampling for D-Softmax-K.
 import type { ResolvedLossParams } from './types'
+import { createRng } from '../util/rng'
 
-/** mulberry32: a tiny seedable generator of uniform numbers in [0, 1). */
+/** A seedable generator of uniform numbers in [0, 1), the engine's own. */
 export function seededRng(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  return createRng(seed).next
 }
 
 /** K for one step: `count` when set, else max(1, round(rate·C)); never more than C. */

@@ -1,15 +1,10 @@
 // Brute-force references for the eval tests: O(n·t) loops over every candidate threshold,
 // written without the sorted-merge tricks of src/core/eval so the two can disagree.
+import { createRng } from '../../../src/core/util/rng'
 
+/** Seeded uniform numbers for the random test data. */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  return createRng(seed).next
 }
 
 /** Random pairs: genuine scores shifted up, rounded to `levels` steps so ties are common. */

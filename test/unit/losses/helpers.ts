@@ -1,7 +1,4 @@
 import '@tensorflow/tfjs-backend-cpu'
-// tfjs-core alone registers no gradients (the @tensorflow/tfjs bundle does this import);
-// src/core/tf.ts should do it for the engine — until then the tests do it themselves.
-import '@tensorflow/tfjs-core/dist/register_all_gradients'
 import { expect } from 'vitest'
 import { tf } from '../../../src/core/tf'
 import type { LossParts } from '../../../src/core/losses'
