@@ -8,8 +8,10 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { tf } from '../tf'
 import { registerWasmGradients } from './wasmGradients'
+import { registerWasmKernels } from './wasmKernels'
 
 export { registerWasmGradients, WASM_MISSING_TRAINING_KERNELS } from './wasmGradients'
+export { registerWasmKernels } from './wasmKernels'
 
 export type BackendChoice = 'node-gpu' | 'node' | 'wasm' | 'cpu'
 
@@ -130,6 +132,7 @@ async function activateWasm(wasmDir: string | undefined): Promise<Partial<Backen
   }
   if (!ok) throw new Unavailable(`failed to load: wasm binary not found${wasmDirSet ? ` in ${wasmDirSet}` : ''}`)
   registerWasmGradients()
+  registerWasmKernels()
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))
   return { simd, threads: Math.max(1, wasmModule.getThreadsCount()), versions: { 'tfjs-backend-wasm': wasmModule.version_wasm } }
 }

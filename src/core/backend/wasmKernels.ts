@@ -1,0 +1,54 @@
+// Faster wasm kernels for what the wasm backend does slowly. Its BatchMatMul takes XNNPACK's
+// fast path only without transposes; with transposeA or transposeB (every matMul gradient, and
+// the cosine head x·Wᵀ) it falls back to a loop 10–20× slower. An explicit Transpose followed by
+// the plain product is much faster, so on wasm BatchMatMul is re-registered to do exactly that.
+import { tf } from '../tf'
+
+const WRAPPED = new WeakSet<tf.KernelConfig>()
+
+type Info = tf.TensorInfo
+
+/** Swaps the last two axes of a tensor through the backend's own Transpose kernel. */
+function transposeLastTwo(x: Info, backend: tf.KernelBackend, transpose: tf.KernelFunc): Info {
+  const rank = x.shape.length
+  const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2]
+  return transpose({ inputs: { x }, backend, attrs: { perm } }) as Info
+}
+
+/** Idempotent; affects only the wasm backend. Call after wasm is registered. */
+export function registerWasmKernels(): void {
+  const original = tf.getKernel('BatchMatMul', 'wasm')
+  const transposeKernel = tf.getKernel('Transpose', 'wasm')
+  if (!original || !transposeKernel || WRAPPED.has(original)) return
+  const plain = original.kernelFunc
+  const transpose = transposeKernel.kernelFunc
+  const config: tf.KernelConfig = {
+    kernelName: 'BatchMatMul',
+    backendName: 'wasm',
+    setupFunc: original.setupFunc,
+    disposeFunc: original.disposeFunc,
+    kernelFunc: ({ inputs, backend: anyBackend, attrs }) => {
+      const backend = anyBackend as tf.KernelBackend
+      const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean }
+      if (!transposeA && !transposeB) return plain({ inputs, backend, attrs })
+      const { a, b } = inputs as { a: Info; b: Info }
+      const temporaries: Info[] = []
+      const prepare = (x: Info, flip: boolean): Info => {
+        if (!flip) return x
+        const t = transposeLastTwo(x, backend, transpose)
+        temporaries.push(t)
+        return t
+      }
+      const result = plain({
+        inputs: { a: prepare(a, transposeA), b: prepare(b, transposeB) },
+        backend,
+        attrs: { ...attrs, transposeA: false, transposeB: false }
+      })
+      for (const t of temporaries) backend.disposeData(t.dataId)
+      return result
+    }
+  }
+  tf.unregisterKernel('BatchMatMul', 'wasm')
+  tf.registerKernel(config)
+  WRAPPED.add(config)
+}
