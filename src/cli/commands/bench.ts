@@ -10,6 +10,7 @@ import { Replica, defaultReplicaCount, presetConfig, trainModel, type TrainConfi
 import type { LabelledImageSet } from '../../core/data'
 import { createRng } from '../../core/util/rng'
 import { UsageError, type CliIo } from '../io'
+import { benchEval } from './benchEval'
 
 interface BenchCase {
   name: string
@@ -188,11 +189,20 @@ export async function benchTrain(argv: string[], io: CliIo): Promise<TrainBenchR
   return results
 }
 
+const GROUPS: Record<string, (argv: string[], io: CliIo) => Promise<unknown>> = {
+  train: benchTrain,
+  eval: benchEval
+}
+
+/** `bench [group] [options]`; without a group every group runs with its defaults. */
 export async function benchCommand(argv: string[], io: CliIo): Promise<number> {
-  const [group = 'train', ...rest] = argv
-  if (group === 'train' || group === 'all') {
-    await benchTrain(rest, io)
+  const [group, ...rest] = argv
+  if (group === undefined || group === 'all') {
+    for (const run of Object.values(GROUPS)) await run([], io)
     return 0
   }
-  throw new UsageError(`unknown benchmark group "${group}"; available: train`)
+  const run = GROUPS[group]
+  if (!run) throw new UsageError(`unknown benchmark group "${group}"; available: ${Object.keys(GROUPS).join(', ')}`)
+  await run(rest, io)
+  return 0
 }

@@ -12,8 +12,8 @@ const values = (n: number): Float32Array => Float32Array.from({ length: n }, () 
 async function productOn(backend: string, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], ta: boolean, tb: boolean): Promise<Float32Array> {
   await tf.setBackend(backend)
   return tf.tidy(() => {
-    const x = tf.tensor(a, aShape) as tf.Tensor3D
-    const y = tf.tensor(b, bShape) as tf.Tensor3D
+    const x = tf.tensor3d(a, aShape as [number, number, number])
+    const y = tf.tensor3d(b, bShape as [number, number, number])
     return tf.matMul(x, y, ta, tb).dataSync() as Float32Array
   })
 }
@@ -53,7 +53,7 @@ describe('wasm BatchMatMul with transposes', () => {
     const gradOn = async (backend: string): Promise<Float32Array[]> => {
       await tf.setBackend(backend)
       return tf.tidy(() => {
-        const g = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D, false, true).square().sum())
+        const g = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D, false, true))))
         return g([tf.tensor2d(a, [6, 4]), tf.tensor2d(b, [5, 4])]).map((t) => t.dataSync() as Float32Array)
       })
     }
