@@ -1,5 +1,6 @@
 // The training loop: seeded batches, one gradient step of backbone + head, schedules, progress
 // events, periodic validation. Runs wherever the engine runs (CLI, trainer process, tests).
+import { tf } from '../tf'
 import type { HeadWeights } from '../losses'
 import { backboneSpec, type Backbone } from '../models'
 import type { BackendChoice } from '../backend'
@@ -93,7 +94,9 @@ export async function trainModel(
     seed: config.seed,
     samplingSeed: config.seed + 2
   }
-  const replicaCount = Math.min(resolveReplicas(config, options.backend), config.batchSize)
+  // Worker replicas must compute exactly as this thread does: same backend.
+  const backend = options.backend ?? (tf.getBackend() === 'tensorflow' ? 'node' : (tf.getBackend() as BackendChoice))
+  const replicaCount = Math.min(resolveReplicas(config, backend), config.batchSize)
   const replica = new Replica(replicaSpec)
   let workers: WorkerReplicas | null = null
   const rng = createRng(config.seed + 3)
@@ -134,7 +137,7 @@ export async function trainModel(
   let step = 0
   let stopped = false
   try {
-    if (replicaCount > 1) workers = await WorkerReplicas.start(replicaCount - 1, { backend: options.backend ?? 'wasm', spec: replicaSpec })
+    if (replicaCount > 1) workers = await WorkerReplicas.start(replicaCount - 1, { backend, spec: replicaSpec })
     hooks.onEvent?.({
       type: 'started',
       totalSteps,
