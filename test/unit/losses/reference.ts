@@ -1,5 +1,6 @@
 // Independent double-precision reference implementations of the losses, written straight
-// from the formulas in DESIGN §2 (no tfjs, nothing from src/core/losses).
+// from the formulas in DESIGN §2 (no tfjs; only the type of loss names comes from src/core).
+import type { LossName } from '../../../src/core/losses'
 
 export type Matrix = number[][]
 
@@ -42,15 +43,8 @@ export function sphereTarget(z: number, m: number, lambda: number): number {
   return (lambda * z + psi) / (1 + lambda)
 }
 
-export type RefName =
-  | 'softmax'
-  | 'normface'
-  | 'sphereface'
-  | 'cosface'
-  | 'arcface'
-  | 'dsoftmax'
-  | 'dsoftmax-b'
-  | 'dsoftmax-k'
+/** The loss names; only the formulas below are written independently of src/core/losses. */
+export type RefName = LossName
 
 /** Per-sample parts; `negatives` (class ids) restricts the D-Softmax inter sum for -K. */
 export function refSample(
