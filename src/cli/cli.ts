@@ -10,7 +10,7 @@ Usage: npm run cli -- <command> [options]     (add --help after a command for it
   train         train a model on the bundled fonts (--preset, --loss, --epochs, --backend, --out …)
   demo          train the default preset (D-Softmax) and print the test metrics
   eval-scores   verification metrics from a label,score CSV (--input FILE [--json])
-  bench         benchmarks (bench train)
+  bench         benchmarks: bench train, bench eval, or all groups without a name
   backend       which TensorFlow.js backend would be used, and why
 `
 
