@@ -23,7 +23,8 @@ export function dsoftmaxParts(
 ): SampleParts {
   return tf.tidy(() => {
     const intra = tf.softplus(tf.mul(tf.sub(d, targetCosine), s)) as tf.Tensor1D
-    const logits = tf.where(negativeMask, tf.mul(negativeCosines, s), NEG_LOGIT) as tf.Tensor2D
+    // A full-size fill, not a broadcast scalar: tf.where would Tile the scalar to the matrix.
+    const logits = tf.where(negativeMask, tf.mul(negativeCosines, s), tf.fill(negativeCosines.shape, NEG_LOGIT)) as tf.Tensor2D
     return { intra, inter: logOnePlusSumExpRows(logits) }
   })
 }

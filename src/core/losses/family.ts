@@ -40,7 +40,10 @@ export interface LossModule {
 /** The split above, from target logits [batch] and a logit matrix whose target column is ignored. */
 export function crossEntropyParts(target: tf.Tensor1D, logits: tf.Tensor2D, targetMask: tf.Tensor2D): SampleParts {
   return tf.tidy(() => {
-    const withTarget = tf.where(targetMask, tf.expandDims(target, 1), logits) as tf.Tensor2D
+    // logits + mask·(t − logits) puts t in the target column. tf.where would broadcast t with
+    // Tile, whose gradient is one Slice and one Add per column (~200 ms at 1000 classes on wasm).
+    const mask = tf.cast(targetMask, 'float32')
+    const withTarget = tf.add(logits, tf.mul(mask, tf.sub(tf.expandDims(target, 1), logits))) as tf.Tensor2D
     const intra = tf.softplus(tf.neg(target)) as tf.Tensor1D
     const inter = tf.sub(logSumExpRows(withTarget), tf.softplus(target)) as tf.Tensor1D
     return { intra, inter }

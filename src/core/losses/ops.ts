@@ -19,20 +19,25 @@ export const detach: <T extends tf.Tensor>(x: T) => T = tf.customGrad((x: tf.Ten
 }) as <T extends tf.Tensor>(x: T) => T
 
 /**
- * log Σ exp along the last axis of a [rows, cols] tensor. The shift is detached, so the
- * gradient is exactly the softmax (tf.logSumExp routes a near-zero residue through max).
+ * log Σ exp along the last axis of a [rows, cols] tensor, shifted by the row maximum. The
+ * gradient is written out as the row softmax e^{x − lse}: exact, and it skips the gradient of
+ * the max (an Equal over the whole matrix that tf.logSumExp pays for a near-zero residue).
  */
-export function logSumExpRows(x: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => {
-    const shift = detach(tf.max(x, 1, true))
-    const summed = tf.log(tf.sum(tf.exp(tf.sub(x, shift)), 1))
-    return tf.add(summed, tf.reshape(shift, [-1])) as tf.Tensor1D
-  })
-}
+export const logSumExpRows: (x: tf.Tensor2D) => tf.Tensor1D = tf.customGrad((input: tf.Tensor | tf.GradSaveFunc, save?: tf.Tensor | tf.GradSaveFunc) => {
+  const x = input as tf.Tensor2D
+  const shift = tf.max(x, 1, true)
+  const value = tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, shift)), 1)), tf.reshape(shift, [-1]))
+  ;(save as tf.GradSaveFunc)([x, value])
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(tf.expandDims(dy, 1), tf.exp(tf.sub(saved[0], tf.expandDims(saved[1], 1))))
+  }
+}) as (x: tf.Tensor2D) => tf.Tensor1D
 
 /** log(1 + Σ_k e^{x_k}) per row: logsumexp with a fixed 0 logit, as in D-Softmax's inter term. */
 export function logOnePlusSumExpRows(x: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => logSumExpRows(tf.concat([tf.zeros([x.shape[0], 1]), x], 1) as tf.Tensor2D))
+  // log(1 + e^{lse(x)}) = softplus(lse(x)): no concatenated zero column to copy and slice back.
+  return tf.tidy(() => tf.softplus(logSumExpRows(x)) as tf.Tensor1D)
 }
 
 /** Rows scaled to unit length; the floor keeps a zero row (and its gradient) finite. */
