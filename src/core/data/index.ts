@@ -1,3 +1,4 @@
 export * from './fontDataset'
 export * from './imageSets'
 export * from './fontTask'
+export * from './batches'
