@@ -3,20 +3,41 @@
 import type { LossName, LossParams } from '../losses'
 import type { BackboneName } from '../models'
 import type { Augmentation } from '../data/imageSets'
-import type { ScheduleConfig } from './schedule'
-import type { SgdConfig } from './optimizer'
+import { validateSchedule, type ScheduleConfig } from './schedule'
+import { validateOptimizerConfig, type OptimizerConfig } from './optimizer'
+
+/** Validation metrics a run can keep its best checkpoint by, and whether higher is better. */
+export const VALIDATION_METRICS = { auc: 'higher', tenFold: 'higher', eer: 'lower' } as const
+export type ValidationMetric = keyof typeof VALIDATION_METRICS
+
+/** SphereFace's λ schedule: λ = max(min, base·(1 + gamma·step)^(−power)). */
+export interface LambdaAnnealing {
+  base: number
+  gamma: number
+  power: number
+  min: number
+}
+
+export interface DivergencePolicy {
+  /** On NaN/Inf: go back to the last good checkpoint and multiply the learning rate by this (0 < f < 1). */
+  lrBackoff: number
+  /** Give up (stop with the message) after this many back-offs. */
+  maxBackoffs: number
+}
 
 export interface TrainConfig {
   /** Preset the recipe started from, for the record. */
   preset: string
-  /** 'fonts' is the bundled font-identity set; 'fonts-chars' labels the same glyphs by character. */
-  dataset: 'fonts' | 'fonts-chars'
+  /** 'fonts' is the bundled font-identity set; 'fonts-chars' labels the same glyphs by character; 'files' reads `data`. */
+  dataset: 'fonts' | 'fonts-chars' | 'files'
+  /** Training data (and optional validation pairs) on disk, when dataset is 'files'. */
+  data?: { train: string; val?: string }
   backbone: BackboneName
   embeddingDim: number
   inputSize: number
   loss: LossName
   lossParams: LossParams
-  optimizer: SgdConfig
+  optimizer: OptimizerConfig
   schedule: ScheduleConfig
   batchSize: number
   /** Length of the run: whole epochs (may be fractional) unless `steps` is given. */
@@ -33,6 +54,20 @@ export interface TrainConfig {
   replicas: number | 'auto'
   /** Validate on the val pairs every this many epochs (0 = only at the end). */
   validateEvery: number
+  /** Validate every this many steps instead (takes precedence over validateEvery when > 0). */
+  validateEverySteps?: number
+  /** The metric that picks checkpoints/best (default auc). */
+  bestMetric?: ValidationMetric
+  /** Write a checkpoint every this many steps (0/absent: at each epoch end); always at stop. */
+  checkpointEverySteps?: number
+  /** Step checkpoints kept besides the best (default 3). */
+  keepCheckpoints?: number
+  /** Train with plain Softmax (x·Wᵀ on the same centres) for this many epochs first. */
+  softmaxWarmupEpochs?: number
+  /** SphereFace only: anneal λ per step instead of using lossParams.lambda. */
+  lambdaAnnealing?: LambdaAnnealing
+  /** NaN/Inf handling: absent = stop at the last good checkpoint; set = back off and continue. */
+  divergence?: DivergencePolicy
   seed: number
 }
 
@@ -41,21 +76,43 @@ export function validateTrainConfig(config: TrainConfig): string[] {
   const positive = (value: number, name: string): void => {
     if (!(Number.isFinite(value) && value > 0)) problems.push(`${name} must be a positive number, got ${value}`)
   }
+  const wholeAtLeast = (value: number | undefined, min: number, name: string): void => {
+    if (value !== undefined && !(Number.isInteger(value) && value >= min)) problems.push(`${name} must be a whole number ≥ ${min}, got ${value}`)
+  }
   positive(config.embeddingDim, 'embedding size')
   positive(config.batchSize, 'batch size')
-  positive(config.optimizer.lr, 'learning rate')
   if (config.steps !== undefined) positive(config.steps, 'steps')
   else positive(config.epochs, 'epochs')
   if (!Number.isInteger(config.batchSize)) problems.push(`batch size must be an integer, got ${config.batchSize}`)
-  if (config.optimizer.momentum < 0 || config.optimizer.momentum >= 1) {
-    problems.push(`momentum must be in [0, 1), got ${config.optimizer.momentum}`)
-  }
-  if (config.optimizer.weightDecay < 0) problems.push(`weight decay must be ≥ 0, got ${config.optimizer.weightDecay}`)
+  problems.push(...validateOptimizerConfig(config.optimizer), ...validateSchedule(config.schedule))
   if (config.replicas !== 'auto' && !(Number.isInteger(config.replicas) && config.replicas >= 1)) {
     problems.push(`replicas must be 'auto' or a whole number ≥ 1, got ${config.replicas}`)
   }
   if (config.augment.shift < 0 || !Number.isInteger(config.augment.shift)) {
     problems.push(`shift augmentation must be a whole number of pixels ≥ 0, got ${config.augment.shift}`)
+  }
+  if (config.dataset === 'files' && !config.data?.train) problems.push('dataset "files" needs a training data path (--data PATH)')
+  wholeAtLeast(config.validateEvery, 0, 'validation interval (epochs)')
+  wholeAtLeast(config.validateEverySteps, 0, 'validation interval (steps)')
+  wholeAtLeast(config.checkpointEverySteps, 0, 'checkpoint interval (steps)')
+  wholeAtLeast(config.keepCheckpoints, 1, 'checkpoints kept')
+  if (config.bestMetric !== undefined && !Object.hasOwn(VALIDATION_METRICS, config.bestMetric)) {
+    problems.push(`best-checkpoint metric must be one of ${Object.keys(VALIDATION_METRICS).join(', ')}, got "${config.bestMetric}"`)
+  }
+  if (config.softmaxWarmupEpochs !== undefined && !(config.softmaxWarmupEpochs >= 0)) {
+    problems.push(`Softmax warm-up must be ≥ 0 epochs, got ${config.softmaxWarmupEpochs}`)
+  }
+  const annealing = config.lambdaAnnealing
+  if (annealing) {
+    if (config.loss !== 'sphereface') problems.push(`λ annealing applies to SphereFace only, not ${config.loss}`)
+    if (!(annealing.base > 0 && annealing.gamma >= 0 && annealing.power >= 0 && annealing.min >= 0)) {
+      problems.push(`λ annealing needs base > 0 and gamma, power, min ≥ 0, got ${JSON.stringify(annealing)}`)
+    }
+  }
+  const divergence = config.divergence
+  if (divergence) {
+    if (!(divergence.lrBackoff > 0 && divergence.lrBackoff < 1)) problems.push(`learning-rate back-off must be in (0, 1), got ${divergence.lrBackoff}`)
+    wholeAtLeast(divergence.maxBackoffs, 1, 'back-offs allowed')
   }
   return problems
 }

@@ -1,56 +1,251 @@
-// SGD with momentum and L2 weight decay (PyTorch's formulation: v ← μv + g + λw; w ← w − ηv),
-// with decay applied only to the parameters that ask for it (kernels, class centres).
+// Optimizers of the recipe: SGD (momentum, Nesterov, L2 weight decay, PyTorch's formulation) and
+// Adam / AdamW. Parameters come in two groups, the backbone and the class centres, so the centres
+// can have their own learning-rate factor and weight decay. Optional gradient clipping by the
+// global L2 norm. State (momentum / moments, step count) can be saved and loaded for checkpoints.
 import { tf } from '../tf'
 
-export interface SgdConfig {
-  kind: 'sgd'
+/** Overrides for the class-centre group (head/centres, head/bias). */
+export interface CentreGroupConfig {
+  /** Centre learning rate = this × the scheduled rate (default 1). */
+  lrFactor?: number
+  /** Weight decay of the centres (default: the optimizer's). */
+  weightDecay?: number
+}
+
+interface CommonOptimizerConfig {
   lr: number
-  momentum: number
   weightDecay: number
+  centres?: CentreGroupConfig
+  /** Clip the gradient to this global L2 norm before the update (absent or 0 = no clipping). */
+  clipNorm?: number
+}
+
+export interface SgdConfig extends CommonOptimizerConfig {
+  kind: 'sgd'
+  momentum: number
   nesterov?: boolean
 }
+
+/** Adam adds weight decay to the gradient (L2); AdamW decays the weights directly (decoupled). */
+export interface AdamConfig extends CommonOptimizerConfig {
+  kind: 'adam' | 'adamw'
+  beta1?: number
+  beta2?: number
+  epsilon?: number
+}
+
+export type OptimizerConfig = SgdConfig | AdamConfig
+export const OPTIMIZER_KINDS = ['sgd', 'adam', 'adamw'] as const
+
+export type ParamGroup = 'backbone' | 'centres'
 
 export interface OptimizedParam {
   name: string
   variable: tf.Variable
   decay: boolean
+  group?: ParamGroup
 }
 
-export class SgdOptimizer {
-  private readonly velocity = new Map<string, tf.Variable>()
+export interface NamedTensor {
+  name: string
+  tensor: tf.Tensor
+}
+
+/** What a checkpoint stores of an optimizer: named state tensors and a few numbers. */
+export interface OptimizerState {
+  tensors: NamedTensor[]
+  scalars: Record<string, number>
+}
+
+export interface Optimizer {
+  /** One update with scheduled rate `lr`; `grads` maps tf variable names (as tf.variableGrads returns them). */
+  step(grads: Record<string, tf.Tensor>, lr: number): void
+  /** Global gradient norm of the last step before clipping (NaN when clipping is off). */
+  readonly lastGradNorm: number
+  state(): OptimizerState
+  /** Restores state saved by state(); tensors by name as flat float32 arrays. */
+  load(tensors: ReadonlyMap<string, Float32Array>, scalars: Record<string, number>): void
+  dispose(): void
+}
+
+export function validateOptimizerConfig(config: OptimizerConfig): string[] {
+  const problems: string[] = []
+  if (!(OPTIMIZER_KINDS as readonly string[]).includes(config.kind)) problems.push(`optimizer must be one of ${OPTIMIZER_KINDS.join(', ')}, got "${String(config.kind)}"`)
+  if (!(Number.isFinite(config.lr) && config.lr > 0)) problems.push(`learning rate must be a positive number, got ${config.lr}`)
+  if (!(config.weightDecay >= 0)) problems.push(`weight decay must be ≥ 0, got ${config.weightDecay}`)
+  if (config.clipNorm !== undefined && !(config.clipNorm >= 0)) problems.push(`gradient clipping norm must be ≥ 0, got ${config.clipNorm}`)
+  const c = config.centres
+  if (c?.lrFactor !== undefined && !(c.lrFactor >= 0)) problems.push(`centre learning-rate factor must be ≥ 0, got ${c.lrFactor}`)
+  if (c?.weightDecay !== undefined && !(c.weightDecay >= 0)) problems.push(`centre weight decay must be ≥ 0, got ${c.weightDecay}`)
+  if (config.kind === 'sgd') {
+    if (!(config.momentum >= 0 && config.momentum < 1)) problems.push(`momentum must be in [0, 1), got ${config.momentum}`)
+    if (config.nesterov && config.momentum === 0) problems.push('Nesterov momentum needs a momentum > 0')
+  } else {
+    for (const [name, value] of [['beta1', config.beta1], ['beta2', config.beta2]] as const) {
+      if (value !== undefined && !(value >= 0 && value < 1)) problems.push(`Adam ${name} must be in [0, 1), got ${value}`)
+    }
+    if (config.epsilon !== undefined && !(config.epsilon > 0)) problems.push(`Adam epsilon must be > 0, got ${config.epsilon}`)
+  }
+  return problems
+}
+
+export function createOptimizer(config: OptimizerConfig, params: OptimizedParam[]): Optimizer {
+  return config.kind === 'sgd' ? new SgdOptimizer(config, params) : new AdamOptimizer(config, params)
+}
+
+/** Per-group learning rate and decay. */
+function groupSettings(config: OptimizerConfig, p: OptimizedParam, lr: number): { lr: number; decay: number } {
+  const centres = p.group === 'centres'
+  const factor = centres ? (config.centres?.lrFactor ?? 1) : 1
+  const decay = p.decay ? (centres ? (config.centres?.weightDecay ?? config.weightDecay) : config.weightDecay) : 0
+  return { lr: lr * factor, decay }
+}
+
+/**
+ * Scale factor for clipping to `maxNorm` and the norm itself. Computed in float64 on the host from
+ * per-tensor squared sums, so it does not depend on the order tensors are summed in on the device.
+ */
+function clipScale(grads: tf.Tensor[], maxNorm: number | undefined): { scale: number; norm: number } {
+  const squares = tf.tidy(() => grads.map((g) => tf.sum(tf.square(g))))
+  let sum = 0
+  for (const s of squares) {
+    sum += s.dataSync()[0]
+    s.dispose()
+  }
+  const norm = Math.sqrt(sum)
+  return { norm, scale: maxNorm && maxNorm > 0 && norm > maxNorm ? maxNorm / norm : 1 }
+}
+
+function loadInto(target: tf.Variable, values: Float32Array | undefined, name: string): void {
+  if (!values) throw new Error(`optimizer state has no "${name}"`)
+  if (values.length !== target.size) throw new Error(`optimizer state "${name}" has ${values.length} values, expected ${target.size}`)
+  target.assign(tf.tensor(values, target.shape))
+}
+
+abstract class BaseOptimizer implements Optimizer {
+  lastGradNorm = 0
 
   constructor(
-    private readonly config: SgdConfig,
-    private readonly params: OptimizedParam[]
-  ) {
-    for (const p of params) {
-      this.velocity.set(p.name, tf.variable(tf.zerosLike(p.variable), false))
-    }
-  }
+    protected readonly config: OptimizerConfig,
+    protected readonly params: OptimizedParam[]
+  ) {}
 
-  /** One update with learning rate `lr`; `grads` maps variable names (as tf.variableGrads returns them). */
   step(grads: Record<string, tf.Tensor>, lr: number): void {
-    const { momentum, weightDecay, nesterov } = this.config
+    const present = this.params.filter((p) => grads[p.variable.name])
+    // The norm costs a device read per tensor: only computed when clipping asks for it.
+    const { norm, scale } = this.config.clipNorm ? clipScale(present.map((p) => grads[p.variable.name]), this.config.clipNorm) : { norm: NaN, scale: 1 }
+    this.lastGradNorm = norm
+    this.beginStep()
     tf.tidy(() => {
-      for (const p of this.params) {
-        const g = grads[p.variable.name]
-        if (!g) continue
-        const v = this.velocity.get(p.name) as tf.Variable
-        const withDecay = p.decay && weightDecay > 0 ? tf.add(g, tf.mul(p.variable, weightDecay)) : g
-        const nextV = tf.add(tf.mul(v, momentum), withDecay)
-        v.assign(nextV)
-        const direction = nesterov ? tf.add(withDecay, tf.mul(nextV, momentum)) : nextV
-        p.variable.assign(tf.sub(p.variable, tf.mul(direction, lr)))
+      for (const p of present) {
+        const raw = grads[p.variable.name]
+        const g = scale === 1 ? raw : tf.mul(raw, scale)
+        this.update(p, g, groupSettings(this.config, p, lr))
       }
     })
   }
 
-  /** Momentum buffers by parameter name, for checkpoints. */
-  state(): Map<string, tf.Variable> {
-    return this.velocity
+  protected beginStep(): void {}
+  protected abstract update(p: OptimizedParam, g: tf.Tensor, settings: { lr: number; decay: number }): void
+  abstract state(): OptimizerState
+  abstract load(tensors: ReadonlyMap<string, Float32Array>, scalars: Record<string, number>): void
+  abstract dispose(): void
+}
+
+/** v ← μv + g + λw; w ← w − η·v (Nesterov: w ← w − η·(g + λw + μv)). */
+export class SgdOptimizer extends BaseOptimizer {
+  private readonly velocity = new Map<string, tf.Variable>()
+
+  constructor(config: SgdConfig, params: OptimizedParam[]) {
+    super(config, params)
+    for (const p of params) this.velocity.set(p.name, tf.variable(tf.zerosLike(p.variable), false))
+  }
+
+  protected update(p: OptimizedParam, g: tf.Tensor, { lr, decay }: { lr: number; decay: number }): void {
+    const { momentum, nesterov } = this.config as SgdConfig
+    const v = this.velocity.get(p.name) as tf.Variable
+    const withDecay = decay > 0 ? tf.add(g, tf.mul(p.variable, decay)) : g
+    const nextV = tf.add(tf.mul(v, momentum), withDecay)
+    v.assign(nextV)
+    const direction = nesterov ? tf.add(withDecay, tf.mul(nextV, momentum)) : nextV
+    p.variable.assign(tf.sub(p.variable, tf.mul(direction, lr)))
+  }
+
+  state(): OptimizerState {
+    return { tensors: this.params.map((p) => ({ name: `sgd/velocity/${p.name}`, tensor: this.velocity.get(p.name) as tf.Variable })), scalars: {} }
+  }
+
+  load(tensors: ReadonlyMap<string, Float32Array>): void {
+    for (const p of this.params) loadInto(this.velocity.get(p.name) as tf.Variable, tensors.get(`sgd/velocity/${p.name}`), `sgd/velocity/${p.name}`)
   }
 
   dispose(): void {
     this.velocity.forEach((v) => v.dispose())
+  }
+}
+
+/**
+ * Adam (Kingma & Ba) with bias correction: m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g²,
+ * w ← w − η·m̂/(√v̂ + ε). Adam folds weight decay into g (L2); AdamW applies w ← w − η·λ·w separately.
+ */
+export class AdamOptimizer extends BaseOptimizer {
+  private readonly moments = new Map<string, { m: tf.Variable; v: tf.Variable }>()
+  private t = 0
+
+  constructor(config: AdamConfig, params: OptimizedParam[]) {
+    super(config, params)
+    for (const p of params) {
+      this.moments.set(p.name, { m: tf.variable(tf.zerosLike(p.variable), false), v: tf.variable(tf.zerosLike(p.variable), false) })
+    }
+  }
+
+  protected override beginStep(): void {
+    this.t++
+  }
+
+  protected update(p: OptimizedParam, g: tf.Tensor, { lr, decay }: { lr: number; decay: number }): void {
+    const config = this.config as AdamConfig
+    const beta1 = config.beta1 ?? 0.9
+    const beta2 = config.beta2 ?? 0.999
+    const epsilon = config.epsilon ?? 1e-8
+    const decoupled = config.kind === 'adamw'
+    const { m, v } = this.moments.get(p.name) as { m: tf.Variable; v: tf.Variable }
+    const grad = !decoupled && decay > 0 ? tf.add(g, tf.mul(p.variable, decay)) : g
+    m.assign(tf.add(tf.mul(m, beta1), tf.mul(grad, 1 - beta1)))
+    v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(grad), 1 - beta2)))
+    const mHat = tf.div(m, 1 - Math.pow(beta1, this.t))
+    const vHat = tf.div(v, 1 - Math.pow(beta2, this.t))
+    let next = tf.sub(p.variable, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon)), lr))
+    if (decoupled && decay > 0) next = tf.sub(next, tf.mul(p.variable, lr * decay))
+    p.variable.assign(next)
+  }
+
+  state(): OptimizerState {
+    const tensors = this.params.flatMap((p) => {
+      const { m, v } = this.moments.get(p.name) as { m: tf.Variable; v: tf.Variable }
+      return [
+        { name: `adam/m/${p.name}`, tensor: m },
+        { name: `adam/v/${p.name}`, tensor: v }
+      ]
+    })
+    return { tensors, scalars: { 'adam/t': this.t } }
+  }
+
+  load(tensors: ReadonlyMap<string, Float32Array>, scalars: Record<string, number>): void {
+    for (const p of this.params) {
+      const { m, v } = this.moments.get(p.name) as { m: tf.Variable; v: tf.Variable }
+      loadInto(m, tensors.get(`adam/m/${p.name}`), `adam/m/${p.name}`)
+      loadInto(v, tensors.get(`adam/v/${p.name}`), `adam/v/${p.name}`)
+    }
+    const t = scalars['adam/t']
+    if (!Number.isInteger(t) || t < 0) throw new Error(`optimizer state has no valid Adam step count (adam/t = ${t})`)
+    this.t = t
+  }
+
+  dispose(): void {
+    this.moments.forEach(({ m, v }) => {
+      m.dispose()
+      v.dispose()
+    })
   }
 }

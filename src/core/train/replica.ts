@@ -5,13 +5,13 @@ import { tf } from '../tf'
 import { createHeadWeights, headLoss, type HeadWeights, type LossName, type LossParams } from '../losses'
 import { applyStatUpdates, buildBackbone, type Backbone, type BackboneSpec, type StatUpdate } from '../models'
 import { createRng, type Rng } from '../util/rng'
-import { SgdOptimizer, type SgdConfig } from './optimizer'
+import { createOptimizer, type NamedTensor, type Optimizer, type OptimizerConfig, type OptimizerState } from './optimizer'
 
 export interface ReplicaSpec {
   backbone: BackboneSpec
   loss: LossName
   lossParams: LossParams
-  optimizer: SgdConfig
+  optimizer: OptimizerConfig
   classes: number
   /** Seed of the weight initialisation: the same for every replica. */
   seed: number
@@ -22,12 +22,18 @@ export interface ReplicaSpec {
 /** Loss, intra-class part, inter-class part: batch means. */
 export type LossValues = [number, number, number]
 
+/** The loss a step uses when it differs from the spec's (Softmax warm-up, SphereFace λ annealing). */
+export interface StepLoss {
+  loss: LossName
+  lossParams: LossParams
+}
+
 export class Replica {
   readonly backbone: Backbone
   readonly head: HeadWeights
-  private readonly optimizer: SgdOptimizer
+  private readonly optimizer: Optimizer
   private readonly variables: tf.Variable[]
-  private readonly rng: Rng
+  private rng: Rng
   private readonly statUpdates: StatUpdate[] = []
   private optimizerDisposed = false
 
@@ -36,10 +42,10 @@ export class Replica {
     this.head = createHeadWeights(spec.loss, spec.classes, this.backbone.embeddingDim, spec.seed + 1)
     const trainable = [
       ...this.backbone.params.filter((p) => p.trainable).map((p) => ({ name: p.name, variable: p.variable, decay: p.decay })),
-      { name: 'head/centres', variable: this.head.centres, decay: true },
-      ...(this.head.bias ? [{ name: 'head/bias', variable: this.head.bias, decay: false }] : [])
+      { name: 'head/centres', variable: this.head.centres, decay: true, group: 'centres' as const },
+      ...(this.head.bias ? [{ name: 'head/bias', variable: this.head.bias, decay: false, group: 'centres' as const }] : [])
     ]
-    this.optimizer = new SgdOptimizer(spec.optimizer, trainable)
+    this.optimizer = createOptimizer(spec.optimizer, trainable)
     this.variables = trainable.map((p) => p.variable)
     this.rng = createRng(spec.samplingSeed)
   }
@@ -52,15 +58,16 @@ export class Replica {
    * Loss values and gradients (in variable order, caller disposes) for the first `count` examples
    * of a filled batch buffer. Batch-norm running statistics are updated only when the loss is finite.
    */
-  gradients(images: Float32Array, labels: Int32Array, count: number): { values: LossValues; grads: tf.Tensor[] } {
+  gradients(images: Float32Array, labels: Int32Array, count: number, stepLoss?: StepLoss): { values: LossValues; grads: tf.Tensor[] } {
     const [h, w, c] = this.spec.backbone.input
+    const { loss, lossParams } = stepLoss ?? this.spec
     const result = tf.tidy(() => {
       const x = tf.tensor4d(images.subarray(0, count * h * w * c), [count, h, w, c])
       const y = tf.tensor1d(labels.subarray(0, count), 'int32')
       let split: tf.Scalar[] = []
       const { value, grads } = tf.variableGrads(() => {
         const embeddings = this.backbone.apply(x, { training: true, statUpdates: this.statUpdates })
-        const parts = headLoss(this.spec.loss, this.spec.lossParams, embeddings, y, this.head, undefined, this.rng.next)
+        const parts = headLoss(loss, lossParams, embeddings, y, this.head, undefined, this.rng.next)
         split = [tf.keep(parts.intra), tf.keep(parts.inter)]
         return parts.loss
       }, this.variables)
@@ -74,8 +81,8 @@ export class Replica {
   }
 
   /** Gradient step on this replica alone. Returns the loss values; non-finite values change nothing. */
-  step(images: Float32Array, labels: Int32Array, count: number, lr: number): LossValues {
-    const { values, grads } = this.gradients(images, labels, count)
+  step(images: Float32Array, labels: Int32Array, count: number, lr: number, stepLoss?: StepLoss): LossValues {
+    const { values, grads } = this.gradients(images, labels, count, stepLoss)
     if (values.every(Number.isFinite)) this.optimizer.step(this.byName(grads), lr)
     grads.forEach((g) => g.dispose())
     return values
@@ -110,6 +117,42 @@ export class Replica {
   /** All trainable weights, flat, in variable order: to compare replicas. */
   flatWeights(): Float32Array {
     return this.flatten(this.variables.map((v) => v.clone()))
+  }
+
+  /** Every weight a checkpoint or an export needs, by its stable name (backbone params incl. batch-norm statistics, head). */
+  namedWeights(): NamedTensor[] {
+    return [
+      ...this.backbone.params.map((p) => ({ name: p.name, tensor: p.variable as tf.Tensor })),
+      { name: 'head/centres', tensor: this.head.centres },
+      ...(this.head.bias ? [{ name: 'head/bias', tensor: this.head.bias as tf.Tensor }] : [])
+    ]
+  }
+
+  /** Overwrites the weights from flat float32 arrays by name (a checkpoint); every weight must be present. */
+  loadWeights(values: ReadonlyMap<string, Float32Array>): void {
+    for (const { name, tensor } of this.namedWeights()) {
+      const flat = values.get(name)
+      if (!flat) throw new Error(`the checkpoint has no weight "${name}"`)
+      if (flat.length !== tensor.size) throw new Error(`checkpoint weight "${name}" has ${flat.length} values, the model ${tensor.size}`)
+      ;(tensor as tf.Variable).assign(tf.tensor(flat, tensor.shape))
+    }
+  }
+
+  /** Optimizer state plus this replica's sampling generator, for checkpoints. */
+  trainingState(): OptimizerState {
+    const state = this.optimizer.state()
+    return { tensors: state.tensors, scalars: { ...state.scalars, 'replica/samplingRng': this.rng.state() } }
+  }
+
+  loadTrainingState(tensors: ReadonlyMap<string, Float32Array>, scalars: Record<string, number>): void {
+    this.optimizer.load(tensors, scalars)
+    const rngState = scalars['replica/samplingRng']
+    if (rngState !== undefined) this.rng = createRng(rngState)
+  }
+
+  /** Global gradient norm of the last update before clipping (NaN when clipping is off). */
+  get lastGradNorm(): number {
+    return this.optimizer.lastGradNorm
   }
 
   private byName(grads: tf.Tensor[]): Record<string, tf.Tensor> {
