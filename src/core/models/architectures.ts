@@ -1,13 +1,12 @@
 // The backbones the app offers, as specs. Sizes are chosen for the CPU/wasm budget of a laptop.
 import type { BackboneSpec, LayerSpec } from './spec'
+import type { BackboneOptions } from './options'
+import { faceResNet, irResNet } from './faceResNet'
+import { mobileFaceNet } from './mobileFaceNet'
 
-export interface BackboneOptions {
-  embeddingDim: number
-  /** Input side in pixels (square). */
-  inputSize?: number
-  /** Input channels: 1 for the glyph task, 3 (RGB) for faces. */
-  channels?: number
-}
+export type { BackboneOptions } from './options'
+export { faceResNet, irResNet, IR_BLOCKS, IR_WIDTHS, type FaceResNetOptions, type IrDepth } from './faceResNet'
+export { mobileFaceNet, MOBILEFACENET_BOTTLENECKS } from './mobileFaceNet'
 
 const convBnRelu = (name: string, filters: number, stride: number): LayerSpec[] => [
   { kind: 'conv', name: `${name}/conv`, filters, kernel: 3, stride, padding: 'same' },
@@ -51,66 +50,31 @@ export function referenceNet(): BackboneSpec {
   }
 }
 
-export interface FaceResNetOptions extends BackboneOptions {
-  /** Residual blocks per stage (ResNet-18 style is [2, 2, 2, 2]). */
-  blocks?: number[]
-  /** Channel width per stage. */
-  widths?: number[]
-  dropout?: number
+export type BackboneName = 'glyph-cnn' | 'face-resnet' | 'reference-net' | 'mobilefacenet' | 'ir-18' | 'ir-34' | 'ir-50'
+export const BACKBONE_NAMES: readonly BackboneName[] = ['glyph-cnn', 'face-resnet', 'reference-net', 'mobilefacenet', 'ir-18', 'ir-34', 'ir-50']
+
+export function isBackboneName(value: unknown): value is BackboneName {
+  return typeof value === 'string' && (BACKBONE_NAMES as readonly string[]).includes(value)
 }
 
-/**
- * ResNet-style face backbone in the "improved residual" form used by ArcFace models:
- * BN-conv-BN-PReLU-conv-BN blocks, each stage halving the resolution, then BN-dropout-FC-BN.
- * The defaults are deliberately narrow so it trains on a CPU; widen for real face data.
- */
-export function faceResNet(options: FaceResNetOptions): BackboneSpec {
-  const blocks = options.blocks ?? [2, 2, 2, 2]
-  const widths = options.widths ?? [32, 64, 128, 256]
-  if (blocks.length !== widths.length) throw new Error('faceResNet: blocks and widths must have the same length')
-  const size = options.inputSize ?? 112
-  const layers: LayerSpec[] = [
-    { kind: 'conv', name: 'stem/conv', filters: widths[0], kernel: 3, stride: 1, padding: 'same' },
-    { kind: 'bn', name: 'stem/bn' },
-    { kind: 'prelu', name: 'stem/prelu' }
-  ]
-  let channels = widths[0]
-  blocks.forEach((count, stage) => {
-    for (let b = 0; b < count; b++) {
-      const name = `stage${stage + 1}/block${b + 1}`
-      const stride = b === 0 ? 2 : 1
-      const filters = widths[stage]
-      const body: LayerSpec[] = [
-        { kind: 'bn', name: `${name}/bn1` },
-        { kind: 'conv', name: `${name}/conv1`, filters, kernel: 3, stride: 1, padding: 'same' },
-        { kind: 'bn', name: `${name}/bn2` },
-        { kind: 'prelu', name: `${name}/prelu` },
-        { kind: 'conv', name: `${name}/conv2`, filters, kernel: 3, stride, padding: 'same' },
-        { kind: 'bn', name: `${name}/bn3` }
-      ]
-      const shortcut: LayerSpec[] =
-        stride === 1 && channels === filters
-          ? []
-          : [
-              { kind: 'conv', name: `${name}/down`, filters, kernel: 1, stride, padding: 'same' },
-              { kind: 'bn', name: `${name}/down/bn` }
-            ]
-      layers.push({ kind: 'residual', name, body, shortcut })
-      channels = filters
-    }
-  })
-  layers.push(
-    { kind: 'bn', name: 'output/bn' },
-    { kind: 'dropout', rate: options.dropout ?? 0 },
-    { kind: 'flatten' },
-    { kind: 'dense', name: 'embedding', units: options.embeddingDim, bias: false },
-    { kind: 'bn', name: 'embedding/bn' }
-  )
-  return { family: 'face-resnet', input: [size, size, options.channels ?? 3], layers }
+export interface BackboneInfo {
+  description: string
+  /** The input the architecture is designed for: [side, channels]. */
+  input: [number, number]
+  /** The embedding size it is usually trained with. */
+  embeddingDim: number
 }
 
-export type BackboneName = 'glyph-cnn' | 'face-resnet' | 'reference-net'
-export const BACKBONE_NAMES: readonly BackboneName[] = ['glyph-cnn', 'face-resnet', 'reference-net']
+/** What each backbone is for and its usual configuration (listings, UI defaults). */
+export const BACKBONE_INFO: Readonly<Record<BackboneName, BackboneInfo>> = {
+  'glyph-cnn': { description: 'small plain CNN for the bundled 32×32 glyphs', input: [32, 1], embeddingDim: 128 },
+  'face-resnet': { description: 'narrow IR-18 layout (widths 32-256) that trains on a CPU', input: [112, 3], embeddingDim: 128 },
+  'reference-net': { description: 'fixed benchmark model (64×64×3 input, 128-D)', input: [64, 3], embeddingDim: 128 },
+  mobilefacenet: { description: 'MobileFaceNet: depthwise bottlenecks, PReLU, GDC head', input: [112, 3], embeddingDim: 128 },
+  'ir-18': { description: 'insightface iresnet18: IR units [2, 2, 2, 2], widths 64-512', input: [112, 3], embeddingDim: 512 },
+  'ir-34': { description: 'insightface iresnet34: IR units [3, 4, 6, 3], widths 64-512', input: [112, 3], embeddingDim: 512 },
+  'ir-50': { description: 'insightface iresnet50: IR units [3, 4, 14, 3] (basic, not bottleneck)', input: [112, 3], embeddingDim: 512 }
+}
 
 export function backboneSpec(name: BackboneName, options: BackboneOptions): BackboneSpec {
   switch (name) {
@@ -120,5 +84,13 @@ export function backboneSpec(name: BackboneName, options: BackboneOptions): Back
       return faceResNet(options)
     case 'reference-net':
       return referenceNet()
+    case 'mobilefacenet':
+      return mobileFaceNet(options)
+    case 'ir-18':
+      return irResNet(18, options)
+    case 'ir-34':
+      return irResNet(34, options)
+    case 'ir-50':
+      return irResNet(50, options)
   }
 }

@@ -2,7 +2,8 @@
 // on the wasm backend that trains faster than tf.batchNorm, and it is differentiable everywhere.
 import { tf } from '../tf'
 import type { Rng } from '../util/rng'
-import { convOutputSize, type BackboneSpec, type ExampleShape, type LayerSpec } from './spec'
+import type { BackboneSpec, LayerSpec } from './spec'
+import { walkLayers, type ParamPlan } from './plan'
 
 export interface Param {
   name: string
@@ -35,90 +36,40 @@ export interface Backbone {
 const BN_EPSILON = 1e-5
 const BN_MOMENTUM = 0.9
 
-function heNormal(rng: Rng, shape: number[], fanIn: number): tf.Tensor {
-  const size = shape.reduce((a, b) => a * b, 1)
-  const values = new Float32Array(size)
-  const std = Math.sqrt(2 / fanIn)
-  for (let i = 0; i < size; i++) values[i] = rng.normal() * std
-  return tf.tensor(values, shape)
+function initialValue(plan: ParamPlan, rng: Rng): tf.Tensor {
+  switch (plan.init) {
+    case 'zeros':
+      return tf.zeros(plan.shape)
+    case 'ones':
+      return tf.ones(plan.shape)
+    case 'prelu':
+      return tf.fill(plan.shape, 0.25)
+    case 'he-normal': {
+      const values = new Float32Array(plan.shape.reduce((a, b) => a * b, 1))
+      const std = Math.sqrt(2 / (plan.fanIn ?? 1))
+      for (let i = 0; i < values.length; i++) values[i] = rng.normal() * std
+      return tf.tensor(values, plan.shape)
+    }
+  }
 }
 
 export function buildBackbone(spec: BackboneSpec, rng: Rng): Backbone {
   const params: Param[] = []
   const byName = new Map<string, tf.Variable>()
-  const add = (name: string, init: tf.Tensor, trainable: boolean, decay: boolean): void => {
-    if (byName.has(name)) throw new Error(`duplicate parameter name ${name}`)
+  const create = (plan: ParamPlan): void => {
+    if (byName.has(plan.name)) throw new Error(`duplicate parameter name ${plan.name}`)
+    const init = initialValue(plan, rng)
     // tfjs variable names are process-global; ours stay in Param.name so several models can coexist.
-    const variable = tf.variable(init, trainable)
+    const variable = tf.variable(init, plan.trainable)
     init.dispose()
-    params.push({ name, variable, trainable, decay })
-    byName.set(name, variable)
+    params.push({ name: plan.name, variable, trainable: plan.trainable, decay: plan.decay })
+    byName.set(plan.name, variable)
   }
   let macs = 0
-
-  const create = (layers: LayerSpec[], shape: ExampleShape): ExampleShape => {
-    for (const layer of layers) shape = createLayer(layer, shape)
-    return shape
-  }
-  const createLayer = (layer: LayerSpec, shape: ExampleShape): ExampleShape => {
-    const channels = shape[shape.length - 1]
-    switch (layer.kind) {
-      case 'conv': {
-        const [h, w] = mapShape(shape, layer.name)
-        const fanIn = layer.kernel * layer.kernel * channels
-        add(`${layer.name}/kernel`, heNormal(rng, [layer.kernel, layer.kernel, channels, layer.filters], fanIn), true, true)
-        if (layer.bias) add(`${layer.name}/bias`, tf.zeros([layer.filters]), true, false)
-        const oh = convOutputSize(h, layer.kernel, layer.stride, layer.padding)
-        const ow = convOutputSize(w, layer.kernel, layer.stride, layer.padding)
-        macs += oh * ow * fanIn * layer.filters
-        return [oh, ow, layer.filters]
-      }
-      case 'depthwise': {
-        const [h, w] = mapShape(shape, layer.name)
-        const fanIn = layer.kernel * layer.kernel
-        add(`${layer.name}/kernel`, heNormal(rng, [layer.kernel, layer.kernel, channels, 1], fanIn), true, true)
-        const oh = convOutputSize(h, layer.kernel, layer.stride, layer.padding)
-        const ow = convOutputSize(w, layer.kernel, layer.stride, layer.padding)
-        macs += oh * ow * fanIn * channels
-        return [oh, ow, channels]
-      }
-      case 'bn':
-        add(`${layer.name}/gamma`, tf.ones([channels]), true, false)
-        add(`${layer.name}/beta`, tf.zeros([channels]), true, false)
-        add(`${layer.name}/mean`, tf.zeros([channels]), false, false)
-        add(`${layer.name}/variance`, tf.ones([channels]), false, false)
-        return shape
-      case 'prelu':
-        add(`${layer.name}/alpha`, tf.fill([channels], 0.25), true, false)
-        return shape
-      case 'relu':
-      case 'dropout':
-        return shape
-      case 'maxpool': {
-        const [h, w, c] = mapShape(shape, 'maxpool')
-        return [Math.floor((h - layer.size) / layer.stride) + 1, Math.floor((w - layer.size) / layer.stride) + 1, c]
-      }
-      case 'flatten':
-        return [shape.reduce((a, b) => a * b, 1)]
-      case 'dense': {
-        if (shape.length !== 1) throw new Error(`dense layer ${layer.name} needs a flat input; add a flatten layer`)
-        add(`${layer.name}/kernel`, heNormal(rng, [channels, layer.units], channels), true, true)
-        if (layer.bias !== false) add(`${layer.name}/bias`, tf.zeros([layer.units]), true, false)
-        macs += channels * layer.units
-        return [layer.units]
-      }
-      case 'residual': {
-        const out = create(layer.body, shape)
-        const short = create(layer.shortcut, shape)
-        if (out.join() !== short.join()) {
-          throw new Error(`residual ${layer.name}: body gives [${out}] but shortcut gives [${short}]`)
-        }
-        return out
-      }
-    }
-  }
-
-  const output = create(spec.layers, spec.input)
+  const output = walkLayers(spec.layers, spec.input, (step) => {
+    macs += step.macs
+    step.params.forEach(create)
+  })
   if (output.length !== 1) throw new Error(`backbone ${spec.family} must end in a flat embedding, got [${output}]`)
   const get = (name: string): tf.Variable => byName.get(name) as tf.Variable
 
@@ -190,11 +141,6 @@ export function buildBackbone(spec: BackboneSpec, rng: Rng): Backbone {
     apply: (x, options) => run(spec.layers, x, options) as tf.Tensor2D,
     dispose: () => params.forEach((p) => p.variable.dispose())
   }
-}
-
-function mapShape(shape: ExampleShape, where: string): [number, number, number] {
-  if (shape.length !== 3) throw new Error(`${where} needs a feature map, got a flat input`)
-  return shape
 }
 
 /** Applies the running-statistic updates gathered during a training forward pass. */

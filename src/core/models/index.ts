@@ -1,4 +1,5 @@
 export * from './spec'
+export * from './plan'
 export * from './backbone'
 export * from './architectures'
 export * from './embed'
