@@ -4,6 +4,7 @@ import { trainCommand } from './commands/train'
 import { evalScoresCommand } from './commands/eval-scores'
 import { benchCommand } from './commands/bench'
 import { backendCommand } from './commands/backend'
+import { modelsCommand } from './commands/models'
 
 const USAGE = `D-Softmax Studio, headless.
 Usage: npm run cli -- <command> [options]     (add --help after a command for its options)
@@ -12,6 +13,7 @@ Usage: npm run cli -- <command> [options]     (add --help after a command for it
   eval-scores   verification metrics from a label,score CSV (--input FILE [--json])
   bench         benchmarks: bench train, bench eval, or all groups without a name
   backend       which TensorFlow.js backend would be used, and why
+  models        the backbones with their parameter counts and MACs per image (--json)
 `
 
 type Command = (argv: string[], io: CliIo) => Promise<number>
@@ -21,7 +23,8 @@ const COMMANDS: Record<string, Command> = {
   demo: (argv, io) => trainCommand(argv, io, 'demo'),
   'eval-scores': (argv, io) => evalScoresCommand(argv, io),
   bench: benchCommand,
-  backend: backendCommand
+  backend: backendCommand,
+  models: modelsCommand
 }
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
