@@ -7,7 +7,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { WorkerReply, WorkerRequest, WorkerSetup } from './gradientWorker'
-import type { LossValues } from './replica'
+import type { LossValues, StepLoss } from './replica'
 
 type Waiter = { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }
 
@@ -85,12 +85,12 @@ export class WorkerReplicas {
   }
 
   /** Sends replica `i` its share (copied), resolving with its loss values and flat gradient. */
-  gradients(i: number, images: Float32Array, labels: Int32Array): Promise<{ values: LossValues; flat: Float32Array }> {
+  gradients(i: number, images: Float32Array, labels: Int32Array, stepLoss?: StepLoss): Promise<{ values: LossValues; flat: Float32Array }> {
     const thread = this.threads[i]
     const reply = thread.next()
     const imageCopy = images.slice()
     const labelCopy = labels.slice()
-    thread.send({ type: 'gradients', images: imageCopy, labels: labelCopy, count: labels.length }, [imageCopy.buffer, labelCopy.buffer])
+    thread.send({ type: 'gradients', images: imageCopy, labels: labelCopy, count: labels.length, stepLoss }, [imageCopy.buffer, labelCopy.buffer])
     return reply.then((r) => {
       if (r.type !== 'gradients') throw new Error(`training worker answered ${r.type} to a gradient request`)
       return { values: r.values, flat: r.flat }
@@ -100,6 +100,15 @@ export class WorkerReplicas {
   /** Every replica applies the same averaged gradient. */
   apply(flat: Float32Array, lr: number): void {
     for (const thread of this.threads) thread.send({ type: 'apply', flat, lr })
+  }
+
+  /**
+   * Every replica takes a checkpoint's weights and optimizer state. Each keeps its own sampling
+   * generator (the checkpoint's belongs to the trainer's replica).
+   */
+  load(weights: ReadonlyMap<string, Float32Array>, state: ReadonlyMap<string, Float32Array>, scalars: Record<string, number>): void {
+    const { 'replica/samplingRng': _own, ...shared } = scalars
+    for (const thread of this.threads) thread.send({ type: 'load', weights: new Map(weights), state: new Map(state), scalars: shared })
   }
 
   async weights(i: number): Promise<Float32Array> {

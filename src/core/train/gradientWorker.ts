@@ -2,10 +2,12 @@
 // share of each batch it is sent, and applies the averaged gradient the trainer sends back.
 import { parentPort, workerData } from 'node:worker_threads'
 import { initBackend, type BackendChoice } from '../backend'
-import { Replica, type ReplicaSpec } from './replica'
+import { Replica, type ReplicaSpec, type StepLoss } from './replica'
 
 export type WorkerRequest =
-  | { type: 'gradients'; images: Float32Array; labels: Int32Array; count: number }
+  | { type: 'gradients'; images: Float32Array; labels: Int32Array; count: number; stepLoss?: StepLoss }
+  /** Resume / back-off: weights and optimizer state from a checkpoint (by name, flat float32). */
+  | { type: 'load'; weights: Map<string, Float32Array>; state: Map<string, Float32Array>; scalars: Record<string, number> }
   | { type: 'apply'; flat: Float32Array; lr: number }
   | { type: 'weights' }
 
@@ -40,7 +42,7 @@ async function serve(): Promise<void> {
     try {
       switch (request.type) {
         case 'gradients': {
-          const { values, grads } = replica.gradients(request.images, request.labels, request.count)
+          const { values, grads } = replica.gradients(request.images, request.labels, request.count, request.stepLoss)
           post({ type: 'gradients', values, flat: replica.flatten(grads) })
           break
         }
@@ -49,6 +51,10 @@ async function serve(): Promise<void> {
           break
         case 'weights':
           post({ type: 'weights', flat: replica.flatWeights() })
+          break
+        case 'load':
+          replica.loadWeights(request.weights)
+          replica.loadTrainingState(request.state, request.scalars)
           break
       }
     } catch (error) {

@@ -1,16 +1,19 @@
-// The training loop: seeded batches, one gradient step of backbone + head, schedules, progress
-// events, periodic validation. Runs wherever the engine runs (CLI, trainer process, tests).
+// The training loop: a restartable batch stream, one gradient step of backbone + head, schedules,
+// progress events, periodic validation with the best checkpoint kept, checkpoints, resume,
+// pause/stop, and NaN/Inf handling. Runs wherever the engine runs (trainer process, CLI, tests).
 import { tf } from '../tf'
-import type { HeadWeights } from '../losses'
+import { sphereFaceLambda, type TrainingHead } from '../losses'
 import { backboneSpec, type Backbone } from '../models'
 import type { BackendChoice } from '../backend'
 import type { LabelledImageSet, PairSet } from '../data/imageSets'
-import { createRng, shuffle } from '../util/rng'
+import { inMemoryBatches, type BatchSource } from '../data/batches'
 import { learningRateAt } from './schedule'
-import { validateTrainConfig, type TrainConfig } from './config'
+import { VALIDATION_METRICS, validateTrainConfig, type TrainConfig, type ValidationMetric } from './config'
 import { evaluatePairs, type PairEvaluation } from './evaluate'
-import { Replica, type LossValues, type ReplicaSpec } from './replica'
+import { Replica, type LossValues, type ReplicaSpec, type StepLoss } from './replica'
 import { WorkerReplicas, defaultReplicaCount } from './dataParallel'
+import type { CheckpointMeta, CheckpointStore, LoadedCheckpoint } from './checkpoint'
+import type { NamedTensor } from './optimizer'
 
 export interface StepEvent {
   type: 'step'
@@ -27,39 +30,83 @@ export interface StepEvent {
   etaSeconds: number
 }
 
+export type CheckpointReason = 'initial' | 'interval' | 'epoch' | 'validation' | 'stop' | 'end'
+
 export type TrainEvent =
-  | { type: 'started'; totalSteps: number; stepsPerEpoch: number; examples: number; classes: number; parameters: number; macsPerImage: number; replicas: number }
+  | {
+      type: 'started'
+      totalSteps: number
+      stepsPerEpoch: number
+      examples: number
+      classes: number
+      parameters: number
+      macsPerImage: number
+      replicas: number
+      /** Steps already done (0, or the checkpoint's step when resuming). */
+      startStep: number
+      resumedFrom?: string
+    }
   | StepEvent
-  | { type: 'validation'; step: number; epoch: number; evaluation: PairEvaluation }
+  | { type: 'validation'; step: number; epoch: number; evaluation: PairEvaluation; metric: ValidationMetric; value: number; best: boolean }
+  | { type: 'checkpoint'; step: number; dir: string; reason: CheckpointReason; best: boolean; seconds: number }
+  | { type: 'warning'; step: number; message: string }
   | { type: 'finished'; steps: number; seconds: number; stopped: boolean }
 
 export interface TrainHooks {
   onEvent?: (event: TrainEvent) => void
-  /** Polled between steps; true ends the run after the current step. */
+  /** Polled after each step; true ends the run after that step (with a checkpoint when a store is given). */
   shouldStop?: () => boolean
+  /** Awaited before each step: a pause holds the loop here. */
+  gate?: () => Promise<void> | void
 }
 
 export interface TrainedModel {
   backbone: Backbone
-  head: HeadWeights
+  /** Dense centres, or the sparse store of D-Softmax-B/-K (use weights() to save). */
+  head: TrainingHead
+  /** Every weight by its stable name, as checkpoints and exports store them. */
+  weights(): NamedTensor[]
   steps: number
   /** Data-parallel replicas the run used (1 = this thread only). */
   replicas: number
+  stopped: boolean
   dispose(): void
 }
 
 export class TrainingDivergedError extends Error {
-  constructor(readonly step: number, what: string) {
+  constructor(
+    readonly step: number,
+    what: string,
+    /** The checkpoint the run stopped at (the last one whose weights were finite), if any. */
+    readonly lastGood?: { name: string; step: number }
+  ) {
+    const where = lastGood
+      ? `Stopped; the last good checkpoint is ${lastGood.name} (step ${lastGood.step}), resume continues from it.`
+      : 'Stopped; no checkpoint had been written yet.'
     super(
-      `training diverged at step ${step}: ${what}. What usually helps: a lower learning rate, ` +
-        'a smaller scale s, or a few epochs of plain Softmax first.'
+      `training diverged at step ${step}: ${what}. ${where} What usually helps: a lower learning rate, ` +
+        'a smaller scale s, gradient clipping, or a few epochs of plain Softmax first.'
     )
+    this.name = 'TrainingDivergedError'
   }
+}
+
+/** Makes the batch stream, starting at a batch position (0, or a checkpoint's). */
+export type BatchSourceFactory = (startAt: number) => BatchSource
+
+export interface TrainData {
+  /** An in-memory set (batched here with the recipe's seed and augmentation) or a stream factory. */
+  train: LabelledImageSet | BatchSourceFactory
+  val?: PairSet
 }
 
 export interface TrainOptions {
   /** The backend in use: data-parallel replicas start on the same one. */
   backend?: BackendChoice
+  /** Where checkpoints go; without one the run writes none. */
+  checkpoints?: CheckpointStore
+  /** Continue from this checkpoint: weights, optimizer state, RNG and loader position. */
+  resume?: LoadedCheckpoint
 }
 
 /** Replicas a run uses: as configured, or one per core on the single-threaded wasm/cpu backends. */
@@ -68,21 +115,48 @@ export function resolveReplicas(config: TrainConfig, backend: BackendChoice | un
   return backend === 'wasm' || backend === 'cpu' ? defaultReplicaCount() : 1
 }
 
-export async function trainModel(
-  config: TrainConfig,
-  data: { train: LabelledImageSet; val?: PairSet },
-  hooks: TrainHooks = {},
-  options: TrainOptions = {}
-): Promise<TrainedModel> {
+/** The batch seed of a recipe: the stream is a pure function of (this, position). */
+export const batchSeed = (config: TrainConfig): number => config.seed + 3
+
+export function batchSourceFactory(config: TrainConfig, set: LabelledImageSet): BatchSourceFactory {
+  return (startAt) => inMemoryBatches(set, { batchSize: config.batchSize, seed: batchSeed(config), augment: config.augment, startAt })
+}
+
+/** The loss of step `step`: Softmax during the warm-up, SphereFace with the annealed λ, else the recipe's. */
+export function stepLossAt(config: TrainConfig, step: number, stepsPerEpoch: number): StepLoss | undefined {
+  const warmupSteps = Math.round((config.softmaxWarmupEpochs ?? 0) * stepsPerEpoch)
+  if (step < warmupSteps) return { loss: 'softmax', lossParams: {} }
+  if (config.lambdaAnnealing && config.loss === 'sphereface') {
+    return { loss: config.loss, lossParams: { ...config.lossParams, lambda: sphereFaceLambda(step, config.lambdaAnnealing) } }
+  }
+  return undefined
+}
+
+function metricValue(evaluation: PairEvaluation, metric: ValidationMetric): number {
+  const r = evaluation.report
+  return metric === 'tenFold' ? r.tenFold.mean : r[metric]
+}
+
+function improves(metric: ValidationMetric, value: number, best: number | undefined): boolean {
+  if (!Number.isFinite(value)) return false
+  if (best === undefined) return true
+  return VALIDATION_METRICS[metric] === 'higher' ? value > best : value < best
+}
+
+function weightsFinite(replica: Replica): boolean {
+  return replica.namedWeights().every(({ tensor }) => tf.tidy(() => tf.all(tf.isFinite(tensor)).dataSync()[0] === 1))
+}
+
+export async function trainModel(config: TrainConfig, data: TrainData, hooks: TrainHooks = {}, options: TrainOptions = {}): Promise<TrainedModel> {
   const problems = validateTrainConfig(config)
   if (problems.length > 0) throw new Error(`invalid training recipe: ${problems.join('; ')}`)
-  const { train } = data
-  const [h, w, c] = train.shape
-  if (train.count < config.batchSize) {
-    throw new Error(`the training set has ${train.count} images, fewer than one batch of ${config.batchSize}`)
-  }
+  const makeSource = typeof data.train === 'function' ? data.train : batchSourceFactory(config, data.train)
+  const resume = options.resume
+  let source = makeSource(resume?.meta.position ?? 0)
+  const [h, w, c] = source.shape
   const spec = backboneSpec(config.backbone, { embeddingDim: config.embeddingDim, inputSize: config.inputSize, channels: c })
   if (spec.input[0] !== h || spec.input[1] !== w) {
+    await source.close()
     throw new Error(`backbone ${config.backbone} expects ${spec.input[0]}×${spec.input[1]} input but the data is ${h}×${w}`)
   }
   const replicaSpec: ReplicaSpec = {
@@ -90,7 +164,7 @@ export async function trainModel(
     loss: config.loss,
     lossParams: config.lossParams,
     optimizer: config.optimizer,
-    classes: train.classes,
+    classes: source.classes,
     seed: config.seed,
     samplingSeed: config.seed + 2
   }
@@ -99,24 +173,22 @@ export async function trainModel(
   const replicaCount = Math.min(resolveReplicas(config, backend), config.batchSize)
   const replica = new Replica(replicaSpec)
   let workers: WorkerReplicas | null = null
-  const rng = createRng(config.seed + 3)
+  const store = options.checkpoints
+  const metric = config.bestMetric ?? 'auc'
 
-  const stepsPerEpoch = Math.floor(train.count / config.batchSize)
+  const stepsPerEpoch = source.stepsPerEpoch
   const totalSteps = config.steps ?? Math.max(1, Math.round(config.epochs * stepsPerEpoch))
-  const pixels = h * w * c
-  const images = new Float32Array(config.batchSize * pixels)
-  const labels = new Int32Array(config.batchSize)
-  const order = Int32Array.from({ length: train.count }, (_, i) => i)
   // Share k of each batch goes to replica k (0 is this thread's); sizes differ by at most one.
   const shares = Array.from({ length: replicaCount }, (_, k) => Math.floor(config.batchSize / replicaCount) + (k < config.batchSize % replicaCount ? 1 : 0))
   const shareStart = shares.map((_, k) => shares.slice(0, k).reduce((a, b) => a + b, 0))
+  const pixels = h * w * c
 
-  const parallelStep = async (lr: number): Promise<LossValues> => {
+  const parallelStep = async (images: Float32Array, labels: Int32Array, lr: number, stepLoss: StepLoss | undefined): Promise<LossValues> => {
     const pool = workers as WorkerReplicas
     const pending = shares.slice(1).map((size, k) =>
-      pool.gradients(k, images.subarray(shareStart[k + 1] * pixels, (shareStart[k + 1] + size) * pixels), labels.subarray(shareStart[k + 1], shareStart[k + 1] + size))
+      pool.gradients(k, images.subarray(shareStart[k + 1] * pixels, (shareStart[k + 1] + size) * pixels), labels.subarray(shareStart[k + 1], shareStart[k + 1] + size), stepLoss)
     )
-    const own = replica.gradients(images, labels, shares[0])
+    const own = replica.gradients(images, labels, shares[0], stepLoss)
     const results = [{ values: own.values, flat: replica.flatten(own.grads) }, ...(await Promise.all(pending))]
     const values: LossValues = [0, 0, 0]
     const average = new Float32Array(results[0].flat.length)
@@ -132,58 +204,144 @@ export async function trainModel(
     return values
   }
 
+  // Run state that checkpoints carry besides the tensors.
+  let step = 0
+  let lrScale = 1
+  let backoffs = 0
+  let best: CheckpointMeta['best']
+  let lastGood: { name: string; step: number } | undefined
+
+  const restore = async (checkpoint: LoadedCheckpoint): Promise<void> => {
+    replica.loadWeights(checkpoint.weights)
+    replica.loadTrainingState(checkpoint.state, checkpoint.meta.scalars)
+    workers?.load(checkpoint.weights, checkpoint.state, checkpoint.meta.scalars)
+    step = checkpoint.meta.step
+    lrScale = checkpoint.meta.lrScale
+    backoffs = checkpoint.meta.backoffs
+    best = checkpoint.meta.best
+    lastGood = { name: checkpoint.name, step: checkpoint.meta.step }
+    if (source.position !== checkpoint.meta.position) {
+      await source.close()
+      source = makeSource(checkpoint.meta.position)
+    }
+  }
+
+  const writeCheckpoint = (reason: CheckpointReason, extra: { metrics?: Record<string, number>; isBest?: boolean } = {}): void => {
+    if (!store) return
+    if (!weightsFinite(replica)) throw new TrainingDivergedError(step, 'the weights hold NaN or Inf', lastGood)
+    const started = performance.now()
+    const dir = store.write({
+      step,
+      position: source.position,
+      lrScale,
+      backoffs,
+      best,
+      metrics: extra.metrics,
+      weights: replica.namedWeights(),
+      state: replica.trainingState()
+    })
+    const name = dir.split(/[\\/]/).pop() as string
+    if (extra.isBest) store.markBest(name)
+    lastGood = { name, step }
+    hooks.onEvent?.({ type: 'checkpoint', step, dir, reason, best: extra.isBest === true, seconds: (performance.now() - started) / 1000 })
+  }
+
+  /** NaN/Inf at `atStep`: back off and continue from the last good checkpoint, or stop there. */
+  const diverged = async (atStep: number, what: string): Promise<void> => {
+    const policy = config.divergence
+    if (!policy || !store || !lastGood || backoffs >= policy.maxBackoffs) throw new TrainingDivergedError(atStep, what, lastGood)
+    const checkpoint = store.load(lastGood.name)
+    await restore(checkpoint)
+    backoffs++
+    lrScale *= policy.lrBackoff
+    hooks.onEvent?.({
+      type: 'warning',
+      step: atStep,
+      message: `${what} at step ${atStep}; went back to ${checkpoint.name} (step ${checkpoint.meta.step}) and multiplied the learning rate by ${policy.lrBackoff} (back-off ${backoffs} of ${policy.maxBackoffs})`
+    })
+  }
+
   const started = performance.now()
   let throughput = 0
-  let step = 0
+  let measured = 0
   let stopped = false
   try {
     if (replicaCount > 1) workers = await WorkerReplicas.start(replicaCount - 1, { backend, spec: replicaSpec })
+    if (resume) await restore(resume)
     hooks.onEvent?.({
       type: 'started',
       totalSteps,
       stepsPerEpoch,
-      examples: train.count,
-      classes: train.classes,
+      examples: source.examples,
+      classes: source.classes,
       parameters: replica.parameterCount,
       macsPerImage: replica.backbone.macsPerImage,
-      replicas: replicaCount
+      replicas: replicaCount,
+      startStep: step,
+      ...(resume ? { resumedFrom: resume.name } : {})
     })
-    for (; step < totalSteps; step++) {
-      const epoch = Math.floor(step / stepsPerEpoch)
-      const inEpoch = step % stepsPerEpoch
-      if (inEpoch === 0) shuffle(order, rng)
+    // Back-off needs somewhere to go back to.
+    if (config.divergence && store && !lastGood) writeCheckpoint('initial')
+    while (step < totalSteps) {
+      await hooks.gate?.()
       const stepStart = performance.now()
-      for (let i = 0; i < config.batchSize; i++) {
-        const index = order[inEpoch * config.batchSize + i]
-        train.write(index, images, i * pixels, { augment: config.augment, rng })
-        labels[i] = train.labels[index]
+      const batch = await source.next()
+      const stepLoss = stepLossAt(config, step, stepsPerEpoch)
+      const lr = learningRateAt(config.schedule, config.optimizer.lr, step, totalSteps) * lrScale
+      const [loss, intra, inter] = workers
+        ? await parallelStep(batch.images, batch.labels, lr, stepLoss)
+        : replica.step(batch.images, batch.labels, batch.count, lr, stepLoss)
+      if (![loss, intra, inter].every(Number.isFinite)) {
+        await diverged(step + 1, `the loss became ${loss}`)
+        continue
       }
-      const lr = learningRateAt(config.schedule, config.optimizer.lr, step, totalSteps)
-      const [loss, intra, inter] = workers ? await parallelStep(lr) : replica.step(images, labels, config.batchSize, lr)
-      if (![loss, intra, inter].every(Number.isFinite)) throw new TrainingDivergedError(step + 1, `the loss became ${loss}`)
+      step++
       const seconds = (performance.now() - stepStart) / 1000
       const instant = config.batchSize / seconds
-      throughput = step === 0 ? instant : 0.9 * throughput + 0.1 * instant
+      throughput = measured++ === 0 ? instant : 0.9 * throughput + 0.1 * instant
       hooks.onEvent?.({
         type: 'step',
-        step: step + 1,
+        step,
         totalSteps,
-        epoch: epoch + 1,
+        epoch: batch.epoch + 1,
         loss,
         intra,
         inter,
         lr,
         stepSeconds: seconds,
         imagesPerSecond: throughput,
-        etaSeconds: ((totalSteps - step - 1) * config.batchSize) / throughput
+        etaSeconds: ((totalSteps - step) * config.batchSize) / throughput
       })
-      const epochDone = inEpoch === stepsPerEpoch - 1
-      if (data.val && config.validateEvery > 0 && epochDone && (epoch + 1) % config.validateEvery === 0 && step + 1 < totalSteps) {
-        hooks.onEvent?.({ type: 'validation', step: step + 1, epoch: epoch + 1, evaluation: evaluatePairs(replica.backbone, data.val, { flip: false }) })
+      const epochDone = step % stepsPerEpoch === 0
+      const epoch = Math.ceil(step / stepsPerEpoch)
+      const validateNow =
+        data.val !== undefined &&
+        ((config.validateEverySteps ?? 0) > 0
+          ? step % (config.validateEverySteps as number) === 0
+          : config.validateEvery > 0 && epochDone && epoch % config.validateEvery === 0)
+      let checkpointed = false
+      if (validateNow) {
+        const evaluation = evaluatePairs(replica.backbone, data.val as PairSet, { flip: false })
+        const value = metricValue(evaluation, metric)
+        const isBest = improves(metric, value, best?.value)
+        if (isBest) best = { metric, value, step }
+        hooks.onEvent?.({ type: 'validation', step, epoch, evaluation, metric, value, best: isBest })
+        const r = evaluation.report
+        writeCheckpoint('validation', { metrics: { auc: r.auc, eer: r.eer, tenFold: r.tenFold.mean }, isBest })
+        checkpointed = store !== undefined
+      }
+      const every = config.checkpointEverySteps ?? 0
+      if (!checkpointed && (every > 0 ? step % every === 0 : epochDone)) {
+        writeCheckpoint(every > 0 ? 'interval' : 'epoch')
+        checkpointed = store !== undefined
+      }
+      if (!checkpointed && step === totalSteps) {
+        writeCheckpoint('end')
+        checkpointed = store !== undefined
       }
       if (hooks.shouldStop?.()) {
         stopped = true
-        step++
+        if (!checkpointed) writeCheckpoint('stop')
         break
       }
     }
@@ -192,15 +350,17 @@ export async function trainModel(
     throw error
   } finally {
     await workers?.close()
+    await source.close()
   }
   replica.disposeOptimizer()
   hooks.onEvent?.({ type: 'finished', steps: step, seconds: (performance.now() - started) / 1000, stopped })
   return {
     backbone: replica.backbone,
     head: replica.head,
+    weights: () => replica.namedWeights(),
     steps: step,
     replicas: replicaCount,
+    stopped,
     dispose: () => replica.dispose()
   }
 }
-

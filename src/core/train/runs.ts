@@ -1,0 +1,172 @@
+// The workspace's runs: status (run.json), listing, renaming, tagging, deleting, and the metrics
+// log read back. Used by the CLI's `runs` command, the trainer host and the trainer itself.
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { writeJsonAtomic } from '../util/atomicWrite'
+
+export const RUN_STATUSES = ['created', 'running', 'paused', 'stopped', 'finished', 'failed', 'interrupted'] as const
+export type RunStatus = (typeof RUN_STATUSES)[number]
+
+/** runs/<id>/run.json: what a run is called and where it stands. */
+export interface RunRecord {
+  id: string
+  name: string
+  tags: string[]
+  status: RunStatus
+  /** Trainer process while running (to notice a trainer that died with its host). */
+  pid?: number
+  /** Steps done when the status was last written, and the run's length. */
+  step?: number
+  totalSteps?: number
+  /** For failed / interrupted: what happened, in words a person can act on. */
+  message?: string
+  createdAt: string
+  updatedAt: string
+}
+
+/** The user's data directory for the app (XDG on Linux, Application Support on macOS, APPDATA on Windows). */
+export function defaultWorkspace(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (env.DSOFTMAX_WORKSPACE) return resolve(env.DSOFTMAX_WORKSPACE)
+  const home = homedir()
+  if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'D-Softmax Studio', 'workspace')
+  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'D-Softmax Studio', 'workspace')
+  return join(env.XDG_DATA_HOME ?? join(home, '.local', 'share'), 'dsoftmax-studio', 'workspace')
+}
+
+export function runDir(workspace: string, id: string): string {
+  if (!/^[\w.-]+$/.test(id) || id === '.' || id === '..') throw new Error(`"${id}" is not a run id`)
+  return join(workspace, 'runs', id)
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Reads run.json. A run marked running/paused whose trainer process is gone reads as interrupted. */
+export function readRunRecord(dir: string): RunRecord {
+  const path = join(dir, 'run.json')
+  const id = dir.split(/[\\/]/).pop() as string
+  if (!existsSync(path)) {
+    if (!existsSync(join(dir, 'config.json'))) throw new Error(`${dir} is not a run folder (no config.json)`)
+    // Runs written before run.json existed.
+    const created = statSync(join(dir, 'config.json')).mtime.toISOString()
+    return { id, name: id, tags: [], status: existsSync(join(dir, 'checkpoints', 'final')) ? 'finished' : 'interrupted', createdAt: created, updatedAt: created }
+  }
+  let record: RunRecord
+  try {
+    record = JSON.parse(readFileSync(path, 'utf8')) as RunRecord
+  } catch (error) {
+    throw new Error(`${path} is not valid JSON (${error instanceof Error ? error.message : String(error)})`)
+  }
+  if ((record.status === 'running' || record.status === 'paused') && (record.pid === undefined || !isAlive(record.pid))) {
+    return { ...record, status: 'interrupted', message: record.message ?? 'the trainer process ended without finishing; resume continues from the last checkpoint' }
+  }
+  return { ...record, id }
+}
+
+export function writeRunRecord(dir: string, update: Partial<RunRecord>): RunRecord {
+  const now = new Date().toISOString()
+  const id = dir.split(/[\\/]/).pop() as string
+  const current: RunRecord = existsSync(join(dir, 'run.json'))
+    ? (JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunRecord)
+    : { id, name: id, tags: [], status: 'created', createdAt: now, updatedAt: now }
+  const next: RunRecord = { ...current, ...update, id, updatedAt: now }
+  if (update.status && update.status !== 'running' && update.status !== 'paused') delete next.pid
+  if (update.status && (update.status === 'running' || update.status === 'finished')) delete next.message
+  writeJsonAtomic(join(dir, 'run.json'), next)
+  return next
+}
+
+/** Every run in the workspace, newest first. Unreadable folders are listed with the reason. */
+export function listRuns(workspace: string): { runs: RunRecord[]; problems: string[] } {
+  const root = join(workspace, 'runs')
+  if (!existsSync(root)) return { runs: [], problems: [] }
+  const runs: RunRecord[] = []
+  const problems: string[] = []
+  for (const id of readdirSync(root)) {
+    if (id.startsWith('.')) continue
+    try {
+      runs.push(readRunRecord(join(root, id)))
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error))
+    }
+  }
+  runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
+  return { runs, problems }
+}
+
+/** The metrics log; a torn last line (a crash mid-append) is skipped. */
+export function readMetrics(dir: string): Record<string, unknown>[] {
+  const path = join(dir, 'metrics.jsonl')
+  if (!existsSync(path)) return []
+  const records: Record<string, unknown>[] = []
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim()) continue
+    try {
+      records.push(JSON.parse(line) as Record<string, unknown>)
+    } catch {
+      // torn line
+    }
+  }
+  return records
+}
+
+/** The numbers a comparison shows: last training loss, best and last validation, test metrics. */
+export function runSummary(dir: string): Record<string, number | string | undefined> {
+  const metrics = readMetrics(dir)
+  const lastOf = (kind: string): Record<string, unknown> | undefined => metrics.filter((m) => m.kind === kind).at(-1)
+  const train = lastOf('train')
+  const validations = metrics.filter((m) => m.kind === 'validation')
+  const test = lastOf('test')
+  const bestAuc = validations.reduce<number | undefined>((best, v) => (typeof v.auc === 'number' && (best === undefined || v.auc > best) ? v.auc : best), undefined)
+  const num = (r: Record<string, unknown> | undefined, key: string): number | undefined => (r && typeof r[key] === 'number' ? (r[key] as number) : undefined)
+  const config = existsSync(join(dir, 'config.json')) ? (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>) : {}
+  return {
+    loss: typeof config.loss === 'string' ? config.loss : undefined,
+    backbone: typeof config.backbone === 'string' ? config.backbone : undefined,
+    steps: num(train, 'step'),
+    'train loss': num(train, 'loss'),
+    'train intra': num(train, 'intra'),
+    'train inter': num(train, 'inter'),
+    'val AUC (best)': bestAuc,
+    'val AUC (last)': num(validations.at(-1), 'auc'),
+    'test AUC': num(test, 'auc'),
+    'test EER': num(test, 'eer'),
+    'test 10-fold': num(test, 'tenFold')
+  }
+}
+
+export function renameRun(workspace: string, id: string, name: string): RunRecord {
+  if (!name.trim()) throw new Error('a run name cannot be empty')
+  const dir = existingRun(workspace, id)
+  readRunRecord(dir)
+  return writeRunRecord(dir, { name: name.trim() })
+}
+
+export function tagRun(workspace: string, id: string, add: string[], remove: string[] = []): RunRecord {
+  const dir = existingRun(workspace, id)
+  const record = readRunRecord(dir)
+  for (const tag of add) if (!/^[\w.:-]+$/.test(tag)) throw new Error(`tag "${tag}" may only hold letters, digits and . _ : -`)
+  const tags = [...new Set([...record.tags, ...add])].filter((t) => !remove.includes(t))
+  return writeRunRecord(dir, { tags })
+}
+
+/** Deletes a run folder; refuses while its trainer is alive. */
+export function deleteRun(workspace: string, id: string): void {
+  const dir = existingRun(workspace, id)
+  const record = readRunRecord(dir)
+  if (record.status === 'running' || record.status === 'paused') throw new Error(`run ${id} is ${record.status} (trainer pid ${record.pid}); stop it first`)
+  rmSync(dir, { recursive: true, force: true })
+}
+
+export function existingRun(workspace: string, id: string): string {
+  const dir = runDir(workspace, id)
+  if (!existsSync(dir)) throw new Error(`no run "${id}" in ${join(workspace, 'runs')}`)
+  return dir
+}
