@@ -39,6 +39,16 @@ export interface BatchSourceOptions {
   augment?: Augmentation
   /** First batch position to deliver (0 = from the start; k = resume after k batches). */
   startAt?: number
+  /**
+   * 'shuffle' (default): every example once per epoch in a seeded order. 'balanced': each batch
+   * draws batchSize/imagesPerIdentity identities uniformly, then that many images of each
+   * (streaming sources only; in-memory sets always shuffle).
+   */
+  sampling?: 'shuffle' | 'balanced'
+  /** Images per identity in a balanced batch (default 4). */
+  imagesPerIdentity?: number
+  /** Streaming sources: batches decoded ahead of the trainer at most (default 2 per worker, ≥ 2). */
+  prefetch?: number
 }
 
 /** Mixes seed parts into one 32-bit seed (FNV-1a over the words). */

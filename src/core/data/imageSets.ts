@@ -7,6 +7,12 @@ export interface Augmentation {
   shift: number
   /** Random horizontal mirror. Off for glyphs: letters are not mirror-symmetric. */
   flip: boolean
+  /** Largest random zoom, relative (0.1 = scale in [0.9, 1.1]); photo datasets only. */
+  scale?: number
+  /** Largest random brightness offset in [-1, 1] units (0.1 = ±0.1); photo datasets only. */
+  brightness?: number
+  /** Largest random relative contrast change (0.2 = ×[0.8, 1.2]); photo datasets only. */
+  contrast?: number
 }
 
 export interface ImageSource {

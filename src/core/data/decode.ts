@@ -1,0 +1,70 @@
+// Encoded image → the model's input: centre-cropped and resized to size×size, in the model's colour
+// layout (RGB or gray), as uint8. Scaling to [-1, 1] and augmentation happen later (augment.ts)
+// so the same decoded pixels serve every epoch's different augmentation.
+import sharp, { type Sharp } from 'sharp'
+import { decodeBmp } from './bmp'
+import { sniffImage } from './imageInfo'
+
+/** Decompression-bomb guard: aligned faces are 112×112; anything this large is a mistake or an attack. */
+export const MAX_INPUT_PIXELS = 24_000_000
+
+/** An image that cannot be used, with the file (or record) it came from and why. */
+export class ImageDecodeError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problem: string
+  ) {
+    super(`${source}: ${problem}`)
+    this.name = 'ImageDecodeError'
+  }
+}
+
+function megapixels(width: number, height: number): string {
+  return `${width}×${height} (${((width * height) / 1e6).toFixed(1)} megapixels)`
+}
+
+async function oversizeProblem(bytes: Uint8Array): Promise<string> {
+  const meta = await sharp(bytes, { limitInputPixels: false }).metadata()
+  return `image is ${megapixels(meta.width ?? 0, meta.height ?? 0)}, over the ${MAX_INPUT_PIXELS / 1e6}-megapixel limit (a guard against decompression bombs)`
+}
+
+/** Converts interleaved pixels between 1 and 3 channels (sharp keeps gray JPEGs gray). */
+function toChannels(data: Uint8Array, from: number, to: 1 | 3): Uint8Array {
+  if (from === to) return data
+  const pixels = data.length / from
+  const out = new Uint8Array(pixels * to)
+  for (let p = 0; p < pixels; p++) {
+    if (to === 3) {
+      out[p * 3] = out[p * 3 + 1] = out[p * 3 + 2] = data[p * from]
+    } else {
+      out[p] = Math.round(0.299 * data[p * from] + 0.587 * data[p * from + 1] + 0.114 * data[p * from + 2])
+    }
+  }
+  return out
+}
+
+/**
+ * Decodes `bytes` into size·size·channels uint8 values (NHWC row-major). Throws ImageDecodeError
+ * naming `source` for anything unreadable: unknown format, truncated data, oversized images.
+ */
+export async function decodeToInput(bytes: Uint8Array, size: number, channels: 1 | 3, source: string): Promise<Uint8Array> {
+  const kind = sniffImage(bytes)
+  if (!kind) throw new ImageDecodeError(source, 'not a JPEG, PNG, WebP or BMP image')
+  let pipeline: Sharp
+  try {
+    if (kind === 'bmp') {
+      const raw = decodeBmp(bytes, MAX_INPUT_PIXELS)
+      pipeline = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } })
+    } else {
+      pipeline = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'truncated' }).rotate()
+    }
+    pipeline = pipeline.resize(size, size, { fit: 'cover', position: 'centre' }).removeAlpha()
+    pipeline = channels === 1 ? pipeline.grayscale() : pipeline.toColourspace('srgb')
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true })
+    return toChannels(new Uint8Array(data.buffer, data.byteOffset, data.length), info.channels, channels)
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    if (/pixel limit/i.test(message)) throw new ImageDecodeError(source, await oversizeProblem(bytes).catch(() => message))
+    throw new ImageDecodeError(source, `cannot decode ${kind.toUpperCase()}: ${message.split('\n')[0]}`)
+  }
+}

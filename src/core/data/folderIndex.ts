@@ -1,0 +1,156 @@
+// Indexes an identity folder (root/<identity>/<image>): which files are images, their size and
+// content hash, and what is wrong with the others. Reads each image's bytes once (header check and
+// hash, no decode) and caches the result by (size, mtime) outside the dataset.
+import { createHash } from 'node:crypto'
+import type { Dirent } from 'node:fs'
+import { readdir, readFile, realpath, stat } from 'node:fs/promises'
+import { extname, join } from 'node:path'
+import { checkImage, IMAGE_EXTENSIONS, type ImageKind } from './imageInfo'
+import { cacheFile, readCache, writeCache } from './indexCache'
+
+export interface FolderImage {
+  /** Path relative to the root, '/'-separated. */
+  path: string
+  identity: string
+  kind: ImageKind | null
+  width: number
+  height: number
+  bytes: number
+  /** sha1 of the file's bytes (first 16 hex digits). */
+  hash: string
+  /** Why the image cannot be used; absent for good images. */
+  problem?: string
+}
+
+export interface FolderScan {
+  root: string
+  identities: string[]
+  images: FolderImage[]
+  /** Paths (relative) ignored: non-image files, nested folders, files beside the identity folders. */
+  ignored: string[]
+  /** Entries that could not be followed or listed (symlink loops, permissions), with why. */
+  problems: { path: string; problem: string }[]
+  /** How many images came from the cache rather than being read. */
+  cached: number
+}
+
+type CachedEntry = [size: number, mtimeMs: number, kind: ImageKind | null, width: number, height: number, hash: string, problem: string | null]
+const CACHE_VERSION = 1
+const READ_CONCURRENCY = 32
+
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+function linkProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ELOOP') return 'symbolic link loop'
+  if (code === 'ENOENT') return 'broken symbolic link'
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** The entry's type, following symbolic links; a string says why it cannot be followed. */
+async function entryType(dir: string, entry: Dirent): Promise<'dir' | 'file' | 'other' | string> {
+  if (entry.isDirectory()) return 'dir'
+  if (entry.isFile()) return 'file'
+  if (!entry.isSymbolicLink()) return 'other'
+  try {
+    const s = await stat(join(dir, entry.name))
+    return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other'
+  } catch (error) {
+    return linkProblem(error)
+  }
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      results[i] = await fn(items[i])
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
+}
+
+async function examine(root: string, rel: string, identity: string, cache: Record<string, CachedEntry>, fresh: Record<string, CachedEntry>): Promise<FolderImage & { fromCache: boolean }> {
+  const full = join(root, rel)
+  const s = await stat(full)
+  const hit = cache[rel]
+  let entry: CachedEntry
+  let fromCache = false
+  if (hit && hit[0] === s.size && hit[1] === s.mtimeMs) {
+    entry = hit
+    fromCache = true
+  } else {
+    const bytes = await readFile(full)
+    const check = checkImage(bytes)
+    const hash = createHash('sha1').update(bytes).digest('hex').slice(0, 16)
+    entry = check.ok
+      ? [s.size, s.mtimeMs, check.info.kind, check.info.width, check.info.height, hash, null]
+      : [s.size, s.mtimeMs, null, 0, 0, hash, check.problem]
+  }
+  fresh[rel] = entry
+  const [bytes, , kind, width, height, hash, problem] = entry
+  return { path: rel, identity, kind, width, height, bytes, hash, ...(problem ? { problem } : {}), fromCache }
+}
+
+/**
+ * Scans `root`. Throws only when the root itself cannot be listed; everything below it that is
+ * wrong becomes a problem or an ignored path. Never writes inside `root`.
+ */
+export async function scanIdentityFolder(root: string, cacheDir: string | null): Promise<FolderScan> {
+  const realRoot = await realpath(root)
+  const cachePath = cacheDir ? cacheFile(cacheDir, realRoot, 'folder') : null
+  const cache = (cachePath && readCache<Record<string, CachedEntry>>(cachePath, CACHE_VERSION)) || {}
+  const ignored: string[] = []
+  const problems: { path: string; problem: string }[] = []
+  const candidates: { rel: string; identity: string }[] = []
+  const identities: string[] = []
+
+  const top = (await readdir(root, { withFileTypes: true })).sort((a, b) => byCodePoint(a.name, b.name))
+  for (const entry of top) {
+    const type = await entryType(root, entry)
+    if (type === 'file' || type === 'other') {
+      ignored.push(entry.name)
+      continue
+    }
+    if (type !== 'dir') {
+      problems.push({ path: join(root, entry.name), problem: type })
+      continue
+    }
+    let inner: Dirent[]
+    try {
+      inner = (await readdir(join(root, entry.name), { withFileTypes: true })).sort((a, b) => byCodePoint(a.name, b.name))
+    } catch (error) {
+      problems.push({ path: join(root, entry.name), problem: linkProblem(error) })
+      continue
+    }
+    identities.push(entry.name)
+    for (const file of inner) {
+      const rel = `${entry.name}/${file.name}`
+      const innerType = await entryType(join(root, entry.name), file)
+      if (innerType !== 'file' && innerType !== 'dir' && innerType !== 'other') {
+        problems.push({ path: join(root, rel), problem: innerType })
+      } else if (innerType === 'file' && IMAGE_EXTENSIONS.has(extname(file.name).toLowerCase())) {
+        candidates.push({ rel, identity: entry.name })
+      } else {
+        ignored.push(rel)
+      }
+    }
+  }
+
+  const fresh: Record<string, CachedEntry> = {}
+  const examined = await mapLimited(candidates, READ_CONCURRENCY, (c) =>
+    examine(root, c.rel, c.identity, cache, fresh).catch((error: unknown) => ({
+      path: c.rel, identity: c.identity, kind: null, width: 0, height: 0, bytes: 0, hash: '', problem: linkProblem(error), fromCache: false
+    }))
+  )
+  const cached = examined.filter((e) => e.fromCache).length
+  if (cachePath && cached !== examined.length) writeCache(cachePath, CACHE_VERSION, fresh)
+  const images = examined.map(({ fromCache: _fromCache, ...image }) => image)
+  return { root, identities, images, ignored, problems, cached }
+}

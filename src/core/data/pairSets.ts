@@ -1,0 +1,197 @@
+// Verification sets into memory: insightface .bin pickles, LFW pairs.txt over an identity folder,
+// and `path1,path2,label` CSV lists. Every image is decoded up front to the model's input as
+// uint8 (PairSet.images.write is synchronous), so a 12k-image LFW costs 12k·h·w·c bytes.
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { basename, dirname, isAbsolute, join } from 'node:path'
+import { drawAugmentation, writeAugmented } from './augment'
+import { decodeToInput } from './decode'
+import type { ImageSource, PairSet, VerificationPair } from './imageSets'
+import { unpickle, type PickleValue } from './pickle'
+
+export interface PairSetOptions {
+  inputSize: number
+  channels: 1 | 3
+  /** Folder the pair list's image paths are relative to (default: the list's own folder). */
+  imagesRoot?: string
+}
+
+/** Encoded verification images with their pairs, before decoding (also what the .bin writer takes). */
+export interface EncodedPairs {
+  /** Where each image comes from, for messages. */
+  sources: string[]
+  load(index: number): Promise<Uint8Array>
+  pairs: VerificationPair[]
+}
+
+const DECODE_CONCURRENCY = 16
+
+/** Images held as uint8 model inputs; `write` scales to [-1, 1] and applies mirror/augmentation. */
+export function memoryImageSource(pixels: Uint8Array, size: number, channels: 1 | 3): ImageSource {
+  const per = size * size * channels
+  return {
+    shape: [size, size, channels],
+    count: pixels.length / per,
+    write(index, out, offset, options = {}) {
+      const draw = drawAugmentation(options.augment, options.rng, options.mirror === true)
+      writeAugmented(pixels.subarray(index * per, (index + 1) * per), size, channels, out, offset, draw)
+    }
+  }
+}
+
+function sameLabel(text: string): boolean | null {
+  const t = text.trim().toLowerCase()
+  if (['1', 'true', 'same', 'yes', 'match'].includes(t)) return true
+  if (['0', 'false', 'diff', 'different', 'no', 'mismatch', '-1'].includes(t)) return false
+  return null
+}
+
+/** insightface .bin: pickle of (bins, issame_list), pair i = images 2i and 2i+1. */
+export async function readVerificationBin(file: string): Promise<EncodedPairs> {
+  const value = unpickle(new Uint8Array(await readFile(file)), file)
+  const shape = (v: PickleValue): string => (Array.isArray(v) ? `a sequence of ${v.length}` : v instanceof Uint8Array ? `${v.length} bytes` : typeof v)
+  const wrong = (why: string): Error => new Error(`${file}: not a verification .bin: expected a pickle of (bins, issame_list) with 2·N images for N pairs; ${why}`)
+  if (!Array.isArray(value) || value.length < 2) throw wrong(`found ${shape(value)}`)
+  const [bins, issame] = value
+  if (!Array.isArray(bins) || !bins.every((b) => b instanceof Uint8Array)) throw wrong('its first element is not a list of encoded images')
+  if (!Array.isArray(issame)) throw wrong(`its second element is ${shape(issame)}, not a list of booleans`)
+  const flags = issame.map((v) => (typeof v === 'boolean' ? v : v === 0 || v === 1 ? v === 1 : null))
+  if (flags.some((f) => f === null)) throw wrong('issame_list holds values other than booleans')
+  if (bins.length !== 2 * issame.length) throw wrong(`it holds ${bins.length} images for ${issame.length} pairs`)
+  const images = bins as Uint8Array[]
+  return {
+    sources: images.map((_, i) => `${file} image ${i}`),
+    load: async (i) => images[i],
+    pairs: flags.map((same, i) => ({ a: 2 * i, b: 2 * i + 1, same: same === true }))
+  }
+}
+
+/** Paths to image indices, each distinct path once. */
+function pathTable(): { add(path: string): number; paths: string[] } {
+  const index = new Map<string, number>()
+  const paths: string[] = []
+  return {
+    paths,
+    add(path) {
+      let i = index.get(path)
+      if (i === undefined) {
+        i = paths.length
+        index.set(path, i)
+        paths.push(path)
+      }
+      return i
+    }
+  }
+}
+
+function filePairs(table: ReturnType<typeof pathTable>, pairs: VerificationPair[]): EncodedPairs {
+  return { sources: table.paths, load: async (i) => new Uint8Array(await readFile(table.paths[i])), pairs }
+}
+
+/** LFW's `name/name_0001.jpg`, or the same stem with another image extension when that exists. */
+function lfwImage(root: string, name: string, number: number): string {
+  const stem = join(root, name, `${name}_${String(number).padStart(4, '0')}`)
+  for (const ext of ['.jpg', '.png', '.jpeg', '.webp', '.bmp']) if (existsSync(stem + ext)) return stem + ext
+  return stem + '.jpg'
+}
+
+/** LFW pairs.txt: a `folds pairs` header, then `name i j` (same) and `name1 i name2 j` (different). */
+export async function readPairsTxt(file: string, imagesRoot?: string): Promise<EncodedPairs> {
+  const root = imagesRoot ?? dirname(file)
+  const table = pathTable()
+  const pairs: VerificationPair[] = []
+  const lines = (await readFile(file, 'utf8')).split(/\r?\n/)
+  lines.forEach((raw, n) => {
+    const fields = raw.trim().split(/\s+/).filter(Boolean)
+    if (fields.length === 0 || (n === 0 && fields.length <= 2 && fields.every((f) => /^\d+$/.test(f)))) return
+    const num = (s: string): number => {
+      if (!/^\d+$/.test(s)) throw new Error(`${file} line ${n + 1}: "${s}" is not an image number`)
+      return Number(s)
+    }
+    if (fields.length === 3) {
+      pairs.push({ a: table.add(lfwImage(root, fields[0], num(fields[1]))), b: table.add(lfwImage(root, fields[0], num(fields[2]))), same: true })
+    } else if (fields.length === 4) {
+      pairs.push({ a: table.add(lfwImage(root, fields[0], num(fields[1]))), b: table.add(lfwImage(root, fields[2], num(fields[3]))), same: false })
+    } else {
+      throw new Error(`${file} line ${n + 1}: expected "name i j" or "name1 i name2 j", got ${JSON.stringify(raw.slice(0, 80))}`)
+    }
+  })
+  if (pairs.length === 0) throw new Error(`${file}: no pairs found`)
+  return filePairs(table, pairs)
+}
+
+/** One CSV line's fields; double quotes protect commas, "" is a quote. */
+function csvFields(line: string): string[] {
+  const fields: string[] = []
+  let field = ''
+  let quoted = false
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') field += line[i++]
+      else if (ch === '"') quoted = false
+      else field += ch
+    } else if (ch === '"') quoted = true
+    else if (ch === ',') {
+      fields.push(field)
+      field = ''
+    } else field += ch
+  }
+  fields.push(field)
+  return fields.map((f) => f.trim())
+}
+
+/** `path1,path2,label` per line (label 1/0, true/false, same/diff); an optional header line. */
+export async function readPairsCsv(file: string, imagesRoot?: string): Promise<EncodedPairs> {
+  const root = imagesRoot ?? dirname(file)
+  const table = pathTable()
+  const pairs: VerificationPair[] = []
+  const lines = (await readFile(file, 'utf8')).split(/\r?\n/)
+  lines.forEach((raw, n) => {
+    if (raw.trim() === '') return
+    const fields = csvFields(raw)
+    const same = fields.length === 3 ? sameLabel(fields[2]) : null
+    if (same === null) {
+      if (n === 0) return // a header line
+      throw new Error(`${file} line ${n + 1}: expected "path1,path2,label" with label 1/0, got ${JSON.stringify(raw.slice(0, 80))}`)
+    }
+    const resolve = (p: string): string => (isAbsolute(p) ? p : join(root, p))
+    pairs.push({ a: table.add(resolve(fields[0])), b: table.add(resolve(fields[1])), same })
+  })
+  if (pairs.length === 0) throw new Error(`${file}: no pairs found`)
+  return filePairs(table, pairs)
+}
+
+export async function readEncodedPairs(file: string, format: 'bin' | 'pairs-txt' | 'pairs-csv', imagesRoot?: string): Promise<EncodedPairs> {
+  if (format === 'bin') return readVerificationBin(file)
+  return format === 'pairs-txt' ? readPairsTxt(file, imagesRoot) : readPairsCsv(file, imagesRoot)
+}
+
+/** Decodes every image of the set. Any unreadable image fails the whole set: folds must stay intact. */
+export async function loadPairSet(file: string, format: 'bin' | 'pairs-txt' | 'pairs-csv', options: PairSetOptions): Promise<PairSet> {
+  const encoded = await readEncodedPairs(file, format, options.imagesRoot)
+  const { inputSize: size, channels } = options
+  const per = size * size * channels
+  const pixels = new Uint8Array(encoded.sources.length * per)
+  const failures: string[] = []
+  let next = 0
+  const work = async (): Promise<void> => {
+    while (next < encoded.sources.length) {
+      const i = next++
+      try {
+        const bytes = await encoded.load(i).catch((error: NodeJS.ErrnoException) => {
+          throw new Error(error.code === 'ENOENT' ? `${encoded.sources[i]}: file not found` : `${encoded.sources[i]}: ${error.message}`)
+        })
+        pixels.set(await decodeToInput(bytes, size, channels, encoded.sources[i]), i * per)
+      } catch (error) {
+        failures.push(error instanceof Error ? error.message : String(error))
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: DECODE_CONCURRENCY }, work))
+  if (failures.length) {
+    const shown = failures.slice(0, 5).join('\n  ')
+    throw new Error(`${file}: ${failures.length} of ${encoded.sources.length} verification images cannot be used:\n  ${shown}${failures.length > 5 ? '\n  …' : ''}`)
+  }
+  return { name: basename(file).replace(/\.(bin|txt|csv)$/i, ''), images: memoryImageSource(pixels, size, channels), pairs: encoded.pairs }
+}
