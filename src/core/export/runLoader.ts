@@ -14,7 +14,7 @@ export interface RunRecipe {
   inputSize: number
   loss: string
   dataset: string
-  /** Set by runs trained on a folder/file dataset rather than the bundled fonts. */
+  /** config.data.train of runs trained on a dataset on disk (dataset 'files'). */
   dataPath?: string
   channels?: number
   raw: Record<string, unknown>
@@ -65,8 +65,8 @@ export function readRecipe(runDir: string): RunRecipe {
     if (!(Number.isInteger(raw[key]) && (raw[key] as number) > 0)) problems.push(`${key} must be a positive integer, got ${String(raw[key])}`)
   }
   if (problems.length > 0) throw new RunLoadError(`${path}: ${problems.join('; ')}`)
-  const data = raw.data as { path?: unknown } | undefined
-  const dataPath = typeof raw.dataPath === 'string' ? raw.dataPath : typeof data?.path === 'string' ? data.path : undefined
+  const data = raw.data as { train?: unknown } | undefined
+  const dataPath = typeof data?.train === 'string' ? data.train : undefined
   return {
     backbone: raw.backbone as BackboneName,
     embeddingDim: raw.embeddingDim as number,
