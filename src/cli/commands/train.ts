@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { describeBackend, initBackend, type BackendChoice, type BackendReport } from '../../core/backend'
-import { LOSS_NAMES, validateLossParams, type LossName } from '../../core/losses'
+import { LOSS_NAMES, headTensors, validateLossParams, type LossName } from '../../core/losses'
 import { loadFontDataset, fontImageSet, fontPairSet } from '../../core/data'
 import {
   DEFAULT_PRESET,
@@ -176,8 +176,7 @@ export async function runTraining(
   try {
     saveWeights(run, 'checkpoints/final', [
       ...model.backbone.params.map((p) => ({ name: p.name, tensor: p.variable })),
-      { name: 'head/centres', tensor: model.head.centres },
-      ...(model.head.bias ? [{ name: 'head/bias', tensor: model.head.bias }] : [])
+      ...headTensors(model.head)
     ])
     const evaluations = [evaluatePairs(model.backbone, test, { flip: false })]
     if (config.evalFlip) evaluations.push(evaluatePairs(model.backbone, test, { flip: true }))

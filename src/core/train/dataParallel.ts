@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { WorkerReply, WorkerRequest, WorkerSetup } from './gradientWorker'
 import type { LossValues, StepLoss } from './replica'
+import type { RowGradients } from '../losses'
 
 type Waiter = { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }
 
@@ -85,7 +86,7 @@ export class WorkerReplicas {
   }
 
   /** Sends replica `i` its share (copied), resolving with its loss values and flat gradient. */
-  gradients(i: number, images: Float32Array, labels: Int32Array, stepLoss?: StepLoss): Promise<{ values: LossValues; flat: Float32Array }> {
+  gradients(i: number, images: Float32Array, labels: Int32Array, stepLoss?: StepLoss): Promise<{ values: LossValues; flat: Float32Array; rows?: RowGradients }> {
     const thread = this.threads[i]
     const reply = thread.next()
     const imageCopy = images.slice()
@@ -93,13 +94,13 @@ export class WorkerReplicas {
     thread.send({ type: 'gradients', images: imageCopy, labels: labelCopy, count: labels.length, stepLoss }, [imageCopy.buffer, labelCopy.buffer])
     return reply.then((r) => {
       if (r.type !== 'gradients') throw new Error(`training worker answered ${r.type} to a gradient request`)
-      return { values: r.values, flat: r.flat }
+      return { values: r.values, flat: r.flat, rows: r.rows }
     })
   }
 
-  /** Every replica applies the same averaged gradient. */
-  apply(flat: Float32Array, lr: number): void {
-    for (const thread of this.threads) thread.send({ type: 'apply', flat, lr })
+  /** Every replica applies the same averaged gradient (and, with a sparse head, the same merged row gradients). */
+  apply(flat: Float32Array, lr: number, rows?: RowGradients): void {
+    for (const thread of this.threads) thread.send({ type: 'apply', flat, lr, rows })
   }
 
   /**

@@ -2,18 +2,20 @@
 // share of each batch it is sent, and applies the averaged gradient the trainer sends back.
 import { parentPort, workerData } from 'node:worker_threads'
 import { initBackend, type BackendChoice } from '../backend'
+import type { RowGradients } from '../losses'
 import { Replica, type ReplicaSpec, type StepLoss } from './replica'
 
 export type WorkerRequest =
   | { type: 'gradients'; images: Float32Array; labels: Int32Array; count: number; stepLoss?: StepLoss }
   /** Resume / back-off: weights and optimizer state from a checkpoint (by name, flat float32). */
   | { type: 'load'; weights: Map<string, Float32Array>; state: Map<string, Float32Array>; scalars: Record<string, number> }
-  | { type: 'apply'; flat: Float32Array; lr: number }
+  /** `rows`: a sparse head's merged row gradients (D-Softmax-B/-K), applied after the flat part. */
+  | { type: 'apply'; flat: Float32Array; lr: number; rows?: RowGradients }
   | { type: 'weights' }
 
 export type WorkerReply =
   | { type: 'ready' }
-  | { type: 'gradients'; values: [number, number, number]; flat: Float32Array }
+  | { type: 'gradients'; values: [number, number, number]; flat: Float32Array; rows?: RowGradients }
   | { type: 'weights'; flat: Float32Array }
   | { type: 'error'; message: string }
 
@@ -42,12 +44,12 @@ async function serve(): Promise<void> {
     try {
       switch (request.type) {
         case 'gradients': {
-          const { values, grads } = replica.gradients(request.images, request.labels, request.count, request.stepLoss)
-          post({ type: 'gradients', values, flat: replica.flatten(grads) })
+          const { values, grads, rows } = replica.gradients(request.images, request.labels, request.count, request.stepLoss)
+          post({ type: 'gradients', values, flat: replica.flatten(grads), rows })
           break
         }
         case 'apply':
-          replica.applyFlat(request.flat, request.lr)
+          replica.applyFlat(request.flat, request.lr, request.rows)
           break
         case 'weights':
           post({ type: 'weights', flat: replica.flatWeights() })

@@ -2,7 +2,20 @@
 // owns one; data-parallel worker threads own one each, built from the same seed so that all copies
 // start identical and stay identical by applying the same averaged gradient.
 import { tf } from '../tf'
-import { createHeadWeights, headLoss, type HeadWeights, type LossName, type LossParams } from '../losses'
+import {
+  SparseHead,
+  createTrainingHead,
+  gatheredLoss,
+  headLoss,
+  headTensors,
+  isFastLoss,
+  rowGradients,
+  type GatheredRows,
+  type LossName,
+  type LossParams,
+  type RowGradients,
+  type TrainingHead
+} from '../losses'
 import { applyStatUpdates, buildBackbone, type Backbone, type BackboneSpec, type StatUpdate } from '../models'
 import { createRng, type Rng } from '../util/rng'
 import { createOptimizer, type NamedTensor, type Optimizer, type OptimizerConfig, type OptimizerState } from './optimizer'
@@ -30,7 +43,8 @@ export interface StepLoss {
 
 export class Replica {
   readonly backbone: Backbone
-  readonly head: HeadWeights
+  /** Dense centres, or for D-Softmax-B/-K a SparseHead whose store only the sampled rows of a step touch. */
+  readonly head: TrainingHead
   private readonly optimizer: Optimizer
   private readonly variables: tf.Variable[]
   private rng: Rng
@@ -39,11 +53,13 @@ export class Replica {
 
   constructor(readonly spec: ReplicaSpec) {
     this.backbone = buildBackbone(spec.backbone, createRng(spec.seed))
-    this.head = createHeadWeights(spec.loss, spec.classes, this.backbone.embeddingDim, spec.seed + 1)
+    this.head = createTrainingHead(spec.loss, spec.classes, this.backbone.embeddingDim, spec.seed + 1, spec.optimizer)
+    // A sparse head's centres are updated by its store, not by this optimizer.
+    const head = this.head instanceof SparseHead ? null : this.head
     const trainable = [
       ...this.backbone.params.filter((p) => p.trainable).map((p) => ({ name: p.name, variable: p.variable, decay: p.decay })),
-      { name: 'head/centres', variable: this.head.centres, decay: true, group: 'centres' as const },
-      ...(this.head.bias ? [{ name: 'head/bias', variable: this.head.bias, decay: false, group: 'centres' as const }] : [])
+      ...(head ? [{ name: 'head/centres', variable: head.centres, decay: true, group: 'centres' as const }] : []),
+      ...(head?.bias ? [{ name: 'head/bias', variable: head.bias, decay: false, group: 'centres' as const }] : [])
     ]
     this.optimizer = createOptimizer(spec.optimizer, trainable)
     this.variables = trainable.map((p) => p.variable)
@@ -51,46 +67,92 @@ export class Replica {
   }
 
   get parameterCount(): number {
+    return this.denseSize + (this.head instanceof SparseHead ? this.head.store.classes * this.head.store.dim : 0)
+  }
+
+  /** Values in a flat gradient: the tf variables (a sparse head's rows travel separately). */
+  private get denseSize(): number {
     return this.variables.reduce((n, v) => n + v.size, 0)
   }
 
   /**
    * Loss values and gradients (in variable order, caller disposes) for the first `count` examples
    * of a filled batch buffer. Batch-norm running statistics are updated only when the loss is finite.
+   * With a sparse head, `rows` holds the gradient of the centre rows the step gathered.
    */
-  gradients(images: Float32Array, labels: Int32Array, count: number, stepLoss?: StepLoss): { values: LossValues; grads: tf.Tensor[] } {
+  gradients(
+    images: Float32Array,
+    labels: Int32Array,
+    count: number,
+    stepLoss?: StepLoss
+  ): { values: LossValues; grads: tf.Tensor[]; rows?: RowGradients } {
     const [h, w, c] = this.spec.backbone.input
     const { loss, lossParams } = stepLoss ?? this.spec
-    const result = tf.tidy(() => {
-      const x = tf.tensor4d(images.subarray(0, count * h * w * c), [count, h, w, c])
-      const y = tf.tensor1d(labels.subarray(0, count), 'int32')
-      let split: tf.Scalar[] = []
-      const { value, grads } = tf.variableGrads(() => {
-        const embeddings = this.backbone.apply(x, { training: true, statUpdates: this.statUpdates })
-        const parts = headLoss(loss, lossParams, embeddings, y, this.head, undefined, this.rng.next)
-        split = [tf.keep(parts.intra), tf.keep(parts.inter)]
-        return parts.loss
-      }, this.variables)
-      const values = [value, ...split].map((t) => t.dataSync()[0]) as LossValues
-      split.forEach((t) => t.dispose())
-      return { values, grads: this.variables.map((v) => tf.keep(grads[v.name])) }
-    })
-    if (result.values.every(Number.isFinite)) applyStatUpdates(this.statUpdates)
+    const gathered = this.gatherRows(loss, lossParams, labels.subarray(0, count))
+    const variables = gathered ? [...this.variables, gathered.rows] : this.variables
+    const dense = this.head instanceof SparseHead ? null : this.head
+    let result
+    try {
+      result = tf.tidy(() => {
+        const x = tf.tensor4d(images.subarray(0, count * h * w * c), [count, h, w, c])
+        const y = tf.tensor1d(labels.subarray(0, count), 'int32')
+        let split: tf.Scalar[] = []
+        const { value, grads } = tf.variableGrads(() => {
+          const embeddings = this.backbone.apply(x, { training: true, statUpdates: this.statUpdates })
+          const parts = gathered
+            ? gatheredLoss(loss as 'dsoftmax-b' | 'dsoftmax-k', lossParams, embeddings, gathered)
+            : headLoss(loss, lossParams, embeddings, y, dense as Exclude<TrainingHead, SparseHead>, undefined, this.rng.next)
+          split = [tf.keep(parts.intra), tf.keep(parts.inter)]
+          return parts.loss
+        }, variables)
+        const values = [value, ...split].map((t) => t.dataSync()[0]) as LossValues
+        split.forEach((t) => t.dispose())
+        const rowGrad = gathered ? tf.keep(grads[gathered.rows.name]) : undefined
+        return { values, rowGrad, grads: this.variables.map((v) => tf.keep(grads[v.name])) }
+      })
+    } finally {
+      gathered?.rows.dispose()
+    }
+    const { values, grads, rowGrad } = result
+    const rows = gathered && rowGrad ? rowGradients(gathered.plan, rowGrad) : undefined
+    rowGrad?.dispose()
+    if (values.every(Number.isFinite)) applyStatUpdates(this.statUpdates)
     else this.statUpdates.splice(0).forEach(([, t]) => t.dispose())
-    return result
+    return { values, grads, rows }
   }
 
   /** Gradient step on this replica alone. Returns the loss values; non-finite values change nothing. */
   step(images: Float32Array, labels: Int32Array, count: number, lr: number, stepLoss?: StepLoss): LossValues {
-    const { values, grads } = this.gradients(images, labels, count, stepLoss)
-    if (values.every(Number.isFinite)) this.optimizer.step(this.byName(grads), lr)
+    const { values, grads, rows } = this.gradients(images, labels, count, stepLoss)
+    if (values.every(Number.isFinite)) {
+      this.optimizer.step(this.byName(grads), lr)
+      if (rows) this.applyRows(rows, lr)
+    }
     grads.forEach((g) => g.dispose())
     return values
   }
 
+  /**
+   * A sparse head's step: plans and copies out the rows `labels` need. Null for dense heads. The
+   * sparse store has no dense matrix for another loss to use, so such a step loss is refused.
+   */
+  private gatherRows(loss: LossName, lossParams: LossParams, labels: Int32Array): GatheredRows | null {
+    if (!(this.head instanceof SparseHead)) return null
+    if (!isFastLoss(loss)) {
+      throw new Error(`${this.spec.loss} keeps its centres in a sparse store; a ${loss} step would need the whole centre matrix (no Softmax warm-up with the fast losses).`)
+    }
+    return this.head.gather(loss, lossParams, labels, this.rng.next)
+  }
+
+  /** Updates a sparse head's rows (the merged gradient of every replica, in data-parallel runs). */
+  private applyRows(rows: RowGradients, lr: number): void {
+    if (!(this.head instanceof SparseHead)) throw new Error('row gradients given to a replica with a dense head')
+    this.head.update(rows, lr)
+  }
+
   /** Gradients as one flat array in variable order (what crosses between threads). Disposes them. */
   flatten(grads: tf.Tensor[]): Float32Array {
-    const flat = new Float32Array(this.parameterCount)
+    const flat = new Float32Array(this.denseSize)
     let offset = 0
     for (const g of grads) {
       flat.set(g.dataSync() as Float32Array, offset)
@@ -100,8 +162,8 @@ export class Replica {
     return flat
   }
 
-  /** Applies a flat gradient (e.g. the average over replicas). */
-  applyFlat(flat: Float32Array, lr: number): void {
+  /** Applies a flat gradient (e.g. the average over replicas) and, with a sparse head, the merged row gradients. */
+  applyFlat(flat: Float32Array, lr: number, rows?: RowGradients): void {
     const grads = tf.tidy(() => {
       let offset = 0
       return this.variables.map((v) => {
@@ -112,19 +174,25 @@ export class Replica {
     })
     this.optimizer.step(this.byName(grads), lr)
     grads.forEach((g) => g.dispose())
+    if (rows) this.applyRows(rows, lr)
   }
 
-  /** All trainable weights, flat, in variable order: to compare replicas. */
+  /** All trainable weights, flat, in variable order (a sparse head's centres last): to compare replicas. */
   flatWeights(): Float32Array {
-    return this.flatten(this.variables.map((v) => v.clone()))
+    const dense = this.flatten(this.variables.map((v) => v.clone()))
+    if (!(this.head instanceof SparseHead)) return dense
+    const centres = this.head.store.values()
+    const all = new Float32Array(dense.length + centres.length)
+    all.set(dense)
+    all.set(centres, dense.length)
+    return all
   }
 
   /** Every weight a checkpoint or an export needs, by its stable name (backbone params incl. batch-norm statistics, head). */
   namedWeights(): NamedTensor[] {
     return [
       ...this.backbone.params.map((p) => ({ name: p.name, tensor: p.variable as tf.Tensor })),
-      { name: 'head/centres', tensor: this.head.centres },
-      ...(this.head.bias ? [{ name: 'head/bias', tensor: this.head.bias as tf.Tensor }] : [])
+      ...headTensors(this.head)
     ]
   }
 
@@ -134,7 +202,8 @@ export class Replica {
       const flat = values.get(name)
       if (!flat) throw new Error(`the checkpoint has no weight "${name}"`)
       if (flat.length !== tensor.size) throw new Error(`checkpoint weight "${name}" has ${flat.length} values, the model ${tensor.size}`)
-      ;(tensor as tf.Variable).assign(tf.tensor(flat, tensor.shape))
+      if (name === 'head/centres' && this.head instanceof SparseHead) this.head.store.setValues(flat)
+      else (tensor as tf.Variable).assign(tf.tensor(flat, tensor.shape))
     }
   }
 
@@ -169,7 +238,10 @@ export class Replica {
   dispose(): void {
     this.disposeOptimizer()
     this.backbone.dispose()
-    this.head.centres.dispose()
-    this.head.bias?.dispose()
+    if (this.head instanceof SparseHead) this.head.dispose()
+    else {
+      this.head.centres.dispose()
+      this.head.bias?.dispose()
+    }
   }
 }

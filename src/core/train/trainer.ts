@@ -2,7 +2,7 @@
 // progress events, periodic validation with the best checkpoint kept, checkpoints, resume,
 // pause/stop, and NaN/Inf handling. Runs wherever the engine runs (trainer process, CLI, tests).
 import { tf } from '../tf'
-import { sphereFaceLambda, type TrainingHead } from '../losses'
+import { mergeRowGradients, sphereFaceLambda, type RowGradients, type TrainingHead } from '../losses'
 import { backboneSpec, type Backbone } from '../models'
 import type { BackendChoice } from '../backend'
 import type { LabelledImageSet, PairSet } from '../data/imageSets'
@@ -189,7 +189,7 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
       pool.gradients(k, images.subarray(shareStart[k + 1] * pixels, (shareStart[k + 1] + size) * pixels), labels.subarray(shareStart[k + 1], shareStart[k + 1] + size), stepLoss)
     )
     const own = replica.gradients(images, labels, shares[0], stepLoss)
-    const results = [{ values: own.values, flat: replica.flatten(own.grads) }, ...(await Promise.all(pending))]
+    const results = [{ values: own.values, flat: replica.flatten(own.grads), rows: own.rows }, ...(await Promise.all(pending))]
     const values: LossValues = [0, 0, 0]
     const average = new Float32Array(results[0].flat.length)
     results.forEach((r, k) => {
@@ -197,9 +197,11 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
       for (let j = 0; j < 3; j++) values[j] += weight * r.values[j]
       for (let j = 0; j < average.length; j++) average[j] += weight * r.flat[j]
     })
+    // Sparse heads (D-Softmax-B/-K): the replicas' row gradients, merged with the same weights.
+    const rows = own.rows ? mergeRowGradients(results.map((r, k) => ({ gradients: r.rows as RowGradients, weight: shares[k] / config.batchSize }))) : undefined
     if (values.every(Number.isFinite)) {
-      replica.applyFlat(average, lr)
-      pool.apply(average, lr)
+      replica.applyFlat(average, lr, rows)
+      pool.apply(average, lr, rows)
     }
     return values
   }
