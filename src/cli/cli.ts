@@ -5,6 +5,8 @@ import { evalScoresCommand } from './commands/eval-scores'
 import { benchCommand } from './commands/bench'
 import { backendCommand } from './commands/backend'
 import { modelsCommand } from './commands/models'
+import { exportCommand } from './commands/export'
+import { embedCommand } from './commands/embed'
 
 const USAGE = `D-Softmax Studio, headless.
 Usage: npm run cli -- <command> [options]     (add --help after a command for its options)
@@ -14,6 +16,8 @@ Usage: npm run cli -- <command> [options]     (add --help after a command for it
   bench         benchmarks: bench train, bench eval, or all groups without a name
   backend       which TensorFlow.js backend would be used, and why
   models        the backbones with their parameter counts and MACs per image (--json)
+  export        a run's model to ONNX (validated in ONNX Runtime), TF.js, embeddings .npy/CSV
+  embed         embeddings of images from a run or an ONNX file, cosine of two (--run|--onnx)
 `
 
 type Command = (argv: string[], io: CliIo) => Promise<number>
@@ -24,7 +28,9 @@ const COMMANDS: Record<string, Command> = {
   'eval-scores': (argv, io) => evalScoresCommand(argv, io),
   bench: benchCommand,
   backend: backendCommand,
-  models: modelsCommand
+  models: modelsCommand,
+  export: exportCommand,
+  embed: embedCommand
 }
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
