@@ -1,0 +1,103 @@
+// The trainer process's entry. Started by Electron's utilityProcess (messages through
+// process.parentPort) or by Node's child_process.fork (process.send); one protocol either way
+// (src/common/trainer.ts). Runs one session, then exits. If its host goes away it stops after the
+// current step, writes a checkpoint and exits, so the run stays resumable.
+import { isTrainerCommand, type StartCommand, type TrainerEvent } from '../../../common/trainer'
+import type { BackendChoice } from '../../backend'
+import type { TrainConfig } from '../config'
+import { runSession } from '../session'
+
+interface ElectronParentPort {
+  postMessage(message: unknown): void
+  on(event: 'message', listener: (event: { data: unknown }) => void): void
+}
+
+interface HostPort {
+  post(event: TrainerEvent): Promise<void>
+  onCommand(listener: (command: unknown) => void): void
+  onHostGone(listener: () => void): void
+}
+
+function hostPort(): HostPort {
+  const electron = (process as unknown as { parentPort?: ElectronParentPort }).parentPort
+  if (electron) {
+    return {
+      post: async (event) => electron.postMessage(event),
+      onCommand: (listener) => electron.on('message', (event) => listener(event.data)),
+      onHostGone: () => {}
+    }
+  }
+  const send = process.send?.bind(process)
+  if (!send) throw new Error('the trainer process must be started by a host (Electron utilityProcess or child_process.fork)')
+  return {
+    post: (event) => new Promise((resolve) => (process.connected ? send(event, undefined, undefined, () => resolve()) : resolve())),
+    onCommand: (listener) => process.on('message', listener),
+    onHostGone: (listener) => process.on('disconnect', listener)
+  }
+}
+
+function serve(): void {
+  const port = hostPort()
+  let started = false
+  let stopRequested = false
+  let pause: { promise: Promise<void>; release: () => void } | null = null
+  const stop = (): void => {
+    stopRequested = true
+    pause?.release()
+  }
+  const emit = (event: TrainerEvent): void => void port.post(event)
+
+  const start = async (command: StartCommand): Promise<void> => {
+    const events: Promise<void>[] = []
+    await runSession(
+      {
+        workspace: command.workspace,
+        config: command.config as TrainConfig | undefined,
+        resumeRun: command.resumeRun,
+        backend: command.backend as BackendChoice | undefined
+      },
+      (event) => events.push(port.post(event)),
+      { shouldStop: () => stopRequested, gate: () => pause?.promise }
+    )
+    await Promise.all(events)
+    process.exit(0)
+  }
+
+  port.onCommand((command) => {
+    if (!isTrainerCommand(command)) {
+      emit({ type: 'warning', message: `ignored a malformed command: ${JSON.stringify(command)}` })
+      return
+    }
+    switch (command.type) {
+      case 'start':
+        if (started) {
+          emit({ type: 'warning', message: 'this trainer process already runs a session; start another process' })
+          return
+        }
+        started = true
+        void start(command)
+        break
+      case 'pause':
+        if (!pause) {
+          let release = (): void => {}
+          const promise = new Promise<void>((resolve) => (release = resolve))
+          pause = { promise, release: () => ((pause = null), release()) }
+        }
+        break
+      case 'resume':
+        pause?.release()
+        break
+      case 'stop':
+        stop()
+        break
+    }
+  })
+  port.onHostGone(() => {
+    if (!started) process.exit(0)
+    stop()
+  })
+  process.on('SIGTERM', () => (started ? stop() : process.exit(0)))
+  emit({ type: 'ready', pid: process.pid })
+}
+
+serve()

@@ -1,0 +1,247 @@
+// One training run in its run folder, start to end: create (or reopen for resume) the folder,
+// load the data, train with checkpoints, evaluate, and keep run.json, metrics.jsonl and log.txt
+// current. Speaks the trainer protocol's events; the trainer process and in-process callers
+// (tests) both use it.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describeBackend, initBackend, type BackendChoice, type BackendReport } from '../backend'
+import { fontImageSet, fontPairSet, loadFontDataset } from '../data'
+import { openPairSet, openTrainingData, type TrainingData } from '../data/open'
+import type { PairSet } from '../data/imageSets'
+import type { ProgressEvent, TrainerEvent, ValidationSummary } from '../../common/trainer'
+import { validateTrainConfig, type TrainConfig } from './config'
+import { CheckpointStore, type LoadedCheckpoint } from './checkpoint'
+import { evaluatePairs, type PairEvaluation } from './evaluate'
+import { createRunFolder, newRunId, openRunFolder, saveWeights, type RunFolder } from './runStore'
+import { existingRun, writeRunRecord } from './runs'
+import { TrainingDivergedError, batchSourceFactory, resolveReplicas, trainModel, type BatchSourceFactory, type TrainEvent } from './trainer'
+
+export interface SessionRequest {
+  workspace: string
+  /** A new run's recipe, or… */
+  config?: TrainConfig
+  /** …the id of a run to resume. */
+  resumeRun?: string
+  backend?: BackendChoice
+}
+
+export interface SessionControl {
+  shouldStop(): boolean
+  /** Awaited before each step (pause). */
+  gate(): Promise<void> | void
+}
+
+/** Fields config.json holds besides the recipe. */
+const RUN_FACTS = ['replicasUsed', 'backend', 'versions', 'createdAt'] as const
+
+/** The recipe stored in a run's config.json. */
+export function recipeOf(stored: Record<string, unknown>): TrainConfig {
+  const recipe = { ...stored }
+  for (const key of RUN_FACTS) delete recipe[key]
+  return recipe as unknown as TrainConfig
+}
+
+interface LoadedData {
+  name: string
+  train: BatchSourceFactory
+  examples: number
+  classes: number
+  val?: PairSet
+  /** Evaluated once at the end, stored in eval/. */
+  test?: PairSet
+  close(): Promise<void>
+}
+
+async function loadData(config: TrainConfig): Promise<LoadedData> {
+  if (config.dataset === 'files') {
+    const paths = config.data as { train: string; val?: string }
+    const channels = config.backbone === 'glyph-cnn' ? 1 : 3
+    const data: TrainingData = await openTrainingData(paths.train, { inputSize: config.inputSize, channels })
+    const val = paths.val ? await openPairSet(paths.val, { inputSize: config.inputSize, channels }) : undefined
+    return {
+      name: paths.train,
+      train: (startAt) => data.batches({ batchSize: config.batchSize, seed: config.seed + 3, augment: config.augment, startAt }),
+      examples: data.examples,
+      classes: data.classes,
+      val,
+      test: val,
+      close: () => data.close()
+    }
+  }
+  const dataset = await loadFontDataset()
+  const set = fontImageSet(dataset, 'train', config.dataset === 'fonts-chars' ? 'character' : 'font')
+  return {
+    name: config.dataset === 'fonts-chars' ? 'bundled fonts (labelled by character)' : 'bundled fonts',
+    train: batchSourceFactory(config, set),
+    examples: set.count,
+    classes: set.classes,
+    val: fontPairSet(dataset, 'val'),
+    test: fontPairSet(dataset, 'test'),
+    close: async () => {}
+  }
+}
+
+function summary(evaluation: PairEvaluation, metric: string, value: number, best: boolean): ValidationSummary {
+  const r = evaluation.report
+  return { set: evaluation.set, auc: r.auc, eer: r.eer, tenFold: r.tenFold.mean, metric, value, best }
+}
+
+/** Writes the raw scores and the report of an evaluation to eval/. */
+function storeEvaluation(run: RunFolder, evaluation: PairEvaluation): string {
+  const name = `${evaluation.set}${evaluation.flip ? '-flip' : ''}`
+  run.writeJson(`eval/${name}.json`, evaluation.report)
+  let csv = 'label,score\n'
+  evaluation.scores.forEach((score, i) => (csv += `${evaluation.labels[i]},${score}\n`))
+  run.writeFile(`eval/${name}-scores.csv`, csv)
+  run.appendMetrics({ kind: 'test', set: name, auc: evaluation.report.auc, eer: evaluation.report.eer, tenFold: evaluation.report.tenFold.mean })
+  return name
+}
+
+export async function runSession(request: SessionRequest, emit: (event: TrainerEvent) => void, control: SessionControl): Promise<void> {
+  let run: RunFolder | undefined
+  let step = 0
+  const fail = (message: string): void => {
+    if (run) {
+      run.log(`failed: ${message}`)
+      writeRunRecord(run.dir, { status: 'failed', message, step })
+    }
+    emit({ type: 'failed', message, step, runId: run?.id, runDir: run?.dir })
+  }
+  try {
+    let config: TrainConfig
+    let resume: LoadedCheckpoint | undefined
+    const warnings: string[] = []
+    if (request.resumeRun) {
+      run = openRunFolder(existingRun(request.workspace, request.resumeRun))
+      config = recipeOf(JSON.parse(readFileSync(join(run.dir, 'config.json'), 'utf8')) as Record<string, unknown>)
+      const { checkpoint, skipped } = new CheckpointStore(join(run.dir, 'checkpoints'), config.keepCheckpoints ?? 3).latest()
+      for (const s of skipped) warnings.push(`checkpoint ${s.name} is unusable (${s.reason}); trying the one before it`)
+      if (checkpoint) {
+        resume = checkpoint
+        if (skipped.length > 0) warnings.push(`resuming from ${checkpoint.name} (step ${checkpoint.meta.step}) instead`)
+      } else warnings.push('no usable checkpoint in this run: it starts again from step 0')
+    } else {
+      if (!request.config) throw new Error('start needs a recipe or a run to resume')
+      config = request.config
+    }
+    const problems = validateTrainConfig(config)
+    if (problems.length > 0) throw new Error(`invalid training recipe: ${problems.join('; ')}`)
+
+    const backend: BackendReport = await initBackend({ force: request.backend })
+    const data = await loadData(config)
+    const replicas = resolveReplicas(config, backend.choice)
+    if (!run) {
+      run = createRunFolder(request.workspace, newRunId(config.preset, config.loss))
+      run.writeConfig({ ...config, replicasUsed: replicas, backend, versions: { node: process.version, ...backend.versions }, createdAt: new Date().toISOString() })
+    }
+    const folder = run
+    writeRunRecord(folder.dir, { status: 'running', pid: process.pid, step: resume?.meta.step ?? 0 })
+    folder.log(resume ? `resuming from ${resume.name} (step ${resume.meta.step}) on ${backend.choice}` : `started on ${backend.choice}`)
+    for (const message of warnings) {
+      folder.log(`warning: ${message}`)
+      emit({ type: 'warning', message })
+    }
+
+    const store = new CheckpointStore(join(folder.dir, 'checkpoints'), config.keepCheckpoints ?? 3)
+    let lastValidation: ValidationSummary | undefined
+    let totalSteps = 0
+    let stepsPerEpoch = 1
+    let paused = false
+    let seconds = 0
+    const gate = async (): Promise<void> => {
+      const wait = control.gate()
+      if (wait instanceof Promise) {
+        if (!paused) {
+          paused = true
+          writeRunRecord(folder.dir, { status: 'paused', pid: process.pid, step })
+          emit({ type: 'paused', step })
+        }
+        await wait
+      }
+      if (paused) {
+        paused = false
+        writeRunRecord(folder.dir, { status: 'running', pid: process.pid, step })
+        emit({ type: 'resumed', step })
+      }
+    }
+    const onEvent = (event: TrainEvent): void => {
+      switch (event.type) {
+        case 'started': {
+          totalSteps = event.totalSteps
+          stepsPerEpoch = event.stepsPerEpoch
+          step = event.startStep
+          const workers = event.replicas - 1
+          emit({
+            type: 'started',
+            runId: folder.id,
+            runDir: folder.dir,
+            backend: { choice: backend.choice, description: describeBackend(backend) },
+            device: `${backend.tfBackend}${workers > 0 ? `, 1 + ${workers} data-parallel worker thread${workers === 1 ? '' : 's'}` : ''}`,
+            dataset: { name: data.name, examples: data.examples, classes: data.classes, valPairs: data.val?.pairs.length ?? 0 },
+            model: { backbone: config.backbone, parameters: event.parameters, macsPerImage: event.macsPerImage },
+            replicas: event.replicas,
+            totalSteps: event.totalSteps,
+            stepsPerEpoch: event.stepsPerEpoch,
+            startStep: event.startStep,
+            ...(event.resumedFrom ? { resumedFrom: event.resumedFrom } : {})
+          })
+          folder.appendMetrics({ kind: 'started', ...event })
+          writeRunRecord(folder.dir, { status: 'running', pid: process.pid, step, totalSteps })
+          break
+        }
+        case 'step': {
+          step = event.step
+          const { type: _t, stepSeconds: _s, ...rest } = event
+          const progress: ProgressEvent = { type: 'progress', ...rest }
+          emit(progress)
+          if (event.step % 10 === 0 || event.step === event.totalSteps) folder.appendMetrics({ kind: 'train', ...rest })
+          break
+        }
+        case 'validation': {
+          lastValidation = summary(event.evaluation, event.metric, event.value, event.best)
+          const { set: _s, ...numbers } = lastValidation
+          folder.appendMetrics({ kind: 'validation', step: event.step, epoch: event.epoch, set: lastValidation.set, ...numbers })
+          emit({ type: 'validation', step: event.step, epoch: event.epoch, validation: lastValidation })
+          break
+        }
+        case 'checkpoint':
+          folder.log(`checkpoint ${event.dir} (${event.reason}${event.best ? ', best' : ''}) in ${event.seconds.toFixed(3)} s`)
+          writeRunRecord(folder.dir, { step: event.step, totalSteps })
+          emit({ type: 'checkpoint', step: event.step, dir: event.dir, reason: event.reason, best: event.best, seconds: event.seconds })
+          if (event.step % stepsPerEpoch === 0) {
+            emit({ type: 'epoch-end', epoch: event.step / stepsPerEpoch, step: event.step, ...(lastValidation?.best !== undefined && event.reason === 'validation' ? { validation: lastValidation } : {}) })
+          }
+          break
+        case 'warning':
+          folder.log(`warning: ${event.message}`)
+          emit({ type: 'warning', message: event.message, step: event.step })
+          break
+        case 'finished':
+          seconds = event.seconds
+          break
+      }
+    }
+    const model = await trainModel(config, { train: data.train, val: data.val }, { onEvent, shouldStop: () => control.shouldStop(), gate }, { backend: backend.choice, checkpoints: store, resume }).finally(() => data.close())
+    try {
+      let test: { set: string; auc: number; eer: number; tenFold: number } | undefined
+      if (!model.stopped) {
+        saveWeights(folder, 'checkpoints/final', model.weights())
+        if (data.test) {
+          const evaluations = [evaluatePairs(model.backbone, data.test, { flip: false })]
+          if (config.evalFlip) evaluations.push(evaluatePairs(model.backbone, data.test, { flip: true }))
+          const names = evaluations.map((e) => storeEvaluation(folder, e))
+          const r = evaluations[0].report
+          test = { set: names[0], auc: r.auc, eer: r.eer, tenFold: r.tenFold.mean }
+        }
+      }
+      writeRunRecord(folder.dir, { status: model.stopped ? 'stopped' : 'finished', step: model.steps, totalSteps })
+      folder.log(model.stopped ? `stopped at step ${model.steps}; resumable` : `finished ${model.steps} steps`)
+      emit({ type: 'finished', runId: folder.id, runDir: folder.dir, steps: model.steps, seconds, stopped: model.stopped, ...(test ? { test } : {}) })
+    } finally {
+      model.dispose()
+    }
+  } catch (error) {
+    if (error instanceof TrainingDivergedError) step = error.step
+    fail(error instanceof Error ? error.message : String(error))
+  }
+}
