@@ -1,20 +1,24 @@
 // Command dispatch for the headless CLI; src/cli/index.ts is the process entry.
 import { processIo, UsageError, type CliIo } from './io'
 import { trainCommand } from './commands/train'
+import { runsCommand } from './commands/runs'
 import { evalScoresCommand } from './commands/eval-scores'
 import { benchCommand } from './commands/bench'
 import { backendCommand } from './commands/backend'
+import { datasetCommand } from './commands/dataset'
 import { modelsCommand } from './commands/models'
 import { exportCommand } from './commands/export'
 import { embedCommand } from './commands/embed'
 
 const USAGE = `D-Softmax Studio, headless.
 Usage: npm run cli -- <command> [options]     (add --help after a command for its options)
-  train         train a model on the bundled fonts (--preset, --loss, --epochs, --backend, --out …)
+  train         train a model in a trainer process (--preset, --loss, --data, --resume RUN, --out …)
   demo          train the default preset (D-Softmax) and print the test metrics
+  runs          the workspace's runs: list, show, compare, rename, tag, delete (resume: train --resume RUN)
   eval-scores   verification metrics from a label,score CSV (--input FILE [--json])
   bench         benchmarks: bench train, bench eval, or all groups without a name
   backend       which TensorFlow.js backend would be used, and why
+  dataset       inspect a dataset, convert folder ↔ .rec, make a .bin (inspect|convert|make-bin)
   models        the backbones with their parameter counts and MACs per image (--json)
   export        a run's model to ONNX (validated in ONNX Runtime), TF.js, embeddings .npy/CSV
   embed         embeddings of images from a run or an ONNX file, cosine of two (--run|--onnx)
@@ -25,9 +29,11 @@ type Command = (argv: string[], io: CliIo) => Promise<number>
 const COMMANDS: Record<string, Command> = {
   train: (argv, io) => trainCommand(argv, io, 'train'),
   demo: (argv, io) => trainCommand(argv, io, 'demo'),
+  runs: runsCommand,
   'eval-scores': (argv, io) => evalScoresCommand(argv, io),
   bench: benchCommand,
   backend: backendCommand,
+  dataset: datasetCommand,
   models: modelsCommand,
   export: exportCommand,
   embed: embedCommand

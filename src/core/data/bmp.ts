@@ -1,6 +1,6 @@
 // A small BMP decoder: libvips (and so sharp) does not read BMP. Covers the variants cameras and
 // dataset scripts write: uncompressed 24- and 32-bit (BI_RGB or BI_BITFIELDS) and 8-bit paletted.
-import { bmpHeader } from './imageInfo'
+import { bmpHeader, oversize } from './imageInfo'
 
 export interface RawImage {
   data: Uint8Array
@@ -24,9 +24,7 @@ export function decodeBmp(bytes: Uint8Array, maxPixels: number): RawImage {
   const h = bmpHeader(bytes)
   if (typeof h === 'string') throw new Error(h)
   const { width, height, bitsPerPixel: bpp, rowBytes } = h
-  if (width * height > maxPixels) {
-    throw new Error(`image is ${width}×${height} (${((width * height) / 1e6).toFixed(1)} megapixels), over the ${(maxPixels / 1e6).toFixed(0)}-megapixel limit`)
-  }
+  if (width * height > maxPixels) throw new Error(oversize(width, height) ?? `image over the ${maxPixels}-pixel limit`)
   if (h.compression !== 0 && !(h.compression === 3 && bpp === 32)) {
     throw new Error(`unsupported BMP compression ${h.compression} (only uncompressed 8/24/32-bit BMP is read)`)
   }

@@ -3,10 +3,9 @@
 // so the same decoded pixels serve every epoch's different augmentation.
 import sharp, { type Sharp } from 'sharp'
 import { decodeBmp } from './bmp'
-import { sniffImage } from './imageInfo'
+import { MAX_INPUT_PIXELS, oversize, sniffImage } from './imageInfo'
 
-/** Decompression-bomb guard: aligned faces are 112×112; anything this large is a mistake or an attack. */
-export const MAX_INPUT_PIXELS = 24_000_000
+export { MAX_INPUT_PIXELS }
 
 /** An image that cannot be used, with the file (or record) it came from and why. */
 export class ImageDecodeError extends Error {
@@ -19,13 +18,9 @@ export class ImageDecodeError extends Error {
   }
 }
 
-function megapixels(width: number, height: number): string {
-  return `${width}×${height} (${((width * height) / 1e6).toFixed(1)} megapixels)`
-}
-
 async function oversizeProblem(bytes: Uint8Array): Promise<string> {
   const meta = await sharp(bytes, { limitInputPixels: false }).metadata()
-  return `image is ${megapixels(meta.width ?? 0, meta.height ?? 0)}, over the ${MAX_INPUT_PIXELS / 1e6}-megapixel limit (a guard against decompression bombs)`
+  return oversize(meta.width ?? 0, meta.height ?? 0) ?? 'image over the pixel limit'
 }
 
 /** Converts interleaved pixels between 1 and 3 channels (sharp keeps gray JPEGs gray). */

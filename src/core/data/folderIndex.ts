@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import type { Dirent } from 'node:fs'
 import { readdir, readFile, realpath, stat } from 'node:fs/promises'
 import { extname, join } from 'node:path'
-import { checkImage, IMAGE_EXTENSIONS, type ImageKind } from './imageInfo'
+import { checkImage, IMAGE_EXTENSIONS, oversize, type ImageKind } from './imageInfo'
 import { cacheFile, readCache, writeCache } from './indexCache'
 
 export interface FolderImage {
@@ -90,7 +90,7 @@ async function examine(root: string, rel: string, identity: string, cache: Recor
     const check = checkImage(bytes)
     const hash = createHash('sha1').update(bytes).digest('hex').slice(0, 16)
     entry = check.ok
-      ? [s.size, s.mtimeMs, check.info.kind, check.info.width, check.info.height, hash, null]
+      ? [s.size, s.mtimeMs, check.info.kind, check.info.width, check.info.height, hash, oversize(check.info.width, check.info.height)]
       : [s.size, s.mtimeMs, null, 0, 0, hash, check.problem]
   }
   fresh[rel] = entry

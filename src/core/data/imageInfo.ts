@@ -11,6 +11,15 @@ export interface ImageInfo {
 
 export type ImageCheck = { ok: true; info: ImageInfo } | { ok: false; problem: string }
 
+/** Decompression-bomb guard: aligned faces are 112×112; anything this large is a mistake or an attack. */
+export const MAX_INPUT_PIXELS = 24_000_000
+
+/** The problem with an image of this size, or null when it is within the limit. */
+export function oversize(width: number, height: number): string | null {
+  if (width * height <= MAX_INPUT_PIXELS) return null
+  return `image is ${width}×${height} (${((width * height) / 1e6).toFixed(1)} megapixels), over the ${MAX_INPUT_PIXELS / 1e6}-megapixel limit (a guard against decompression bombs)`
+}
+
 /** File extensions that count as images in an identity folder. */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.bmp'])
 

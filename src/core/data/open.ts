@@ -5,13 +5,12 @@ import { join } from 'node:path'
 import type { BatchSource, BatchSourceOptions } from './batches'
 import { epochOrder } from './batches'
 import { fillBatch } from './batchFill'
-import { ExampleReader, type ExampleStore } from './exampleStore'
-import { scanIdentityFolder } from './folderIndex'
+import { ExampleReader } from './exampleStore'
 import { defaultCacheDir } from './indexCache'
 import type { PairSet } from './imageSets'
 import { defaultLoaderWorkers, streamingBatches } from './loader'
 import { loadPairSet } from './pairSets'
-import { indexRecordIO } from './recordioIndex'
+import { indexTrainingData } from './trainingIndex'
 
 export type DatasetFormat = 'folder' | 'recordio' | 'bin' | 'pairs-txt' | 'pairs-csv'
 
@@ -55,49 +54,6 @@ export function detectFormat(path: string): { format: DatasetFormat; file: strin
   throw new Error(`${path}: not a dataset this app reads (an identity folder, a .rec, a .bin, a pairs .txt or .csv)`)
 }
 
-interface TrainingIndex {
-  format: DatasetFormat
-  store: ExampleStore
-  labels: Int32Array
-  classNames: string[]
-  problems: { path: string; problem: string }[]
-}
-
-async function indexFolder(root: string, cacheDir: string | null): Promise<TrainingIndex> {
-  const scan = await scanIdentityFolder(root, cacheDir)
-  const problems = [...scan.problems]
-  const good = new Map<string, string[]>()
-  for (const image of scan.images) {
-    const full = join(root, image.path)
-    if (image.problem) problems.push({ path: full, problem: image.problem })
-    else good.set(image.identity, [...(good.get(image.identity) ?? []), full])
-  }
-  const classNames = scan.identities.filter((name) => {
-    if (good.has(name)) return true
-    problems.push({ path: join(root, name), problem: 'identity folder with no readable image: left out' })
-    return false
-  })
-  if (classNames.length === 0) {
-    const why = scan.images.length ? `${scan.images.length} image files, none readable` : `no images in identity subfolders (${scan.ignored.length} other entries ignored)`
-    throw new Error(`${root}: no usable identity folders (root/<identity>/<image>): ${why}`)
-  }
-  const paths: string[] = []
-  const labels: number[] = []
-  classNames.forEach((name, label) => {
-    for (const path of good.get(name)!) {
-      paths.push(path)
-      labels.push(label)
-    }
-  })
-  return { format: 'folder', store: { kind: 'files', paths }, labels: Int32Array.from(labels), classNames, problems }
-}
-
-function indexRecord(recPath: string): TrainingIndex {
-  const index = indexRecordIO(recPath)
-  const classNames = Array.from({ length: index.classes }, (_, i) => String(i))
-  return { format: 'recordio', store: { kind: 'recordio', recPath, offsets: index.offsets }, labels: index.labels, classNames, problems: index.problems }
-}
-
 export async function openTrainingData(path: string, options: OpenOptions): Promise<TrainingData> {
   const { inputSize, channels } = options
   if (!Number.isInteger(inputSize) || inputSize < 8) throw new Error(`input size must be a whole number ≥ 8, got ${inputSize}`)
@@ -105,7 +61,7 @@ export async function openTrainingData(path: string, options: OpenOptions): Prom
   if (format !== 'folder' && format !== 'recordio') {
     throw new Error(`${path} is a verification set (${format}), not training data: use it for validation (--val)`)
   }
-  const index = format === 'folder' ? await indexFolder(file, options.cacheDir ?? defaultCacheDir()) : indexRecord(file)
+  const index = await indexTrainingData(file, format, options.cacheDir ?? defaultCacheDir())
   const shape: [number, number, number] = [inputSize, inputSize, channels]
   const workers = options.workers ?? defaultLoaderWorkers()
   const open = new Set<BatchSource>()

@@ -1,0 +1,203 @@
+// `dataset inspect`: what a dataset holds and what is wrong with it, for any supported format.
+// Folders reuse the cached index (header check + content hash per file, no decode); with
+// `decode` every image is also fully decoded, which catches corruption past the headers.
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { decodeToInput } from './decode'
+import { ExampleReader } from './exampleStore'
+import { scanIdentityFolder } from './folderIndex'
+import { checkImage, type ImageKind } from './imageInfo'
+import { detectFormat, type DatasetFormat } from './open'
+import { readEncodedPairs } from './pairSets'
+import { indexRecordIO } from './recordioIndex'
+
+export interface InspectReport {
+  path: string
+  format: DatasetFormat
+  identities: number
+  images: number
+  /** Verification sets: pairs, and how many are same-identity pairs. */
+  pairs?: { total: number; same: number }
+  imagesPerIdentity: { min: number; median: number; max: number; mean: number; histogram: { bucket: string; identities: number }[] }
+  /** Image sizes (width×height), most common first. */
+  sizes: { size: string; images: number }[]
+  kinds: Partial<Record<ImageKind, number>>
+  /** RecordIO sets over SAMPLE_LIMIT images: sizes, kinds and duplicates come from a sample. */
+  sampled?: number
+  problems: {
+    unreadable: { path: string; problem: string }[]
+    singleImageIdentities: string[]
+    emptyIdentities: string[]
+    duplicates: { hash: string; paths: string[] }[]
+    /** Files that are not images, nested folders, files beside the identity folders. */
+    ignored: number
+    /** Entries that could not be followed: symlink loops, broken links, permissions. */
+    other: { path: string; problem: string }[]
+  }
+  seconds: number
+  /** Folder images whose index came from the cache rather than a read. */
+  cached?: number
+}
+
+const SAMPLE_LIMIT = 100_000
+const BUCKETS: [number, number][] = [[1, 1], [2, 2], [3, 5], [6, 10], [11, 20], [21, 50], [51, 100], [101, 200], [201, Infinity]]
+
+function perIdentity(counts: number[]): InspectReport['imagesPerIdentity'] {
+  const sorted = [...counts].sort((a, b) => a - b)
+  const n = sorted.length
+  const histogram = BUCKETS.map(([lo, hi]) => ({
+    bucket: lo === hi ? String(lo) : hi === Infinity ? `${lo}+` : `${lo}–${hi}`,
+    identities: sorted.filter((c) => c >= lo && c <= hi).length
+  })).filter((b) => b.identities > 0)
+  return {
+    min: n ? sorted[0] : 0,
+    median: n ? (n % 2 ? sorted[n >> 1] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2) : 0,
+    max: n ? sorted[n - 1] : 0,
+    mean: n ? sorted.reduce((a, b) => a + b, 0) / n : 0,
+    histogram
+  }
+}
+
+interface Entry {
+  path: string
+  identity: string
+  kind: ImageKind | null
+  width: number
+  height: number
+  hash: string
+  problem?: string
+}
+
+function summarise(path: string, format: DatasetFormat, entries: Entry[], identities: string[], started: number): InspectReport {
+  const good = entries.filter((e) => !e.problem)
+  const counts = new Map(identities.map((name) => [name, 0]))
+  for (const e of good) counts.set(e.identity, (counts.get(e.identity) ?? 0) + 1)
+  const sizes = new Map<string, number>()
+  const kinds: InspectReport['kinds'] = {}
+  const byHash = new Map<string, string[]>()
+  for (const e of good) {
+    const size = `${e.width}×${e.height}`
+    sizes.set(size, (sizes.get(size) ?? 0) + 1)
+    if (e.kind) kinds[e.kind] = (kinds[e.kind] ?? 0) + 1
+    if (e.hash) byHash.set(e.hash, [...(byHash.get(e.hash) ?? []), e.path])
+  }
+  const nonEmpty = [...counts.entries()].filter(([, c]) => c > 0)
+  return {
+    path,
+    format,
+    identities: nonEmpty.length,
+    images: good.length,
+    imagesPerIdentity: perIdentity(nonEmpty.map(([, c]) => c)),
+    sizes: [...sizes.entries()].sort((a, b) => b[1] - a[1]).map(([size, images]) => ({ size, images })),
+    kinds,
+    problems: {
+      unreadable: entries.filter((e) => e.problem).map((e) => ({ path: e.path, problem: e.problem! })),
+      singleImageIdentities: nonEmpty.filter(([, c]) => c === 1).map(([name]) => name),
+      emptyIdentities: [...counts.entries()].filter(([, c]) => c === 0).map(([name]) => name),
+      duplicates: [...byHash.entries()].filter(([, paths]) => paths.length > 1).map(([hash, paths]) => ({ hash, paths })),
+      ignored: 0,
+      other: []
+    },
+    seconds: (Date.now() - started) / 1000
+  }
+}
+
+function hashOf(bytes: Uint8Array): string {
+  return createHash('sha1').update(bytes).digest('hex').slice(0, 16)
+}
+
+/** Fully decodes every usable entry (small output size: only readability matters), in parallel. */
+async function decodeAll(entries: Entry[], load: (e: Entry) => Promise<Uint8Array>): Promise<void> {
+  let next = 0
+  const work = async (): Promise<void> => {
+    while (next < entries.length) {
+      const e = entries[next++]
+      if (e.problem) continue
+      try {
+        await decodeToInput(await load(e), 8, 3, e.path)
+      } catch (error) {
+        e.problem = error instanceof Error ? error.message.replace(`${e.path}: `, '') : String(error)
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: 8 }, work))
+}
+
+export interface InspectOptions {
+  /** Decode every image fully (slower; finds corruption the header check cannot). */
+  decode?: boolean
+  cacheDir?: string | null
+  imagesRoot?: string
+}
+
+export async function inspectDataset(path: string, options: InspectOptions = {}): Promise<InspectReport> {
+  const started = Date.now()
+  const { format, file } = detectFormat(path)
+  if (format === 'folder') {
+    const scan = await scanIdentityFolder(file, options.cacheDir ?? null)
+    const entries: Entry[] = scan.images.map((image) => ({ ...image, path: join(file, image.path) }))
+    if (options.decode) await decodeAll(entries, async (e) => new Uint8Array(await readFile(e.path)))
+    const report = summarise(path, format, entries, scan.identities, started)
+    report.problems.ignored = scan.ignored.length
+    report.problems.other = scan.problems
+    report.cached = scan.cached
+    return report
+  }
+  if (format === 'recordio') {
+    const index = indexRecordIO(file)
+    const reader = new ExampleReader({ kind: 'recordio', recPath: file, offsets: index.offsets })
+    try {
+      const step = index.offsets.length > SAMPLE_LIMIT ? index.offsets.length / SAMPLE_LIMIT : 1
+      const entries: Entry[] = []
+      const identities = Array.from({ length: index.classes }, (_, i) => String(i))
+      for (let k = 0; k < index.offsets.length; k++) {
+        const identity = String(index.labels[k])
+        const path = reader.describe(k)
+        if (step > 1 && Math.floor(k % step) !== 0) {
+          entries.push({ path, identity, kind: null, width: 0, height: 0, hash: '' })
+          continue
+        }
+        const bytes = await reader.read(k)
+        const check = checkImage(bytes)
+        entries.push(check.ok ? { path, identity, ...check.info, hash: hashOf(bytes) } : { path, identity, kind: null, width: 0, height: 0, hash: hashOf(bytes), problem: check.problem })
+      }
+      if (options.decode) {
+        const byPath = new Map(entries.map((e, k) => [e, k]))
+        await decodeAll(entries.filter((e) => e.kind), (e) => reader.read(byPath.get(e)!))
+      }
+      const report = summarise(path, format, entries, identities, started)
+      report.sizes = report.sizes.filter((s) => s.size !== '0×0')
+      if (step > 1) report.sampled = SAMPLE_LIMIT
+      report.problems.other = index.problems
+      report.seconds = (Date.now() - started) / 1000
+      return report
+    } finally {
+      reader.close()
+    }
+  }
+  const pairs = await readEncodedPairs(file, format, options.imagesRoot)
+  const entries: Entry[] = []
+  for (let i = 0; i < pairs.sources.length; i++) {
+    const source = pairs.sources[i]
+    const bytes = await pairs.load(i).catch((error: NodeJS.ErrnoException) => error)
+    if (bytes instanceof Error) {
+      entries.push({ path: source, identity: '', kind: null, width: 0, height: 0, hash: '', problem: bytes.code === 'ENOENT' ? 'file not found' : bytes.message })
+      continue
+    }
+    const check = checkImage(bytes)
+    entries.push(check.ok ? { path: source, identity: '', ...check.info, hash: hashOf(bytes) } : { path: source, identity: '', kind: null, width: 0, height: 0, hash: hashOf(bytes), problem: check.problem })
+  }
+  if (options.decode) {
+    const position = new Map(entries.map((e, i) => [e, i]))
+    await decodeAll(entries, (e) => pairs.load(position.get(e)!))
+  }
+  const report = summarise(path, format, entries, [], started)
+  report.identities = 0
+  report.imagesPerIdentity = perIdentity([])
+  report.pairs = { total: pairs.pairs.length, same: pairs.pairs.filter((p) => p.same).length }
+  // Duplicates inside a .bin are normal (an image in several pairs is stored once per pair).
+  if (format === 'bin') report.problems.duplicates = []
+  report.seconds = (Date.now() - started) / 1000
+  return report
+}
