@@ -1,24 +1,20 @@
-// `train` and `demo`: build a recipe from a preset and options, train on the bundled fonts,
-// evaluate on the held-out test pairs, write the run folder and print the metrics.
+// `train` and `demo`: build a recipe from a preset and options (or name a run to resume), run it in
+// a trainer process (child_process.fork), relay its progress, and print the test metrics.
+// Ctrl+C asks the trainer to stop: it finishes the step, writes a checkpoint and exits.
 import { parseArgs } from 'node:util'
-import { resolve } from 'node:path'
-import { describeBackend, initBackend, type BackendChoice, type BackendReport } from '../../core/backend'
-import { LOSS_NAMES, headTensors, validateLossParams, type LossName } from '../../core/losses'
-import { loadFontDataset, fontImageSet, fontPairSet } from '../../core/data'
-import {
-  DEFAULT_PRESET,
-  PRESETS,
-  createRunFolder,
-  evaluatePairs,
-  newRunId,
-  presetConfig,
-  resolveReplicas,
-  saveWeights,
-  trainModel,
-  validateTrainConfig,
-  type PairEvaluation,
-  type TrainConfig
-} from '../../core/train'
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { BackendChoice } from '../../core/backend'
+import { LOSS_NAMES, validateLossParams, type LossName } from '../../core/losses'
+import { DEFAULT_PRESET, PRESETS, presetConfig } from '../../core/train/presets'
+import { VALIDATION_METRICS, validateTrainConfig, type TrainConfig, type ValidationMetric } from '../../core/train/config'
+import { OPTIMIZER_KINDS, type OptimizerConfig } from '../../core/train/optimizer'
+import { SCHEDULE_KINDS, type ScheduleConfig } from '../../core/train/schedule'
+import { defaultWorkspace } from '../../core/train/runs'
+import { forkTrainer } from '../../core/train/process/fork'
+import { TrainerHost, type TerminalEvent } from '../../core/train/process/host'
+import type { HostEvent } from '../../common/trainer'
+import type { VerificationReport } from '../../core/eval'
 import { formatDuration, metricsTable } from '../format'
 import { progressPrinter } from '../progress'
 import { UsageError, type CliIo } from '../io'
@@ -27,24 +23,29 @@ const BACKENDS: BackendChoice[] = ['node-gpu', 'node', 'wasm', 'cpu']
 
 export const TRAIN_USAGE = `Usage: npm run cli -- train [options]
   --preset NAME        recipe to start from (${Object.keys(PRESETS).join(', ')}; default ${DEFAULT_PRESET})
+  --resume RUN         continue run RUN (an id under WORKSPACE/runs) from its last good checkpoint
+  --data PATH [--val PATH]          train on an identity folder or RecordIO; validate on a .bin / pairs.txt / pairs CSV
   --loss NAME          ${LOSS_NAMES.join(', ')}
   --s X --d X --m X    loss scale, D-Softmax intra bound d, margin m (radians for ArcFace)
   --rate X | --count N negative classes sampled per step by dsoftmax-k
   --margin-gradient full|detached   ArcFace margin gradient
+  --anneal-lambda      SphereFace: anneal λ from 1000 down to 5 (the original schedule)
+  --softmax-warmup N   train with plain Softmax for the first N epochs
   --epochs N | --steps N            length of the run
   --batch N --lr X --embedding N --seed N
+  --optimizer NAME     ${OPTIMIZER_KINDS.join(', ')}   --momentum X --nesterov --wd X
+  --centre-lr X --centre-wd X       class centres: learning-rate factor and weight decay
+  --clip X             clip gradients to global L2 norm X
+  --schedule NAME      ${SCHEDULE_KINDS.join(', ')}   --warmup STEPS --power X --milestones 0.5,0.75 --gamma X
+  --validate-every N | --validate-every-steps N   validation interval (epochs / steps)
+  --best-metric NAME   ${Object.keys(VALIDATION_METRICS).join(', ')} (picks checkpoints/best)
+  --checkpoint-every N checkpoint every N steps (default: each epoch)   --keep N  step checkpoints kept
+  --lr-backoff F [--max-backoffs N] on NaN/Inf go back to the last checkpoint with lr × F instead of stopping
   --backend NAME       force ${BACKENDS.join(', ')} (default: the fastest that works)
   --replicas N|auto    data-parallel threads (default auto: one per core on wasm/cpu)
-  --out DIR            workspace folder; the run goes to DIR/runs/<id> (default ./workspace)
+  --out DIR            workspace folder; runs go to DIR/runs/<id> (default ${defaultWorkspace()})
   --json               print the final result as one JSON object on stdout
 `
-
-export interface TrainOutcome {
-  runDir: string
-  config: TrainConfig
-  backend: BackendReport
-  test: PairEvaluation
-}
 
 function number(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined
@@ -53,38 +54,132 @@ function number(value: string | undefined, name: string): number | undefined {
   return parsed
 }
 
-export function configFromArgs(argv: string[]): { config: TrainConfig; backend?: BackendChoice; out: string; json: boolean } {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      preset: { type: 'string' },
-      loss: { type: 'string' },
-      s: { type: 'string' },
-      d: { type: 'string' },
-      m: { type: 'string' },
-      rate: { type: 'string' },
-      count: { type: 'string' },
-      'margin-gradient': { type: 'string' },
-      epochs: { type: 'string' },
-      steps: { type: 'string' },
-      batch: { type: 'string' },
-      lr: { type: 'string' },
-      embedding: { type: 'string' },
-      seed: { type: 'string' },
-      backend: { type: 'string' },
-      replicas: { type: 'string' },
-      out: { type: 'string' },
-      json: { type: 'boolean' }
-    }
-  })
-  const config = presetConfig(values.preset ?? DEFAULT_PRESET)
-  if (values.loss !== undefined) {
-    if (!(LOSS_NAMES as readonly string[]).includes(values.loss)) {
-      throw new UsageError(`unknown loss "${values.loss}"; choose one of: ${LOSS_NAMES.join(', ')}`)
-    }
-    config.loss = values.loss as LossName
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
+  if (value === undefined) return undefined
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`unknown ${name} "${value}"; choose one of: ${allowed.join(', ')}`)
+  return value as T
+}
+
+const OPTIONS = {
+  preset: { type: 'string' },
+  resume: { type: 'string' },
+  data: { type: 'string' },
+  val: { type: 'string' },
+  loss: { type: 'string' },
+  s: { type: 'string' },
+  d: { type: 'string' },
+  m: { type: 'string' },
+  rate: { type: 'string' },
+  count: { type: 'string' },
+  'margin-gradient': { type: 'string' },
+  'anneal-lambda': { type: 'boolean' },
+  'softmax-warmup': { type: 'string' },
+  epochs: { type: 'string' },
+  steps: { type: 'string' },
+  batch: { type: 'string' },
+  lr: { type: 'string' },
+  embedding: { type: 'string' },
+  seed: { type: 'string' },
+  optimizer: { type: 'string' },
+  momentum: { type: 'string' },
+  nesterov: { type: 'boolean' },
+  wd: { type: 'string' },
+  'centre-lr': { type: 'string' },
+  'centre-wd': { type: 'string' },
+  clip: { type: 'string' },
+  schedule: { type: 'string' },
+  warmup: { type: 'string' },
+  power: { type: 'string' },
+  milestones: { type: 'string' },
+  gamma: { type: 'string' },
+  'validate-every': { type: 'string' },
+  'validate-every-steps': { type: 'string' },
+  'best-metric': { type: 'string' },
+  'checkpoint-every': { type: 'string' },
+  keep: { type: 'string' },
+  'lr-backoff': { type: 'string' },
+  'max-backoffs': { type: 'string' },
+  backend: { type: 'string' },
+  replicas: { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' }
+} as const
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values']
+
+function optimizerFrom(values: Values, current: OptimizerConfig): OptimizerConfig {
+  const kind = oneOf(values.optimizer, OPTIMIZER_KINDS, 'optimizer') ?? current.kind
+  const common = {
+    lr: number(values.lr, 'lr') ?? current.lr,
+    weightDecay: number(values.wd, 'wd') ?? current.weightDecay,
+    ...(current.centres ? { centres: { ...current.centres } } : {}),
+    ...(current.clipNorm !== undefined ? { clipNorm: current.clipNorm } : {})
   }
+  const centreLr = number(values['centre-lr'], 'centre-lr')
+  const centreWd = number(values['centre-wd'], 'centre-wd')
+  if (centreLr !== undefined || centreWd !== undefined) {
+    common.centres = { ...common.centres, ...(centreLr !== undefined ? { lrFactor: centreLr } : {}), ...(centreWd !== undefined ? { weightDecay: centreWd } : {}) }
+  }
+  const clip = number(values.clip, 'clip')
+  if (clip !== undefined) common.clipNorm = clip
+  if (kind === 'sgd') {
+    const momentum = number(values.momentum, 'momentum') ?? (current.kind === 'sgd' ? current.momentum : 0.9)
+    const nesterov = values.nesterov ?? (current.kind === 'sgd' ? current.nesterov : undefined)
+    return { kind, ...common, momentum, ...(nesterov ? { nesterov } : {}) }
+  }
+  if (values.momentum !== undefined || values.nesterov) throw new UsageError(`--momentum and --nesterov are SGD options, not ${kind}`)
+  return { kind, ...common }
+}
+
+function scheduleFrom(values: Values, current: ScheduleConfig): ScheduleConfig {
+  const kind = oneOf(values.schedule, SCHEDULE_KINDS, 'schedule') ?? current.kind
+  const warmupSteps = number(values.warmup, 'warmup') ?? current.warmupSteps
+  const warm = warmupSteps !== undefined ? { warmupSteps } : {}
+  switch (kind) {
+    case 'constant':
+      return { kind, ...warm }
+    case 'cosine':
+      return { kind, ...warm, ...(current.kind === 'cosine' && current.minFactor !== undefined ? { minFactor: current.minFactor } : {}) }
+    case 'step': {
+      const milestones = values.milestones?.split(',').map((m) => number(m.trim(), 'milestones') as number) ?? (current.kind === 'step' ? current.milestones : [0.5, 0.75])
+      return { kind, ...warm, milestones, gamma: number(values.gamma, 'gamma') ?? (current.kind === 'step' ? current.gamma : 0.1) }
+    }
+    case 'polynomial':
+      return { kind, ...warm, power: number(values.power, 'power') ?? (current.kind === 'polynomial' ? current.power : 1) }
+  }
+}
+
+export interface ParsedTrainArgs {
+  config?: TrainConfig
+  resumeRun?: string
+  backend?: BackendChoice
+  out: string
+  json: boolean
+}
+
+export function configFromArgs(argv: string[]): ParsedTrainArgs & { config: TrainConfig } {
+  const parsed = parseTrainArgs(argv)
+  if (!parsed.config) throw new UsageError('--resume takes the recipe from the run; give no preset')
+  return parsed as ParsedTrainArgs & { config: TrainConfig }
+}
+
+export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
+  const { values } = parseArgs({ args: argv, strict: true, options: OPTIONS })
+  const backend = oneOf(values.backend, BACKENDS, 'backend')
+  const out = resolve(values.out ?? defaultWorkspace())
+  const json = values.json === true
+  if (values.resume !== undefined) {
+    const others = Object.keys(values).filter((k) => !['resume', 'backend', 'out', 'json'].includes(k))
+    if (others.length > 0) throw new UsageError(`--resume continues a run with its own recipe; drop ${others.map((k) => `--${k}`).join(', ')}`)
+    return { resumeRun: values.resume, backend, out, json }
+  }
+  const config = presetConfig(values.preset ?? DEFAULT_PRESET)
+  if (values.data !== undefined) {
+    config.dataset = 'files'
+    config.data = { train: resolve(values.data), ...(values.val !== undefined ? { val: resolve(values.val) } : {}) }
+  } else if (values.val !== undefined) throw new UsageError('--val needs --data (the bundled fonts bring their own validation pairs)')
+  const loss = oneOf(values.loss, LOSS_NAMES, 'loss')
+  if (loss !== undefined) config.loss = loss as LossName
   const params = { ...config.lossParams }
   for (const key of ['s', 'd', 'm', 'rate', 'count'] as const) {
     const v = number(values[key], key)
@@ -98,6 +193,9 @@ export function configFromArgs(argv: string[]): { config: TrainConfig; backend?:
     params.marginGradient = marginGradient
   }
   config.lossParams = params
+  if (values['anneal-lambda']) config.lambdaAnnealing = { base: 1000, gamma: 0.12, power: 1, min: 5 }
+  const warmupEpochs = number(values['softmax-warmup'], 'softmax-warmup')
+  if (warmupEpochs !== undefined) config.softmaxWarmupEpochs = warmupEpochs
   const epochs = number(values.epochs, 'epochs')
   const steps = number(values.steps, 'steps')
   if (epochs !== undefined) {
@@ -106,91 +204,106 @@ export function configFromArgs(argv: string[]): { config: TrainConfig; backend?:
   }
   if (steps !== undefined) config.steps = steps
   config.batchSize = number(values.batch, 'batch') ?? config.batchSize
-  config.optimizer.lr = number(values.lr, 'lr') ?? config.optimizer.lr
   config.embeddingDim = number(values.embedding, 'embedding') ?? config.embeddingDim
   config.seed = number(values.seed, 'seed') ?? config.seed
+  config.optimizer = optimizerFrom(values, config.optimizer)
+  config.schedule = scheduleFrom(values, config.schedule)
+  config.validateEvery = number(values['validate-every'], 'validate-every') ?? config.validateEvery
+  const validateSteps = number(values['validate-every-steps'], 'validate-every-steps')
+  if (validateSteps !== undefined) config.validateEverySteps = validateSteps
+  const bestMetric = oneOf(values['best-metric'], Object.keys(VALIDATION_METRICS) as ValidationMetric[], 'best-metric')
+  if (bestMetric) config.bestMetric = bestMetric
+  const checkpointEvery = number(values['checkpoint-every'], 'checkpoint-every')
+  if (checkpointEvery !== undefined) config.checkpointEverySteps = checkpointEvery
+  const keep = number(values.keep, 'keep')
+  if (keep !== undefined) config.keepCheckpoints = keep
+  const backoff = number(values['lr-backoff'], 'lr-backoff')
+  if (backoff !== undefined) config.divergence = { lrBackoff: backoff, maxBackoffs: number(values['max-backoffs'], 'max-backoffs') ?? 3 }
+  else if (values['max-backoffs'] !== undefined) throw new UsageError('--max-backoffs needs --lr-backoff')
   if (values.replicas !== undefined) config.replicas = values.replicas === 'auto' ? 'auto' : (number(values.replicas, 'replicas') as number)
   const recipeProblems = validateTrainConfig(config)
   if (recipeProblems.length > 0) throw new UsageError(`invalid options: ${recipeProblems.join('; ')}`)
   const lossProblems = validateLossParams(config.loss, config.lossParams)
   if (lossProblems.length > 0) throw new UsageError(`invalid ${config.loss} parameters: ${lossProblems.join('; ')}`)
-  const backend = values.backend
-  if (backend !== undefined && !(BACKENDS as string[]).includes(backend)) {
-    throw new UsageError(`unknown backend "${backend}"; choose one of: ${BACKENDS.join(', ')}`)
-  }
-  return { config, backend: backend as BackendChoice | undefined, out: resolve(values.out ?? 'workspace'), json: values.json === true }
+  return { config, backend, out, json }
 }
 
-export async function runTraining(
-  config: TrainConfig,
-  options: { backend?: BackendChoice; out: string; io: CliIo; quiet?: boolean }
-): Promise<TrainOutcome> {
+export interface TrainOutcome {
+  end: TerminalEvent
+  runDir?: string
+  backend?: string
+  loss?: string
+  /** The full test report, read back from the run's eval/ folder. */
+  test?: { set: string; report: VerificationReport }
+}
+
+/** Runs a session in a trainer process and relays its events to the terminal. */
+export async function runTraining(request: ParsedTrainArgs, options: { io: CliIo; quiet?: boolean; onEvent?: (event: HostEvent, host: TrainerHost) => void }): Promise<TrainOutcome> {
   const { io } = options
   const say = (line: string): void => {
     if (!options.quiet) io.stderr(line + '\n')
   }
-  const backend = await initBackend({ force: options.backend })
-  say(describeBackend(backend))
-  const dataset = await loadFontDataset()
-  const labelBy = config.dataset === 'fonts-chars' ? 'character' : 'font'
-  const train = fontImageSet(dataset, 'train', labelBy)
-  const val = fontPairSet(dataset, 'val')
-  const test = fontPairSet(dataset, 'test')
-  say(`data: bundled fonts, ${train.classes} training classes, ${train.count} images; ${val.pairs.length} val and ${test.pairs.length} test pairs`)
-  const run = createRunFolder(options.out, newRunId(config.preset, config.loss))
-  const versions = { node: process.version, ...backend.versions }
-  run.writeConfig({ ...config, replicasUsed: resolveReplicas(config, backend.choice), backend, versions, createdAt: new Date().toISOString() })
-  say(`run: ${run.dir}`)
-
+  const host = new TrainerHost(forkTrainer(), request.out)
   const printProgress = progressPrinter(io)
-  const model = await trainModel(config, { train, val }, {
-    onEvent: (event) => {
-      switch (event.type) {
-        case 'started':
-          say(
-            `model: ${config.backbone}, ${event.parameters.toLocaleString('en')} parameters, ${(event.macsPerImage / 1e6).toFixed(2)} M MAC/image; ` +
-              `${event.totalSteps} steps of ${config.batchSize}` +
-              (event.replicas > 1 ? `, split over ${event.replicas} data-parallel threads` : '')
-          )
-          run.appendMetrics({ kind: 'started', ...event })
-          break
-        case 'step':
-          if (!options.quiet) printProgress(event)
-          if (event.step % 10 === 0 || event.step === event.totalSteps) {
-            const { type: _type, ...record } = event
-            run.appendMetrics({ kind: 'train', ...record })
-          }
-          break
-        case 'validation': {
-          const r = event.evaluation.report
-          run.appendMetrics({ kind: 'validation', step: event.step, epoch: event.epoch, set: event.evaluation.set, auc: r.auc, eer: r.eer, tenFold: r.tenFold.mean })
-          say(`validation after epoch ${event.epoch}: AUC ${r.auc.toFixed(4)}, EER ${(100 * r.eer).toFixed(2)}%, 10-fold ${(100 * r.tenFold.mean).toFixed(2)}%`)
-          break
-        }
-        case 'finished':
-          say(`trained ${event.steps} steps in ${formatDuration(event.seconds)}`)
-          break
+  let runDir: string | undefined
+  let backend: string | undefined
+  const onSigint = (): void => {
+    say('stopping: finishing the current step and writing a checkpoint (Ctrl+C again to kill)')
+    process.off('SIGINT', onSigint)
+    process.once('SIGINT', () => host.kill())
+    host.stop()
+  }
+  process.on('SIGINT', onSigint)
+  host.on((event) => {
+    options.onEvent?.(event, host)
+    switch (event.type) {
+      case 'started':
+        runDir = event.runDir
+        backend = event.backend.choice
+        say(event.backend.description)
+        say(`data: ${event.dataset.name}, ${event.dataset.classes} training classes, ${event.dataset.examples} images; ${event.dataset.valPairs} val pairs`)
+        say(`run: ${event.runDir}${event.resumedFrom ? ` (resumed from ${event.resumedFrom}, step ${event.startStep})` : ''}`)
+        say(
+          `model: ${event.model.backbone}, ${event.model.parameters.toLocaleString('en')} parameters, ${(event.model.macsPerImage / 1e6).toFixed(2)} M MAC/image; ` +
+            `${event.totalSteps} steps${request.config ? ` of ${request.config.batchSize}` : ''}` +
+            (event.replicas > 1 ? `, split over ${event.replicas} data-parallel threads` : '')
+        )
+        break
+      case 'progress':
+        if (!options.quiet) printProgress({ ...event, type: 'step', stepSeconds: 0 })
+        break
+      case 'validation': {
+        const v = event.validation
+        say(`validation at step ${event.step}: AUC ${v.auc.toFixed(4)}, EER ${(100 * v.eer).toFixed(2)}%, 10-fold ${(100 * v.tenFold).toFixed(2)}%${v.best ? ' (best so far)' : ''}`)
+        break
       }
+      case 'checkpoint':
+        if (event.reason === 'stop') say(`checkpoint written at step ${event.step} in ${event.seconds.toFixed(2)} s: ${event.dir}`)
+        break
+      case 'warning':
+        say(`warning: ${event.message}`)
+        break
+      case 'finished':
+        say(`${event.stopped ? 'stopped after' : 'trained'} ${event.steps} steps in ${formatDuration(event.seconds)}`)
+        break
+      case 'failed':
+      case 'exited':
+        break
     }
-  }, { backend: backend.choice })
+  })
+  host.start(request.resumeRun ? { resumeRun: request.resumeRun, backend: request.backend } : { config: request.config as unknown as Record<string, unknown>, backend: request.backend })
   try {
-    saveWeights(run, 'checkpoints/final', [
-      ...model.backbone.params.map((p) => ({ name: p.name, tensor: p.variable })),
-      ...headTensors(model.head)
-    ])
-    const evaluations = [evaluatePairs(model.backbone, test, { flip: false })]
-    if (config.evalFlip) evaluations.push(evaluatePairs(model.backbone, test, { flip: true }))
-    for (const evaluation of evaluations) {
-      const name = `${evaluation.set}${evaluation.flip ? '-flip' : ''}`
-      run.writeJson(`eval/${name}.json`, evaluation.report)
-      let csv = 'label,score\n'
-      evaluation.scores.forEach((score, i) => (csv += `${evaluation.labels[i]},${score}\n`))
-      run.writeFile(`eval/${name}-scores.csv`, csv)
-      run.appendMetrics({ kind: 'test', set: name, auc: evaluation.report.auc, eer: evaluation.report.eer, tenFold: evaluation.report.tenFold.mean })
+    const end = await host.done
+    runDir ??= end.type === 'finished' || end.type === 'failed' ? end.runDir : undefined
+    const outcome: TrainOutcome = { end, runDir, backend }
+    if (end.type === 'finished' && end.test && runDir) {
+      const report = JSON.parse(readFileSync(join(runDir, 'eval', `${end.test.set}.json`), 'utf8')) as VerificationReport
+      outcome.test = { set: end.test.set, report }
     }
-    return { runDir: run.dir, config, backend, test: evaluations[0] }
+    if (runDir) outcome.loss = (JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as { loss: string }).loss
+    return outcome
   } finally {
-    model.dispose()
+    process.off('SIGINT', onSigint)
   }
 }
 
@@ -199,18 +312,33 @@ export async function trainCommand(argv: string[], io: CliIo, mode: 'train' | 'd
     io.stdout(TRAIN_USAGE)
     return 0
   }
-  const { config, backend, out, json } = configFromArgs(argv)
-  if (mode === 'demo') {
-    io.stderr(`D-Softmax Studio demo: ${config.loss} (s = ${config.lossParams.s}, d = ${config.lossParams.d}) on the bundled font identities\n`)
+  const request = parseTrainArgs(argv)
+  if (mode === 'demo' && request.config) {
+    const c = request.config
+    io.stderr(`D-Softmax Studio demo: ${c.loss} (s = ${c.lossParams.s}, d = ${c.lossParams.d}) on the bundled font identities\n`)
   }
-  const outcome = await runTraining(config, { backend, out, io })
-  const report = outcome.test.report
-  if (json) {
-    const { folds: _folds, thresholds: _thresholds, ...tenFold } = report.tenFold
-    io.stdout(JSON.stringify({ run: outcome.runDir, loss: config.loss, backend: outcome.backend.choice, test: { ...report, tenFold } }) + '\n')
-  } else {
-    io.stdout('\n' + metricsTable(`Test verification (${outcome.test.set}, no flip), ${config.loss}:`, report))
-    io.stdout(`\nRun written to ${outcome.runDir}\n  config.json, metrics.jsonl, checkpoints/final/, eval/${outcome.test.set}.json, eval/${outcome.test.set}-scores.csv\n`)
+  const outcome = await runTraining(request, { io })
+  const { end } = outcome
+  if (end.type === 'failed' || end.type === 'exited') {
+    io.stderr(`error: ${end.message}\n`)
+    if (json(request)) io.stdout(JSON.stringify({ run: outcome.runDir, status: end.type, message: end.message }) + '\n')
+    return 1
   }
+  const runId = end.runId
+  if (end.stopped) {
+    io.stderr(`Run ${runId} stopped at step ${end.steps}; continue it with: npm run cli -- train --resume ${runId} --out ${request.out}\n`)
+    if (json(request)) io.stdout(JSON.stringify({ run: outcome.runDir, status: 'stopped', steps: end.steps }) + '\n')
+    return 0
+  }
+  const test = outcome.test
+  if (json(request)) {
+    const tenFold = test ? (({ folds: _f, thresholds: _t, ...rest }) => rest)(test.report.tenFold) : undefined
+    io.stdout(JSON.stringify({ run: outcome.runDir, status: 'finished', loss: outcome.loss, backend: outcome.backend, test: test ? { ...test.report, tenFold } : undefined }) + '\n')
+  } else if (test) {
+    io.stdout('\n' + metricsTable(`Test verification (${test.set}, no flip), ${outcome.loss}:`, test.report))
+    io.stdout(`\nRun written to ${outcome.runDir}\n  config.json, run.json, metrics.jsonl, log.txt, checkpoints/ (last, best, final), eval/${test.set}.json, eval/${test.set}-scores.csv\n`)
+  } else io.stdout(`\nRun written to ${outcome.runDir}\n`)
   return 0
 }
+
+const json = (request: ParsedTrainArgs): boolean => request.json
