@@ -1,0 +1,43 @@
+// Shared test material: weights in the state a trained model is in (batch-norm statistics far from
+// 0/1, non-trivial PReLU slopes and biases), so every parameter kind shows in the outputs.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import type { WeightValue } from '../../../src/core/export/onnxGraph'
+import { createRng } from '../../../src/core/util/rng'
+
+export function trainedLike(weights: Map<string, WeightValue>, seed: number): Map<string, WeightValue> {
+  const rng = createRng(seed)
+  const out = new Map<string, WeightValue>()
+  for (const [name, { shape, values }] of weights) {
+    const next = Float32Array.from(values, (v) => {
+      if (name.endsWith('/mean')) return 0.5 * rng.normal()
+      if (name.endsWith('/variance')) return 0.5 + 1.5 * rng.next()
+      if (name.endsWith('/gamma')) return 1 + 0.3 * rng.normal()
+      if (name.endsWith('/beta') || name.endsWith('/bias')) return 0.2 * rng.normal()
+      if (name.endsWith('/alpha')) return 0.5 * rng.next()
+      return v * (1 + 0.1 * rng.normal())
+    })
+    out.set(name, { shape, values: next })
+  }
+  return out
+}
+
+/** A run folder in the app's layout: config.json and one checkpoint in the saveWeights format. */
+export function writeFakeRun(dir: string, config: Record<string, unknown>, checkpoint: string, tensors: Map<string, WeightValue>): void {
+  mkdirSync(join(dir, 'checkpoints', checkpoint), { recursive: true })
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config))
+  const total = [...tensors.values()].reduce((n, t) => n + t.values.length, 0)
+  const blob = new Float32Array(total)
+  const entries: { name: string; shape: number[]; dtype: 'float32'; offset: number; length: number }[] = []
+  let offset = 0
+  for (const [name, t] of tensors) {
+    blob.set(t.values, offset)
+    entries.push({ name, shape: t.shape, dtype: 'float32', offset, length: t.values.length })
+    offset += t.values.length
+  }
+  const bytes = new Uint8Array(blob.buffer)
+  writeFileSync(join(dir, 'checkpoints', checkpoint, 'weights.bin'), bytes)
+  const manifest = { format: 'dsoftmax-weights/1', sha256: createHash('sha256').update(bytes).digest('hex'), tensors: entries }
+  writeFileSync(join(dir, 'checkpoints', checkpoint, 'manifest.json'), JSON.stringify(manifest))
+}
