@@ -23,7 +23,7 @@ async function oversizeProblem(bytes: Uint8Array): Promise<string> {
   return oversize(meta.width ?? 0, meta.height ?? 0) ?? 'image over the pixel limit'
 }
 
-/** Converts interleaved pixels between 1 and 3 channels (sharp keeps gray JPEGs gray). */
+/** Converts interleaved pixels between 1 and 3 channels (gray = BT.601 luma of RGB). */
 function toChannels(data: Uint8Array, from: number, to: 1 | 3): Uint8Array {
   if (from === to) return data
   const pixels = data.length / from
@@ -53,8 +53,8 @@ export async function decodeToInput(bytes: Uint8Array, size: number, channels: 1
     } else {
       pipeline = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'truncated' }).rotate()
     }
-    pipeline = pipeline.resize(size, size, { fit: 'cover', position: 'centre' }).removeAlpha()
-    pipeline = channels === 1 ? pipeline.grayscale() : pipeline.toColourspace('srgb')
+    // Always RGB out of libvips, then gray (BT.601 luma) here: the same conversion for every format.
+    pipeline = pipeline.resize(size, size, { fit: 'cover', position: 'centre' }).removeAlpha().toColourspace('srgb')
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true })
     return toChannels(new Uint8Array(data.buffer, data.byteOffset, data.length), info.channels, channels)
   } catch (error) {

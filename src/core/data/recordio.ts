@@ -121,10 +121,10 @@ export class RecordFile {
     return out
   }
 
-  /** Length in bytes of the whole record at `offset` (header word and padding included), or why not. */
+  /** Length in bytes of the whole record at `offset` (length word and padding included). */
   span(offset: number): number {
-    this.readExact(8, offset, 'record length word')
-    const view = new DataView(this.word.buffer)
+    const word = this.readExact(8, offset, 'record length word')
+    const view = new DataView(word.buffer)
     return 8 + Math.ceil((view.getUint32(4, true) & LENGTH_MASK) / 4) * 4
   }
 

@@ -1,8 +1,11 @@
 // Real image files for the data tests, made at test time in a temp folder: each identity is a
 // distinct colour with a shape whose position varies per image, so labels are checkable from pixels.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { deflateSync } from 'node:zlib'
 import sharp from 'sharp'
 
 export type Encoding = 'jpeg' | 'png' | 'webp'
@@ -86,5 +89,63 @@ export function bmp24(pixels: Uint8Array, width: number, height: number): Uint8A
       out[row + x * 3 + 2] = pixels[s]
     }
   }
+  return out
+}
+
+const SCRIPT = new URL('../../../scripts/data-fixtures.py', import.meta.url).pathname
+
+/** Runs the Python reference (scripts/data-fixtures.py) and returns its stdout. */
+export function python(command: 'write-bin' | 'read-bin' | 'read-rec', arg: string): string {
+  return execFileSync('/usr/bin/python3', [SCRIPT, command, arg], { encoding: 'utf8' })
+}
+
+export function sha1(bytes: Uint8Array): string {
+  return createHash('sha1').update(bytes).digest('hex')
+}
+
+function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff
+  for (const b of bytes) {
+    crc ^= b
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1))
+  }
+  return (crc ^ 0xffffffff) >>> 0
+}
+
+/**
+ * A valid 1-bit grayscale PNG of any size, built chunk by chunk: a 40-megapixel image costs a few
+ * kilobytes and milliseconds (every row is zeros, which deflate squeezes to almost nothing).
+ */
+export function blankPng(width: number, height: number): Uint8Array {
+  const chunk = (type: string, data: Uint8Array): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
+    const out = Buffer.alloc(12 + data.length)
+    out.writeUInt32BE(data.length, 0)
+    body.copy(out, 4)
+    out.writeUInt32BE(crc32(body), 8 + data.length)
+    return out
+  }
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(width, 0)
+  ihdr.writeUInt32BE(height, 4)
+  ihdr[8] = 1 // bit depth
+  ihdr[9] = 0 // grayscale
+  const raw = Buffer.alloc((1 + Math.ceil(width / 8)) * height)
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))])
+}
+
+/** Every file under `root` (relative path → sha1 of contents, or '->target' for links). */
+export function snapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name)
+      const rel = full.slice(root.length + 1)
+      if (entry.isSymbolicLink()) out[rel] = `->${readlinkSync(full)}`
+      else if (entry.isDirectory()) walk(full)
+      else out[rel] = `${sha1(readFileSync(full))} ${statSync(full).mtimeMs}`
+    }
+  }
+  walk(root)
   return out
 }

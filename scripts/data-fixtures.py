@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Independent reference for the dataset tests (Debian python3, standard library only).
+
+  write-bin SPEC.json   writes a verification .bin the way Python does: pickle.dump((bins, issame))
+                        with protocol 2, 3, 4 or 5, or "py2" bytes laid out as Python 2's
+                        pickler writes str objects (SHORT_BINSTRING/BINSTRING + BINPUT memo).
+                        SPEC: {"out", "protocol", "images": [paths], "issame": [bool], "shape",
+                        "container"} with shape "ok" | "odd" | "dict" and container "bytes" |
+                        "bytearray".
+  read-bin FILE         loads a .bin with pickle.load(f, encoding="bytes") (as insightface does)
+                        and prints {"bins": [sha1…], "issame": […]} as JSON.
+  read-rec FILE.rec     reads a .rec/.idx pair with struct (DESIGN §4) and prints, per index key,
+                        {"key", "flag", "label": […], "sha1" of the image bytes} as JSON.
+"""
+import hashlib
+import json
+import pickle
+import struct
+import sys
+
+
+def py2_pickle(bins, issame):
+    """Protocol 2 as Python 2 wrote it: str objects as (SHORT_)BINSTRING, memoised with BINPUT."""
+    out = bytearray(b"\x80\x02]q\x00(")
+    memo = 1
+    for b in bins:
+        out += (b"U" + bytes([len(b)])) if len(b) < 256 else (b"T" + struct.pack("<i", len(b)))
+        out += b
+        out += b"q" + bytes([memo % 256])
+        memo += 1
+    out += b"e]q" + bytes([memo % 256]) + b"("
+    out += b"".join(b"\x88" if s else b"\x89" for s in issame)
+    out += b"e\x86q" + bytes([(memo + 1) % 256]) + b"."
+    return bytes(out)
+
+
+def write_bin(spec_path):
+    with open(spec_path) as f:
+        spec = json.load(f)
+    bins = []
+    for path in spec["images"]:
+        with open(path, "rb") as f:
+            data = f.read()
+        bins.append(bytearray(data) if spec.get("container") == "bytearray" else data)
+    issame = [bool(s) for s in spec["issame"]]
+    shape = spec.get("shape", "ok")
+    if shape == "odd":
+        bins = bins[:-1]
+    obj = {"bins": bins, "issame": issame} if shape == "dict" else (bins, issame)
+    protocol = spec["protocol"]
+    data = py2_pickle(bins, issame) if protocol == "py2" else pickle.dumps(obj, protocol=int(protocol))
+    with open(spec["out"], "wb") as f:
+        f.write(data)
+
+
+def read_bin(path):
+    with open(path, "rb") as f:
+        bins, issame = pickle.load(f, encoding="bytes")
+    print(json.dumps({"bins": [hashlib.sha1(bytes(b)).hexdigest() for b in bins], "issame": [bool(s) for s in issame]}))
+
+
+def read_rec(path):
+    idx_path = path[: -len(".rec")] + ".idx"
+    entries = []
+    with open(idx_path) as f:
+        keys = [tuple(int(v) for v in line.split("\t")) for line in f if line.strip()]
+    with open(path, "rb") as rec:
+        for key, offset in keys:
+            rec.seek(offset)
+            payload = b""
+            while True:
+                magic, lrec = struct.unpack("<II", rec.read(8))
+                assert magic == 0xCED7230A, f"bad magic at {offset}"
+                cflag, length = lrec >> 29, lrec & ((1 << 29) - 1)
+                payload += rec.read(length)
+                rec.read((4 - length % 4) % 4)
+                if cflag in (0, 3):
+                    break
+                payload += struct.pack("<I", 0xCED7230A)
+            flag, label, _id, _id2 = struct.unpack("<IfQQ", payload[:24])
+            labels = list(struct.unpack(f"<{flag}f", payload[24 : 24 + 4 * flag])) if flag > 0 else [label]
+            image = payload[24 + 4 * flag :]
+            entries.append({"key": key, "flag": flag, "label": labels, "sha1": hashlib.sha1(image).hexdigest() if image else None})
+    print(json.dumps(entries))
+
+
+if __name__ == "__main__":
+    command, arg = sys.argv[1], sys.argv[2]
+    {"write-bin": write_bin, "read-bin": read_bin, "read-rec": read_rec}[command](arg)
