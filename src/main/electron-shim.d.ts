@@ -136,3 +136,19 @@ export interface ContextBridge {
   exposeInMainWorld(apiKey: string, api: unknown): void
 }
 export declare const contextBridge: ContextBridge
+
+export interface UtilityProcessForkOptions {
+  serviceName?: string
+  stdio?: 'ignore' | 'inherit' | 'pipe' | string[]
+}
+
+export interface UtilityProcess {
+  readonly pid: number | undefined
+  postMessage(message: unknown): void
+  on(event: 'message', listener: (message: unknown) => void): this
+  on(event: 'exit', listener: (code: number) => void): this
+  kill(): boolean
+}
+export declare const utilityProcess: {
+  fork(modulePath: string, args?: string[], options?: UtilityProcessForkOptions): UtilityProcess
+}

@@ -4,12 +4,15 @@
  * never trains on its own thread.
  */
 import { fileURLToPath } from 'node:url'
-import { app, BrowserWindow, session, type WebContents } from 'electron'
+import { app, BrowserWindow, session, utilityProcess, type WebContents } from 'electron'
 import { PRODUCT_NAME } from '../common/product'
 import { createIpc } from './ipc'
 import { type RendererTarget, buildCsp, isTrustedRendererUrl, secureWebPreferences } from './security'
 import { collectAppInfo } from './services/app-info'
 import { notProbedReport } from './services/backend'
+import { defaultWorkspace } from '../core/train/runs'
+import { createTrainerService, type TrainerService } from './services/trainer'
+import { trainerModulePath } from './services/trainerEntry'
 
 // out/main/index.js → out/preload/index.cjs and out/renderer/index.html (electron-vite layout).
 const PRELOAD_PATH = fileURLToPath(new URL('../preload/index.cjs', import.meta.url))
@@ -20,6 +23,8 @@ const RENDERER_TARGET: RendererTarget = {
 const CSP = buildCsp({ mode: RENDERER_TARGET.devServerUrl ? 'development' : 'production' })
 
 let mainWindow: BrowserWindow | null = null
+/** Trains in utility processes, never on this thread (channels to the renderer come with the training UI). */
+let trainer: TrainerService | null = null
 
 /** Applied to every WebContents ever created: no navigation, no new windows, no <webview>. */
 function hardenWebContents(contents: WebContents): void {
@@ -82,13 +87,17 @@ if (!app.requestSingleInstanceLock()) {
   app.on('second-instance', focusMainWindow)
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents))
   app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit()
+    if (process.platform === 'darwin') return
+    // A running trainer finishes its step and writes a checkpoint; the run stays resumable.
+    trainer?.stopAll()
+    app.quit()
   })
   app
     .whenReady()
     .then(() => {
       hardenSession()
       registerIpc()
+      trainer = createTrainerService({ utility: utilityProcess, modulePath: trainerModulePath, workspace: defaultWorkspace() })
       mainWindow = createWindow()
       app.on('activate', () => {
         if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow()

@@ -1,0 +1,10 @@
+/// <reference types="electron-vite/node" />
+/**
+ * Where the built trainer-process entry is. electron-vite's `?modulePath` import bundles
+ * src/core/train/process/trainerProcess.ts as its own chunk of the main build and gives its
+ * path, which utilityProcess.fork starts. Kept apart from trainer.ts so tests can import that
+ * without the bundler.
+ */
+import trainerModulePath from '../../core/train/process/trainerProcess?modulePath'
+
+export { trainerModulePath }
