@@ -51,7 +51,8 @@ export async function decodeToInput(bytes: Uint8Array, size: number, channels: 1
       const raw = decodeBmp(bytes, MAX_INPUT_PIXELS)
       pipeline = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } })
     } else {
-      pipeline = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'truncated' }).rotate()
+      // failOn 'warning': a JPEG libjpeg calls corrupt decodes to garbage pixels; skip it instead.
+      pipeline = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'warning' }).rotate()
     }
     // Always RGB out of libvips, then gray (BT.601 luma) here: the same conversion for every format.
     pipeline = pipeline.resize(size, size, { fit: 'cover', position: 'centre' }).removeAlpha().toColourspace('srgb')

@@ -21,6 +21,8 @@ export interface StreamingSetup {
   workers: number
   /** Called with each image that had to be skipped (path and reason). */
   onProblem?: (problem: { path: string; problem: string }) => void
+  /** Called when work on a batch position starts (lets tests see how far ahead the loader runs). */
+  onDispatch?: (position: number) => void
 }
 
 export function defaultLoaderWorkers(): number {
@@ -83,6 +85,7 @@ export function streamingBatches(setup: StreamingSetup, options: BatchSourceOpti
 
   const dispatch = (at: number): void => {
     const plan = planner(at)
+    setup.onDispatch?.(at)
     epochs.set(at, plan.epoch)
     const job: BatchJob = { position: at, indices: plan.indices, seed, ...(augment ? { augment } : {}) }
     const waiting = deferred()
