@@ -11,6 +11,7 @@ import type { LabelledImageSet } from '../../core/data'
 import { createRng } from '../../core/util/rng'
 import { UsageError, type CliIo } from '../io'
 import { benchEval } from './benchEval'
+import { benchData } from './benchData'
 
 interface BenchCase {
   name: string
@@ -191,6 +192,7 @@ export async function benchTrain(argv: string[], io: CliIo): Promise<TrainBenchR
 
 const GROUPS: Record<string, (argv: string[], io: CliIo) => Promise<unknown>> = {
   train: benchTrain,
+  data: benchData,
   eval: benchEval
 }
 
