@@ -1,90 +1,152 @@
 /**
- * The typed contract between the renderer and its host (Electron main today, the web host
- * later). One place lists every request channel with its request/response types and every
- * push event with its payload type; the main-side `handle` helpers (src/main/ipc.ts), the
- * preload invokers (src/preload) and the renderer's `Api` are all derived from it.
+ * The typed contract between the renderer and its host — Electron main (IPC) and the web host
+ * (HTTP + WebSocket). Each channel is a pair of zod schemas; the TypeScript types are inferred
+ * from them, so a channel cannot exist without its validators. Hosts parse every request (and
+ * check their own responses); clients check every event payload.
  *
- * Adding a channel: add it to `RequestMap` (or `EventMap`), then to `requestGuards`
- * (or `eventGuards`) — the compiler refuses a channel without validators.
+ * Request channels (renderer → host, answered once):
+ *   app:info               → AppInfo (versions, host kind, whether native dialogs exist)
+ *   backend:probe          → BackendReport (the last trainer's backend, or "not probed")
+ *   workspace:get          → WorkspaceInfo (path, recent workspaces, run count)
+ *   workspace:open         {path, create?} → WorkspaceInfo
+ *   runs:list              → RunList
+ *   runs:get               {id} → RunDetail (config, metrics history, checkpoints, log tail)
+ *   runs:rename            {id, name} → RunSummary
+ *   runs:tag               {id, add, remove?} → RunSummary
+ *   runs:delete            {id} → {id}   (refused while it trains)
+ *   runs:compare           {ids} → RunComparison
+ *   datasets:inspect       {path, decode?, taskId?} → DatasetReport
+ *   datasets:list          → DatasetEntry[] (the bundled dataset first)
+ *   datasets:add           {path, name?, taskId?} → {entry, report}
+ *   datasets:remove        {id} → DatasetEntry[]
+ *   training:catalog       → TrainingCatalog (presets, backbones, losses with knobs, backends)
+ *   training:validate      {recipe} → RecipeCheck (problems + memory/time estimate)
+ *   training:start         {kind:'quick'} | {kind:'recipe', recipe, name?, backend?} → TrainingState
+ *   training:resumeRun     {runId, backend?} → TrainingState (an interrupted/stopped run)
+ *   training:pause|resume|stop {runId} → TrainingState
+ *   training:active        → TrainingState[] (trainings this host runs or just ran)
+ *   eval:run               {runId, pairs, checkpoint?, flip?, worst?, taskId?} → EvaluationReport
+ *   eval:embedding         {runId, method?, …, taskId?} → EmbeddingProjection
+ *   eval:list              {runId} → EvaluationReport[] (saved under the run's eval/)
+ *   export:onnx            {runId, checkpoint?, target?, normalize?, taskId?} → OnnxExportResult
+ *   export:embeddings      {runId, format, …} → EmbeddingsExportResult
+ *   export:tfjs            {runId, checkpoint?, target?, taskId?} → TfjsExportResult
+ *   dialog:open            {kind, title?, filters?} → DialogResult ({supported:false} on the web)
+ *   dialog:save            {title?, defaultName?, filters?} → DialogResult
+ *   task:cancel            {taskId} → {cancelled}
+ *
+ * Push events (host → renderer; `on` returns an unsubscribe function):
+ *   backend:report, training:event ({runId, event: HostEvent}), training:state, training:log,
+ *   task:progress, runs:changed, datasets:changed, workspace:changed, menu:command, notice
  */
-import {
-  type AppInfo,
-  type BackendReport,
-  type Guard,
-  isAppInfo,
-  isBackendReport
-} from './dto'
+import { z } from 'zod'
+import { appInfoSchema, backendReportSchema } from './dto'
+import { noRequest } from './schemas/base'
+import * as datasets from './schemas/datasets'
+import * as evaluation from './schemas/evaluation'
+import * as events from './schemas/events'
+import * as exports from './schemas/exports'
+import * as host from './schemas/host'
+import * as runs from './schemas/runs'
+import * as training from './schemas/training'
 
-/** Request channels: renderer → host, answered once. `request: void` means "no argument". */
-export interface RequestMap {
-  /** Product, versions and platform of the running host. */
-  'app:info': { request: void; response: AppInfo }
-  /** The compute backend the engine uses, and the candidates it rejected. */
-  'backend:probe': { request: void; response: BackendReport }
+interface ChannelSchemas {
+  readonly request: z.ZodType
+  readonly response: z.ZodType
 }
 
-/** Push events: host → renderer, any number of times. */
-export interface EventMap {
-  /** A new backend report (sent once the trainer process has probed; not emitted yet). */
-  'backend:report': BackendReport
+function channel<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res): { request: Req; response: Res } {
+  return { request, response }
 }
 
-export type RequestChannel = keyof RequestMap
-export type EventChannel = keyof EventMap
+/** Every request channel with its request and response schema. */
+export const REQUEST_SCHEMAS = {
+  'app:info': channel(noRequest, appInfoSchema),
+  'backend:probe': channel(noRequest, backendReportSchema),
+
+  'workspace:get': channel(noRequest, runs.workspaceInfoSchema),
+  'workspace:open': channel(runs.openWorkspaceRequestSchema, runs.workspaceInfoSchema),
+
+  'runs:list': channel(noRequest, runs.runListSchema),
+  'runs:get': channel(runs.runIdRequestSchema, runs.runDetailSchema),
+  'runs:rename': channel(runs.renameRunRequestSchema, runs.runSummarySchema),
+  'runs:tag': channel(runs.tagRunRequestSchema, runs.runSummarySchema),
+  'runs:delete': channel(runs.runIdRequestSchema, z.strictObject({ id: z.string() })),
+  'runs:compare': channel(runs.compareRunsRequestSchema, runs.runComparisonSchema),
+
+  'datasets:inspect': channel(datasets.inspectDatasetRequestSchema, datasets.datasetReportSchema),
+  'datasets:list': channel(noRequest, z.array(datasets.datasetEntrySchema)),
+  'datasets:add': channel(datasets.addDatasetRequestSchema, datasets.addDatasetResponseSchema),
+  'datasets:remove': channel(datasets.removeDatasetRequestSchema, z.array(datasets.datasetEntrySchema)),
+
+  'training:catalog': channel(noRequest, training.trainingCatalogSchema),
+  'training:validate': channel(training.validateRecipeRequestSchema, training.recipeCheckSchema),
+  'training:start': channel(training.startTrainingRequestSchema, training.trainingStateSchema),
+  'training:resumeRun': channel(training.resumeRunRequestSchema, training.trainingStateSchema),
+  'training:pause': channel(training.runControlRequestSchema, training.trainingStateSchema),
+  'training:resume': channel(training.runControlRequestSchema, training.trainingStateSchema),
+  'training:stop': channel(training.runControlRequestSchema, training.trainingStateSchema),
+  'training:active': channel(noRequest, z.array(training.trainingStateSchema)),
+
+  'eval:run': channel(evaluation.evaluateRequestSchema, evaluation.evaluationReportSchema),
+  'eval:embedding': channel(evaluation.embeddingRequestSchema, evaluation.embeddingProjectionSchema),
+  'eval:list': channel(evaluation.listEvaluationsRequestSchema, z.array(evaluation.evaluationReportSchema)),
+
+  'export:onnx': channel(exports.exportOnnxRequestSchema, exports.onnxExportResultSchema),
+  'export:embeddings': channel(exports.exportEmbeddingsRequestSchema, exports.embeddingsExportResultSchema),
+  'export:tfjs': channel(exports.exportTfjsRequestSchema, exports.tfjsExportResultSchema),
+
+  'dialog:open': channel(host.openDialogRequestSchema, host.dialogResultSchema),
+  'dialog:save': channel(host.saveDialogRequestSchema, host.dialogResultSchema),
+  'task:cancel': channel(host.cancelTaskRequestSchema, host.cancelTaskResponseSchema)
+} as const satisfies Record<string, ChannelSchemas>
+
+/** Every push event with its payload schema. */
+export const EVENT_SCHEMAS = {
+  'backend:report': backendReportSchema,
+  'training:event': events.trainingEventSchema,
+  'training:state': training.trainingStateSchema,
+  'training:log': events.trainingLogSchema,
+  'task:progress': host.taskProgressSchema,
+  'runs:changed': events.runsChangedSchema,
+  'datasets:changed': z.array(datasets.datasetEntrySchema),
+  'workspace:changed': runs.workspaceInfoSchema,
+  'menu:command': host.menuCommandSchema,
+  notice: events.noticeSchema
+} as const satisfies Record<string, z.ZodType>
+
+type RequestSchemaMap = typeof REQUEST_SCHEMAS
+export type RequestChannel = keyof RequestSchemaMap
+export type EventChannel = keyof typeof EVENT_SCHEMAS
+
+/** Request/response types per channel, inferred from the schemas. */
+export type RequestMap = {
+  [C in RequestChannel]: { request: z.output<RequestSchemaMap[C]['request']>; response: z.output<RequestSchemaMap[C]['response']> }
+}
+/** Payload types per event, inferred from the schemas. */
+export type EventMap = { [E in EventChannel]: z.output<(typeof EVENT_SCHEMAS)[E]> }
+
 export type RequestOf<C extends RequestChannel> = RequestMap[C]['request']
 export type ResponseOf<C extends RequestChannel> = RequestMap[C]['response']
 export type PayloadOf<E extends EventChannel> = EventMap[E]
 
-/** Argument list of an invoker: none for `void` requests, one otherwise. */
-export type RequestArgs<C extends RequestChannel> = [RequestOf<C>] extends [void] ? [] : [request: RequestOf<C>]
+/** Argument list of an invoker: none for channels without a request, one otherwise. */
+export type RequestArgs<C extends RequestChannel> = [RequestOf<C>] extends [undefined] ? [] : [request: RequestOf<C>]
 
-/** The validator for "this channel takes no argument". */
-export function isNoRequest(value: unknown): value is void {
-  return value === undefined
-}
-
-export interface RequestGuards<C extends RequestChannel> {
-  request: Guard<RequestOf<C>>
-  response: Guard<ResponseOf<C>>
-}
-
-/** One validator pair per request channel. The host validates requests before handling them. */
-export const requestGuards: { readonly [C in RequestChannel]: RequestGuards<C> } = Object.freeze({
-  'app:info': { request: isNoRequest, response: isAppInfo },
-  'backend:probe': { request: isNoRequest, response: isBackendReport }
-})
-
-/** One validator per push event. */
-export const eventGuards: { readonly [E in EventChannel]: Guard<PayloadOf<E>> } = Object.freeze({
-  'backend:report': isBackendReport
-})
-
-export const REQUEST_CHANNELS: readonly RequestChannel[] = Object.freeze(
-  Object.keys(requestGuards) as RequestChannel[]
-)
-export const EVENT_CHANNELS: readonly EventChannel[] = Object.freeze(Object.keys(eventGuards) as EventChannel[])
+export const REQUEST_CHANNELS: readonly RequestChannel[] = Object.freeze(Object.keys(REQUEST_SCHEMAS) as RequestChannel[])
+export const EVENT_CHANNELS: readonly EventChannel[] = Object.freeze(Object.keys(EVENT_SCHEMAS) as EventChannel[])
 
 export function isRequestChannel(value: unknown): value is RequestChannel {
-  return typeof value === 'string' && Object.hasOwn(requestGuards, value)
+  return typeof value === 'string' && Object.hasOwn(REQUEST_SCHEMAS, value)
 }
 
 export function isEventChannel(value: unknown): value is EventChannel {
-  return typeof value === 'string' && Object.hasOwn(eventGuards, value)
+  return typeof value === 'string' && Object.hasOwn(EVENT_SCHEMAS, value)
 }
 
-/**
- * Validates the raw argument list a host received for `channel`. Returns the request
- * (undefined for `void` channels) or throws a `ContractError` naming the channel.
- */
-export function parseRequest<C extends RequestChannel>(channel: C, args: readonly unknown[]): RequestOf<C> {
-  const guards: RequestGuards<C> = requestGuards[channel]
-  const takesNoArgument = guards.request === isNoRequest
-  if (args.length > 1 || (takesNoArgument && args.length !== 0)) {
-    throw new ContractError(channel, `expected ${takesNoArgument ? 'no argument' : 'one argument'}, got ${args.length}`)
-  }
-  const request = args[0]
-  if (!guards.request(request)) throw new ContractError(channel, 'malformed request')
-  return request
+/** True when the channel is invoked without an argument. */
+export function takesNoRequest(channel: RequestChannel): boolean {
+  return REQUEST_SCHEMAS[channel].request === noRequest
 }
 
 /** Raised when something does not match the contract (bad channel, request, response or payload). */
@@ -98,16 +160,87 @@ export class ContractError extends Error {
   }
 }
 
-/** Invokers generated from the contract: `api.invoke['app:info']()`. */
+/** The first few zod issues in words: `path.to.field: message`. */
+export function describeIssues(error: z.ZodError, limit = 5): string {
+  return error.issues
+    .slice(0, limit)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(request)'}: ${issue.message}`)
+    .join('; ')
+}
+
+/**
+ * Validates the raw argument list a host received for `channel`. Returns the parsed request
+ * (undefined for channels without one; unknown keys refused) or throws a ContractError.
+ */
+export function parseRequest<C extends RequestChannel>(channel: C, args: readonly unknown[]): RequestOf<C> {
+  if (!isRequestChannel(channel)) throw new ContractError(String(channel), 'not a request channel')
+  const none = takesNoRequest(channel)
+  if (args.length > 1 || (none && args.length !== 0) || (!none && args.length !== 1)) {
+    throw new ContractError(channel, `expected ${none ? 'no argument' : 'one argument'}, got ${args.length}`)
+  }
+  const result = REQUEST_SCHEMAS[channel].request.safeParse(args[0])
+  if (!result.success) throw new ContractError(channel, `malformed request: ${describeIssues(result.error)}`)
+  return result.data as RequestOf<C>
+}
+
+/** Checks a host's own response before it leaves (a failure is the host's bug, said loudly). */
+export function parseResponse<C extends RequestChannel>(channel: C, value: unknown): ResponseOf<C> {
+  const result = REQUEST_SCHEMAS[channel].response.safeParse(value)
+  if (!result.success) throw new ContractError(channel, `malformed response: ${describeIssues(result.error)}`)
+  return result.data as ResponseOf<C>
+}
+
+/** Checks an event payload (hosts before sending, clients on arrival). */
+export function parsePayload<E extends EventChannel>(event: E, value: unknown): PayloadOf<E> {
+  if (!isEventChannel(event)) throw new ContractError(String(event), 'not an event channel')
+  const result = EVENT_SCHEMAS[event].safeParse(value)
+  if (!result.success) throw new ContractError(event, `malformed payload: ${describeIssues(result.error)}`)
+  return result.data as PayloadOf<E>
+}
+
+export function isPayload<E extends EventChannel>(event: E, value: unknown): value is PayloadOf<E> {
+  return isEventChannel(event) && EVENT_SCHEMAS[event].safeParse(value).success
+}
+
+/** Invokers generated from the contract: `api.invoke['runs:get']({ id })`. */
 export type Invokers = { readonly [C in RequestChannel]: (...args: RequestArgs<C>) => Promise<ResponseOf<C>> }
 
 export type Unsubscribe = () => void
 
 /**
  * What the renderer may use — and all it may use — to talk to its host. Exposed as
- * `window.api` by the Electron preload; the web host will implement the same interface.
+ * `window.api` by the Electron preload; the web client (src/renderer/src/host/webApi.ts)
+ * implements the same interface over HTTP + WebSocket.
  */
 export interface ContractApi {
   readonly invoke: Invokers
   on<E extends EventChannel>(event: E, listener: (payload: PayloadOf<E>) => void): Unsubscribe
 }
+
+/** Errors a host answers with: `code` lets the UI pick words and actions. */
+export const HOST_ERROR_CODES = ['bad-request', 'not-found', 'conflict', 'forbidden', 'cancelled', 'failed'] as const
+export type HostErrorCode = (typeof HOST_ERROR_CODES)[number]
+
+/** An error a service raises on purpose: its message is written for the user. */
+export class HostError extends Error {
+  constructor(
+    readonly code: HostErrorCode,
+    message: string
+  ) {
+    super(message)
+    this.name = 'HostError'
+  }
+}
+
+// Re-exported so hosts and clients import every DTO type from one place.
+export type { AppInfo, BackendReport } from './dto'
+export type { WorkspaceInfo, RunSummary, RunList, RunDetail, MetricsHistory, RunComparison, RunStatus } from './schemas/runs'
+export type { DatasetReport, DatasetEntry, DatasetFormat } from './schemas/datasets'
+export type { TrainingCatalog, RecipeCheck, Estimate, TrainingState, StartTrainingRequest } from './schemas/training'
+export type { TrainRecipe, LossName, BackboneName } from './schemas/recipe'
+export type { EvaluationReport, EmbeddingProjection } from './schemas/evaluation'
+export type { OnnxExportResult } from './schemas/exports'
+export type EmbeddingsExportResult = ResponseOf<'export:embeddings'>
+export type TfjsExportResult = ResponseOf<'export:tfjs'>
+export type { DialogResult, TaskProgress, MenuCommand } from './schemas/host'
+export type { TrainingEvent } from './schemas/events'

@@ -1,41 +1,50 @@
 /**
  * Data shapes that cross the contract (main ⇄ preload ⇄ renderer, later the web host).
  *
- * Plain JSON-compatible objects only: they travel through Electron's structured clone and,
- * later, JSON over HTTP/WebSocket. Every DTO has a hand-written guard next to it; the guards
- * are the contract's validators (no schema library on purpose).
+ * Plain JSON-compatible objects only: they travel through Electron's structured clone and
+ * JSON over HTTP/WebSocket. Every DTO is a zod schema (the contract's validators) with its
+ * type inferred from it; the larger domains live in ./schemas/.
  *
  * Nothing here imports src/core: the engine's own types are mapped onto these DTOs by the
  * service that talks to the trainer process.
  */
+import { z } from 'zod'
 
 /** `app:info` response: who is running and on what. */
-export interface AppInfo {
+export const appInfoSchema = z.strictObject({
   /** Application name as the host reports it (Electron: `app.getName()`). */
-  name: string
-  /** Application version (Electron: `app.getVersion()`, i.e. package.json `version`). */
-  version: string
+  name: z.string().min(1),
+  /** Application version (package.json `version`). */
+  version: z.string().min(1),
   /** Electron version; absent when the host is not Electron (web host, tests). */
-  electron?: string
+  electron: z.string().optional(),
   /** Node.js version of the host process. */
-  node: string
+  node: z.string().min(1),
   /** Chromium version; absent when the host is not Electron. */
-  chrome?: string
+  chrome: z.string().optional(),
   /** `process.platform` of the host process. */
-  platform: string
-}
+  platform: z.string().min(1),
+  /** Which host serves the renderer. Absent in older hosts: treat as 'electron'. */
+  host: z.enum(['electron', 'web']).optional(),
+  /** TensorFlow.js version the engine uses. */
+  tfjs: z.string().optional(),
+  /** False where `dialog:open`/`dialog:save` answer `supported: false` (type paths instead). */
+  nativeDialogs: z.boolean().optional()
+})
+export type AppInfo = z.infer<typeof appInfoSchema>
 
 /** The tfjs backends the engine can pick, in the order it tries them (DESIGN §5). */
 export const BACKEND_IDS = ['tensorflow', 'wasm', 'cpu'] as const
 export type BackendId = (typeof BACKEND_IDS)[number]
 
 /** One candidate the backend chooser looked at and did not take, and why. */
-export interface BackendRejection {
+export const backendRejectionSchema = z.strictObject({
   /** What was tried, e.g. `@tensorflow/tfjs-node-gpu` or `wasm`. */
-  candidate: string
+  candidate: z.string().min(1),
   /** Human-readable reason, e.g. "package not installed (libtensorflow download failed)". */
-  reason: string
-}
+  reason: z.string().min(1)
+})
+export type BackendRejection = z.infer<typeof backendRejectionSchema>
 
 /**
  * `backend:probe` response and `backend:report` event payload.
@@ -43,9 +52,11 @@ export interface BackendRejection {
  * `status: 'not-probed'` is an honest placeholder: nothing has been probed (yet), `choice`
  * is null and `reason` says why. `status: 'probed'` carries the chooser's real answer.
  */
-export type BackendReport =
-  | { status: 'not-probed'; choice: null; reason: string; rejected: BackendRejection[] }
-  | { status: 'probed'; choice: BackendId; reason: string; rejected: BackendRejection[] }
+export const backendReportSchema = z.discriminatedUnion('status', [
+  z.strictObject({ status: z.literal('not-probed'), choice: z.null(), reason: z.string().min(1), rejected: z.array(backendRejectionSchema) }),
+  z.strictObject({ status: z.literal('probed'), choice: z.enum(BACKEND_IDS), reason: z.string().min(1), rejected: z.array(backendRejectionSchema) })
+])
+export type BackendReport = z.infer<typeof backendReportSchema>
 
 // ---------------------------------------------------------------------------------------
 // Guards
@@ -57,52 +68,15 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function isNonEmptyString(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0
+/** A type guard from a schema (for callers that want a boolean, e.g. the trainer protocol). */
+export function guardOf<T>(schema: z.ZodType<T>): Guard<T> {
+  return (value: unknown): value is T => schema.safeParse(value).success
 }
 
-function isOptionalString(value: unknown): value is string | undefined {
-  return value === undefined || typeof value === 'string'
-}
-
-/** True when `value` has no own keys outside `allowed` (rejects smuggled extra fields). */
-function hasOnlyKeys(value: Record<string, unknown>, allowed: readonly string[]): boolean {
-  return Object.keys(value).every((key) => allowed.includes(key))
-}
-
-const APP_INFO_KEYS = ['name', 'version', 'electron', 'node', 'chrome', 'platform'] as const
-
-export function isAppInfo(value: unknown): value is AppInfo {
-  return (
-    isRecord(value) &&
-    hasOnlyKeys(value, APP_INFO_KEYS) &&
-    isNonEmptyString(value.name) &&
-    isNonEmptyString(value.version) &&
-    isNonEmptyString(value.node) &&
-    isNonEmptyString(value.platform) &&
-    isOptionalString(value.electron) &&
-    isOptionalString(value.chrome)
-  )
-}
+export const isAppInfo: Guard<AppInfo> = guardOf(appInfoSchema)
+export const isBackendRejection: Guard<BackendRejection> = guardOf(backendRejectionSchema)
+export const isBackendReport: Guard<BackendReport> = guardOf(backendReportSchema)
 
 export function isBackendId(value: unknown): value is BackendId {
   return typeof value === 'string' && (BACKEND_IDS as readonly string[]).includes(value)
-}
-
-export function isBackendRejection(value: unknown): value is BackendRejection {
-  return (
-    isRecord(value) &&
-    hasOnlyKeys(value, ['candidate', 'reason']) &&
-    isNonEmptyString(value.candidate) &&
-    isNonEmptyString(value.reason)
-  )
-}
-
-export function isBackendReport(value: unknown): value is BackendReport {
-  if (!isRecord(value) || !hasOnlyKeys(value, ['status', 'choice', 'reason', 'rejected'])) return false
-  if (!isNonEmptyString(value.reason)) return false
-  if (!Array.isArray(value.rejected) || !value.rejected.every(isBackendRejection)) return false
-  if (value.status === 'not-probed') return value.choice === null
-  if (value.status === 'probed') return isBackendId(value.choice)
-  return false
 }

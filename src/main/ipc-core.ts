@@ -9,9 +9,10 @@ import {
   type RequestChannel,
   type RequestOf,
   type ResponseOf,
-  eventGuards,
+  isRequestChannel,
+  parsePayload,
   parseRequest,
-  requestGuards
+  parseResponse
 } from '../common/contract'
 
 /** The part of Electron's IpcMainInvokeEvent we rely on. */
@@ -58,17 +59,15 @@ export function createMainIpc(ipc: IpcMainLike, isTrustedSender: (url: string) =
   const registered = new Set<string>()
   return {
     handle<C extends RequestChannel>(channel: C, fn: Handler<C>): void {
-      if (!Object.hasOwn(requestGuards, channel)) throw new ContractError(channel, 'not a request channel')
+      if (!isRequestChannel(channel)) throw new ContractError(channel, 'not a request channel')
       if (registered.has(channel)) throw new Error(`ipc: "${channel}" already has a handler`)
       registered.add(channel)
       ipc.handle(channel, async (event, ...args) => {
         const url = event.senderFrame?.url
         if (url === undefined || !isTrustedSender(url)) throw new UntrustedSenderError(channel, url)
         const request = parseRequest(channel, args)
-        const response = await fn(request, event)
-        // Our own bug if this fails; better a loud error here than a confused renderer.
-        if (!requestGuards[channel].response(response)) throw new ContractError(channel, 'malformed response')
-        return response
+        // Our own bug if the response check fails; better a loud error here than a confused renderer.
+        return parseResponse(channel, await fn(request, event))
       })
     },
     dispose(): void {
@@ -80,8 +79,5 @@ export function createMainIpc(ipc: IpcMainLike, isTrustedSender: (url: string) =
 
 /** Sends a validated push event to one renderer. */
 export function sendEvent<E extends EventChannel>(target: EventSinkLike, event: E, payload: PayloadOf<E>): void {
-  const guard = eventGuards[event] as ((value: unknown) => boolean) | undefined
-  if (!guard) throw new ContractError(event, 'not an event channel')
-  if (!guard(payload)) throw new ContractError(event, 'malformed payload')
-  target.send(event, payload)
+  target.send(event, parsePayload(event, payload))
 }

@@ -11,8 +11,8 @@ import {
   type PayloadOf,
   REQUEST_CHANNELS,
   type Unsubscribe,
-  eventGuards,
-  isEventChannel
+  isEventChannel,
+  isPayload
 } from '../common/contract'
 
 export interface Transport {
@@ -32,10 +32,9 @@ export function createContractApi(transport: Transport): ContractApi {
     // Checked at runtime too: the renderer is not trusted to respect the types.
     if (!isEventChannel(event)) throw new ContractError(String(event), 'not an event channel')
     if (typeof listener !== 'function') throw new ContractError(event, 'listener must be a function')
-    const guard = eventGuards[event] as (value: unknown) => value is PayloadOf<E>
     let active = true
     const unsubscribe = transport.subscribe(event, (payload) => {
-      if (active && guard(payload)) listener(payload)
+      if (active && isPayload(event, payload)) listener(payload)
     })
     return () => {
       if (!active) return
