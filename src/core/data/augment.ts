@@ -31,40 +31,43 @@ export function drawAugmentation(augment: Augmentation | undefined, rng: Rng | u
 /**
  * Writes a size×size×channels uint8 image into `out` at `offset` as floats in [-1, 1], applying
  * `draw`. Output pixel (x, y) samples the source at the inverse of: mirror, zoom about the centre,
- * then shift by (dx, dy).
+ * then shift by (dx, dy). Source coordinates are computed once per row and column (the transform
+ * is separable), which keeps the per-value work to a bilinear blend.
  */
 export function writeAugmented(source: Uint8Array, size: number, channels: number, out: Float32Array, offset: number, draw: AugmentDraw): void {
-  const { zoom, dx, dy, brightness, contrast } = draw
-  const plain = zoom === 1 && dx === 0 && dy === 0
+  const { zoom, dx, dy } = draw
   const centre = (size - 1) / 2
   const last = size - 1
+  const axis = (i: number, shift: number): number => Math.min(last, Math.max(0, (i - shift - centre) / zoom + centre))
+  const x0 = new Int32Array(size)
+  const x1 = new Int32Array(size)
+  const fx = new Float32Array(size)
+  for (let x = 0; x < size; x++) {
+    const sx = axis(draw.mirror ? last - x : x, dx)
+    x0[x] = Math.floor(sx) * channels
+    x1[x] = Math.min(last, Math.floor(sx) + 1) * channels
+    fx[x] = sx - Math.floor(sx)
+  }
+  // value/127.5 − 1, then ·contrast + brightness, folded into one multiply-add.
+  const gain = draw.contrast / 127.5
+  const bias = draw.brightness - draw.contrast
+  const rowBytes = size * channels
   for (let y = 0; y < size; y++) {
-    const sy = Math.min(last, Math.max(0, (y - dy - centre) / zoom + centre))
-    const y0 = Math.floor(sy)
-    const y1 = Math.min(last, y0 + 1)
-    const fy = sy - y0
+    const sy = axis(y, dy)
+    const r0 = Math.floor(sy) * rowBytes
+    const r1 = Math.min(last, Math.floor(sy) + 1) * rowBytes
+    const fy = sy - Math.floor(sy)
+    let o = offset + y * rowBytes
     for (let x = 0; x < size; x++) {
-      const tx = draw.mirror ? last - x : x
-      const o = offset + (y * size + x) * channels
-      if (plain) {
-        const s = (y * size + tx) * channels
-        for (let c = 0; c < channels; c++) out[o + c] = tone(source[s + c], contrast, brightness)
-        continue
-      }
-      const sx = Math.min(last, Math.max(0, (tx - dx - centre) / zoom + centre))
-      const x0 = Math.floor(sx)
-      const x1 = Math.min(last, x0 + 1)
-      const fx = sx - x0
+      const a = x0[x]
+      const b = x1[x]
+      const f = fx[x]
       for (let c = 0; c < channels; c++) {
-        const top = source[(y0 * size + x0) * channels + c] * (1 - fx) + source[(y0 * size + x1) * channels + c] * fx
-        const bottom = source[(y1 * size + x0) * channels + c] * (1 - fx) + source[(y1 * size + x1) * channels + c] * fx
-        out[o + c] = tone(top * (1 - fy) + bottom * fy, contrast, brightness)
+        const top = source[r0 + a + c] + (source[r0 + b + c] - source[r0 + a + c]) * f
+        const bottom = source[r1 + a + c] + (source[r1 + b + c] - source[r1 + a + c]) * f
+        const v = (top + (bottom - top) * fy) * gain + bias
+        out[o++] = v < -1 ? -1 : v > 1 ? 1 : v
       }
     }
   }
-}
-
-function tone(value: number, contrast: number, brightness: number): number {
-  const v = (value / 127.5 - 1) * contrast + brightness
-  return v < -1 ? -1 : v > 1 ? 1 : v
 }
