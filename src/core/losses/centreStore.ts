@@ -67,10 +67,15 @@ interface RowArray {
 function rowArray(storage: CentreStorage, rows: number, dim: number): RowArray {
   if (storage === 'float32') {
     const data = new Float32Array(rows * dim)
+    // Plain loops: a subarray view per row costs more than copying a few hundred floats.
     return {
       bytesPerValue: 4,
-      read: (row, out, offset) => out.set(data.subarray(row * dim, (row + 1) * dim), offset),
-      write: (row, from, offset) => data.set(from.subarray(offset, offset + dim), row * dim)
+      read: (row, out, offset) => {
+        for (let j = 0, i = row * dim; j < dim; j++, i++) out[offset + j] = data[i]
+      },
+      write: (row, from, offset) => {
+        for (let j = 0, i = row * dim; j < dim; j++, i++) data[i] = from[offset + j]
+      }
     }
   }
   const data = new Uint16Array(rows * dim)
@@ -316,8 +321,14 @@ export class CentreStore {
 
   /** Row `row`'s initial value, N(0, 1/dim) from a generator seeded by (seed, row). */
   private initialRow(row: number, out: Float32Array, offset: number): void {
-    const rng = createRng(Math.imul(this.config.seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(row + 1, 0xc2b2ae35))
+    const { next } = createRng(Math.imul(this.config.seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(row + 1, 0xc2b2ae35))
     const scale = 1 / Math.sqrt(this.dim)
-    for (let j = 0; j < this.dim; j++) out[offset + j] = rng.normal() * scale
+    // Box–Muller, both outputs of each pair used.
+    for (let j = 0; j < this.dim; j += 2) {
+      const radius = Math.sqrt(-2 * Math.log(1 - next())) * scale
+      const angle = 2 * Math.PI * next()
+      out[offset + j] = radius * Math.cos(angle)
+      if (j + 1 < this.dim) out[offset + j + 1] = radius * Math.sin(angle)
+    }
   }
 }

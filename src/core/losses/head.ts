@@ -41,11 +41,14 @@ export function createHeadWeights(name: LossName, classes: number, dim: number, 
 
 /** The centre rows one fast step uses. */
 export interface RowPlan {
-  /** Distinct class ids to gather, ascending: the batch's labels and the negatives. */
+  /**
+   * Distinct class ids to gather: the negatives first, ascending, then the batch's other labels,
+   * ascending (the negatives are then one contiguous block: a slice, not a gather).
+   */
   classes: Int32Array
   /** [batch] position in `classes` of each sample's own class. */
   targetSlots: Int32Array
-  /** Positions in `classes` of the inter-term classes (in-batch classes, or the sample). */
+  /** Positions in `classes` of the inter-term classes (in-batch classes, or the sample): 0, 1, …, n − 1. */
   negativeSlots: Int32Array
 }
 
@@ -81,15 +84,37 @@ export function planRows(
   } else negatives = sampleClasses(classes, sampleSize(p, classes), rng)
 
   const negativeSet = new Set(Array.from(negatives))
-  const all = Int32Array.from(new Set([...Array.from(labels), ...negativeSet])).sort()
+  const sortedNegatives = Int32Array.from(negativeSet).sort()
+  const others = Int32Array.from(new Set(Array.from(labels).filter((c) => !negativeSet.has(c)))).sort()
+  const all = new Int32Array(sortedNegatives.length + others.length)
+  all.set(sortedNegatives)
+  all.set(others, sortedNegatives.length)
   const slot = new Map<number, number>()
   all.forEach((c, i) => slot.set(c, i))
   const slotOf = (c: number): number => slot.get(c) as number
   return {
     classes: all,
     targetSlots: Int32Array.from(Array.from(labels), slotOf),
-    negativeSlots: Int32Array.from([...negativeSet].sort((a, b) => a - b), slotOf)
+    negativeSlots: Int32Array.from(sortedNegatives, (_, j) => j)
   }
+}
+
+/**
+ * [batch, negatives] 1 where negative j counts for sample i: a row's own class is never its
+ * negative, even when it was sampled. Built on the host (the plan is there already): a broadcast
+ * NotEqual on wasm costs more than the whole cosine product.
+ */
+function negativeMaskOf(plan: RowPlan): Uint8Array {
+  const { targetSlots, negativeSlots } = plan
+  const n = negativeSlots.length
+  const mask = new Uint8Array(targetSlots.length * n).fill(1)
+  const position = new Map<number, number>()
+  negativeSlots.forEach((slot, j) => position.set(slot, j))
+  targetSlots.forEach((slot, i) => {
+    const j = position.get(slot)
+    if (j !== undefined) mask[i * n + j] = 0
+  })
+  return mask
 }
 
 /**
@@ -113,16 +138,16 @@ export function rowsLoss(
   if (plan.targetSlots.length !== embeddings.shape[0]) {
     throw new Error(`The plan covers ${plan.targetSlots.length} samples, the batch has ${embeddings.shape[0]}.`)
   }
+  if (!plan.negativeSlots.every((slot, j) => slot === j)) throw new Error('The plan\'s negatives must be its first rows (as planRows orders them).')
   return tf.tidy(() => {
     const x = normalizeRows(embeddings)
     const w = normalizeRows(rows)
     const targetSlots = tf.tensor1d(plan.targetSlots, 'int32')
-    const negativeSlots = tf.tensor1d(plan.negativeSlots, 'int32')
     const targetCosine = tf.sum(tf.mul(x, tf.gather(w, targetSlots)), 1) as tf.Tensor1D
-    const negativeRows = plan.negativeSlots.length === plan.classes.length ? w : tf.gather(w, negativeSlots)
+    const n = plan.negativeSlots.length
+    const negativeRows = n === plan.classes.length ? w : tf.slice(w, [0, 0], [n, w.shape[1]])
     const negativeCosines = tf.matMul(x, negativeRows, false, true) as tf.Tensor2D
-    // A row's own class is never its negative, even when it was sampled.
-    const negativeMask = tf.notEqual(tf.expandDims(targetSlots, 1), tf.expandDims(negativeSlots, 0)) as tf.Tensor2D
+    const negativeMask = tf.tensor2d(negativeMaskOf(plan), [plan.targetSlots.length, plan.negativeSlots.length], 'bool')
     return meanParts(dsoftmaxParts(targetCosine, negativeCosines, negativeMask, p.s, p.d))
   })
 }

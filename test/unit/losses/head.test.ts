@@ -84,9 +84,10 @@ describe('D-Softmax-B/-K gather only the rows they need', () => {
     expect(Array.from(b.targetSlots)).toEqual([1, 2, 2, 0, 3])
     expect(Array.from(b.negativeSlots)).toEqual([0, 1, 2, 3])
     const k = planRows('dsoftmax-k', params, labels, C, [5, 7, 9, 5])
-    expect(Array.from(k.classes)).toEqual([0, 2, 5, 7, 9, 11])
-    expect(Array.from(k.targetSlots)).toEqual([1, 3, 3, 0, 5])
-    expect(Array.from(k.negativeSlots)).toEqual([2, 3, 4])
+    // Negatives first (a contiguous block), then the other labels.
+    expect(Array.from(k.classes)).toEqual([5, 7, 9, 0, 2, 11])
+    expect(Array.from(k.targetSlots)).toEqual([4, 1, 1, 3, 5])
+    expect(Array.from(k.negativeSlots)).toEqual([0, 1, 2])
     const drawn = planRows('dsoftmax-k', { ...params, count: 3 }, labels, C, undefined, seededRng(5))
     expect(drawn.negativeSlots.length).toBe(3)
     expect(drawn.classes.length).toBeLessThanOrEqual(4 + 3)
