@@ -7,6 +7,7 @@ import { benchCommand } from './commands/bench'
 import { backendCommand } from './commands/backend'
 import { datasetCommand } from './commands/dataset'
 import { modelsCommand } from './commands/models'
+import { studyCommand } from './commands/study'
 import { exportCommand } from './commands/export'
 import { embedCommand } from './commands/embed'
 
@@ -20,6 +21,7 @@ Usage: npm run cli -- <command> [options]     (add --help after a command for it
   backend       which TensorFlow.js backend would be used, and why
   dataset       inspect a dataset, convert folder ↔ .rec, make a .bin (inspect|convert|make-bin)
   models        the backbones with their parameter counts and MACs per image (--json)
+  study         built-in studies: study figure1 (the paper's Figure 1: Softmax vs D-Softmax angles in 3-D)
   export        a run's model to ONNX (validated in ONNX Runtime), TF.js, embeddings .npy/CSV
   embed         embeddings of images from a run or an ONNX file, cosine of two (--run|--onnx)
 `
@@ -35,6 +37,7 @@ const COMMANDS: Record<string, Command> = {
   backend: backendCommand,
   dataset: datasetCommand,
   models: modelsCommand,
+  study: studyCommand,
   export: exportCommand,
   embed: embedCommand
 }

@@ -24,9 +24,35 @@ const fonts: TrainConfig = {
 /** A few steps of the same recipe: for smoke tests and trying the pipeline. */
 const fontsQuick: TrainConfig = { ...fonts, preset: 'fonts-quick', epochs: 0.1, batchSize: 64, validateEvery: 0 }
 
+/**
+ * The paper's Figure 1 study (src/core/train/study.ts picks the classes): glyphs labelled by
+ * character, a 3-D embedding, a few hundred steps. D-Softmax at s = 10: in 3-D, s = 30 merges
+ * class centres. One data-parallel thread, so the result does not depend on the core count.
+ */
+const figure1Dsoftmax: TrainConfig = {
+  ...fonts,
+  preset: 'figure1-dsoftmax',
+  dataset: 'fonts-chars',
+  embeddingDim: 3,
+  loss: 'dsoftmax',
+  lossParams: { s: 10, d: 0.9 },
+  optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 },
+  schedule: { kind: 'cosine', warmupSteps: 20 },
+  batchSize: 64,
+  epochs: 1,
+  steps: 300,
+  augment: { shift: 1, flip: false },
+  replicas: 1,
+  validateEvery: 0
+}
+/** Figure 1's baseline: plain (unnormalized) softmax with a bias, the same recipe otherwise. */
+const figure1Softmax: TrainConfig = { ...figure1Dsoftmax, preset: 'figure1-softmax', loss: 'softmax', lossParams: {} }
+
 export const PRESETS: Readonly<Record<string, TrainConfig>> = {
   fonts,
-  'fonts-quick': fontsQuick
+  'fonts-quick': fontsQuick,
+  'figure1-softmax': figure1Softmax,
+  'figure1-dsoftmax': figure1Dsoftmax
 }
 
 export const DEFAULT_PRESET = 'fonts'

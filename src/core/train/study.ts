@@ -1,0 +1,217 @@
+// The paper's Figure 1 as a built-in study: train a 3-D embedding on the k most populous classes of
+// the glyphs labelled by character, with plain Softmax and with D-Softmax, for k = 5 and 10, and
+// measure how tight the classes are (mean intra-class angle) and how far apart (minimum inter-class
+// angle). Softmax's intra-class pull fades once the classes are apart, so its clusters come out
+// looser with fewer classes; D-Softmax pulls independently of the other classes, so they do not.
+import type { FontDataset } from '../data/fontDataset'
+import { fontImageSet } from '../data/fontTask'
+import type { LabelledImageSet } from '../data/imageSets'
+import { angleReport, type AngleReport } from '../eval/angles'
+import { embedImages, type Backbone } from '../models'
+import type { BackendChoice } from '../backend'
+import { presetConfig } from './presets'
+import { trainModel, type TrainEvent } from './trainer'
+import type { TrainConfig } from './config'
+
+export const FIGURE1_LOSSES = ['softmax', 'normface', 'dsoftmax'] as const
+export type Figure1Loss = (typeof FIGURE1_LOSSES)[number]
+
+export interface Figure1Options {
+  /** Class counts to compare (default 5 and 10). */
+  classCounts?: number[]
+  /** Losses to compare (default plain Softmax and D-Softmax). */
+  losses?: Figure1Loss[]
+  /** Scale s of the normalized losses (default 10: in 3-D a larger s can merge class centres). */
+  s?: number
+  /** Training steps per run, batch size and base learning rate (default: the preset's). */
+  steps?: number
+  batchSize?: number
+  lr?: number
+  seed?: number
+  /** Measure the angles on at most this many images per class, the first in font order (default: all). */
+  measurePerClass?: number
+  /** Minimum inter-class angle, in degrees, below which a run reports class collapse (default 5). */
+  collapseDegrees?: number
+  backend?: BackendChoice
+}
+
+export interface Figure1Run {
+  loss: Figure1Loss
+  /** The loss parameters used (s, d). */
+  lossParams: TrainConfig['lossParams']
+  classCount: number
+  /** The characters trained on, in label order. */
+  classes: string[]
+  steps: number
+  trainSeconds: number
+  /** Loss of the last step (batch mean). */
+  finalLoss: number
+  /** Angles of the training glyphs of these classes (no augmentation, inference batch norm). */
+  train: AngleReport
+  /** The same on the held-out test fonts. */
+  test: AngleReport
+}
+
+export interface Figure1Study {
+  study: 'figure1'
+  /** How the classes were chosen. */
+  classChoice: string
+  /** The recipe shared by the runs (loss, lossParams and steps vary per run). */
+  recipe: TrainConfig
+  runs: Figure1Run[]
+  /** Every run's collapse warnings, prefixed with the run. */
+  warnings: string[]
+  seconds: number
+}
+
+export type StudyEvent =
+  | { type: 'run-started'; index: number; of: number; loss: Figure1Loss; lossParams: TrainConfig['lossParams']; classCount: number }
+  | { type: 'train'; index: number; event: TrainEvent }
+  | { type: 'run-finished'; index: number; run: Figure1Run }
+
+/**
+ * The k classes with the most examples, most populous first; ties go to the lower class index.
+ * On the bundled glyphs every character has one image per font, so all counts tie and the choice
+ * is the first k characters of the dataset order: '01234' and '0123456789'.
+ */
+export function mostPopulousClasses(labels: ArrayLike<number>, classes: number, k: number): number[] {
+  if (!Number.isInteger(k) || k < 1 || k > classes) throw new Error(`cannot choose ${k} of ${classes} classes`)
+  const counts = new Array<number>(classes).fill(0)
+  for (let i = 0; i < labels.length; i++) counts[labels[i]]++
+  return counts
+    .map((count, id) => ({ count, id }))
+    .sort((a, b) => b.count - a.count || a.id - b.id)
+    .slice(0, k)
+    .map((c) => c.id)
+}
+
+/** The examples of some classes only, relabelled 0…k−1 in the given order. */
+export function classSubset(set: LabelledImageSet, classIds: number[]): LabelledImageSet {
+  const relabel = new Map(classIds.map((id, i) => [id, i]))
+  if (relabel.size !== classIds.length) throw new Error(`class ids repeat: ${classIds.join(', ')}`)
+  const indices: number[] = []
+  const labels: number[] = []
+  for (let i = 0; i < set.count; i++) {
+    const label = relabel.get(set.labels[i])
+    if (label === undefined) continue
+    indices.push(i)
+    labels.push(label)
+  }
+  return {
+    shape: set.shape,
+    count: indices.length,
+    classes: classIds.length,
+    labels: Int32Array.from(labels),
+    classNames: classIds.map((id) => set.classNames[id]),
+    write: (index, out, offset, options) => set.write(indices[index], out, offset, options)
+  }
+}
+
+/** The recipe of one run of the study. */
+export function figure1Config(loss: Figure1Loss, options: Pick<Figure1Options, 's' | 'steps' | 'seed' | 'batchSize' | 'lr'> = {}): TrainConfig {
+  const config = presetConfig(loss === 'softmax' ? 'figure1-softmax' : 'figure1-dsoftmax')
+  if (loss === 'normface') {
+    config.loss = 'normface'
+    config.lossParams = { s: config.lossParams.s }
+  }
+  if (options.s !== undefined && loss !== 'softmax') config.lossParams.s = options.s
+  if (options.steps !== undefined) config.steps = options.steps
+  if (options.seed !== undefined) config.seed = options.seed
+  if (options.batchSize !== undefined) config.batchSize = options.batchSize
+  if (options.lr !== undefined) config.optimizer.lr = options.lr
+  return config
+}
+
+/** Indices of the first `limit` examples of each class, in set order. */
+export function firstPerClass(labels: ArrayLike<number>, classes: number, limit = Infinity): Int32Array {
+  const taken = new Array<number>(classes).fill(0)
+  const indices: number[] = []
+  for (let i = 0; i < labels.length; i++) {
+    if (taken[labels[i]] < limit) {
+      taken[labels[i]]++
+      indices.push(i)
+    }
+  }
+  return Int32Array.from(indices)
+}
+
+function measure(run: { backbone: Backbone; centres: Float32Array }, set: LabelledImageSet, options: Figure1Options): AngleReport {
+  const indices = firstPerClass(set.labels, set.classes, options.measurePerClass)
+  const embeddings = embedImages(run.backbone, set, indices)
+  const labels = Int32Array.from(indices, (i) => set.labels[i])
+  return angleReport(embeddings, run.backbone.embeddingDim, labels, set.classes, {
+    centres: run.centres,
+    classNames: set.classNames,
+    collapseDegrees: options.collapseDegrees
+  })
+}
+
+/** Runs the study: one training per (class count, loss), in that order. */
+export async function runFigure1Study(dataset: FontDataset, options: Figure1Options = {}, onEvent?: (event: StudyEvent) => void): Promise<Figure1Study> {
+  const started = performance.now()
+  const classCounts = options.classCounts ?? [5, 10]
+  const losses = options.losses ?? ['softmax', 'dsoftmax']
+  const trainAll = fontImageSet(dataset, 'train', 'character')
+  const testAll = fontImageSet(dataset, 'test', 'character')
+  const plan = classCounts.flatMap((classCount) => losses.map((loss) => ({ classCount, loss })))
+  const runs: Figure1Run[] = []
+  for (const [index, { classCount, loss }] of plan.entries()) {
+    const config = figure1Config(loss, options)
+    onEvent?.({ type: 'run-started', index, of: plan.length, loss, lossParams: config.lossParams, classCount })
+    const classIds = mostPopulousClasses(trainAll.labels, trainAll.classes, classCount)
+    const train = classSubset(trainAll, classIds)
+    const test = classSubset(testAll, classIds)
+    let finalLoss = NaN
+    let trainSeconds = 0
+    const model = await trainModel(
+      config,
+      { train },
+      {
+        onEvent: (event) => {
+          if (event.type === 'step') finalLoss = event.loss
+          if (event.type === 'finished') trainSeconds = event.seconds
+          onEvent?.({ type: 'train', index, event })
+        }
+      },
+      { backend: options.backend }
+    )
+    try {
+      const centresTensor = model.weights().find((w) => w.name === 'head/centres')
+      if (!centresTensor) throw new Error('the trained head has no class centres')
+      const measured = { backbone: model.backbone, centres: centresTensor.tensor.dataSync() as Float32Array }
+      const run: Figure1Run = {
+        loss,
+        lossParams: config.lossParams,
+        classCount,
+        classes: train.classNames,
+        steps: model.steps,
+        trainSeconds,
+        finalLoss,
+        train: measure(measured, train, options),
+        test: measure(measured, test, options)
+      }
+      runs.push(run)
+      onEvent?.({ type: 'run-finished', index, run })
+    } finally {
+      model.dispose()
+    }
+  }
+  const recipe = figure1Config('dsoftmax', options)
+  const warnings = runs.flatMap((r) => [...r.train.warnings.map((w) => `${runLabel(r)} (train): ${w}`), ...r.test.warnings.map((w) => `${runLabel(r)} (test): ${w}`)])
+  return {
+    study: 'figure1',
+    classChoice:
+      'the k classes with the most training images, ties broken by dataset order; every character has one glyph per font, ' +
+      'so these are the first k characters (0-4 and 0-9)',
+    recipe,
+    runs,
+    warnings,
+    seconds: (performance.now() - started) / 1000
+  }
+}
+
+export function runLabel(run: Pick<Figure1Run, 'loss' | 'lossParams' | 'classCount'>): string {
+  const name: Record<Figure1Loss, string> = { softmax: 'Softmax', normface: 'NormFace', dsoftmax: 'D-Softmax' }
+  const s = run.loss === 'softmax' ? '' : ` s=${run.lossParams.s}`
+  return `${name[run.loss]}${s}, ${run.classCount} classes`
+}
