@@ -2,6 +2,8 @@
 // fixed reference model, single-threaded and data-parallel, with a per-kernel breakdown of
 // where one step's time goes.
 import { parseArgs } from 'node:util'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { tf } from '../../core/tf'
 import { initBackend, type BackendChoice } from '../../core/backend'
 import type { LossName } from '../../core/losses'
@@ -12,6 +14,8 @@ import { createRng } from '../../core/util/rng'
 import { UsageError, type CliIo } from '../io'
 import { benchEval } from './benchEval'
 import { benchData } from './benchData'
+import { benchHead } from './benchHead'
+import { runSuite } from './benchSuite'
 
 interface BenchCase {
   name: string
@@ -145,15 +149,18 @@ export async function benchTrain(argv: string[], io: CliIo): Promise<TrainBenchR
       backends: { type: 'string' },
       steps: { type: 'string' },
       warmup: { type: 'string' },
-      'include-slow': { type: 'boolean' }
+      'include-slow': { type: 'boolean' },
+      quick: { type: 'boolean' }
     }
   })
-  const steps = Number(values.steps ?? 10)
-  const warmup = Number(values.warmup ?? 3)
+  // --quick: a few steps on the backend the engine would pick, for the suite.
+  const quick = values.quick === true
+  const steps = Number(values.steps ?? (quick ? 3 : 10))
+  const warmup = Number(values.warmup ?? (quick ? 1 : 3))
   if (!(Number.isInteger(steps) && steps >= 1 && Number.isInteger(warmup) && warmup >= 0)) {
     throw new UsageError('--steps must be a whole number ≥ 1 and --warmup ≥ 0')
   }
-  const choices = (values.backends?.split(',') ?? ['node-gpu', 'node', 'wasm', 'cpu']) as BackendChoice[]
+  const choices = (values.backends?.split(',') ?? (quick ? [(await initBackend()).choice] : ['node-gpu', 'node', 'wasm', 'cpu'])) as BackendChoice[]
   const results: TrainBenchResult[] = []
   io.stdout(`Training throughput: median of ${steps} steps after ${warmup} warm-up steps; effective GMAC/s counts backward as 2× forward.\n`)
   for (const choice of choices) {
@@ -193,14 +200,36 @@ export async function benchTrain(argv: string[], io: CliIo): Promise<TrainBenchR
 const GROUPS: Record<string, (argv: string[], io: CliIo) => Promise<unknown>> = {
   train: benchTrain,
   data: benchData,
+  head: benchHead,
   eval: benchEval
 }
 
-/** `bench [group] [options]`; without a group every group runs with its defaults. */
+/** The suite's order (cheap, then the long head grid); groups not listed run last. */
+const SUITE_ORDER = ['train', 'data', 'head', 'eval']
+
+/**
+ * `bench [group] [options]`. Without a group (or `all`) every group runs, each with --quick
+ * unless --full is given, and the figures go to one JSON + Markdown pair under bench/results/
+ * (or --out DIR).
+ */
 export async function benchCommand(argv: string[], io: CliIo): Promise<number> {
   const [group, ...rest] = argv
-  if (group === undefined || group === 'all') {
-    for (const run of Object.values(GROUPS)) await run([], io)
+  if (group === undefined || group === 'all' || group.startsWith('--')) {
+    const { values } = parseArgs({ args: group?.startsWith('--') ? argv : rest, options: { full: { type: 'boolean' }, out: { type: 'string' } } })
+    const mode = values.full ? 'full' : 'quick'
+    const names = [...SUITE_ORDER.filter((name) => GROUPS[name]), ...Object.keys(GROUPS).filter((name) => !SUITE_ORDER.includes(name))]
+    const repoDir = fileURLToPath(new URL('../../..', import.meta.url))
+    await runSuite(
+      {
+        groups: Object.fromEntries(names.map((name) => [name, GROUPS[name]])),
+        argsFor: () => (mode === 'quick' ? ['--quick'] : []),
+        mode,
+        backend: await initBackend(),
+        outDir: values.out ?? join(repoDir, 'bench', 'results'),
+        repoDir
+      },
+      io
+    )
     return 0
   }
   const run = GROUPS[group]

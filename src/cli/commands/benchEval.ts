@@ -47,8 +47,8 @@ function measureInChild(pairs: number): Promise<EvalBenchResult & { auc: number 
 }
 
 export async function benchEval(argv: string[], io: CliIo): Promise<EvalBenchResult[]> {
-  const { values } = parseArgs({ args: argv, options: { pairs: { type: 'string' }, child: { type: 'boolean' } } })
-  const sizes = (values.pairs ?? '1000000,10000000').split(',').map(Number)
+  const { values } = parseArgs({ args: argv, options: { pairs: { type: 'string' }, child: { type: 'boolean' }, quick: { type: 'boolean' } } })
+  const sizes = (values.pairs ?? (values.quick ? '1000000' : '1000000,10000000')).split(',').map(Number)
   if (!sizes.every((n) => Number.isInteger(n) && n >= 2)) throw new UsageError('--pairs takes whole numbers ≥ 2, comma-separated')
   if (values.child) {
     io.stdout(JSON.stringify(measureOnce(sizes[0])))

@@ -1,0 +1,338 @@
+// `bench head`: time of one training step of the classification head alone (forward, backward
+// w.r.t. the embeddings and the centres, optimizer update) as the number of identities grows,
+// dense heads (Softmax, ArcFace, D-Softmax) against the sparse ones (D-Softmax-B, -K), with the
+// speed-up over dense Softmax measured in the same run and the memory each head holds.
+import { parseArgs } from 'node:util'
+import { tf } from '../../core/tf'
+import { initBackend } from '../../core/backend'
+import {
+  SparseHead,
+  createHeadWeights,
+  gatheredLoss,
+  headLoss,
+  rowGradients,
+  seededRng,
+  type CentreStorage,
+  type LossName,
+  type LossParams
+} from '../../core/losses'
+import { createOptimizer } from '../../core/train/optimizer'
+import { createRng } from '../../core/util/rng'
+import { UsageError, type CliIo } from '../io'
+
+/** One head configuration of the grid. */
+export interface HeadVariant {
+  label: string
+  loss: LossName
+  rate?: number
+  count?: number
+  storage?: CentreStorage
+}
+
+export interface HeadBenchCell {
+  head: string
+  loss: LossName
+  classes: number
+  dim: number
+  batch: number
+  status: 'ok' | 'skipped' | 'failed'
+  /** Why a cell was skipped or failed. */
+  reason?: string
+  medianStepMs?: number
+  /** Dense Softmax's median step time over this head's, same classes and dim; absent when Softmax did not run. */
+  speedupVsSoftmax?: number
+  /** Centres plus optimizer state (and bias) the head keeps between steps. */
+  stateBytes: number
+  bytesPerIdentity: number
+  /** Largest tf memory in use during one step, above what was in use before it. */
+  peakStepBytes?: number
+  /** Centre rows one step gathers (dense heads: every class). */
+  rowsPerStep?: number
+}
+
+export interface HeadBenchOptions {
+  classes: number[]
+  dims: number[]
+  batch: number
+  steps: number
+  warmup: number
+  variants: HeadVariant[]
+  /** Skip a dense cell whose predicted step time (from the same head at fewer classes) exceeds this. */
+  maxStepSeconds: number
+}
+
+export const DEFAULT_VARIANTS: HeadVariant[] = [
+  { label: 'Softmax', loss: 'softmax' },
+  { label: 'ArcFace', loss: 'arcface' },
+  { label: 'D-Softmax', loss: 'dsoftmax' },
+  { label: 'D-Softmax-B', loss: 'dsoftmax-b' },
+  { label: 'D-Softmax-K 1/8', loss: 'dsoftmax-k', rate: 1 / 8 },
+  { label: 'D-Softmax-K 1/16', loss: 'dsoftmax-k', rate: 1 / 16 },
+  { label: 'D-Softmax-K 1/64', loss: 'dsoftmax-k', rate: 1 / 64 },
+  { label: 'D-Softmax-K 1/64 f16', loss: 'dsoftmax-k', rate: 1 / 64, storage: 'float16' },
+  { label: 'D-Softmax-K K=1024', loss: 'dsoftmax-k', count: 1024 }
+]
+
+const SGD = { kind: 'sgd' as const, lr: 0.01, momentum: 0.9, weightDecay: 5e-4 }
+/** The wasm heap is 32-bit: 4 GiB at most. Dense cells predicted above this are not attempted. */
+const WASM_HEAP_BYTES = 4 * 2 ** 30
+
+function isDense(loss: LossName): boolean {
+  return loss !== 'dsoftmax-b' && loss !== 'dsoftmax-k'
+}
+
+function lossParams(variant: HeadVariant): LossParams {
+  const params: LossParams = variant.loss === 'softmax' ? {} : { s: 30 }
+  if (variant.loss === 'arcface') params.m = 0.5
+  if (variant.loss.startsWith('dsoftmax')) params.d = 0.9
+  if (variant.rate !== undefined) params.rate = variant.rate
+  if (variant.count !== undefined) params.count = variant.count
+  return params
+}
+
+/** Bytes kept between steps: centres and momentum (dense: float32 tensors; sparse: the store), bias for Softmax. */
+function stateBytes(variant: HeadVariant, classes: number, dim: number): number {
+  if (isDense(variant.loss)) return classes * dim * 4 * 2 + (variant.loss === 'softmax' ? classes * 4 * 2 : 0)
+  return classes * (2 * dim * (variant.storage === 'float16' ? 2 : 4) + 4)
+}
+
+/**
+ * Rough peak of a dense step in the tf heap: centres, momentum and their gradient, plus about
+ * eight [batch, classes] float32 intermediates of the logits and their gradient.
+ */
+function denseStepBytes(classes: number, dim: number, batch: number): number {
+  return 3 * classes * dim * 4 + 8 * batch * classes * 4
+}
+
+interface HeadRunner {
+  /** One full step on fresh labels; resolves when its results are on the host. */
+  step(labels: Int32Array): void
+  rowsPerStep: number
+  dispose(): void
+}
+
+function denseRunner(variant: HeadVariant, classes: number, embeddings: tf.Variable): HeadRunner {
+  const dim = embeddings.shape[1] as number
+  const weights = createHeadWeights(variant.loss, classes, dim, 1)
+  const params = lossParams(variant)
+  const trained = [
+    { name: 'head/centres', variable: weights.centres, decay: true, group: 'centres' as const },
+    ...(weights.bias ? [{ name: 'head/bias', variable: weights.bias, decay: false, group: 'centres' as const }] : [])
+  ]
+  const optimizer = createOptimizer(SGD, trained)
+  const rng = seededRng(3)
+  return {
+    rowsPerStep: classes,
+    step(labels) {
+      const y = tf.tensor1d(labels, 'int32')
+      const { value, grads } = tf.variableGrads(() => headLoss(variant.loss, params, embeddings as tf.Tensor2D, y, weights, undefined, rng).loss, [
+        embeddings,
+        ...trained.map((t) => t.variable)
+      ])
+      optimizer.step(grads, SGD.lr)
+      value.dataSync()
+      tf.dispose([y, value, ...Object.values(grads)])
+    },
+    dispose() {
+      optimizer.dispose()
+      tf.dispose(trained.map((t) => t.variable))
+    }
+  }
+}
+
+function sparseRunner(variant: HeadVariant, classes: number, embeddings: tf.Variable): HeadRunner {
+  const dim = embeddings.shape[1] as number
+  const head = new SparseHead({ classes, dim, seed: 1, storage: variant.storage, momentum: SGD.momentum, weightDecay: SGD.weightDecay })
+  const params = lossParams(variant)
+  const rng = seededRng(3)
+  const loss = variant.loss as 'dsoftmax-b' | 'dsoftmax-k'
+  const runner: HeadRunner = {
+    rowsPerStep: 0,
+    step(labels) {
+      const gathered = head.gather(loss, params, labels, rng)
+      const { value, grads } = tf.variableGrads(() => gatheredLoss(loss, params, embeddings as tf.Tensor2D, gathered).loss, [embeddings, gathered.rows])
+      head.update(rowGradients(gathered.plan, grads[gathered.rows.name]), SGD.lr)
+      runner.rowsPerStep = gathered.plan.classes.length
+      value.dataSync()
+      tf.dispose([value, gathered.rows, ...Object.values(grads)])
+    },
+    dispose() {
+      head.dispose()
+    }
+  }
+  return runner
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+async function measureCell(variant: HeadVariant, classes: number, dim: number, options: HeadBenchOptions): Promise<Omit<HeadBenchCell, 'head' | 'loss' | 'classes' | 'dim' | 'batch' | 'status' | 'stateBytes' | 'bytesPerIdentity'>> {
+  const embeddings = tf.variable(tf.randomNormal([options.batch, dim], 0, 1, 'float32', 2))
+  const runner = isDense(variant.loss) ? denseRunner(variant, classes, embeddings) : sparseRunner(variant, classes, embeddings)
+  const labelRng = createRng(classes + dim)
+  const labels = (): Int32Array => Int32Array.from({ length: options.batch }, () => labelRng.int(classes))
+  try {
+    for (let i = 0; i < options.warmup; i++) runner.step(labels())
+    const times: number[] = []
+    for (let i = 0; i < options.steps; i++) {
+      const batchLabels = labels()
+      const start = performance.now()
+      runner.step(batchLabels)
+      times.push(performance.now() - start)
+    }
+    const before = tf.memory().numBytes
+    const profile = await tf.profile(() => runner.step(labels()))
+    return { medianStepMs: median(times), peakStepBytes: Math.max(0, profile.peakBytes - before), rowsPerStep: runner.rowsPerStep }
+  } finally {
+    runner.dispose()
+    embeddings.dispose()
+  }
+}
+
+/** Why a cell is not attempted, or null: dense heads that cannot fit the wasm heap or would take too long. */
+function skipReason(variant: HeadVariant, classes: number, dim: number, options: HeadBenchOptions, measured: HeadBenchCell[]): string | null {
+  if (!isDense(variant.loss)) return null
+  const bytes = denseStepBytes(classes, dim, options.batch)
+  if (tf.getBackend() === 'wasm' && bytes > 0.85 * WASM_HEAP_BYTES) {
+    return `a dense step needs ≈ ${(bytes / 2 ** 30).toFixed(1)} GiB of tf memory; the wasm heap stops at 4 GiB`
+  }
+  const smaller = measured.filter((c) => c.head === variant.label && c.dim === dim && c.status === 'ok' && c.classes < classes).pop()
+  if (smaller?.medianStepMs !== undefined) {
+    const predicted = (smaller.medianStepMs * classes) / smaller.classes / 1000
+    const total = predicted * (options.warmup + options.steps + 1)
+    if (predicted > options.maxStepSeconds) {
+      return `predicted ${predicted.toFixed(0)} s per step (${total.toFixed(0)} s for the cell) from ${smaller.classes.toLocaleString('en')} classes, over --max-step-seconds ${options.maxStepSeconds}`
+    }
+  }
+  return null
+}
+
+/** Runs the grid, printing each cell as it finishes. */
+export async function runHeadBench(options: HeadBenchOptions, io: CliIo): Promise<HeadBenchCell[]> {
+  const cells: HeadBenchCell[] = []
+  for (const dim of options.dims) {
+    for (const classes of options.classes) {
+      io.stdout(`\n${classes.toLocaleString('en')} classes × ${dim}-D, batch ${options.batch}:\n`)
+      let softmaxMs: number | undefined
+      for (const variant of options.variants) {
+        const base = {
+          head: variant.label,
+          loss: variant.loss,
+          classes,
+          dim,
+          batch: options.batch,
+          stateBytes: stateBytes(variant, classes, dim),
+          bytesPerIdentity: stateBytes(variant, classes, dim) / classes
+        }
+        const reason = skipReason(variant, classes, dim, options, cells)
+        let cell: HeadBenchCell
+        if (reason) cell = { ...base, status: 'skipped', reason }
+        else {
+          try {
+            cell = { ...base, status: 'ok', ...(await measureCell(variant, classes, dim, options)) }
+          } catch (error) {
+            cell = { ...base, status: 'failed', reason: error instanceof Error ? error.message : String(error) }
+          }
+        }
+        if (variant.loss === 'softmax' && cell.status === 'ok') softmaxMs = cell.medianStepMs
+        if (cell.status === 'ok' && softmaxMs !== undefined && cell.medianStepMs) cell.speedupVsSoftmax = softmaxMs / cell.medianStepMs
+        cells.push(inReadingOrder(cell))
+        io.stdout(`  ${formatCell(cell)}\n`)
+      }
+    }
+  }
+  return cells
+}
+
+/** The same cell with its keys in the order a table should show them. */
+function inReadingOrder(cell: HeadBenchCell): HeadBenchCell {
+  const { head, loss, classes, dim, batch, status, medianStepMs, speedupVsSoftmax, rowsPerStep, peakStepBytes, stateBytes, bytesPerIdentity, reason } = cell
+  const ordered = { head, loss, classes, dim, batch, status, medianStepMs, speedupVsSoftmax, rowsPerStep, peakStepBytes, stateBytes, bytesPerIdentity, reason }
+  return Object.fromEntries(Object.entries(ordered).filter(([, v]) => v !== undefined)) as unknown as HeadBenchCell
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`
+  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`
+  return `${(bytes / 1024).toFixed(1)} KiB`
+}
+
+export function formatCell(cell: HeadBenchCell): string {
+  const name = cell.head.padEnd(21)
+  const memory = `state ${formatBytes(cell.stateBytes)} (${cell.bytesPerIdentity.toFixed(0)} B/identity)`
+  if (cell.status !== 'ok') return `${name} ${cell.status}: ${cell.reason}; ${memory}`
+  const speed = cell.speedupVsSoftmax !== undefined ? `${cell.speedupVsSoftmax.toFixed(1)}× Softmax` : 'no Softmax to compare'
+  return (
+    `${name} ${(cell.medianStepMs as number).toFixed(1).padStart(9)} ms/step  ${speed.padEnd(14)}  ` +
+    `${(cell.rowsPerStep ?? 0).toLocaleString('en')} rows/step, step peak ${formatBytes(cell.peakStepBytes ?? 0)}, ${memory}`
+  )
+}
+
+function parseList(value: string, name: string, parse: (item: string) => number): number[] {
+  const items = value.split(',').map((item) => parse(item.trim()))
+  if (!items.every((n) => Number.isFinite(n) && n > 0)) throw new UsageError(`--${name} takes positive numbers, comma-separated (got "${value}")`)
+  return items
+}
+
+/** "1/64" or "0.015625". */
+function parseRate(item: string): number {
+  const [num, den] = item.split('/')
+  return den === undefined ? Number(num) : Number(num) / Number(den)
+}
+
+export function headBenchOptions(argv: string[]): HeadBenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean' },
+      classes: { type: 'string' },
+      dims: { type: 'string' },
+      batch: { type: 'string' },
+      steps: { type: 'string' },
+      warmup: { type: 'string' },
+      rates: { type: 'string' },
+      heads: { type: 'string' },
+      'max-step-seconds': { type: 'string' }
+    }
+  })
+  const quick = values.quick === true
+  const whole = (value: string | undefined, fallback: number, name: string, min: number): number => {
+    const n = value === undefined ? fallback : Number(value)
+    if (!(Number.isInteger(n) && n >= min)) throw new UsageError(`--${name} must be a whole number ≥ ${min} (got "${value}")`)
+    return n
+  }
+  const rates = parseList(values.rates ?? '1/8,1/16,1/64', 'rates', parseRate)
+  if (!rates.every((r) => r <= 1)) throw new UsageError('--rates are fractions of the classes, at most 1')
+  let variants = DEFAULT_VARIANTS.filter((v) => v.rate === undefined || rates.includes(v.rate))
+  for (const rate of rates) {
+    if (!variants.some((v) => v.rate === rate)) variants.push({ label: `D-Softmax-K 1/${Math.round(1 / rate)}`, loss: 'dsoftmax-k', rate })
+  }
+  if (values.heads) {
+    const wanted = values.heads.split(',').map((h) => h.trim().toLowerCase())
+    variants = variants.filter((v) => wanted.includes(v.label.toLowerCase()) || wanted.includes(v.loss))
+    if (variants.length === 0) throw new UsageError(`--heads matched none of: ${DEFAULT_VARIANTS.map((v) => v.label).join(', ')}`)
+  }
+  return {
+    classes: parseList(values.classes ?? (quick ? '10000,100000' : '10000,100000,1000000'), 'classes', Number).map(Math.round),
+    dims: parseList(values.dims ?? (quick ? '128' : '512,128'), 'dims', Number).map(Math.round),
+    batch: whole(values.batch, 256, 'batch', 1),
+    steps: whole(values.steps, quick ? 2 : 3, 'steps', 1),
+    warmup: whole(values.warmup, 1, 'warmup', 0),
+    variants,
+    maxStepSeconds: values['max-step-seconds'] === undefined ? (quick ? 5 : 30) : Number(values['max-step-seconds'])
+  }
+}
+
+export async function benchHead(argv: string[], io: CliIo): Promise<HeadBenchCell[]> {
+  const options = headBenchOptions(argv)
+  const backend = await initBackend()
+  io.stdout(
+    `Head step (forward, backward w.r.t. embeddings and centres, SGD update), backend ${backend.tfBackend}: ` +
+      `median of ${options.steps} steps after ${options.warmup} warm-up; speed-up = Softmax time / head time at the same size.\n` +
+      'state = centres + momentum (+ bias, + per-row step counter for the sparse store) kept between steps.\n'
+  )
+  return runHeadBench(options, io)
+}
