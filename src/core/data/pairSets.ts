@@ -95,12 +95,23 @@ function lfwImage(root: string, name: string, number: number): string {
   return stem + '.jpg'
 }
 
+/**
+ * Where the identity folders of a pairs.txt are: beside it, or in the `lfw` folder the LFW
+ * downloads unpack to (or its funneled variants), whichever holds the first pair's name.
+ */
+function lfwRoot(dir: string, lines: string[]): string {
+  const name = lines.map((l) => l.trim().split(/\s+/)).find((f) => f.length === 3 || f.length === 4)?.[0]
+  if (!name) return dir
+  const candidates = [dir, ...['lfw', 'lfw_funneled', 'lfw-deepfunneled', 'lfw_mtcnnpy_160', 'images'].map((sub) => join(dir, sub))]
+  return candidates.find((root) => existsSync(join(root, name))) ?? dir
+}
+
 /** LFW pairs.txt: a `folds pairs` header, then `name i j` (same) and `name1 i name2 j` (different). */
 export async function readPairsTxt(file: string, imagesRoot?: string): Promise<EncodedPairs> {
-  const root = imagesRoot ?? dirname(file)
+  const lines = (await readFile(file, 'utf8')).split(/\r?\n/)
+  const root = imagesRoot ?? lfwRoot(dirname(file), lines)
   const table = pathTable()
   const pairs: VerificationPair[] = []
-  const lines = (await readFile(file, 'utf8')).split(/\r?\n/)
   lines.forEach((raw, n) => {
     const fields = raw.trim().split(/\s+/).filter(Boolean)
     if (fields.length === 0 || (n === 0 && fields.length <= 2 && fields.every((f) => /^\d+$/.test(f)))) return

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { openPairSet } from '../../../src/core/data/open'
 import { readPairsCsv, readPairsTxt } from '../../../src/core/data/pairSets'
@@ -40,6 +40,15 @@ describe('pair lists', () => {
       'Ann_Lee/Ann_Lee_0001.jpg', 'Ann_Lee/Ann_Lee_0002.jpg', 'Bo_Chen/Bo_Chen_0001.jpg', 'Bo_Chen/Bo_Chen_0003.jpg', 'Cy_Ono/Cy_Ono_0002.jpg', 'Bo_Chen/Bo_Chen_0002.jpg', 'Cy_Ono/Cy_Ono_0003.jpg'
     ])
     expect(encoded.pairs[2]).toEqual({ a: 0, b: 4, same: false })
+  })
+
+  it('finds the identity folders in an lfw/ folder beside pairs.txt (the LFW download layout)', async () => {
+    const outer = tempDir('dsoftmax-lfw-')
+    for (const name of names) cpSync(join(root, name), join(outer, 'lfw', name), { recursive: true })
+    writeFileSync(join(outer, 'pairs.txt'), readFileSync(join(root, 'pairs.txt')))
+    const encoded = await readPairsTxt(join(outer, 'pairs.txt'))
+    expect(encoded.sources[0]).toBe(join(outer, 'lfw', 'Ann_Lee', 'Ann_Lee_0001.jpg'))
+    rmSync(outer, { recursive: true, force: true })
   })
 
   it('openPairSet over pairs.txt decodes each image of the right identity', async () => {
