@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { appPaths } from '../appPaths'
 import { tf } from '../tf'
 import { registerWasmGradients } from './wasmGradients'
 import { registerWasmKernels } from './wasmKernels'
@@ -116,7 +117,8 @@ async function activateWasm(wasmDir: string | undefined): Promise<Partial<Backen
     // Emscripten looks for the .wasm next to the running script: right for node_modules, wrong
     // inside a bundle (out/main). Point it at the package folder explicitly. The paths are read
     // once, when wasm first initialises; later wasmDir values are ignored.
-    const dir = wasmDir ?? defaultWasmDir()
+    // appPaths: the unpacked copy inside a packaged app, DSOFTMAX_WASM_DIR, or node_modules.
+    const dir = wasmDir ?? appPaths().wasmDir ?? defaultWasmDir()
     if (dir) {
       // Checked here because a failed emscripten load prints three 'Aborted' lines to stderr.
       if (!existsSync(join(dir, 'tfjs-backend-wasm.wasm'))) throw new Unavailable(`failed to load: tfjs-backend-wasm.wasm not found in ${dir}`)

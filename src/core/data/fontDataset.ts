@@ -13,8 +13,8 @@ import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import sharp, { type OutputInfo } from 'sharp'
+import { appPaths } from '../appPaths'
 
 export interface FontInfo {
   name: string
@@ -61,24 +61,12 @@ export class FontDatasetError extends Error {
 export const FONT_DATASET_FOLDS = 10
 
 /**
- * The `resources` folder of the repository/app. `DSOFTMAX_RESOURCES` overrides it.
- * Otherwise the folders above this module are searched for `resources/fonts/index.json`
- * (works from src/ under tsx/vitest and from a bundled out/ folder), falling back to
- * `<repo>/resources` relative to this file.
+ * The `resources` folder of the repository/app (the one holding `fonts/`). `DSOFTMAX_RESOURCES`
+ * overrides it. Resolved by src/core/appPaths.ts for each layout: `<repo>/resources` from src/
+ * (tsx/vitest) and from out/, `process.resourcesPath` in the packaged app (an extraResource).
  */
 export function defaultResourcesDir(): string {
-  const env = process.env.DSOFTMAX_RESOURCES
-  if (env && env.trim() !== '') return path.resolve(env)
-  const here = path.dirname(fileURLToPath(import.meta.url))
-  let dir = here
-  for (;;) {
-    const candidate = path.join(dir, 'resources')
-    if (existsSync(path.join(candidate, 'fonts', 'index.json'))) return candidate
-    const parent = path.dirname(dir)
-    if (parent === dir) break
-    dir = parent
-  }
-  return path.resolve(here, '..', '..', '..', 'resources')
+  return appPaths().resourcesDir
 }
 
 /** Image index of (font, char). */

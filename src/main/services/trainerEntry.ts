@@ -5,6 +5,8 @@
  * path, which utilityProcess.fork starts. Kept apart from trainer.ts so tests can import that
  * without the bundler.
  */
-import trainerModulePath from '../../core/train/process/trainerProcess?modulePath'
+import builtTrainerPath from '../../core/train/process/trainerProcess?modulePath'
+import { trainerEntryPath } from '../../core/appPaths'
 
-export { trainerModulePath }
+/** Checked at startup (src/core/appPaths.ts): a package without its trainer fails naming the file. */
+export const trainerModulePath = trainerEntryPath(builtTrainerPath)
