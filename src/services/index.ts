@@ -1,0 +1,209 @@
+/**
+ * The contract's services, host-neutral: Electron main and the web host both build them with
+ * createServices and bind the handlers to their transport (IPC, HTTP). Everything that differs
+ * between hosts comes in through HostOptions: how a trainer process starts, dialogs, app info.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { HostError, type AppInfo, type BackendReport, type DialogResult, type RequestChannel, type RequestOf, type ResponseOf, type TrainingState } from '../common/contract'
+import { evaluationReportSchema } from '../common/schemas/evaluation'
+import type { TrainerChannel } from '../core/train/process/host'
+import { runDir } from '../core/train/runs'
+import type { ServiceContext } from './context'
+import { DatasetsService } from './datasets'
+import { trainingCatalog } from './catalog'
+import type { Emit } from './events'
+import { runJobInWorker, type JobRunner } from './jobs/runner'
+import { expandUserPath, isInside } from './paths'
+import { RunsService } from './runs'
+import { SettingsStore } from './settings'
+import { TaskRegistry } from './tasks'
+import { TrainingService } from './training'
+import { WorkspaceService } from './workspace'
+
+export interface Dialogs {
+  open(request: RequestOf<'dialog:open'>): Promise<DialogResult>
+  save(request: RequestOf<'dialog:save'>): Promise<DialogResult>
+}
+
+/** The web host's answer: no native dialogs, the renderer shows a path field instead. */
+export const NO_DIALOGS: Dialogs = {
+  open: async () => ({ supported: false }),
+  save: async () => ({ supported: false })
+}
+
+export interface HostOptions {
+  /** settings.json (recent workspaces, window state). */
+  settingsFile: string
+  /** Workspace when none is remembered. */
+  defaultWorkspace: string
+  appInfo: () => AppInfo
+  emit: Emit
+  launchTrainer: () => TrainerChannel
+  dialogs?: Dialogs
+  /** Engine jobs (evaluation, export, projection, probe); default: a worker thread per job. */
+  runJob?: JobRunner
+  onRunEnded?: (state: TrainingState) => void
+}
+
+export type Handler<C extends RequestChannel> = (request: RequestOf<C>) => ResponseOf<C> | Promise<ResponseOf<C>>
+export type Handlers = { [C in RequestChannel]: Handler<C> }
+
+export interface Services {
+  handlers: Handlers
+  settings: SettingsStore
+  workspace: WorkspaceService
+  training: TrainingService
+  tasks: TaskRegistry
+  /** Stops trainings (each checkpoints) and cancels tasks; resolves when the trainers have ended. */
+  shutdown(): Promise<void>
+}
+
+const NOT_PROBED: BackendReport = {
+  status: 'not-probed',
+  choice: null,
+  reason: 'The backend is chosen in the engine process; it has not been probed yet.',
+  rejected: []
+}
+
+export function createServices(options: HostOptions): Services {
+  const settings = new SettingsStore(options.settingsFile)
+  const workspace = new WorkspaceService(settings, options.defaultWorkspace)
+  const tasks = new TaskRegistry(options.emit)
+  const runJob = options.runJob ?? runJobInWorker
+  const dialogs = options.dialogs ?? NO_DIALOGS
+  /** Paths a save dialog returned this session: exports may go there. */
+  const granted = new Set<string>()
+  let training: TrainingService | null = null
+  const ctx: ServiceContext = {
+    workspace: () => workspace.current(),
+    emit: options.emit,
+    tasks,
+    isTraining: (id) => training?.isTraining(id) ?? false
+  }
+  const runs = new RunsService(ctx)
+  const datasets = new DatasetsService(ctx)
+  training = new TrainingService(ctx, {
+    launch: options.launchTrainer,
+    ...(options.onRunEnded ? { onRunEnded: options.onRunEnded } : {}),
+    knownDataSize: () => null
+  })
+  const trainingService = training
+  let backend: BackendReport = NOT_PROBED
+  let probing: Promise<BackendReport> | null = null
+
+  const existingRunDir = (id: string): string => {
+    const dir = runDir(workspace.current(), id)
+    if (!existsSync(join(dir, 'config.json'))) throw new HostError('not-found', `no run "${id}" in ${workspace.current()}`)
+    return dir
+  }
+  /** An export target: inside the run's folder, or a path a save dialog returned this session. */
+  const exportTarget = (dir: string, target: string | undefined, fallback: string): string => {
+    if (target === undefined) return join(dir, 'exports', fallback)
+    const path = expandUserPath(target)
+    if (granted.has(path) || isInside(dir, path)) return path
+    throw new HostError('forbidden', `exports go inside the run's folder (${dir}) or to a place chosen in a save dialog; "${target}" is neither`)
+  }
+  const rememberGranted = (result: DialogResult): DialogResult => {
+    if (result.supported && !result.canceled && result.path) granted.add(resolve(result.path))
+    return result
+  }
+
+  const handlers: Handlers = {
+    'app:info': () => options.appInfo(),
+    'backend:probe': () => {
+      probing ??= runJob('probe', {})
+        .then((report) => {
+          backend = report
+          options.emit('backend:report', report)
+          return report
+        })
+        .catch(() => backend)
+      return backend.status === 'probed' ? backend : probing
+    },
+
+    'workspace:get': () => workspace.info(),
+    'workspace:open': ({ path, create }) => {
+      const info = workspace.open(path, create)
+      options.emit('workspace:changed', info)
+      options.emit('runs:changed', { reason: 'workspace' })
+      return info
+    },
+
+    'runs:list': () => runs.list(),
+    'runs:get': ({ id }) => runs.get(id),
+    'runs:rename': ({ id, name }) => runs.rename(id, name),
+    'runs:tag': ({ id, add, remove }) => runs.tag(id, add, remove),
+    'runs:delete': ({ id }) => runs.delete(id),
+    'runs:compare': ({ ids }) => runs.compare(ids),
+
+    'datasets:inspect': ({ path, decode, taskId }) => tasks.run(taskId, `Inspecting ${path}`, (task) => datasets.inspect(path, { decode, task })),
+    'datasets:list': () => datasets.list(),
+    'datasets:add': ({ path, name, taskId }) => tasks.run(taskId, `Adding ${path}`, (task) => datasets.add(path, name, task)),
+    'datasets:remove': ({ id }) => datasets.remove(id),
+
+    'training:catalog': () => trainingCatalog(),
+    'training:validate': ({ recipe }) => trainingService.validate(recipe),
+    'training:start': (request) => trainingService.start(request),
+    'training:resumeRun': ({ runId, backend: choice }) => trainingService.resumeRun(runId, choice),
+    'training:pause': ({ runId }) => trainingService.pause(runId),
+    'training:resume': ({ runId }) => trainingService.resume(runId),
+    'training:stop': ({ runId }) => trainingService.stop(runId),
+    'training:active': () => trainingService.active(),
+
+    'eval:run': ({ runId, taskId, worst, ...rest }) => {
+      const dir = existingRunDir(runId)
+      const pairs = rest.pairs.kind === 'file' ? { kind: 'file' as const, path: expandUserPath(rest.pairs.path) } : rest.pairs
+      return tasks.run(taskId, `Evaluating ${runId}`, (task) => runJob('evaluate', { ...rest, pairs, runDir: dir, worst: worst ?? 8 }, task))
+    },
+    'eval:embedding': ({ runId, taskId, ...rest }) => {
+      const dir = existingRunDir(runId)
+      return tasks.run(taskId, `Projecting the embedding of ${runId}`, (task) => runJob('embedding', { ...rest, runDir: dir }, task))
+    },
+    'eval:list': ({ runId }) => {
+      const detail = runs.get(runId)
+      return detail.evaluations.flatMap((file) => {
+        const parsed = evaluationReportSchema.safeParse(JSON.parse(readFileSync(join(detail.dir, 'eval', file), 'utf8')))
+        return parsed.success ? [parsed.data] : []
+      })
+    },
+
+    'export:onnx': ({ runId, checkpoint, target, normalize, taskId }) => {
+      const dir = existingRunDir(runId)
+      const file = exportTarget(dir, target, 'model.onnx')
+      return tasks.run(taskId, `Exporting ${runId} to ONNX`, (task) =>
+        runJob('export-onnx', { runDir: dir, ...(checkpoint ? { checkpoint } : {}), file, normalize: normalize === true }, task)
+      ).finally(() => options.emit('runs:changed', { runId, reason: 'exported' }))
+    },
+    'export:tfjs': ({ runId, checkpoint, target, taskId }) => {
+      const dir = existingRunDir(runId)
+      const out = exportTarget(dir, target, 'tfjs')
+      return tasks.run(taskId, `Exporting ${runId} to TF.js`, (task) => runJob('export-tfjs', { runDir: dir, ...(checkpoint ? { checkpoint } : {}), dir: out }, task))
+    },
+    'export:embeddings': ({ runId, checkpoint, format, images, target, taskId }) => {
+      const dir = existingRunDir(runId)
+      const file = exportTarget(dir, target, `embeddings.${format}`)
+      if (!file.toLowerCase().endsWith(`.${format}`)) throw new HostError('bad-request', `the file name must end in .${format}`)
+      return tasks.run(taskId, `Exporting the embeddings of ${runId}`, (task) =>
+        runJob('export-embeddings', { runDir: dir, ...(checkpoint ? { checkpoint } : {}), file, images: images ?? 'validation' }, task)
+      )
+    },
+
+    'dialog:open': async (request) => dialogs.open(request),
+    'dialog:save': async (request) => rememberGranted(await dialogs.save(request)),
+    'task:cancel': ({ taskId }) => ({ cancelled: tasks.cancel(taskId) })
+  }
+
+  return {
+    handlers,
+    settings,
+    workspace,
+    training: trainingService,
+    tasks,
+    async shutdown() {
+      tasks.cancelAll()
+      trainingService.stopAll()
+      await trainingService.settled()
+    }
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Jobs that need the engine's tensors (evaluation, embedding projection, export, the backend
+ * probe) run in a worker thread, never on a host's main thread: the host stays responsive and
+ * a cancelled job is simply terminated. This is the message protocol between the two.
+ */
+import type { BackendReport, EmbeddingProjection, EvaluationReport, OnnxExportResult } from '../../common/contract'
+import type { RequestOf } from '../../common/contract'
+
+export interface JobInputs {
+  probe: Record<string, never>
+  evaluate: Omit<RequestOf<'eval:run'>, 'taskId' | 'runId'> & { runDir: string; worst: number }
+  embedding: Omit<RequestOf<'eval:embedding'>, 'taskId' | 'runId'> & { runDir: string }
+  'export-onnx': { runDir: string; checkpoint?: string; file: string; normalize: boolean }
+  'export-tfjs': { runDir: string; checkpoint?: string; dir: string }
+  'export-embeddings': { runDir: string; checkpoint?: string; file: string; images: 'validation' | 'training' }
+}
+
+export interface JobOutputs {
+  probe: BackendReport
+  evaluate: EvaluationReport
+  embedding: EmbeddingProjection
+  'export-onnx': OnnxExportResult
+  'export-tfjs': { path: string; files: string[]; sizeBytes: number }
+  'export-embeddings': { path: string; labelsPath?: string; rows: number; dim: number }
+}
+
+export type JobKind = keyof JobInputs
+
+export type JobMessage =
+  | { type: 'progress'; fraction: number | null; label?: string }
+  | { type: 'result'; value: unknown }
+  | { type: 'error'; message: string }
+
+export type Progress = (fraction: number | null, label?: string) => void

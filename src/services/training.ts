@@ -1,0 +1,267 @@
+/**
+ * `training:*`: starts the engine's trainer in its own process (D's TrainerHost over a
+ * launcher: child_process.fork in the web host, utilityProcess in Electron), relays its events
+ * as `training:event` / `training:state` / `training:log`, and answers pause/resume/stop.
+ * Nothing here trains: this module runs on the host's main thread.
+ */
+import { existsSync } from 'node:fs'
+import { HostError, type RecipeCheck, type StartTrainingRequest, type TrainingState, type TrainRecipe } from '../common/contract'
+import type { HostEvent } from '../common/trainer'
+import { loadFontDataset } from '../core/data'
+import { DEFAULT_PRESET, presetConfig } from '../core/train/presets'
+import { TrainerHost, type TrainerChannel } from '../core/train/process/host'
+import { readRunRecord, renameRun, runDir } from '../core/train/runs'
+import type { ServiceContext } from './context'
+import { checkRecipe, type DataSize } from './estimate'
+import { expandUserPath } from './paths'
+
+export interface TrainingOptions {
+  /** Starts one trainer process. */
+  launch: () => TrainerChannel
+  /** Called once per run that ends (finished, stopped, failed, interrupted): desktop notification. */
+  onRunEnded?: (state: TrainingState) => void
+  /** Where a dataset on disk was sized before (datasets.json), to estimate steps and time. */
+  knownDataSize?: (path: string) => DataSize | null
+}
+
+interface Training {
+  host: TrainerHost
+  state: TrainingState
+}
+
+const NO_BACKEND = 'starting…'
+
+function initialState(runId: string): TrainingState {
+  return {
+    runId,
+    runDir: '',
+    phase: 'starting',
+    backend: NO_BACKEND,
+    device: '',
+    dataset: { name: '', examples: 0, classes: 0, valPairs: 0 },
+    model: { backbone: '', parameters: 0, macsPerImage: 0 },
+    step: 0,
+    totalSteps: 0,
+    stepsPerEpoch: 0,
+    epoch: 0,
+    imagesPerSecond: null,
+    etaSeconds: null
+  }
+}
+
+/** One trainer event in words, for the dashboard's log. */
+export function describeEvent(event: HostEvent): string | null {
+  const n = (value: number, digits = 4): string => (Number.isFinite(value) ? value.toFixed(digits) : String(value))
+  switch (event.type) {
+    case 'started':
+      return `started ${event.runId}: ${event.model.backbone} (${event.model.parameters.toLocaleString('en')} parameters) on ${event.dataset.name} (${event.dataset.examples} images, ${event.dataset.classes} classes), ${event.backend.choice} — ${event.device}${event.resumedFrom ? `, resumed from ${event.resumedFrom}` : ''}`
+    case 'progress':
+      return event.step % 10 === 0 || event.step === event.totalSteps
+        ? `step ${event.step}/${event.totalSteps}  loss ${n(event.loss)}  intra ${n(event.intra)}  inter ${n(event.inter)}  lr ${event.lr.toExponential(2)}  ${event.imagesPerSecond.toFixed(1)} img/s`
+        : null
+    case 'validation':
+      return `validation on ${event.validation.set} at step ${event.step}: AUC ${n(event.validation.auc)}, EER ${n(event.validation.eer)}, 10-fold ${n(event.validation.tenFold)}${event.validation.best ? ' (best so far)' : ''}`
+    case 'checkpoint':
+      return `checkpoint at step ${event.step} (${event.reason}${event.best ? ', best' : ''})`
+    case 'paused':
+      return `paused at step ${event.step}`
+    case 'resumed':
+      return `resumed at step ${event.step}`
+    case 'warning':
+      return `warning: ${event.message}`
+    case 'finished':
+      return `${event.stopped ? 'stopped' : 'finished'} after ${event.steps} steps in ${event.seconds.toFixed(0)} s${event.test ? `; test AUC ${n(event.test.auc)}, EER ${n(event.test.eer)}` : ''}`
+    case 'failed':
+      return `failed: ${event.message}`
+    case 'exited':
+      return event.message
+    default:
+      return null
+  }
+}
+
+export class TrainingService {
+  private readonly trainings = new Map<string, Training>()
+  private pendingCounter = 0
+  private fonts: Promise<{ fonts: number; trainFonts: number }> | null = null
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly options: TrainingOptions
+  ) {}
+
+  isTraining(runId: string): boolean {
+    const t = this.trainings.get(runId)
+    return t !== undefined && (t.state.phase === 'starting' || t.state.phase === 'running' || t.state.phase === 'paused' || t.state.phase === 'stopping')
+  }
+
+  active(): TrainingState[] {
+    return [...this.trainings.values()].map((t) => t.state)
+  }
+
+  private async dataSize(recipe: TrainRecipe): Promise<DataSize | null> {
+    if (recipe.dataset === 'files') return recipe.data?.train ? (this.options.knownDataSize?.(expandUserPath(recipe.data.train)) ?? null) : null
+    this.fonts ??= loadFontDataset().then((d) => ({ fonts: d.fonts.length, trainFonts: d.split.train.length }))
+    const { trainFonts } = await this.fonts
+    return { examples: trainFonts * 62, classes: recipe.dataset === 'fonts-chars' ? 62 : trainFonts }
+  }
+
+  async validate(recipe: TrainRecipe): Promise<RecipeCheck> {
+    const problems: string[] = []
+    if (recipe.data?.train && !existsSync(expandUserPath(recipe.data.train))) problems.push(`training data ${recipe.data.train} does not exist`)
+    if (recipe.data?.val && !existsSync(expandUserPath(recipe.data.val))) problems.push(`validation pairs ${recipe.data.val} do not exist`)
+    const check = checkRecipe(recipe, await this.dataSize(recipe).catch(() => null))
+    return { ...check, problems: [...problems, ...check.problems] }
+  }
+
+  async start(request: StartTrainingRequest): Promise<TrainingState> {
+    if (request.kind === 'quick') return this.launch({ config: presetConfig(DEFAULT_PRESET) as unknown as Record<string, unknown> })
+    const recipe: TrainRecipe = structuredClone(request.recipe)
+    if (recipe.data) recipe.data = { train: expandUserPath(recipe.data.train), ...(recipe.data.val ? { val: expandUserPath(recipe.data.val) } : {}) }
+    const check = await this.validate(recipe)
+    if (check.problems.length) throw new HostError('bad-request', `the recipe cannot start: ${check.problems.join('; ')}`)
+    return this.launch({ config: recipe as unknown as Record<string, unknown>, ...(request.backend ? { backend: request.backend } : {}) }, request.name)
+  }
+
+  async resumeRun(runId: string, backend?: string): Promise<TrainingState> {
+    if (this.isTraining(runId)) throw new HostError('conflict', `run "${runId}" is already training`)
+    const dir = runDir(this.ctx.workspace(), runId)
+    if (!existsSync(dir)) throw new HostError('not-found', `no run "${runId}" in ${this.ctx.workspace()}`)
+    const record = readRunRecord(dir)
+    if (record.status === 'finished') throw new HostError('conflict', `run "${runId}" has finished; start a new run to train more`)
+    return this.launch({ resumeRun: runId, ...(backend ? { backend } : {}) })
+  }
+
+  private launch(command: { config?: Record<string, unknown>; resumeRun?: string; backend?: string }, name?: string): Promise<TrainingState> {
+    const channel = this.options.launch()
+    const host = new TrainerHost(channel, this.ctx.workspace())
+    let key = command.resumeRun ?? `pending-${++this.pendingCounter}`
+    let training: Training = { host, state: initialState(key) }
+    this.trainings.set(key, training)
+    const publicId = (): string | null => (key.startsWith('pending-') ? null : key)
+    const log = (lines: string[]): void => {
+      if (lines.length) this.ctx.emit('training:log', { runId: publicId(), lines })
+    }
+    channel.onOutput?.((text) => log(text.split('\n').filter((line) => line.trim().length > 0)))
+
+    return new Promise<TrainingState>((resolve, reject) => {
+      let settled = false
+      host.on((event) => {
+        if (event.type === 'started' && event.runId !== key) {
+          // The trainer named the new run: re-key this training under its id.
+          this.trainings.delete(key)
+          key = event.runId
+          training = { host, state: training.state }
+          this.trainings.set(key, training)
+        }
+        const state = this.apply(training.state, event, key)
+        training.state = state
+        this.ctx.emit('training:event', { runId: publicId(), event })
+        const line = describeEvent(event)
+        if (line) log([line])
+        if (event.type === 'started' && name) renameRun(this.ctx.workspace(), key, name)
+        if (event.type === 'progress' || event.type === 'started' || event.type === 'paused' || event.type === 'resumed' || event.type === 'checkpoint' || event.type === 'validation') {
+          this.ctx.emit('training:state', state)
+        }
+        if (event.type === 'started') {
+          this.ctx.emit('runs:changed', { runId: key, reason: command.resumeRun ? 'resumed' : 'created' })
+          if (!settled) {
+            settled = true
+            resolve(state)
+          }
+        }
+        if (event.type === 'finished' || event.type === 'failed' || event.type === 'exited') {
+          this.ctx.emit('training:state', state)
+          this.ctx.emit('runs:changed', { runId: key, reason: state.phase })
+          if (key.startsWith('pending-')) this.trainings.delete(key)
+          if (!settled) {
+            settled = true
+            reject(new HostError('failed', `the run could not start: ${event.type === 'finished' ? 'it ended before it began' : event.message}`))
+          } else {
+            this.options.onRunEnded?.(state)
+          }
+        }
+      })
+      host.start(command)
+    })
+  }
+
+  private apply(state: TrainingState, event: HostEvent, runId: string): TrainingState {
+    switch (event.type) {
+      case 'started':
+        return {
+          ...state,
+          runId,
+          runDir: event.runDir,
+          phase: 'running',
+          backend: event.backend.choice,
+          device: event.device,
+          dataset: event.dataset,
+          model: event.model,
+          step: event.startStep,
+          totalSteps: event.totalSteps,
+          stepsPerEpoch: event.stepsPerEpoch,
+          epoch: event.stepsPerEpoch ? event.startStep / event.stepsPerEpoch : 0
+        }
+      case 'progress':
+        return {
+          ...state,
+          phase: state.phase === 'stopping' ? 'stopping' : state.phase === 'paused' ? 'paused' : 'running',
+          step: event.step,
+          totalSteps: event.totalSteps,
+          epoch: event.epoch,
+          imagesPerSecond: Number.isFinite(event.imagesPerSecond) ? event.imagesPerSecond : null,
+          etaSeconds: Number.isFinite(event.etaSeconds) ? event.etaSeconds : null
+        }
+      case 'paused':
+        return { ...state, phase: state.phase === 'stopping' ? 'stopping' : 'paused', step: event.step }
+      case 'resumed':
+        return { ...state, phase: 'running', step: event.step }
+      case 'finished':
+        return { ...state, phase: event.stopped ? 'stopped' : 'finished', step: event.steps, etaSeconds: 0 }
+      case 'failed':
+        return { ...state, phase: 'failed', message: event.message }
+      case 'exited':
+        return { ...state, phase: event.interrupted ? 'interrupted' : 'failed', message: event.message }
+      default:
+        return state
+    }
+  }
+
+  private running(runId: string): Training {
+    const training = this.trainings.get(runId)
+    if (!training || !this.isTraining(runId)) throw new HostError('not-found', `run "${runId}" is not training in this app`)
+    return training
+  }
+
+  pause(runId: string): TrainingState {
+    const t = this.running(runId)
+    if (t.state.phase === 'stopping') throw new HostError('conflict', `run "${runId}" is stopping`)
+    t.host.pause()
+    return t.state
+  }
+
+  resume(runId: string): TrainingState {
+    const t = this.running(runId)
+    t.host.resume()
+    return t.state
+  }
+
+  /** Finishes the current step, writes a checkpoint, ends the process (the run stays resumable). */
+  stop(runId: string): TrainingState {
+    const t = this.running(runId)
+    t.host.stop()
+    t.state = { ...t.state, phase: 'stopping' }
+    this.ctx.emit('training:state', t.state)
+    return t.state
+  }
+
+  stopAll(): void {
+    for (const [runId] of this.trainings) if (this.isTraining(runId)) this.trainings.get(runId)?.host.stop()
+  }
+
+  /** Resolves when every trainer process has ended (after stopAll, for a clean quit). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.trainings.values()].map((t) => t.host.done))
+  }
+}
