@@ -100,6 +100,7 @@ describe('npm run cli -- study figure1', () => {
       }
       // The collapse flag and the study's warnings agree with the measured minimum angles.
       expect(r.train.collapsed).toBe(r.train.inter.min < 5 || (r.train.centres?.min ?? 90) < 5)
+      expect(r.test.centres).toBeUndefined()
     }
     expect(result.warnings).toHaveLength(result.runs.reduce((n, r) => n + r.train.warnings.length + r.test.warnings.length, 0))
     expect(result.recipe).toMatchObject({ embeddingDim: 3, dataset: 'fonts-chars', steps: 3, batchSize: 16 })

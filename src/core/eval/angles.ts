@@ -150,17 +150,36 @@ export function angleReport(embeddings: ArrayLike<number>, dim: number, labels: 
     throw new Error(`centres hold ${options.centres.length} values, expected ${classes} × ${dim}`)
   }
   const centres = options.centres ? interClassAngles(options.centres, dim) : undefined
-  const name = (k: number): string => options.classNames?.[k] ?? `class ${k}`
   const warnings: string[] = []
   const check = (angles: InterClassAngles, what: string): void => {
-    if (angles.min >= threshold) return
-    const [a, b] = angles.closest
-    warnings.push(
-      `class collapse: the ${what} of ${name(a)} and ${name(b)} are ${angles.min.toFixed(2)}° apart (below ${threshold}°); ` +
-        'these classes are not separated. A smaller scale s usually helps in low dimensions.'
-    )
+    if (angles.min < threshold) warnings.push(collapseMessage(what, angles, threshold, options.classNames))
   }
   check(inter, 'mean embedding directions')
   if (centres) check(centres, 'learned class centres')
   return { samples: labels.length, classes, intra, inter, centres, collapseDegrees: threshold, collapsed: warnings.length > 0, warnings }
+}
+
+/**
+ * For any training run: a warning when two learned class centres point (nearly) the same way, or
+ * null. Exact over all pairs, O(classes² · dim); above `maxClasses` (default 2000) it returns null
+ * rather than stall the end of a run.
+ */
+export function centreCollapseWarning(
+  centres: ArrayLike<number>,
+  dim: number,
+  options: { classNames?: string[]; collapseDegrees?: number; maxClasses?: number } = {}
+): string | null {
+  const classes = centres.length / dim
+  if (classes < 2 || classes > (options.maxClasses ?? 2000)) return null
+  const threshold = options.collapseDegrees ?? DEFAULT_COLLAPSE_DEGREES
+  const inter = interClassAngles(centres, dim)
+  return inter.min < threshold ? collapseMessage('learned class centres', inter, threshold, options.classNames) : null
+}
+
+function collapseMessage(what: string, angles: InterClassAngles, threshold: number, classNames?: string[]): string {
+  const [a, b] = angles.closest.map((k) => classNames?.[k] ?? `class ${k}`)
+  return (
+    `class collapse: the ${what} of ${a} and ${b} are ${angles.min.toFixed(2)}° apart (below ${threshold}°); ` +
+    'these classes are not separated. A smaller scale s usually helps in low dimensions.'
+  )
 }

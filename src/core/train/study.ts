@@ -46,9 +46,10 @@ export interface Figure1Run {
   trainSeconds: number
   /** Loss of the last step (batch mean). */
   finalLoss: number
-  /** Angles of the training glyphs of these classes (no augmentation, inference batch norm). */
+  /** Angles of the training glyphs of these classes (no augmentation, inference batch norm) and of
+   *  the learned class centres. */
   train: AngleReport
-  /** The same on the held-out test fonts. */
+  /** The embeddings' angles on the held-out test fonts. */
   test: AngleReport
 }
 
@@ -135,12 +136,13 @@ export function firstPerClass(labels: ArrayLike<number>, classes: number, limit 
   return Int32Array.from(indices)
 }
 
-function measure(run: { backbone: Backbone; centres: Float32Array }, set: LabelledImageSet, options: Figure1Options): AngleReport {
+/** Angles of the embeddings of `set`; with `centres`, of the learned class centres too. */
+function measure(backbone: Backbone, set: LabelledImageSet, options: Figure1Options, centres?: Float32Array): AngleReport {
   const indices = firstPerClass(set.labels, set.classes, options.measurePerClass)
-  const embeddings = embedImages(run.backbone, set, indices)
+  const embeddings = embedImages(backbone, set, indices)
   const labels = Int32Array.from(indices, (i) => set.labels[i])
-  return angleReport(embeddings, run.backbone.embeddingDim, labels, set.classes, {
-    centres: run.centres,
+  return angleReport(embeddings, backbone.embeddingDim, labels, set.classes, {
+    centres,
     classNames: set.classNames,
     collapseDegrees: options.collapseDegrees
   })
@@ -178,7 +180,6 @@ export async function runFigure1Study(dataset: FontDataset, options: Figure1Opti
     try {
       const centresTensor = model.weights().find((w) => w.name === 'head/centres')
       if (!centresTensor) throw new Error('the trained head has no class centres')
-      const measured = { backbone: model.backbone, centres: centresTensor.tensor.dataSync() as Float32Array }
       const run: Figure1Run = {
         loss,
         lossParams: config.lossParams,
@@ -187,8 +188,9 @@ export async function runFigure1Study(dataset: FontDataset, options: Figure1Opti
         steps: model.steps,
         trainSeconds,
         finalLoss,
-        train: measure(measured, train, options),
-        test: measure(measured, test, options)
+        // The centres are the run's, not a data set's: reported (and checked) once, with the training set.
+        train: measure(model.backbone, train, options, centresTensor.tensor.dataSync() as Float32Array),
+        test: measure(model.backbone, test, options)
       }
       runs.push(run)
       onEvent?.({ type: 'run-finished', index, run })

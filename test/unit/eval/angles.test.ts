@@ -1,7 +1,7 @@
 // Angle metrics on configurations whose answer is known in closed form, and against numpy.
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { angleReport, classMeanDirections, interClassAngles, intraClassAngles } from '../../../src/core/eval/angles'
+import { angleReport, centreCollapseWarning, classMeanDirections, interClassAngles, intraClassAngles } from '../../../src/core/eval/angles'
 import { createRng } from '../../../src/core/util/rng'
 
 const rad = (deg: number): number => (deg * Math.PI) / 180
@@ -84,6 +84,15 @@ describe('angles', () => {
     expect(report.warnings[1]).toMatch(/learned class centres of b and c are 1\.50° apart/)
     // The threshold is a choice of the caller.
     expect(angleReport(embeddings, 2, labels, 3, { collapseDegrees: 0.5 }).collapsed).toBe(false)
+  })
+
+  it('checks the learned centres of any run on their own', () => {
+    const centres = [...at(0, 2), ...at(90, 0.1), ...at(93, 5)]
+    expect(centreCollapseWarning(centres, 2, { classNames: ['x', 'y', 'z'] })).toMatch(/centres of y and z are 3\.00° apart \(below 5°\)/)
+    expect(centreCollapseWarning(centres, 2, { collapseDegrees: 2 })).toBeNull()
+    expect(centreCollapseWarning([...at(0), ...at(120), ...at(240)], 2)).toBeNull()
+    // Too many classes for the exact pairwise check: no verdict rather than a stall.
+    expect(centreCollapseWarning(centres, 2, { maxClasses: 2 })).toBeNull()
   })
 
   it('rejects a class without samples, a zero embedding and labels out of range', () => {
