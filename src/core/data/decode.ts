@@ -61,6 +61,8 @@ export async function decodeToInput(bytes: Uint8Array, size: number, channels: 1
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     if (/pixel limit/i.test(message)) throw new ImageDecodeError(source, await oversizeProblem(bytes).catch(() => message))
-    throw new ImageDecodeError(source, `cannot decode ${kind.toUpperCase()}: ${message.split('\n')[0]}`)
+    // libvips sometimes reports only that a warning was fatal, not which one.
+    const reason = /warning treated as error/i.test(message) ? 'corrupt image data (the decoder warned)' : message.split('\n')[0]
+    throw new ImageDecodeError(source, `cannot decode ${kind.toUpperCase()}: ${reason}`)
   }
 }
