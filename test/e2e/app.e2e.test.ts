@@ -1,0 +1,190 @@
+/**
+ * End to end in a real browser: Debian's Chromium (playwright-core) against the web host
+ * (`npm run serve`'s entry) with the real trainer. Quick start → progress → stop → resume →
+ * stop → evaluation (ROC + metrics) → ONNX export whose validation passes; a broken dataset
+ * shows its problems; requests without the token are refused. Screenshots of every view in
+ * light and dark go to test-results/screenshots/.
+ *
+ * Needs the built renderer (npm test builds it first) and /usr/bin/chromium; without
+ * Chromium the suite fails with the install command rather than skipping quietly.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { launchChromium, screenshotBothThemes } from './browser'
+import { startHost, type RunningHost } from './webHost'
+
+const STEP_TIMEOUT = 180_000
+
+let tmp: string
+let host: RunningHost
+let browser: Browser
+let context: BrowserContext
+let page: Page
+const pageErrors: string[] = []
+const consoleErrors: string[] = []
+const shots: string[] = []
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'dsoftmax-e2e-'))
+  browser = await launchChromium()
+  host = await startHost({ workspace: join(tmp, 'workspace'), settingsFile: join(tmp, 'settings.json') })
+  context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' })
+  page = await context.newPage()
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text())
+  })
+}, 120_000)
+
+afterAll(async () => {
+  await context?.close()
+  await browser?.close()
+  await host?.stop()
+  if (tmp) rmSync(tmp, { recursive: true, force: true })
+}, 60_000)
+
+/** Text of a data-test element. */
+async function text(testId: string): Promise<string> {
+  return (await page.locator(`[data-test=${testId}]`).first().textContent()) ?? ''
+}
+
+async function currentStep(): Promise<number> {
+  const match = /^([\d,]+)/.exec((await text('step')).trim())
+  return match ? Number(match[1].replace(/,/g, '')) : 0
+}
+
+async function waitForPhase(phase: string): Promise<void> {
+  await page.locator('[data-test=phase]', { hasText: phase }).waitFor({ timeout: STEP_TIMEOUT })
+}
+
+async function waitForStepAbove(step: number): Promise<number> {
+  const deadline = Date.now() + STEP_TIMEOUT
+  for (;;) {
+    const now = await currentStep()
+    if (now > step) return now
+    if (Date.now() > deadline) throw new Error(`training did not pass step ${step} within ${STEP_TIMEOUT / 1000} s; host output:\n${host.output()}`)
+    await page.waitForTimeout(500)
+  }
+}
+
+async function brokenDataset(): Promise<string> {
+  const root = join(tmp, 'broken-faces')
+  const png = (shade: number): Promise<Buffer> => sharp({ create: { width: 32, height: 32, channels: 3, background: { r: shade, g: 255 - shade, b: 90 } } }).png().toBuffer()
+  for (const [identity, files] of Object.entries({ alice: ['a1.png', 'a2.png'], bob: ['b1.png', 'b2.png'], carol: ['c1.png'] })) {
+    mkdirSync(join(root, identity), { recursive: true })
+    for (const [i, file] of files.entries()) writeFileSync(join(root, identity, file), await png(40 * i + identity.length * 20))
+  }
+  const whole = await png(200)
+  writeFileSync(join(root, 'alice', 'cut.png'), whole.subarray(0, Math.floor(whole.length / 2)))
+  writeFileSync(join(root, 'alice', 'notes.txt'), 'not an image')
+  return root
+}
+
+describe('the web host refuses requests without its token', () => {
+  it('API calls, page loads and the event socket all need the token', async () => {
+    const call = (headers: Record<string, string>) =>
+      fetch(`${host.url}api/app:info`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"args":[]}' })
+    const refused = await call({})
+    expect(refused.status).toBe(401)
+    expect(await refused.text()).toContain('token')
+    expect((await call({ 'x-dsoftmax-token': 'wrong' })).status).toBe(401)
+    const allowed = await call({ 'x-dsoftmax-token': host.token })
+    expect(allowed.status).toBe(200)
+    expect(((await allowed.json()) as { value: { host: string } }).value.host).toBe('web')
+
+    const pageWithoutToken = await fetch(host.url)
+    expect(pageWithoutToken.status).toBe(401)
+
+    const socketStatus = await new Promise<number>((done, fail) => {
+      const socket = new WebSocket(`${host.url.replace('http', 'ws')}events`)
+      socket.on('unexpected-response', (_req, res) => done(res.statusCode ?? 0))
+      socket.on('open', () => fail(new Error('socket opened without a token')))
+      socket.on('error', () => undefined)
+    })
+    expect(socketStatus).toBe(401)
+  })
+})
+
+describe('the app in Chromium', () => {
+  it('opens with the token and shows Home, New run and a broken dataset’s problems', async () => {
+    await page.goto(host.loginUrl)
+    await page.locator('[data-test=product]').waitFor()
+    await page.locator('[data-test=workspace-path]').waitFor()
+    expect(await text('workspace-path')).toContain(join(tmp, 'workspace'))
+    shots.push(...(await screenshotBothThemes(page, '01-home-empty')))
+
+    await page.locator('[data-test=nav-new-run]').click()
+    await page.locator('[data-test=estimate-memory]').waitFor({ timeout: 60_000 })
+    expect(await page.locator('[data-test=loss-card]').textContent()).toContain('25.84°')
+    shots.push(...(await screenshotBothThemes(page, '02-new-run')))
+    await page.locator('[data-test=knob-d]').fill('1.5')
+    await page.locator('[data-test=knob-d-problem]').waitFor()
+    expect(await text('knob-d-problem')).toContain('between 0 and 1')
+    expect(await page.locator('[data-test=start]').isDisabled()).toBe(true)
+    shots.push(...(await screenshotBothThemes(page, '03-new-run-refused')))
+    await page.locator('[data-test=knob-d]').fill('0.9')
+
+    const broken = await brokenDataset()
+    await page.locator('[data-test=nav-datasets]').click()
+    await page.locator('[data-test=dataset-path]').fill(broken)
+    await page.locator('[data-test=dataset-add]').click()
+    await page.locator('[data-test=problems]').waitFor({ timeout: 60_000 })
+    const problems = await page.locator('[data-test=problem]').allTextContents()
+    expect(problems.some((p) => p.includes(join(broken, 'alice', 'cut.png')))).toBe(true)
+    expect(problems.some((p) => p.includes('carol'))).toBe(true)
+    shots.push(...(await screenshotBothThemes(page, '04-datasets-broken')))
+  }, 240_000)
+
+  it('quick start → progress → stop → resume → evaluation → ONNX export that validates', async () => {
+    await page.locator('[data-test=nav-home]').click()
+    await page.locator('[data-test=quick-start]').click()
+    await page.waitForURL(/#\/training\/[\w.-]+$/, { timeout: 60_000 })
+    const runId = decodeURIComponent(page.url().split('/training/')[1])
+    const first = await waitForStepAbove(2)
+    await waitForStepAbove(first) // the charts have several points
+    expect(await text('run-backend')).toMatch(/wasm|cpu|tensorflow|node/)
+    expect(await text('throughput')).toMatch(/img\/s/)
+    shots.push(...(await screenshotBothThemes(page, '05-training-running')))
+
+    await page.locator('[data-test=stop]').click()
+    await waitForPhase('stopped')
+    const stoppedAt = await currentStep()
+    await page.locator('[data-test=resume-run]').click()
+    await waitForStepAbove(stoppedAt)
+    shots.push(...(await screenshotBothThemes(page, '06-training-resumed')))
+    await page.locator('[data-test=stop]').click()
+    await waitForPhase('stopped')
+    shots.push(...(await screenshotBothThemes(page, '07-training-stopped')))
+
+    await page.goto(`${host.url}#/evaluation/${encodeURIComponent(runId)}`)
+    await page.locator('[data-test=evaluate]').click()
+    await page.locator('[data-test=metrics-row]').waitFor({ timeout: STEP_TIMEOUT })
+    const auc = Number(await text('auc'))
+    expect(auc).toBeGreaterThan(0)
+    expect(auc).toBeLessThanOrEqual(1)
+    expect(await page.locator('[data-test=roc] canvas').count()).toBeGreaterThan(0)
+    expect(await page.locator('[data-test=roc] .u-legend').textContent()).toContain('AUC')
+    await page.locator('[data-test=show-embedding]').click()
+    await page.locator('[data-test=scatter], [data-test=sphere]').first().waitFor({ timeout: STEP_TIMEOUT })
+    shots.push(...(await screenshotBothThemes(page, '08-evaluation')))
+
+    await page.goto(`${host.url}#/export/${encodeURIComponent(runId)}`)
+    await page.locator('[data-test=export-onnx]').click()
+    await page.locator('[data-test=onnx-verdict]').waitFor({ timeout: STEP_TIMEOUT })
+    expect(await text('onnx-verdict')).toContain('Validation passed')
+    shots.push(...(await screenshotBothThemes(page, '09-export')))
+
+    await page.locator('[data-test=nav-home]').click()
+    await page.locator('[data-test=run-row]').first().waitFor()
+    shots.push(...(await screenshotBothThemes(page, '10-home-with-run')))
+
+    expect(pageErrors, `uncaught errors in the page: ${pageErrors.join('\n')}`).toEqual([])
+    const cspViolations = consoleErrors.filter((m) => /Content Security Policy/i.test(m))
+    expect(cspViolations, cspViolations.join('\n')).toEqual([])
+  }, 900_000)
+})
