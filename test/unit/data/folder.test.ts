@@ -54,9 +54,11 @@ describe('identity folders', () => {
     expect(problems['loop']).toBe('symbolic link loop')
     expect(snapshot(root)).toEqual(before)
     expect(readdirSync(cacheDir).length).toBe(1)
-    const sample = await data.sample(4, 1)
-    expect(sample.count).toBe(4)
-    expect(sample.images.length).toBe(4 * 16 * 16 * 3)
+    // Every example decodes, the non-ASCII identity's included, each with its own label.
+    const sample = await data.sample(100, 1)
+    expect(sample.count).toBe(12)
+    expect(sample.images.length).toBe(12 * 16 * 16 * 3)
+    expect(Array.from(sample.labels).sort()).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 2, 3, 3, 3])
     await data.close()
   })
 
