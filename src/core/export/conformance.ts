@@ -1,6 +1,7 @@
 // The static half of the export check, on the file's bytes alone: it parses as an ONNX model and
 // follows the conventions downstream tools expect (insightface's checklist): one rank-4 float
 // input with a dynamic batch, exactly one output, float32 initializers, finite weights.
+import { float32FromLittleEndian } from './onnxGraph'
 import { decodeOnnxModel, ONNX_FLOAT, type OnnxModel, type OnnxTensor, type OnnxValueInfo } from './onnxSchema'
 
 export interface Check {
@@ -29,12 +30,14 @@ const PROTOBUF_LIMIT = 2 ** 31 - 1
 function tensorValues(t: OnnxTensor): Float32Array | null {
   if (t.rawData && t.rawData.byteLength > 0) {
     if (t.rawData.byteLength % 4 !== 0) return null
-    const view = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength)
-    const out = new Float32Array(t.rawData.byteLength / 4)
-    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true)
-    return out
+    return float32FromLittleEndian(t.rawData)
   }
   return Float32Array.from(t.floatData ?? [])
+}
+
+function allFinite(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false
+  return true
 }
 
 function shapeOf(info: OnnxValueInfo): (number | string | undefined)[] | undefined {
@@ -95,7 +98,7 @@ export function checkConformance(bytes: Uint8Array, expect: ConformanceExpectati
       continue
     }
     floats += values.length
-    if (!values.every(Number.isFinite)) nonFinite.push(t.name)
+    if (!allFinite(values)) nonFinite.push(t.name)
   }
   add('initializer sizes', wrongSize.length === 0, wrongSize.length === 0 ? `${floats} float32 values` : wrongSize.join('; '))
   add('no NaN/Inf in weights', nonFinite.length === 0, nonFinite.length === 0 ? 'all weights finite' : `non-finite values in ${nonFinite.join(', ')}`)

@@ -28,6 +28,7 @@ export interface OnnxExportOptions {
   normalize?: boolean
   real: RealImages
   tolerance?: Tolerance
+  timingRuns?: number
   producerVersion?: string
 }
 
@@ -80,7 +81,7 @@ export async function exportOnnx(options: OnnxExportOptions): Promise<OnnxExport
   writeFileAtomic(candidate, bytes)
   let report: ValidationReport
   try {
-    report = await validateOnnxFile({ file: candidate, backbone: options.backbone, real: options.real, tolerance: options.tolerance })
+    report = await validateOnnxFile({ file: candidate, backbone: options.backbone, real: options.real, tolerance: options.tolerance, timingRuns: options.timingRuns })
   } catch (error) {
     rmSync(candidate, { force: true })
     throw error

@@ -34,11 +34,30 @@ const floatAttr = (name: string, f: number): OnnxAttribute => ({ name, type: ATT
 function floatTensor(name: string, dims: number[], values: Float32Array): OnnxTensor {
   const size = dims.reduce((a, b) => a * b, 1)
   if (size !== values.length) throw new Error(`weight ${name}: shape [${dims}] needs ${size} values, got ${values.length}`)
-  // raw_data is little-endian whatever the host's byte order.
+  return { name, dims, dataType: ONNX_FLOAT, rawData: float32LittleEndian(values) }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f
+
+/** raw_data is little-endian whatever the host's byte order; a plain copy on little-endian hosts. */
+export function float32LittleEndian(values: Float32Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(values.slice().buffer)
   const raw = new Uint8Array(values.length * 4)
   const view = new DataView(raw.buffer)
   for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true)
-  return { name, dims, dataType: ONNX_FLOAT, rawData: raw }
+  return raw
+}
+
+/** Reads little-endian float32 bytes (any alignment) into a new array. */
+export function float32FromLittleEndian(bytes: Uint8Array): Float32Array {
+  const out = new Float32Array(bytes.byteLength / 4)
+  if (LITTLE_ENDIAN) {
+    new Uint8Array(out.buffer).set(bytes.subarray(0, out.length * 4))
+    return out
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true)
+  return out
 }
 
 /** tfjs conv kernel [kh, kw, in, out] → ONNX weight [out, in, kh, kw]. */

@@ -173,9 +173,9 @@ const root = protobuf.Root.fromJSON(descriptor)
 const ModelProto = root.lookupType('onnx.ModelProto')
 
 export function encodeOnnxModel(model: OnnxModel): Uint8Array {
-  const problem = ModelProto.verify(model)
-  if (problem) throw new Error(`internal error: the ONNX model does not fit the schema: ${problem}`)
-  return ModelProto.encode(ModelProto.fromObject(model)).finish()
+  // The plain object already has protobufjs' field types (numbers, strings, Uint8Array), so it is
+  // encoded as is; the conformance check decodes the bytes again after every export.
+  return ModelProto.encode(model).finish()
 }
 
 /** Decodes bytes as an ONNX ModelProto; throws on bytes that are not a protobuf message. */

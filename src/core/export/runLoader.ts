@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, isAbsolute, join, resolve } from 'node:path'
 import { backboneSpec, BACKBONE_NAMES, type BackboneName, type BackboneSpec, type LayerSpec } from '../models'
-import type { WeightValue } from './onnxGraph'
+import { float32FromLittleEndian, type WeightValue } from './onnxGraph'
 
 /** The part of a run's config.json the exporter needs; the rest is carried as is. */
 export interface RunRecipe {
@@ -117,10 +117,8 @@ export function readStoredWeights(dir: string, keep: (name: string) => boolean =
     throw new RunLoadError(`${binPath} is damaged: its sha256 is ${digest}, the manifest says ${manifest.sha256}`)
   }
   if (bytes.byteLength % 4 !== 0) throw new RunLoadError(`${binPath} is ${bytes.byteLength} bytes, not a whole number of float32 values`)
-  // Copy into an aligned buffer; Buffer slices may start at any byte offset.
-  const floats = new Float32Array(bytes.byteLength / 4)
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  for (let i = 0; i < floats.length; i++) floats[i] = view.getFloat32(i * 4, true)
+  // Copied into an aligned buffer; Buffer slices may start at any byte offset.
+  const floats = float32FromLittleEndian(bytes)
   const tensors = new Map<string, WeightValue>()
   for (const entry of manifest.tensors as ManifestEntry[]) {
     if (!keep(entry.name)) continue

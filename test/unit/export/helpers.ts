@@ -9,16 +9,17 @@ import { createRng } from '../../../src/core/util/rng'
 export function trainedLike(weights: Map<string, WeightValue>, seed: number): Map<string, WeightValue> {
   const rng = createRng(seed)
   const out = new Map<string, WeightValue>()
-  for (const [name, { shape, values }] of weights) {
-    const next = Float32Array.from(values, (v) => {
-      if (name.endsWith('/mean')) return 0.5 * rng.normal()
-      if (name.endsWith('/variance')) return 0.5 + 1.5 * rng.next()
-      if (name.endsWith('/gamma')) return 1 + 0.3 * rng.normal()
-      if (name.endsWith('/beta') || name.endsWith('/bias')) return 0.2 * rng.normal()
-      if (name.endsWith('/alpha')) return 0.5 * rng.next()
-      return v * (1 + 0.1 * rng.normal())
-    })
-    out.set(name, { shape, values: next })
+  const draw: [RegExp, () => number][] = [
+    [/\/mean$/, () => 0.5 * rng.normal()],
+    [/\/variance$/, () => 0.5 + 1.5 * rng.next()],
+    [/\/gamma$/, () => 1 + 0.3 * rng.normal()],
+    [/\/(beta|bias)$/, () => 0.2 * rng.normal()],
+    [/\/alpha$/, () => 0.5 * rng.next()]
+  ]
+  for (const [name, weight] of weights) {
+    // Kernels are random already; the per-channel tensors are what training moves off their start.
+    const value = draw.find(([pattern]) => pattern.test(name))?.[1]
+    out.set(name, value ? { shape: weight.shape, values: Float32Array.from(weight.values, value) } : weight)
   }
   return out
 }
