@@ -34,6 +34,21 @@ export function glyphCnn(options: BackboneOptions): BackboneSpec {
 }
 
 /**
+ * The glyph CNN with a plain linear embedding layer (dense with bias, no batch norm after it), for
+ * low-dimensional geometry studies: batch norm over a 3-D embedding re-centres every batch by
+ * its class mix, which keeps clusters from tightening.
+ */
+export function glyphCnnLinear(options: BackboneOptions): BackboneSpec {
+  const spec = glyphCnn(options)
+  const layers = spec.layers.filter((l) => !(l.kind === 'bn' && l.name === 'embedding/bn'))
+  return {
+    family: 'glyph-cnn-linear',
+    input: spec.input,
+    layers: layers.map((l) => (l.kind === 'dense' && l.name === 'embedding' ? { ...l, bias: true } : l))
+  }
+}
+
+/**
  * The fixed reference model of the training benchmark: 64×64×3 input, seven conv3×3+BN+ReLU
  * blocks (16, 32/2, 32, 64/2, 64, 128/2, 128), flatten, 128-D embedding; about 45 M MAC/image.
  */
@@ -50,8 +65,8 @@ export function referenceNet(): BackboneSpec {
   }
 }
 
-export type BackboneName = 'glyph-cnn' | 'face-resnet' | 'reference-net' | 'mobilefacenet' | 'ir-18' | 'ir-34' | 'ir-50'
-export const BACKBONE_NAMES: readonly BackboneName[] = ['glyph-cnn', 'face-resnet', 'reference-net', 'mobilefacenet', 'ir-18', 'ir-34', 'ir-50']
+export type BackboneName = 'glyph-cnn' | 'glyph-cnn-linear' | 'face-resnet' | 'reference-net' | 'mobilefacenet' | 'ir-18' | 'ir-34' | 'ir-50'
+export const BACKBONE_NAMES: readonly BackboneName[] = ['glyph-cnn', 'glyph-cnn-linear', 'face-resnet', 'reference-net', 'mobilefacenet', 'ir-18', 'ir-34', 'ir-50']
 
 export function isBackboneName(value: unknown): value is BackboneName {
   return typeof value === 'string' && (BACKBONE_NAMES as readonly string[]).includes(value)
@@ -68,6 +83,7 @@ export interface BackboneInfo {
 /** What each backbone is for and its usual configuration (listings, UI defaults). */
 export const BACKBONE_INFO: Readonly<Record<BackboneName, BackboneInfo>> = {
   'glyph-cnn': { description: 'small plain CNN for the bundled 32×32 glyphs', input: [32, 1], embeddingDim: 128 },
+  'glyph-cnn-linear': { description: 'the glyph CNN with a linear embedding (no batch norm): Figure 1 study', input: [32, 1], embeddingDim: 3 },
   'face-resnet': { description: 'narrow IR-18 layout (widths 32-256) that trains on a CPU', input: [112, 3], embeddingDim: 128 },
   'reference-net': { description: 'fixed benchmark model (64×64×3 input, 128-D)', input: [64, 3], embeddingDim: 128 },
   mobilefacenet: { description: 'MobileFaceNet: depthwise bottlenecks, PReLU, GDC head', input: [112, 3], embeddingDim: 128 },
@@ -80,6 +96,8 @@ export function backboneSpec(name: BackboneName, options: BackboneOptions): Back
   switch (name) {
     case 'glyph-cnn':
       return glyphCnn(options)
+    case 'glyph-cnn-linear':
+      return glyphCnnLinear(options)
     case 'face-resnet':
       return faceResNet(options)
     case 'reference-net':

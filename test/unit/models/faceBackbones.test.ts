@@ -173,6 +173,16 @@ describe('every backbone', () => {
     }
   })
 
+  it('glyph-cnn-linear is the glyph CNN with a biased linear embedding and no batch norm after it', () => {
+    const plain = specCost(backboneSpec('glyph-cnn', { embeddingDim: 3 }))
+    const spec = backboneSpec('glyph-cnn-linear', { embeddingDim: 3 })
+    const last = spec.layers[spec.layers.length - 1]
+    expect(last).toEqual({ kind: 'dense', name: 'embedding', units: 3, bias: true })
+    // glyph-cnn's embedding BN has γ, β (6 parameters) and 6 state values; the bias adds 3.
+    expect(specCost(spec).parameters).toBe(plain.parameters - 6 + 3)
+    expect(specCost(spec).state).toBe(plain.state - 6)
+  })
+
   it('rejects a window larger than its input, naming the layer', () => {
     const spec = { family: 'bad', input: [4, 4, 2] as [number, number, number], layers: [{ kind: 'depthwise' as const, name: 'big', kernel: 5, stride: 1, padding: 'valid' as const }] }
     expect(() => specCost(spec)).toThrow(/big: a 5×5 window does not fit a 4×4 input/)
