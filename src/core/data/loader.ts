@@ -42,6 +42,15 @@ function deferred(): Pending {
   return { resolve, reject, promise }
 }
 
+/** Asks a worker to close its files and end; terminates it if it has not within a second. */
+async function stopWorker(worker: Worker): Promise<void> {
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
+  worker.postMessage('close')
+  const timer = setTimeout(() => void worker.terminate(), 1000)
+  await exited
+  clearTimeout(timer)
+}
+
 export function streamingBatches(setup: StreamingSetup, options: BatchSourceOptions): BatchSource {
   const { batchSize, seed, augment } = options
   const examples = setup.labels.length
@@ -131,7 +140,7 @@ export function streamingBatches(setup: StreamingSetup, options: BatchSourceOpti
       closed = true
       failAll(new Error('the batch source is closed'))
       inline?.reader.close()
-      await Promise.all(workers.map((w) => w.worker.terminate()))
+      await Promise.all(workers.map((w) => stopWorker(w.worker)))
     }
   }
 }

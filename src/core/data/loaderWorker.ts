@@ -16,7 +16,13 @@ function serve(): void {
   if (!port) throw new Error('loaderWorker must run in a worker thread')
   const setup = workerData as LoaderWorkerSetup
   const ctx: DecodeContext = { reader: new ExampleReader(setup.store), size: setup.size, channels: setup.channels, bad: new Set() }
-  port.on('message', (job: BatchJob) => {
+  port.on('message', (job: BatchJob | 'close') => {
+    if (job === 'close') {
+      // Close the .rec descriptor before the thread ends: descriptors belong to the process.
+      ctx.reader.close()
+      port.close()
+      return
+    }
     fillBatch(job, ctx).then(
       (batch) => port.postMessage({ type: 'batch', batch } satisfies LoaderReply, [batch.images.buffer as ArrayBuffer, batch.used.buffer as ArrayBuffer]),
       (error: unknown) => port.postMessage({ type: 'error', position: job.position, message: error instanceof Error ? error.message : String(error) } satisfies LoaderReply)
