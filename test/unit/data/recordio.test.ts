@@ -93,6 +93,17 @@ describe('RecordIO writer and reader', () => {
     expect(index.problems).toEqual([{ path: bad, problem: expect.stringMatching(/bad\.idx points record 3 at byte \d+, past the end of the \.rec/) }])
   })
 
+  it('a .rec without header record (im2rec style): labels come from each image header', async () => {
+    const plain = join(dir, 'plain.rec')
+    const writer = new RecordIOWriter(plain)
+    const jpeg = readFileSync(join(folder, 'ann', '0.jpg'))
+    ;[2, 0, 1, 2].forEach((label, key) => writer.write(key, { flag: 0, label: [label], id: key, id2: 0 }, jpeg))
+    writer.finish()
+    const index = indexRecordIO(plain)
+    expect(Array.from(index.labels)).toEqual([2, 0, 1, 2])
+    expect(index.classes).toBe(3)
+  })
+
   it('a missing .idx or a garbage .idx line is a clear error', () => {
     const lone = join(dir, 'lone.rec')
     copyFileSync(rec, lone)
