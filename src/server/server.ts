@@ -104,7 +104,15 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       if (typeof body !== 'object' || body === null || !Array.isArray(body.args)) throw new ContractError(channel, 'body must be {"args": [...]}')
       const request = parseRequest(channel, body.args)
       const handler = services.handlers[channel] as (request: unknown) => unknown
-      const value = parseResponse(channel, await handler(request))
+      const answer = await handler(request)
+      let value: unknown
+      try {
+        value = parseResponse(channel, answer)
+      } catch (error) {
+        // The host's own bug, not the caller's: say so as a server error.
+        console.error(`[web host] ${channel}:`, error)
+        return sendError(res, 500, 'failed', (error as Error).message)
+      }
       sendJson(res, 200, { ok: true, value })
     } catch (error) {
       if (error instanceof ContractError) return sendError(res, 400, 'bad-request', error.message)

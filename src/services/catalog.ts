@@ -56,7 +56,10 @@ export function trainingCatalog(): TrainingCatalog {
       recipe: structuredClone(recipe) as TrainRecipe,
       default: name === DEFAULT_PRESET
     })),
-    backbones: BACKBONE_NAMES.map((name) => ({ name, description: BACKBONE_INFO[name].description })),
+    backbones: BACKBONE_NAMES.map((name) => {
+      const info = BACKBONE_INFO[name]
+      return { name, description: info.description, inputSize: info.input[0], channels: info.input[1], embeddingDim: info.embeddingDim }
+    }),
     losses: LOSS_NAMES.map((name) => {
       const defaults = defaultLossParams(name)
       return { name, label: LOSS_LABELS[name], knobs: LOSS_KNOBS[name].map((k) => knob(name, k, defaults[k])) }

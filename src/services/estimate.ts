@@ -5,7 +5,7 @@
  */
 import type { Estimate, RecipeCheck, TrainRecipe } from '../common/contract'
 import { validateLossParams } from '../core/losses/params'
-import { backboneSpec } from '../core/models/architectures'
+import { BACKBONE_INFO, BACKBONE_NAMES, backboneSpec, isBackboneName } from '../core/models/architectures'
 import { specCost, walkLayers } from '../core/models/plan'
 import { validateTrainConfig, type TrainConfig } from '../core/train/config'
 
@@ -20,11 +20,13 @@ export interface DataSize {
   classes: number
 }
 
+/** Channels the backbone is built for: 1 for the glyph models, 3 (RGB) for faces. */
 export function channelsOf(recipe: Pick<TrainRecipe, 'backbone'>): 1 | 3 {
-  return recipe.backbone === 'glyph-cnn' ? 1 : 3
+  return isBackboneName(recipe.backbone) && BACKBONE_INFO[recipe.backbone].input[1] === 1 ? 1 : 3
 }
 
 export function estimateRecipe(recipe: TrainRecipe, data: DataSize | null): Estimate {
+  if (!isBackboneName(recipe.backbone)) throw new Error(`unknown backbone "${recipe.backbone}"`)
   const spec = backboneSpec(recipe.backbone, { embeddingDim: recipe.embeddingDim, inputSize: recipe.inputSize, channels: channelsOf(recipe) })
   const cost = specCost(spec)
   let activations = 0
@@ -61,12 +63,14 @@ export function checkRecipe(recipe: TrainRecipe, data: DataSize | null): RecipeC
   const problems = [...validateTrainConfig(config), ...validateLossParams(recipe.loss, recipe.lossParams)]
   if (!(recipe.embeddingDim >= 2 && recipe.embeddingDim <= 4096)) problems.push(`embedding size must be between 2 and 4096, got ${recipe.embeddingDim}`)
   if (!(recipe.inputSize >= 8 && recipe.inputSize <= 512)) problems.push(`input size must be between 8 and 512 pixels, got ${recipe.inputSize}`)
-  if (recipe.backbone === 'glyph-cnn' && recipe.dataset === 'files') problems.push('the glyph CNN takes 32×32 grayscale glyphs: use it with the bundled fonts, or pick a face backbone for a dataset on disk')
+  if (!isBackboneName(recipe.backbone)) problems.push(`backbone must be one of ${BACKBONE_NAMES.join(', ')}, got "${recipe.backbone}"`)
+  const glyphModel = channelsOf(recipe) === 1
+  if (glyphModel && recipe.dataset === 'files') problems.push(`${recipe.backbone} takes 32×32 grayscale glyphs: use it with the bundled fonts, or pick a face backbone for a dataset on disk`)
   if (recipe.dataset !== 'files' && recipe.inputSize !== 32) problems.push(`the bundled glyphs are 32×32: input size must be 32, got ${recipe.inputSize}`)
-  if (recipe.backbone !== 'glyph-cnn' && recipe.dataset !== 'files') problems.push(`${recipe.backbone} takes colour images: the bundled glyphs need the glyph CNN`)
+  if (!glyphModel && recipe.dataset !== 'files') problems.push(`${recipe.backbone} takes colour images: the bundled glyphs need the glyph CNN`)
   let estimate: Estimate | undefined
   try {
-    if (problems.length === 0 || recipe.embeddingDim > 0) estimate = estimateRecipe(recipe, data)
+    if (isBackboneName(recipe.backbone) && recipe.embeddingDim > 0 && recipe.inputSize >= 8) estimate = estimateRecipe(recipe, data)
   } catch (error) {
     problems.push((error as Error).message)
   }

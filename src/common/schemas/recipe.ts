@@ -7,7 +7,10 @@
 import { z } from 'zod'
 import { userPathSchema } from './base'
 
-export const BACKBONE_NAMES = ['glyph-cnn', 'face-resnet', 'reference-net', 'mobilefacenet', 'ir-18', 'ir-34', 'ir-50'] as const
+/** Backbones known when this was written; the engine may offer more (`training:catalog` lists them). */
+export const BACKBONE_NAMES = ['glyph-cnn', 'glyph-cnn-linear', 'face-resnet', 'reference-net', 'mobilefacenet', 'ir-18', 'ir-34', 'ir-50'] as const
+/** A backbone name: checked against the engine's list by `training:validate`, not frozen here. */
+export const backboneNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'not a backbone name')
 export const LOSS_NAMES = ['softmax', 'normface', 'sphereface', 'cosface', 'arcface', 'dsoftmax', 'dsoftmax-b', 'dsoftmax-k'] as const
 export const OPTIMIZER_KINDS = ['sgd', 'adam', 'adamw'] as const
 export const SCHEDULE_KINDS = ['constant', 'cosine', 'step', 'polynomial'] as const
@@ -63,7 +66,7 @@ export const trainRecipeSchema = z.strictObject({
   preset: z.string().max(64),
   dataset: z.enum(['fonts', 'fonts-chars', 'files']),
   data: z.strictObject({ train: userPathSchema, val: userPathSchema.optional() }).optional(),
-  backbone: z.enum(BACKBONE_NAMES),
+  backbone: backboneNameSchema,
   embeddingDim: z.number().int(),
   inputSize: z.number().int(),
   loss: z.enum(LOSS_NAMES),
@@ -88,4 +91,4 @@ export const trainRecipeSchema = z.strictObject({
 })
 export type TrainRecipe = z.infer<typeof trainRecipeSchema>
 export type LossName = (typeof LOSS_NAMES)[number]
-export type BackboneName = (typeof BACKBONE_NAMES)[number]
+export type BackboneName = string

@@ -1,7 +1,7 @@
 /** Training: presets, recipe checks with estimates, start/pause/resume/stop (`training:*`). */
 import { z } from 'zod'
 import { runIdSchema, textSchema } from './base'
-import { BACKBONE_NAMES, LOSS_NAMES, TRAIN_BACKENDS, trainRecipeSchema } from './recipe'
+import { LOSS_NAMES, TRAIN_BACKENDS, backboneNameSchema, trainRecipeSchema } from './recipe'
 
 export const presetSchema = z.strictObject({
   name: z.string(),
@@ -24,7 +24,7 @@ export const lossKnobSchema = z.strictObject({
 /** `training:catalog`: what the New-run form offers. */
 export const trainingCatalogSchema = z.strictObject({
   presets: z.array(presetSchema),
-  backbones: z.array(z.strictObject({ name: z.enum(BACKBONE_NAMES), description: z.string() })),
+  backbones: z.array(z.strictObject({ name: backboneNameSchema, description: z.string(), inputSize: z.number().int(), channels: z.number().int(), embeddingDim: z.number().int() })),
   losses: z.array(z.strictObject({ name: z.enum(LOSS_NAMES), label: z.string(), knobs: z.array(lossKnobSchema) })),
   backends: z.array(z.enum(TRAIN_BACKENDS))
 })
