@@ -221,8 +221,9 @@ export function buildOnnxModel(spec: BackboneSpec, weight: WeightLookup, options
   }
 
   const [height, width, inChannels] = spec.input
-  let [output, outShape] = emitList(spec.layers, ONNX_INPUT_NAME, spec.input)
+  const [features, outShape] = emitList(spec.layers, ONNX_INPUT_NAME, spec.input)
   if (outShape.length !== 1) throw new Error(`backbone ${spec.family} does not end in a flat embedding`)
+  let output = features
   if (options.normalize) output = node('LpNormalization', 'l2norm', [output], [intAttr('axis', 1), intAttr('p', 2)])
   // Give the last node's output the conventional name.
   const last = nodes[nodes.length - 1]
