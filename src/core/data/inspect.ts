@@ -80,7 +80,9 @@ function summarise(path: string, format: DatasetFormat, entries: Entry[], identi
     const size = `${e.width}×${e.height}`
     sizes.set(size, (sizes.get(size) ?? 0) + 1)
     if (e.kind) kinds[e.kind] = (kinds[e.kind] ?? 0) + 1
-    if (e.hash) byHash.set(e.hash, [...(byHash.get(e.hash) ?? []), e.path])
+    const same = e.hash ? byHash.get(e.hash) : undefined
+    if (same) same.push(e.path)
+    else if (e.hash) byHash.set(e.hash, [e.path])
   }
   const nonEmpty = [...counts.entries()].filter(([, c]) => c > 0)
   return {

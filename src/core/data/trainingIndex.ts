@@ -20,7 +20,11 @@ async function indexFolder(root: string, cacheDir: string | null): Promise<Train
   for (const image of scan.images) {
     const full = join(root, image.path)
     if (image.problem) problems.push({ path: full, problem: image.problem })
-    else good.set(image.identity, [...(good.get(image.identity) ?? []), full])
+    else {
+      const list = good.get(image.identity)
+      if (list) list.push(full)
+      else good.set(image.identity, [full])
+    }
   }
   const classNames = scan.identities.filter((name) => {
     if (good.has(name)) return true
