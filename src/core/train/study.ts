@@ -57,7 +57,7 @@ export interface Figure1Study {
   study: 'figure1'
   /** How the classes were chosen. */
   classChoice: string
-  /** The recipe shared by the runs (loss, lossParams and steps vary per run). */
+  /** The recipe shared by the runs, shown with D-Softmax (each run records its own loss and lossParams). */
   recipe: TrainConfig
   runs: Figure1Run[]
   /** Every run's collapse warnings, prefixed with the run. */
@@ -204,7 +204,7 @@ export async function runFigure1Study(dataset: FontDataset, options: Figure1Opti
     study: 'figure1',
     classChoice:
       'the k classes with the most training images, ties broken by dataset order; every character has one glyph per font, ' +
-      'so these are the first k characters (0-4 and 0-9)',
+      'so these are the first k characters of the dataset order (0-4 for 5, 0-9 for 10)',
     recipe,
     runs,
     warnings,
