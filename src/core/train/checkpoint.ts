@@ -11,7 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { NamedTensor, OptimizerState } from './optimizer'
+import type { NamedArray, NamedTensor, OptimizerState } from './optimizer'
 
 export const CHECKPOINT_FORMAT = 'dsoftmax-checkpoint/1'
 
@@ -57,15 +57,16 @@ export interface SkippedCheckpoint {
 }
 
 /** One float32 blob and its manifest (the saveWeights format). */
-export function encodeTensors(tensors: NamedTensor[]): { bytes: Uint8Array; manifest: TensorManifest } {
-  const total = tensors.reduce((n, t) => n + t.tensor.size, 0)
+export function encodeTensors(tensors: (NamedTensor | NamedArray)[]): { bytes: Uint8Array; manifest: TensorManifest } {
+  const arrays = tensors.map((t) => ('tensor' in t ? { name: t.name, values: t.tensor.dataSync() as Float32Array, shape: t.tensor.shape } : t))
+  const total = arrays.reduce((n, t) => n + t.values.length, 0)
   const blob = new Float32Array(total)
   const entries: TensorManifest['tensors'] = []
   let offset = 0
-  for (const { name, tensor } of tensors) {
-    blob.set(tensor.dataSync() as Float32Array, offset)
-    entries.push({ name, shape: tensor.shape, dtype: 'float32', offset, length: tensor.size })
-    offset += tensor.size
+  for (const { name, values, shape } of arrays) {
+    blob.set(values, offset)
+    entries.push({ name, shape, dtype: 'float32', offset, length: values.length })
+    offset += values.length
   }
   const bytes = new Uint8Array(blob.buffer)
   return { bytes, manifest: { format: 'dsoftmax-weights/1', sha256: sha256(bytes), tensors: entries } }
@@ -109,6 +110,8 @@ function writeSynced(path: string, data: string | Uint8Array): void {
 
 export const stepDirName = (step: number): string => `step-${String(step).padStart(8, '0')}`
 const STEP_DIR = /^step-(\d{8,})$/
+/** The step of a step directory's name (NaN for last/, best/…). */
+export const stepOfName = (name: string): number => Number(STEP_DIR.exec(name)?.[1] ?? NaN)
 
 export interface CheckpointContent extends CheckpointMeta {
   weights: NamedTensor[]

@@ -51,9 +51,16 @@ export interface NamedTensor {
   tensor: tf.Tensor
 }
 
+/** State held outside tf (e.g. the sparse centre store's momentum), stored like a tensor. */
+export interface NamedArray {
+  name: string
+  values: Float32Array
+  shape: number[]
+}
+
 /** What a checkpoint stores of an optimizer: named state tensors and a few numbers. */
 export interface OptimizerState {
-  tensors: NamedTensor[]
+  tensors: (NamedTensor | NamedArray)[]
   scalars: Record<string, number>
 }
 

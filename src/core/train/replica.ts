@@ -210,13 +210,29 @@ export class Replica {
   /** Optimizer state plus this replica's sampling generator, for checkpoints. */
   trainingState(): OptimizerState {
     const state = this.optimizer.state()
-    return { tensors: state.tensors, scalars: { ...state.scalars, 'replica/samplingRng': this.rng.state() } }
+    const scalars: Record<string, number> = { ...state.scalars, 'replica/samplingRng': this.rng.state() }
+    const tensors: OptimizerState['tensors'] = [...state.tensors]
+    if (this.head instanceof SparseHead) {
+      // The sparse store's SGD state; its centres are saved with the weights (head/centres).
+      const store = this.head.store.state()
+      tensors.push({ name: 'centreStore/momentum', values: store.momentum, shape: [this.head.store.classes, this.head.store.dim] })
+      scalars['centreStore/step'] = store.step[0]
+    }
+    return { tensors, scalars }
   }
 
+  /** Restores trainingState(); call after loadWeights (a sparse store takes its centres from there). */
   loadTrainingState(tensors: ReadonlyMap<string, Float32Array>, scalars: Record<string, number>): void {
     this.optimizer.load(tensors, scalars)
     const rngState = scalars['replica/samplingRng']
     if (rngState !== undefined) this.rng = createRng(rngState)
+    if (this.head instanceof SparseHead) {
+      const { store } = this.head
+      const momentum = tensors.get('centreStore/momentum')
+      const step = scalars['centreStore/step']
+      if (!momentum || step === undefined) throw new Error('the checkpoint has no centre-store state (centreStore/momentum, centreStore/step)')
+      store.load({ centres: store.values(), momentum, lastStep: new Int32Array(store.classes).fill(step), step: Int32Array.of(step) })
+    }
   }
 
   /** Global gradient norm of the last update before clipping (NaN when clipping is off). */

@@ -12,7 +12,7 @@ import { VALIDATION_METRICS, validateTrainConfig, type TrainConfig, type Validat
 import { evaluatePairs, type PairEvaluation } from './evaluate'
 import { Replica, type LossValues, type ReplicaSpec, type StepLoss } from './replica'
 import { WorkerReplicas, defaultReplicaCount } from './dataParallel'
-import type { CheckpointMeta, CheckpointStore, LoadedCheckpoint } from './checkpoint'
+import { stepOfName, type CheckpointMeta, type CheckpointStore, type LoadedCheckpoint } from './checkpoint'
 import type { NamedTensor } from './optimizer'
 
 export interface StepEvent {
@@ -248,14 +248,26 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
     hooks.onEvent?.({ type: 'checkpoint', step, dir, reason, best: extra.isBest === true, seconds: (performance.now() - started) / 1000 })
   }
 
-  /** NaN/Inf at `atStep`: back off and continue from the last good checkpoint, or stop there. */
+  /**
+   * NaN/Inf at `atStep`: back off and continue from a checkpoint before it, or stop at the last good
+   * one. Failing again right after the checkpoint the last back-off went to means that checkpoint
+   * was already on its way out (finite but huge weights): then go one checkpoint further back.
+   */
+  let lastRestore: number | undefined
   const diverged = async (atStep: number, what: string): Promise<void> => {
     const policy = config.divergence
-    if (!policy || !store || !lastGood || backoffs >= policy.maxBackoffs) throw new TrainingDivergedError(atStep, what, lastGood)
-    const checkpoint = store.load(lastGood.name)
+    if (!policy || !store || backoffs >= policy.maxBackoffs) throw new TrainingDivergedError(atStep, what, lastGood)
+    const before = lastRestore !== undefined && atStep <= lastRestore + 1 ? lastRestore : atStep
+    const name = store.stepNames().find((n) => stepOfName(n) < before)
+    if (!name) throw new TrainingDivergedError(atStep, what, lastGood)
+    const checkpoint = store.load(name)
+    // The back-off outlives the restore (the checkpoint holds the scale from before it).
+    const nextBackoffs = backoffs + 1
+    const nextScale = lrScale * policy.lrBackoff
     await restore(checkpoint)
-    backoffs++
-    lrScale *= policy.lrBackoff
+    backoffs = nextBackoffs
+    lrScale = nextScale
+    lastRestore = checkpoint.meta.step
     hooks.onEvent?.({
       type: 'warning',
       step: atStep,

@@ -1,6 +1,20 @@
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { initBackend } from '../../../src/core/backend'
-import { trainModel, presetConfig, evaluatePairs, type TrainConfig, type StepEvent } from '../../../src/core/train'
+import {
+  CheckpointStore,
+  TrainingDivergedError,
+  trainModel,
+  presetConfig,
+  evaluatePairs,
+  stepLossAt,
+  type LoadedCheckpoint,
+  type TrainConfig,
+  type TrainedModel,
+  type StepEvent
+} from '../../../src/core/train'
 import type { LabelledImageSet, PairSet } from '../../../src/core/data/imageSets'
 import { createRng } from '../../../src/core/util/rng'
 
@@ -108,5 +122,127 @@ describe('trainModel', () => {
     expect(evaluation.scores).toHaveLength(40)
     expect(evaluation.report.auc).toBeGreaterThan(0.9)
     model.dispose()
+  })
+})
+
+describe('checkpoints, resume and divergence (in process)', () => {
+  const data = syntheticSet(16, 3)
+  const roots: string[] = []
+  afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })))
+  const newStore = (keep = 5): CheckpointStore => {
+    const root = mkdtempSync(join(tmpdir(), 'dsoftmax-trainer-'))
+    roots.push(root)
+    return new CheckpointStore(join(root, 'checkpoints'), keep)
+  }
+  const flatWeights = (model: TrainedModel): number[] => model.weights().flatMap((w) => Array.from(w.tensor.dataSync()))
+
+  const resumeCases: [string, Partial<TrainConfig>][] = [
+    // Adam: the moments and the step count must come back.
+    ['dense head, AdamW', { loss: 'dsoftmax', optimizer: { kind: 'adamw', lr: 0.01, weightDecay: 1e-4 } }],
+    // D-Softmax-K: the sparse centre store's momentum and the negative-sampling RNG must come back.
+    ['sparse head (dsoftmax-k), SGD', { loss: 'dsoftmax-k', lossParams: { s: 10, d: 0.9, count: 2 } }]
+  ]
+  it.each(resumeCases)('%s: stopped at step 5 and resumed from its checkpoint, ends with exactly the weights of an uninterrupted run', async (_name, overrides) => {
+    const config = tinyConfig({ steps: 9, checkpointEverySteps: 3, ...overrides })
+    const whole = await trainModel(config, { train: data }, {}, { backend: 'wasm', checkpoints: newStore() })
+    const expected = flatWeights(whole)
+    whole.dispose()
+
+    const store = newStore()
+    const losses: number[] = []
+    const first = await trainModel(config, { train: data }, { shouldStop: () => losses.length === 5, onEvent: (e) => e.type === 'step' && losses.push(e.loss) }, { backend: 'wasm', checkpoints: store })
+    expect(first.stopped).toBe(true)
+    first.dispose()
+    const { checkpoint } = store.latest()
+    expect(checkpoint?.meta).toMatchObject({ step: 5, position: 5 })
+    const events: string[] = []
+    const second = await trainModel(config, { train: data }, { onEvent: (e) => events.push(e.type === 'started' ? `started@${e.startStep}` : e.type) }, { backend: 'wasm', checkpoints: store, resume: checkpoint as LoadedCheckpoint })
+    expect(events[0]).toBe('started@5')
+    expect(events.filter((e) => e === 'step')).toHaveLength(4)
+    expect(flatWeights(second)).toEqual(expected)
+    second.dispose()
+  })
+
+  it('on NaN stops at the last good checkpoint with a message naming the step', async () => {
+    const store = newStore()
+    // Step 1 computes on the initial weights and moves them far (finite); step 2's loss is no longer finite.
+    const config = tinyConfig({ steps: 12, checkpointEverySteps: 1, loss: 'softmax', lossParams: {}, optimizer: { kind: 'sgd', lr: 1e20, momentum: 0.9, weightDecay: 0 } })
+    const error = await trainModel(config, { train: data }, {}, { backend: 'wasm', checkpoints: store }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TrainingDivergedError)
+    const diverged = error as TrainingDivergedError
+    expect(diverged.message).toMatch(new RegExp(`training diverged at step ${diverged.step}: the (loss became NaN|loss became Infinity|weights hold NaN or Inf)`))
+    expect(diverged.message).toMatch(/last good checkpoint is step-\d+ .*lower learning rate, a smaller scale s/)
+    // Every checkpoint on disk is finite and older than the divergence.
+    const { checkpoint } = store.latest()
+    expect(checkpoint?.meta.step).toBe(diverged.lastGood?.step)
+    expect(checkpoint?.meta.step).toBeLessThan(diverged.step)
+    for (const values of checkpoint?.weights.values() ?? []) expect(values.every(Number.isFinite)).toBe(true)
+  })
+
+  it('with lr back-off goes back to a checkpoint before the divergence and retries with a smaller rate', async () => {
+    const store = newStore(8)
+    const warnings: string[] = []
+    const lrs: number[] = []
+    // The rate jumps ×1e21 halfway: step 4 moves the weights far (still finite), step 5's loss is NaN.
+    // Back-off 1 returns to step 4's checkpoint, fails again at once, so back-off 2 returns to step 3.
+    const config = tinyConfig({
+      steps: 8,
+      checkpointEverySteps: 1,
+      loss: 'softmax',
+      lossParams: {},
+      optimizer: { kind: 'sgd', lr: 0.05, momentum: 0, weightDecay: 0 },
+      schedule: { kind: 'step', milestones: [0.375], gamma: 1e21 },
+      divergence: { lrBackoff: 1e-21, maxBackoffs: 2 }
+    })
+    const model = await trainModel(config, { train: data }, { onEvent: (e) => (e.type === 'warning' ? warnings.push(e.message) : e.type === 'step' && lrs.push(e.lr)) }, { backend: 'wasm', checkpoints: store })
+    expect(warnings).toHaveLength(2)
+    expect(warnings[0]).toMatch(/^the loss became NaN at step 5; went back to step-00000004 \(step 4\) and multiplied the learning rate by 1e-21 \(back-off 1 of 2\)$/)
+    expect(warnings[1]).toMatch(/at step 5; went back to step-00000003 \(step 3\) .*\(back-off 2 of 2\)$/)
+    expect(model.steps).toBe(8)
+    expect(lrs.at(-1)).toBeCloseTo(0.05 * 1e21 * 1e-42, 30)
+    expect(store.latest().checkpoint?.meta).toMatchObject({ step: 8, backoffs: 2 })
+    model.dispose()
+  })
+
+  it('validates every N steps and keeps the best checkpoint by the chosen metric', async () => {
+    const store = newStore(1)
+    const val: PairSet = {
+      name: 'synthetic',
+      images: data,
+      pairs: Array.from({ length: 40 }, (_, i) => ({ a: i, b: i % 2 === 0 ? i + 4 : i + 1, same: i % 2 === 0 }))
+    }
+    const validations: { step: number; value: number; best: boolean }[] = []
+    const model = await trainModel(tinyConfig({ steps: 9, validateEverySteps: 3, bestMetric: 'eer' }), { train: data, val }, { onEvent: (e) => e.type === 'validation' && validations.push({ step: e.step, value: e.value, best: e.best }) }, { backend: 'wasm', checkpoints: store })
+    model.dispose()
+    expect(validations.map((v) => v.step)).toEqual([3, 6, 9])
+    // EER: lower is better; "best" marks each new minimum.
+    let min = Infinity
+    for (const v of validations) {
+      expect(v.best).toBe(v.value < min)
+      min = Math.min(min, v.value)
+    }
+    const bestStep = validations.filter((v) => v.best).at(-1)?.step
+    expect(store.load('best').meta.step).toBe(bestStep)
+    expect(store.load('best').meta.metrics?.eer).toBeCloseTo(min, 10)
+  })
+
+  it('uses plain Softmax during the warm-up epochs and the annealed λ for SphereFace', () => {
+    const config = tinyConfig({ softmaxWarmupEpochs: 1.5 })
+    expect(stepLossAt(config, 0, 4)).toEqual({ loss: 'softmax', lossParams: {} })
+    expect(stepLossAt(config, 5, 4)).toEqual({ loss: 'softmax', lossParams: {} })
+    expect(stepLossAt(config, 6, 4)).toBeUndefined()
+    const sphere = tinyConfig({ loss: 'sphereface', lossParams: { s: 30, m: 4 }, lambdaAnnealing: { base: 1000, gamma: 0.12, power: 1, min: 5 } })
+    expect(stepLossAt(sphere, 0, 4)?.lossParams.lambda).toBeCloseTo(1000)
+    expect(stepLossAt(sphere, 100, 4)?.lossParams.lambda).toBeCloseTo(1000 / 13)
+    expect(stepLossAt(sphere, 1e6, 4)?.lossParams.lambda).toBe(5)
+  })
+
+  it('the Softmax warm-up changes the first steps and nothing before them', async () => {
+    const plain = await collectSteps(tinyConfig({ steps: 3 }), data)
+    const warm = await collectSteps(tinyConfig({ steps: 3, softmaxWarmupEpochs: 1 }), data)
+    const softmax = await collectSteps(tinyConfig({ steps: 1, loss: 'softmax', lossParams: {} }), data)
+    // Same centres and backbone at step 1: the warm-up step is exactly a softmax step (zero bias).
+    expect(warm[0].loss).toBeCloseTo(softmax[0].loss, 4)
+    expect(warm[0].loss).not.toBeCloseTo(plain[0].loss, 1)
   })
 })
