@@ -2,7 +2,7 @@
 // one loader worker and with one per core, and the loader's peak memory. Compare the figures with
 // `bench train`: the loader keeps the trainer busy when its images/s is well above the trainer's.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { availableParallelism, tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import sharp from 'sharp'
@@ -16,6 +16,8 @@ export interface DataBenchResult {
   /** Images per second of CPU time (all threads): what one core sustains. */
   imagesPerCpuSecond: number
   peakRssMiB: number
+  /** Peak RSS minus the RSS before the dataset was opened: what the loader (workers included) adds. */
+  loaderMiB: number
 }
 
 const SIZE = 112
@@ -44,6 +46,7 @@ async function writeBenchFolder(root: string, identities: number, perIdentity: n
 }
 
 async function measure(root: string, cacheDir: string, workers: number, batchSize: number, batches: number): Promise<DataBenchResult> {
+  const before = process.memoryUsage().rss
   const data = await openTrainingData(root, { inputSize: SIZE, channels: 3, cacheDir, workers })
   const source = data.batches({ batchSize, seed: 1, augment: { shift: 4, flip: true, scale: 0.1, brightness: 0.1, contrast: 0.1 } })
   let peak = process.memoryUsage().rss
@@ -56,7 +59,8 @@ async function measure(root: string, cacheDir: string, workers: number, batchSiz
     const seconds = (performance.now() - start) / 1000
     const used = process.cpuUsage(cpu)
     const images = batches * batchSize
-    return { workers, imagesPerSecond: images / seconds, imagesPerCpuSecond: images / ((used.user + used.system) / 1e6), peakRssMiB: peak / 2 ** 20 }
+    const perCpuSecond = images / ((used.user + used.system) / 1e6)
+    return { workers, imagesPerSecond: images / seconds, imagesPerCpuSecond: perCpuSecond, peakRssMiB: peak / 2 ** 20, loaderMiB: (peak - before) / 2 ** 20 }
   } finally {
     clearInterval(sampler)
     await data.close()
@@ -81,14 +85,16 @@ export async function benchData(argv: string[], io: CliIo): Promise<DataBenchRes
     await writeBenchFolder(root, values.quick ? 32 : 64, 8)
     io.stdout(
       `Loader throughput: ${SIZE}×${SIZE} JPEG files → augmented batches of ${batchSize} (flip, shift, zoom, brightness/contrast), ` +
-        `${batches} batches after one warm-up batch; ${cores} cores. Peak RSS is the whole process's.\n`
+        `${batches} batches after one warm-up batch; ${cores} cores, load average ${loadavg()[0].toFixed(1)}. ` +
+        'Peak RSS is the whole process; the loader part is what opening the data added.\n'
     )
     for (const workers of counts) {
       const r = await measure(root, join(dir, 'cache'), workers, batchSize, batches)
       results.push(r)
       io.stdout(
         `  ${workers} worker${workers === 1 ? ' ' : 's'}: ${r.imagesPerSecond.toFixed(0)} img/s ` +
-          `(${r.imagesPerCpuSecond.toFixed(0)} img per CPU-second), peak RSS ${r.peakRssMiB.toFixed(0)} MiB\n`
+          `(${r.imagesPerCpuSecond.toFixed(0)} img per CPU-second), peak RSS ${r.peakRssMiB.toFixed(0)} MiB ` +
+          `(loader ${r.loaderMiB.toFixed(0)} MiB of it)\n`
       )
     }
   } finally {
