@@ -57,7 +57,10 @@ export default defineConfig({
   },
   preload: {
     build: {
-      externalizeDeps: true,
+      // Bundle the preload's dependencies (zod, via the contract): a sandboxed preload can
+      // `require` only electron, so an external would leave window.api undefined.
+      // test/security/builtApp.test.ts runs the built preload with such a require.
+      externalizeDeps: false,
       rolldownOptions: {
         input: { index: resolve('src/preload/index.ts') },
         // Sandboxed preloads run as classic scripts: CommonJS, one file, only `require('electron')`.
