@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { writeJsonAtomic } from '../util/atomicWrite'
+import { writeFileAtomic } from '../util/atomicWrite'
 
 /** $DSOFTMAX_CACHE_DIR, else $XDG_CACHE_HOME/dsoftmax-studio/datasets, else ~/.cache/…. */
 export function defaultCacheDir(): string {
@@ -31,7 +31,7 @@ export function readCache<T>(path: string, version: number): T | null {
 /** Best effort: a cache that cannot be written (read-only disk) only costs speed next time. */
 export function writeCache(path: string, version: number, data: unknown): void {
   try {
-    writeJsonAtomic(path, { version, data })
+    writeFileAtomic(path, JSON.stringify({ version, data })) // compact: 100k entries parse faster
   } catch {
     // ignored on purpose: the index is still correct, only not cached
   }
