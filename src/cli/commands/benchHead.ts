@@ -177,14 +177,18 @@ async function measureCell(variant: HeadVariant, classes: number, dim: number, o
   try {
     for (let i = 0; i < options.warmup; i++) runner.step(labels())
     const times: number[] = []
-    for (let i = 0; i < options.steps; i++) {
+    for (let i = 0; i < options.steps - 1; i++) {
       const batchLabels = labels()
       const start = performance.now()
       runner.step(batchLabels)
       times.push(performance.now() - start)
     }
+    // The last timed step also records its peak memory (a large dense step is too slow to run twice).
+    const batchLabels = labels()
     const before = tf.memory().numBytes
-    const profile = await tf.profile(() => runner.step(labels()))
+    const start = performance.now()
+    const profile = await tf.profile(() => runner.step(batchLabels))
+    times.push(performance.now() - start)
     return { medianStepMs: median(times), peakStepBytes: Math.max(0, profile.peakBytes - before), rowsPerStep: runner.rowsPerStep }
   } finally {
     runner.dispose()
@@ -192,17 +196,19 @@ async function measureCell(variant: HeadVariant, classes: number, dim: number, o
   }
 }
 
-/** Why a cell is not attempted, or null: dense heads that cannot fit the wasm heap or would take too long. */
+/**
+ * Why a cell is not attempted, or null: a dense head that cannot fit the wasm heap, or any head
+ * whose step time, extrapolated linearly from the same head at fewer classes in this run, is too long.
+ */
 function skipReason(variant: HeadVariant, classes: number, dim: number, options: HeadBenchOptions, measured: HeadBenchCell[]): string | null {
-  if (!isDense(variant.loss)) return null
   const bytes = denseStepBytes(classes, dim, options.batch)
-  if (tf.getBackend() === 'wasm' && bytes > 0.85 * WASM_HEAP_BYTES) {
+  if (isDense(variant.loss) && tf.getBackend() === 'wasm' && bytes > 0.85 * WASM_HEAP_BYTES) {
     return `a dense step needs ≈ ${(bytes / 2 ** 30).toFixed(1)} GiB of tf memory; the wasm heap stops at 4 GiB`
   }
   const smaller = measured.filter((c) => c.head === variant.label && c.dim === dim && c.status === 'ok' && c.classes < classes).pop()
   if (smaller?.medianStepMs !== undefined) {
     const predicted = (smaller.medianStepMs * classes) / smaller.classes / 1000
-    const total = predicted * (options.warmup + options.steps + 1)
+    const total = predicted * (options.warmup + options.steps)
     if (predicted > options.maxStepSeconds) {
       return `predicted ${predicted.toFixed(0)} s per step (${total.toFixed(0)} s for the cell) from ${smaller.classes.toLocaleString('en')} classes, over --max-step-seconds ${options.maxStepSeconds}`
     }
