@@ -51,7 +51,8 @@ export default defineConfig({
       // The engine's utility-process entry (src/core, via `?modulePath`) is added by a later issue.
       externalizeDeps: true,
       rolldownOptions: {
-        input: { index: resolve('src/main/index.ts') }
+        // jobWorker: the engine-job worker thread (src/services/jobs), started beside index.js.
+        input: { index: resolve('src/main/index.ts'), jobWorker: resolve('src/services/jobs/worker.ts') }
       }
     }
   },

@@ -35,8 +35,13 @@ export interface WebPreferences {
 
 export interface BrowserWindowConstructorOptions {
   title?: string
+  x?: number
+  y?: number
   width?: number
   height?: number
+  minWidth?: number
+  minHeight?: number
+  backgroundColor?: string
   show?: boolean
   autoHideMenuBar?: boolean
   webPreferences?: WebPreferences
@@ -56,6 +61,14 @@ export interface WebContents {
   setWindowOpenHandler(handler: (details: HandlerDetails) => WindowOpenHandlerResponse): void
   on(event: 'will-navigate' | 'will-redirect' | 'will-attach-webview', listener: (event: Event) => void): this
   send(channel: string, ...args: unknown[]): void
+  isDestroyed(): boolean
+}
+
+export interface Rectangle {
+  x: number
+  y: number
+  width: number
+  height: number
 }
 
 export declare class BrowserWindow {
@@ -67,10 +80,72 @@ export declare class BrowserWindow {
   show(): void
   focus(): void
   restore(): void
+  maximize(): void
   isMinimized(): boolean
-  on(event: 'closed', listener: () => void): this
+  isMaximized(): boolean
+  isDestroyed(): boolean
+  getNormalBounds(): Rectangle
+  on(event: 'closed' | 'close', listener: () => void): this
   once(event: 'ready-to-show', listener: () => void): this
 }
+
+export interface MenuItemConstructorOptions {
+  label?: string
+  accelerator?: string
+  enabled?: boolean
+  type?: 'normal' | 'separator' | 'submenu' | 'checkbox' | 'radio'
+  role?: 'close' | 'quit' | 'help' | 'editMenu' | 'resetZoom' | 'zoomIn' | 'zoomOut' | 'togglefullscreen' | 'hide'
+  submenu?: MenuItemConstructorOptions[]
+  click?: () => void
+}
+
+export declare class Menu {
+  static buildFromTemplate(template: MenuItemConstructorOptions[]): Menu
+  static setApplicationMenu(menu: Menu | null): void
+}
+
+export interface FileFilter {
+  name: string
+  extensions: string[]
+}
+
+export interface OpenDialogOptions {
+  title?: string
+  defaultPath?: string
+  filters?: FileFilter[]
+  properties?: Array<'openFile' | 'openDirectory' | 'createDirectory'>
+}
+
+export interface SaveDialogOptions {
+  title?: string
+  defaultPath?: string
+  filters?: FileFilter[]
+}
+
+export interface MessageBoxOptions {
+  message: string
+  type?: 'none' | 'info' | 'error' | 'question' | 'warning'
+  title?: string
+  detail?: string
+}
+
+export interface Dialog {
+  showOpenDialog(options: OpenDialogOptions): Promise<{ canceled: boolean; filePaths: string[] }>
+  showSaveDialog(options: SaveDialogOptions): Promise<{ canceled: boolean; filePath?: string }>
+  showMessageBox(options: MessageBoxOptions): Promise<{ response: number }>
+}
+export declare const dialog: Dialog
+
+export declare class Notification {
+  constructor(options?: { title?: string; body?: string })
+  static isSupported(): boolean
+  show(): void
+}
+
+export interface Display {
+  workArea: Rectangle
+}
+export declare const screen: { getAllDisplays(): Display[] }
 
 export interface App {
   readonly isPackaged: boolean
@@ -79,7 +154,9 @@ export interface App {
   quit(): void
   requestSingleInstanceLock(): boolean
   whenReady(): Promise<void>
+  getPath(name: 'userData' | 'home' | 'documents'): string
   on(event: 'second-instance' | 'window-all-closed' | 'activate', listener: () => void): this
+  on(event: 'before-quit', listener: (event: Event) => void): this
   on(event: 'web-contents-created', listener: (event: Event, webContents: WebContents) => void): this
 }
 export declare const app: App

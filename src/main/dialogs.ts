@@ -1,0 +1,41 @@
+/** Native open/save dialogs behind the contract's `dialog:*` channels. */
+import type { OpenDialogOptions, SaveDialogOptions } from 'electron'
+import type { DialogResult, RequestOf } from '../common/contract'
+import type { Dialogs } from '../services/index'
+
+export interface DialogApi {
+  showOpenDialog(options: OpenDialogOptions): Promise<{ canceled: boolean; filePaths: string[] }>
+  showSaveDialog(options: SaveDialogOptions): Promise<{ canceled: boolean; filePath?: string }>
+}
+
+const DATASET_FILTERS = [
+  { name: 'Datasets (.rec, .bin, pairs .txt/.csv)', extensions: ['rec', 'bin', 'txt', 'csv'] },
+  { name: 'All files', extensions: ['*'] }
+]
+
+export function openDialogOptions(request: RequestOf<'dialog:open'>): OpenDialogOptions {
+  const properties: OpenDialogOptions['properties'] =
+    request.kind === 'file' ? ['openFile'] : request.kind === 'dataset' ? ['openFile', 'openDirectory'] : ['openDirectory', 'createDirectory']
+  return {
+    title: request.title ?? (request.kind === 'workspace' ? 'Open a workspace folder' : request.kind === 'dataset' ? 'Choose a dataset' : 'Choose'),
+    properties,
+    ...(request.filters ? { filters: request.filters } : request.kind === 'dataset' ? { filters: DATASET_FILTERS } : {})
+  }
+}
+
+export function electronDialogs(dialog: DialogApi): Dialogs {
+  return {
+    async open(request): Promise<DialogResult> {
+      const result = await dialog.showOpenDialog(openDialogOptions(request))
+      return { supported: true, canceled: result.canceled || result.filePaths.length === 0, ...(result.filePaths[0] ? { path: result.filePaths[0] } : {}) }
+    },
+    async save(request): Promise<DialogResult> {
+      const result = await dialog.showSaveDialog({
+        ...(request.title ? { title: request.title } : {}),
+        ...(request.defaultName ? { defaultPath: request.defaultName } : {}),
+        ...(request.filters ? { filters: request.filters } : {})
+      })
+      return { supported: true, canceled: result.canceled || !result.filePath, ...(result.filePath ? { path: result.filePath } : {}) }
+    }
+  }
+}
