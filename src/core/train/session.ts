@@ -149,6 +149,9 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
     let paused = false
     let seconds = 0
     const gate = async (): Promise<void> => {
+      // A step is synchronous compute and batches may resolve without a macrotask: yield to the event
+      // loop once per step so pause/stop commands (and a vanished host) are seen between steps.
+      await new Promise<void>((resolve) => setImmediate(resolve))
       const wait = control.gate()
       if (wait instanceof Promise) {
         if (!paused) {
