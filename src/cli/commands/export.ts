@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util'
 import { join, resolve } from 'node:path'
 import { initBackend } from '../../core/backend'
-import { embedImages } from '../../core/models'
+import { embedImages, type Backbone } from '../../core/models'
 import {
   backboneFromWeights,
   exportMetadata,
@@ -76,7 +76,7 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
   await initBackend({})
   say(`run ${run.runId}: ${run.recipe.backbone}, ${run.spec.input.join('×')} input, ${run.recipe.embeddingDim}-D, ${run.recipe.loss} on ${run.recipe.dataset}`)
   say(`checkpoint: ${run.checkpoint.dir}${run.checkpoint.note ? ` (${run.checkpoint.note})` : ''}`)
-  let backbone
+  let backbone: Backbone
   try {
     backbone = backboneFromWeights(run.spec, run.weights.tensors)
   } catch (error) {
