@@ -23,6 +23,8 @@ export interface StreamingSetup {
   onProblem?: (problem: { path: string; problem: string }) => void
   /** Called when work on a batch position starts (lets tests see how far ahead the loader runs). */
   onDispatch?: (position: number) => void
+  /** The worker entry module in this folder (tests point it elsewhere to see a failed start). */
+  workerEntry?: string
 }
 
 export function defaultLoaderWorkers(): number {
@@ -72,24 +74,46 @@ export function streamingBatches(setup: StreamingSetup, options: BatchSourceOpti
   let failure: Error | null = null
   let closed = false
 
-  const inline: DecodeContext | null = setup.workers > 0 ? null : { reader: new ExampleReader(setup.store), size, channels: channels as 1 | 3, bad: new Set() }
+  // Decoding on this thread: the choice with no workers, and the fallback when workers die.
+  let inline: DecodeContext | null = null
+  const inlineContext = (): DecodeContext => (inline ??= { reader: new ExampleReader(setup.store), size, channels: channels as 1 | 3, bad: new Set() })
+  const runInline = (job: BatchJob): void => {
+    const waiting = pending.get(job.position)
+    if (waiting) fillBatch(job, inlineContext()).then(waiting.resolve, waiting.reject)
+  }
   const workerSetup: LoaderWorkerSetup = { store: setup.store, size, channels: channels as 1 | 3 }
-  const workers: { worker: Worker; load: number }[] = Array.from({ length: setup.workers }, () => ({ worker: startWorker('loaderWorker', workerSetup), load: 0 }))
+  type Slot = { worker: Worker; alive: boolean; jobs: Map<number, BatchJob> }
+  const workers: Slot[] = []
+  for (let i = 0; i < setup.workers; i++) {
+    try {
+      workers.push({ worker: startWorker(setup.workerEntry ?? 'loaderWorker', workerSetup), alive: true, jobs: new Map() })
+    } catch (error) {
+      setup.onProblem?.({ path: 'data loader worker', problem: `cannot start: ${error instanceof Error ? error.message : String(error)}; decoding on this thread` })
+    }
+  }
   const failAll = (error: Error): void => {
     failure = failure ?? error
     for (const p of pending.values()) p.reject(failure)
   }
+  // A worker that dies (failed start, crash, out of memory) does not stop training: its batches
+  // are redone here, deterministically the same, and later ones go to the others.
+  const lose = (slot: Slot, why: string): void => {
+    if (!slot.alive || closed) return
+    slot.alive = false
+    setup.onProblem?.({ path: 'data loader worker', problem: `${why}; decoding continues without it` })
+    for (const job of slot.jobs.values()) runInline(job)
+    slot.jobs.clear()
+  }
   for (const slot of workers) {
     slot.worker.on('message', (reply: LoaderReply) => {
-      slot.load--
-      const waiting = pending.get(reply.type === 'batch' ? reply.batch.position : reply.position)
+      const at = reply.type === 'batch' ? reply.batch.position : reply.position
+      slot.jobs.delete(at)
+      const waiting = pending.get(at)
       if (reply.type === 'batch') waiting?.resolve(reply.batch)
       else waiting?.reject(new Error(reply.message))
     })
-    slot.worker.on('error', (error) => failAll(new Error(`data loader worker crashed: ${error.message}`)))
-    slot.worker.on('exit', (code) => {
-      if (!closed) failAll(new Error(`data loader worker exited (code ${code})`))
-    })
+    slot.worker.on('error', (error) => lose(slot, `crashed: ${error.message}`))
+    slot.worker.on('exit', (code) => lose(slot, `exited (code ${code})`))
   }
 
   const dispatch = (at: number): void => {
@@ -100,12 +124,10 @@ export function streamingBatches(setup: StreamingSetup, options: BatchSourceOpti
     const waiting = deferred()
     pending.set(at, waiting)
     if (failure) return waiting.reject(failure)
-    if (inline) {
-      fillBatch(job, inline).then(waiting.resolve, waiting.reject)
-      return
-    }
-    const slot = workers.reduce((a, b) => (b.load < a.load ? b : a))
-    slot.load++
+    const alive = workers.filter((w) => w.alive)
+    if (alive.length === 0) return runInline(job)
+    const slot = alive.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a))
+    slot.jobs.set(at, job)
     slot.worker.postMessage(job)
   }
   const fillWindow = (): void => {
@@ -140,7 +162,7 @@ export function streamingBatches(setup: StreamingSetup, options: BatchSourceOpti
       closed = true
       failAll(new Error('the batch source is closed'))
       inline?.reader.close()
-      await Promise.all(workers.map((w) => stopWorker(w.worker)))
+      await Promise.all(workers.filter((w) => w.alive).map((w) => stopWorker(w.worker)))
     }
   }
 }

@@ -75,6 +75,19 @@ describe('streaming loader', () => {
     }
   })
 
+  it('a worker that fails to start costs nothing but speed: the same batches come from this thread', async () => {
+    const problems: string[] = []
+    const options = { batchSize: 4, seed: 11, augment }
+    const broken = streamingBatches(
+      { store: index.store, labels: index.labels, classes: 4, shape: [SIZE, SIZE, 3], workers: 1, workerEntry: 'noSuchWorker', onProblem: (p) => problems.push(`${p.path}: ${p.problem}`) },
+      options
+    )
+    const got = await take(broken, 3)
+    const expected = await take(source(index, 0, options), 3)
+    got.forEach((batch, k) => expect(batch.images).toEqual(expected[k].images))
+    expect(problems).toEqual([expect.stringMatching(/^data loader worker: (crashed|exited).*decoding continues without it$/)])
+  })
+
   it('never runs more than `prefetch` batches ahead of the trainer', async () => {
     let furthest = -1
     const src = source(index, 0, { batchSize: 4, seed: 1, prefetch: 3 }, { onDispatch: (p) => (furthest = Math.max(furthest, p)) })
