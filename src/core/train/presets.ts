@@ -50,9 +50,57 @@ const figure1Dsoftmax: TrainConfig = {
 /** Figure 1's baseline: plain (unnormalized) softmax with a bias, the same recipe otherwise. */
 const figure1Softmax: TrainConfig = { ...figure1Dsoftmax, preset: 'figure1-softmax', loss: 'softmax', lossParams: {} }
 
+/** The demo recipe with the other common heads (DESIGN §8: NormFace ties D-Softmax here). */
+const fontsNormface: TrainConfig = { ...fonts, preset: 'fonts-normface', loss: 'normface', lossParams: { s: 30 } }
+/** ArcFace m = 0.5 underfits these glyphs from a cold start: a quarter epoch of plain Softmax first. */
+const fontsArcface: TrainConfig = { ...fonts, preset: 'fonts-arcface', loss: 'arcface', lossParams: { s: 30, m: 0.5 }, softmaxWarmupEpochs: 0.25 }
+/** SphereFace m = 4 with its original λ annealing (λ from 1000 down to 5). */
+const fontsSphereface: TrainConfig = {
+  ...fonts,
+  preset: 'fonts-sphereface',
+  loss: 'sphereface',
+  lossParams: { s: 30, m: 4 },
+  lambdaAnnealing: { base: 1000, gamma: 0.12, power: 1, min: 5 }
+}
+/** D-Softmax-K: 64 negative classes a step; the centres' sparse store updates only those rows. */
+const fontsDsoftmaxK: TrainConfig = { ...fonts, preset: 'fonts-dsoftmax-k', loss: 'dsoftmax-k', lossParams: { s: 30, d: 0.9, count: 64 } }
+
+/**
+ * Faces from disk (--data an identity folder or train.rec, --val a .bin/pairs.txt): the usual
+ * insightface-style recipe: 112×112 RGB, SGD 0.1 momentum 0.9, weight decay 5e-4, step decay
+ * at 40/70/90 %, flip augmentation, validation each epoch keeping the best by 10-fold accuracy.
+ */
+const faces: TrainConfig = {
+  ...fonts,
+  preset: 'faces-mobilefacenet',
+  dataset: 'files',
+  backbone: 'mobilefacenet',
+  embeddingDim: 128,
+  inputSize: 112,
+  loss: 'dsoftmax',
+  lossParams: { s: 30, d: 0.9 },
+  optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4, clipNorm: 10 },
+  schedule: { kind: 'step', warmupSteps: 500, milestones: [0.4, 0.7, 0.9], gamma: 0.1 },
+  batchSize: 128,
+  epochs: 20,
+  augment: { shift: 0, flip: true },
+  evalFlip: true,
+  validateEvery: 1,
+  bestMetric: 'tenFold',
+  keepCheckpoints: 3
+}
+/** A larger face backbone with ArcFace (m = 0.5), the field's reference recipe. */
+const facesIr50Arcface: TrainConfig = { ...faces, preset: 'faces-ir50-arcface', backbone: 'ir-50', embeddingDim: 512, loss: 'arcface', lossParams: { s: 64, m: 0.5 } }
+
 export const PRESETS: Readonly<Record<string, TrainConfig>> = {
   fonts,
   'fonts-quick': fontsQuick,
+  'fonts-normface': fontsNormface,
+  'fonts-arcface': fontsArcface,
+  'fonts-sphereface': fontsSphereface,
+  'fonts-dsoftmax-k': fontsDsoftmaxK,
+  'faces-mobilefacenet': faces,
+  'faces-ir50-arcface': facesIr50Arcface,
   'figure1-softmax': figure1Softmax,
   'figure1-dsoftmax': figure1Dsoftmax
 }
