@@ -71,7 +71,7 @@ describe('bench suite', () => {
     expect(markdown).toContain('## broken')
     expect(markdown).toContain('Failed: no such device')
     expect(markdown).toContain('| size | note | extra |\n| --- | --- | --- |\n| 1 | a\\|b |  |\n| 2 |  | 0.1235 |')
-    expect(markdown).toMatch(/\| D-Softmax-B \| dsoftmax-b \| 32 \| 4 \| 2 \| ok \| [0-9.]+ \| [0-9.]+ \| 2 \|/)
+    expect(markdown).toMatch(/\| D-Softmax-B \| dsoftmax-b \| 32 \| 4 \| 2 \| ok \| [0-9.]+ \| [0-9.]+ \| [12] \|/)
     expect(io.out).toContain(`Wrote ${jsonPath}`)
   })
 
