@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import sharp from 'sharp'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import WebSocket from 'ws'
-import { launchChromium, screenshotBothThemes } from './browser'
+import { launchChromium, SCREENSHOTS, screenshotBothThemes } from './browser'
 import { startHost, type RunningHost } from './webHost'
 
 const STEP_TIMEOUT = 180_000
@@ -47,6 +47,14 @@ afterAll(async () => {
   await host?.stop()
   if (tmp) rmSync(tmp, { recursive: true, force: true })
 }, 60_000)
+
+/** On failure: what the page showed and what the host printed, next to the screenshots. */
+function diagnoseFailures(name: string): void {
+  onTestFailed(async () => {
+    await page?.screenshot({ path: join(SCREENSHOTS, `FAILED-${name}.png`), fullPage: true }).catch(() => undefined)
+    console.error(`[e2e] ${name} failed; page errors: ${JSON.stringify(pageErrors)}; console errors: ${JSON.stringify(consoleErrors)}\n[e2e] web host output (tail):\n${host?.output().slice(-6000)}`)
+  })
+}
 
 /** Text of a data-test element. */
 async function text(testId: string): Promise<string> {
@@ -112,6 +120,7 @@ describe('the web host refuses requests without its token', () => {
 
 describe('the app in Chromium', () => {
   it('opens with the token and shows Home, New run and a broken dataset’s problems', async () => {
+    diagnoseFailures('views')
     await page.goto(host.loginUrl)
     await page.locator('[data-test=product]').waitFor()
     await page.locator('[data-test=workspace-path]').waitFor()
@@ -141,6 +150,7 @@ describe('the app in Chromium', () => {
   }, 240_000)
 
   it('quick start → progress → stop → resume → evaluation → ONNX export that validates', async () => {
+    diagnoseFailures('training')
     await page.locator('[data-test=nav-home]').click()
     await page.locator('[data-test=quick-start]').click()
     await page.waitForURL(/#\/training\/[\w.-]+$/, { timeout: 60_000 })
@@ -162,6 +172,8 @@ describe('the app in Chromium', () => {
     shots.push(...(await screenshotBothThemes(page, '07-training-stopped')))
 
     await page.goto(`${host.url}#/evaluation/${encodeURIComponent(runId)}`)
+    // A stopped run has only its last checkpoint: the picker offers (and picks) what exists.
+    await page.locator('[data-test=checkpoint] option[value=last]').waitFor({ state: 'attached' })
     await page.locator('[data-test=evaluate]').click()
     await page.locator('[data-test=metrics-row]').waitFor({ timeout: STEP_TIMEOUT })
     const auc = Number(await text('auc'))

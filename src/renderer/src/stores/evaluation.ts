@@ -7,6 +7,7 @@ import { computed, ref, shallowRef } from 'vue'
 import type { EmbeddingProjection, EvaluationReport } from '../../../common/contract'
 import { useApi } from '../api'
 import { describeError } from '../lib/errors'
+import type { CheckpointChoice } from '../lib/checkpoints'
 import { thresholdForFar, type OperatingPoint } from '../lib/threshold'
 import { useTasksStore } from './tasks'
 
@@ -59,13 +60,19 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     }
   }
 
-  async function evaluate(runId: string, pairs: PairChoice, flip = false): Promise<EvaluationReport | null> {
+  async function evaluate(runId: string, pairs: PairChoice, flip = false, checkpoint?: CheckpointChoice): Promise<EvaluationReport | null> {
     if (!api) return null
     busy.value = true
     error.value = null
     try {
       const report = await tasks.track('eval', `Evaluating ${runId}`, (taskId) =>
-        api.invoke['eval:run']({ runId, pairs: pairs.kind === 'run' ? { kind: 'run', set: pairs.set } : { kind: 'file', path: pairs.path }, flip, taskId })
+        api.invoke['eval:run']({
+          runId,
+          pairs: pairs.kind === 'run' ? { kind: 'run', set: pairs.set } : { kind: 'file', path: pairs.path },
+          flip,
+          ...(checkpoint ? { checkpoint } : {}),
+          taskId
+        })
       )
       store(report)
       focusRunId.value = runId
@@ -78,12 +85,12 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     }
   }
 
-  async function loadEmbedding(runId: string): Promise<void> {
+  async function loadEmbedding(runId: string, checkpoint?: CheckpointChoice): Promise<void> {
     if (!api) return
     embeddingBusy.value = true
     error.value = null
     try {
-      embedding.value = await tasks.track('embedding', `Embedding ${runId}`, (taskId) => api.invoke['eval:embedding']({ runId, method: 'auto', taskId }))
+      embedding.value = await tasks.track('embedding', `Embedding ${runId}`, (taskId) => api.invoke['eval:embedding']({ runId, method: 'auto', ...(checkpoint ? { checkpoint } : {}), taskId }))
     } catch (cause) {
       error.value = describeError(cause)
     } finally {

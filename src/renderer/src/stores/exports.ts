@@ -3,6 +3,7 @@ import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
 import type { OnnxExportResult, RequestMap } from '../../../common/contract'
 import { useApi } from '../api'
+import type { CheckpointChoice } from '../lib/checkpoints'
 import { describeError } from '../lib/errors'
 import { useTasksStore } from './tasks'
 
@@ -33,18 +34,18 @@ export const useExportsStore = defineStore('exports', () => {
     }
   }
 
-  async function exportOnnx(runId: string, normalize = false): Promise<void> {
-    const result = await run('onnx', `Exporting ${runId} to ONNX and validating it`, (taskId) => api!.invoke['export:onnx']({ runId, normalize, taskId }))
+  async function exportOnnx(runId: string, normalize = false, checkpoint?: CheckpointChoice): Promise<void> {
+    const result = await run('onnx', `Exporting ${runId} to ONNX and validating it`, (taskId) => api!.invoke['export:onnx']({ runId, normalize, ...(checkpoint ? { checkpoint } : {}), taskId }))
     if (result) onnx.value = result
   }
 
-  async function exportEmbeddings(runId: string, format: 'npy' | 'csv'): Promise<void> {
-    const result = await run('embeddings', `Exporting embeddings of ${runId}`, (taskId) => api!.invoke['export:embeddings']({ runId, format, taskId }))
+  async function exportEmbeddings(runId: string, format: 'npy' | 'csv', checkpoint?: CheckpointChoice): Promise<void> {
+    const result = await run('embeddings', `Exporting embeddings of ${runId}`, (taskId) => api!.invoke['export:embeddings']({ runId, format, ...(checkpoint ? { checkpoint } : {}), taskId }))
     if (result) embeddings.value = result
   }
 
-  async function exportTfjs(runId: string): Promise<void> {
-    const result = await run('tfjs', `Exporting ${runId} as a TF.js model`, (taskId) => api!.invoke['export:tfjs']({ runId, taskId }))
+  async function exportTfjs(runId: string, checkpoint?: CheckpointChoice): Promise<void> {
+    const result = await run('tfjs', `Exporting ${runId} as a TF.js model`, (taskId) => api!.invoke['export:tfjs']({ runId, ...(checkpoint ? { checkpoint } : {}), taskId }))
     if (result) tfjs.value = result
   }
 

@@ -66,6 +66,13 @@ export const useNewRunStore = defineStore('newRun', () => {
     recipe.value = { ...recipe.value, loss, lossParams: params }
   }
 
+  /** Switches the backbone and takes its input and embedding size (the user may change them after). */
+  function setBackbone(name: string): void {
+    const info = catalog.value?.backbones.find((b) => b.name === name)
+    if (!recipe.value || !info) return
+    recipe.value = { ...recipe.value, backbone: info.name, inputSize: info.inputSize, embeddingDim: info.embeddingDim }
+  }
+
   /** Asks the host to check the recipe and size it; the last answer wins. */
   async function check(): Promise<void> {
     if (!api || !recipe.value) return
@@ -121,5 +128,5 @@ export const useNewRunStore = defineStore('newRun', () => {
     }
   }
 
-  return { catalog, presetName, recipe, name, backend, hostProblems, fieldProblems, estimate, checking, starting, error, canStart, load, applyPreset, setLoss, check, start }
+  return { catalog, presetName, recipe, name, backend, hostProblems, fieldProblems, estimate, checking, starting, error, canStart, load, applyPreset, setLoss, setBackbone, check, start }
 })

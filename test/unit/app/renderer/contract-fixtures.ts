@@ -30,8 +30,8 @@ export const CATALOG: TrainingCatalog = {
     { name: 'figure1-dsoftmax', description: "The paper's Figure 1, 3-D", recipe: { ...RECIPE, preset: 'figure1-dsoftmax', embeddingDim: 3, lossParams: { s: 10, d: 0.9 } }, default: false }
   ],
   backbones: [
-    { name: 'glyph-cnn', description: 'small CNN for 32×32 glyphs' },
-    { name: 'mobilefacenet', description: 'MobileFaceNet for 112×112 faces' }
+    { name: 'glyph-cnn', description: 'small CNN for 32×32 glyphs', inputSize: 32, channels: 1, embeddingDim: 128 },
+    { name: 'mobilefacenet', description: 'MobileFaceNet for 112×112 faces', inputSize: 112, channels: 3, embeddingDim: 512 }
   ],
   losses: [
     { name: 'softmax', label: 'Softmax', knobs: [] },
@@ -112,7 +112,11 @@ export function runDetail(overrides: Partial<RunDetail> = {}): RunDetail {
       validation: { step: [3], epoch: [0], auc: [0.8], eer: [0.25], tenFold: [0.75] },
       test: null
     },
-    checkpoints: [{ name: 'step-3', step: 3, best: true }],
+    checkpoints: [
+      { name: 'best', step: 3, best: true },
+      { name: 'last', step: 3, best: false },
+      { name: 'step-00000003', step: 3, best: true }
+    ],
     log: ['run started', 'step 3'],
     exports: [],
     evaluations: [],

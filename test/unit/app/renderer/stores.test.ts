@@ -164,3 +164,38 @@ describe('datasets, tasks and exports stores', () => {
     expect(store.error).toMatch(/permission denied.*pick another folder/)
   })
 })
+
+describe('checkpoint choice', () => {
+  it('offers the checkpoints a run has, best → final → last, and evaluation/export send the chosen one', async () => {
+    const { availableCheckpoints, defaultCheckpoint } = await import('../../../../src/renderer/src/lib/checkpoints')
+    const stopped = [
+      { name: 'last', step: 8, best: false },
+      { name: 'step-00000008', step: 8, best: false }
+    ]
+    expect(availableCheckpoints(stopped)).toEqual(['last'])
+    expect(defaultCheckpoint([{ name: 'final', step: 9, best: false }, ...stopped])).toBe('final')
+    expect(defaultCheckpoint([])).toBeNull()
+
+    const { useCheckpointsStore } = await import('../../../../src/renderer/src/stores/checkpoints')
+    const { runDetail } = await import('./contract-fixtures')
+    const fake = createFakeApi({ handlers: { 'runs:get': () => Promise.resolve(runDetail({ checkpoints: stopped })) } })
+    withApi(fake.api)
+    const checkpoints = useCheckpointsStore()
+    await checkpoints.load('run-1')
+    expect(checkpoints.chosen['run-1']).toBe('last')
+    await useEvaluationStore().evaluate('run-1', { kind: 'run', set: 'validation' }, false, checkpoints.chosen['run-1'])
+    await useExportsStore().exportOnnx('run-1', false, checkpoints.chosen['run-1'])
+    expect(fake.requests.find((r) => r.channel === 'eval:run')?.request).toMatchObject({ checkpoint: 'last' })
+    expect(fake.requests.find((r) => r.channel === 'export:onnx')?.request).toMatchObject({ checkpoint: 'last' })
+  })
+})
+
+describe('backbone choice', () => {
+  it('takes the backbone’s input and embedding size from the catalog', async () => {
+    withApi(createFakeApi().api)
+    const store = useNewRunStore()
+    await store.load()
+    store.setBackbone('mobilefacenet')
+    expect(store.recipe).toMatchObject({ backbone: 'mobilefacenet', inputSize: 112, embeddingDim: 512 })
+  })
+})
