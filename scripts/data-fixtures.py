@@ -2,8 +2,9 @@
 """Independent reference for the dataset tests (Debian python3, standard library only).
 
   write-bin SPEC.json   writes a verification .bin the way Python does: pickle.dump((bins, issame))
-                        with protocol 2, 3, 4 or 5, or "py2" bytes laid out as Python 2's
-                        pickler writes str objects (SHORT_BINSTRING/BINSTRING + BINPUT memo).
+                        with protocol 0, 2, 3, 4 or 5, or as Python 2's pickler writes str
+                        objects: "py2" (protocol 2: SHORT_BINSTRING/BINSTRING + BINPUT memo) or
+                        "py2-0" (protocol 0, Python 2's default: repr-quoted STRING lines).
                         SPEC: {"out", "protocol", "images": [paths], "issame": [bool], "shape",
                         "container"} with shape "ok" | "odd" | "dict" and container "bytes" |
                         "bytearray".
@@ -34,6 +35,19 @@ def py2_pickle(bins, issame):
     return bytes(out)
 
 
+def py2_protocol0(bins, issame):
+    """Protocol 0 as Python 2 wrote it by default: str as repr-quoted STRING, bools as I01/I00."""
+    out = bytearray(b"((lp0\n")
+    memo = 1
+    for b in bins:
+        out += b"S" + repr(b)[1:].encode("ascii") + b"\np" + str(memo).encode() + b"\na"
+        memo += 1
+    out += b"(lp" + str(memo).encode() + b"\n"
+    out += b"".join(b"I01\na" if s else b"I00\na" for s in issame)
+    out += b"tp" + str(memo + 1).encode() + b"\n."
+    return bytes(out)
+
+
 def write_bin(spec_path):
     with open(spec_path) as f:
         spec = json.load(f)
@@ -48,7 +62,12 @@ def write_bin(spec_path):
         bins = bins[:-1]
     obj = {"bins": bins, "issame": issame} if shape == "dict" else (bins, issame)
     protocol = spec["protocol"]
-    data = py2_pickle(bins, issame) if protocol == "py2" else pickle.dumps(obj, protocol=int(protocol))
+    if protocol == "py2":
+        data = py2_pickle(bins, issame)
+    elif protocol == "py2-0":
+        data = py2_protocol0(bins, issame)
+    else:
+        data = pickle.dumps(obj, protocol=int(protocol))
     with open(spec["out"], "wb") as f:
         f.write(data)
 

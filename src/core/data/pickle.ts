@@ -35,6 +35,40 @@ function latin1Bytes(text: string): Uint8Array {
   return Uint8Array.from(text, (ch) => ch.charCodeAt(0) & 0xff)
 }
 
+/** A Python 2 str literal as protocol 0 writes it: quoted, with \xNN, \n, \t, \r, \\ and \' escapes. */
+function pyStringLiteral(text: Uint8Array): Uint8Array {
+  const quote = text[0]
+  if (text.length < 2 || (quote !== 0x27 && quote !== 0x22) || text[text.length - 1] !== quote) throw new Error('STRING argument is not a quoted literal')
+  const out: number[] = []
+  const simple: Record<number, number> = { 0x6e: 0x0a, 0x74: 0x09, 0x72: 0x0d, 0x5c: 0x5c, 0x27: 0x27, 0x22: 0x22, 0x30: 0x00 }
+  for (let i = 1; i < text.length - 1; i++) {
+    if (text[i] !== 0x5c) {
+      out.push(text[i])
+      continue
+    }
+    const next = text[++i]
+    if (next === 0x78) {
+      out.push(parseInt(String.fromCharCode(text[i + 1], text[i + 2]), 16))
+      i += 2
+    } else if (next in simple) out.push(simple[next])
+    else out.push(0x5c, next)
+  }
+  return Uint8Array.from(out)
+}
+
+/** Protocol 0 UNICODE: raw-unicode-escape (\uXXXX and \UXXXXXXXX escapes, other bytes Latin-1). */
+function rawUnicodeEscape(text: Uint8Array): string {
+  let out = ''
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === 0x5c && (text[i + 1] === 0x75 || text[i + 1] === 0x55)) {
+      const digits = text[i + 1] === 0x75 ? 4 : 8
+      out += String.fromCodePoint(parseInt(String.fromCharCode(...text.subarray(i + 2, i + 2 + digits)), 16))
+      i += 1 + digits
+    } else out += String.fromCharCode(text[i])
+  }
+  return out
+}
+
 /** numpy scalar(dtype, raw bytes) → JS value, for the dtypes verification files could hold. */
 function numpyScalar(dtype: PickleValue, raw: PickleValue): PickleValue {
   const code = dtype && typeof dtype === 'object' && 'pyClass' in dtype ? String(dtype.args[0]) : ''
@@ -99,6 +133,13 @@ export function unpickle(data: Uint8Array, file: string): PickleValue {
     i = end + 1
     return text
   }
+  const lineBytes = (): Uint8Array => {
+    const end = data.indexOf(0x0a, i)
+    if (end < 0) throw new Error(`truncated at byte ${i} (unterminated text argument)`)
+    const bytes = data.subarray(i, end)
+    i = end + 1
+    return bytes
+  }
   const pop = (): StackItem => {
     if (stack.length === 0) throw new Error(`stack underflow at byte ${i}`)
     return stack.pop()!
@@ -161,6 +202,10 @@ export function unpickle(data: Uint8Array, file: string): PickleValue {
         }
         case 0x47: stack.push((need(8), (i += 8), view.getFloat64(i - 8, false))); break // BINFLOAT
         case 0x49: { const t = line(); stack.push(t === '01' ? true : t === '00' ? false : Number(t)); break } // INT (protocol 0 bools too)
+        case 0x4c: { const t = line().replace(/L$/, ''); const v = BigInt(t); stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v); break } // LONG
+        case 0x46: stack.push(Number(line())); break // FLOAT
+        case 0x53: stack.push(pyStringLiteral(lineBytes())); break // STRING: Python 2 str, repr-quoted
+        case 0x56: stack.push(rawUnicodeEscape(lineBytes())); break // UNICODE
         case 0x71: memo.set(u8(), top()); break // BINPUT
         case 0x72: memo.set(u32(), top()); break // LONG_BINPUT
         case 0x94: memo.set(memo.size, top()); break // MEMOIZE

@@ -12,7 +12,7 @@ let dir: string
 const images: string[] = []
 const issame = [true, false, true, false]
 
-function writeBin(name: string, protocol: number | 'py2', extra: Record<string, unknown> = {}): string {
+function writeBin(name: string, protocol: number | 'py2' | 'py2-0', extra: Record<string, unknown> = {}): string {
   const out = join(dir, name)
   const spec = join(dir, `${name}.json`)
   writeFileSync(spec, JSON.stringify({ out, protocol, images, issame, ...extra }))
@@ -33,7 +33,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 describe('verification .bin written by Python', () => {
   const expected = (): string[] => images.map((p) => sha1(readFileSync(p)))
 
-  it.each([[2], [3], [4], [5], ['py2' as const]])('reads protocol %s with the exact bytes and flags', async (protocol) => {
+  it.each([[0], [2], [3], [4], [5], ['py2' as const], ['py2-0' as const]])('reads protocol %s with the exact bytes and flags', async (protocol) => {
     const file = writeBin(`p${protocol}.bin`, protocol)
     const encoded = await readVerificationBin(file)
     const bins = await Promise.all(encoded.sources.map((_, i) => encoded.load(i)))
