@@ -32,7 +32,7 @@ beforeAll(async () => {
 })
 
 /** 32 bundled glyphs at the model's input: as they are for 32×32×1, else nearest-neighbour resized and repeated per channel. */
-function realImages(spec: BackboneSpec): RealImages {
+function realImages(spec: BackboneSpec): Exclude<RealImages, { unavailable: string }> {
   const [h, w, c] = spec.input
   const indices = Array.from({ length: 32 }, (_, i) => i * 701)
   const glyph = new Float32Array(32 * 32)
