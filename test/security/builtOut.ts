@@ -3,7 +3,7 @@
  * vitest runs; when out/ is missing (a lone `npx vitest run test/security`) it is built here.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
@@ -21,10 +21,12 @@ export function ensureBuilt(): void {
   })
 }
 
-/** The trainer process entry electron-vite emitted (a `?modulePath` chunk). */
+/** The trainer process entry the built main starts (its `?modulePath` chunk, named in out/main/index.js). */
 export function trainerChunk(): string {
-  const dir = join(OUT, 'main/chunks')
-  const found = readdirSync(dir).filter((name) => /^trainerProcess-.*\.js$/.test(name))
-  if (found.length !== 1) throw new Error(`expected one trainerProcess chunk in ${dir}, found ${found.length}`)
-  return join(dir, found[0])
+  const main = readFileSync(MAIN_ENTRY, 'utf8')
+  const found = [...new Set(main.match(/chunks\/trainerProcess-[\w-]+\.js/g) ?? [])]
+  if (found.length !== 1) throw new Error(`expected out/main/index.js to name one trainerProcess chunk, found ${found.length}`)
+  const file = join(OUT, 'main', found[0])
+  if (!existsSync(file)) throw new Error(`${file} (named by out/main/index.js) is missing`)
+  return file
 }
