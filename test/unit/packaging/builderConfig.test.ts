@@ -84,6 +84,14 @@ describe('electron-builder configuration', () => {
     expect(minimatch('out/main/chunks/trainerProcess-1.js', 'out/**/*')).toBe(true)
   })
 
+  it('no platform files list is negations only (that brings back the default **/*: the whole repository)', () => {
+    for (const platform of ['win', 'mac', 'linux'] as const) {
+      const section = config[platform] as { files?: ({ filter?: string[] } | string)[] } | null | undefined
+      const patterns = (section?.files ?? []).flatMap((f) => (typeof f === 'string' ? [f] : (f.filter ?? [])))
+      if (patterns.length > 0) expect(patterns.filter((p) => !p.startsWith('!')), platform).toContain('out/**/*')
+    }
+  })
+
   it('macOS: hardened runtime with an entitlements file that grants JIT and nothing beyond a short list', () => {
     const mac = config.mac ?? {}
     expect(mac.hardenedRuntime).toBe(true)
