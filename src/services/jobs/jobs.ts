@@ -163,7 +163,7 @@ async function evaluate(input: JobInputs['evaluate'], progress: Progress): Promi
     let ident: EvaluationReport['identification']
     if (input.pairs.kind === 'run' && (run.recipe.dataset === 'fonts' || run.recipe.dataset === 'fonts-chars')) {
       progress(0.9, 'Identification (rank-1, CMC)')
-      const images = await openRunImages(run.recipe, run.spec.input, { split: input.pairs.set === 'validation' ? 'val' : 'test', limit: 2000 })
+      const images = await openRunImages(run.recipe, run.spec.input, { split: input.pairs.set === 'validation' ? 'val' : 'test', limit: 1000 })
       const emb = embedImages(backbone, images.source, images.indices, { batchSize: 128 })
       ident = identification(emb, backbone.embeddingDim, images.labels)
     }
