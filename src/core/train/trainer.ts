@@ -54,7 +54,7 @@ export type TrainEvent =
 
 export interface TrainHooks {
   onEvent?: (event: TrainEvent) => void
-  /** Polled after each step; true ends the run after that step (with a checkpoint when a store is given). */
+  /** Polled between steps; true ends the run after the current step (with a checkpoint when a store is given). */
   shouldStop?: () => boolean
   /** Awaited before each step: a pause holds the loop here. */
   gate?: () => Promise<void> | void
@@ -296,8 +296,17 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
     })
     // Back-off needs somewhere to go back to.
     if (config.divergence && store && !lastGood) writeCheckpoint('initial')
+    let firstStep = true
     while (step < totalSteps) {
+      // Polled here, after the gate has let pending commands in: a stop that arrived during a
+      // step ends the run before the next one starts.
       await hooks.gate?.()
+      if (!firstStep && hooks.shouldStop?.()) {
+        stopped = true
+        if (lastGood?.step !== step) writeCheckpoint('stop')
+        break
+      }
+      firstStep = false
       const stepStart = performance.now()
       const batch = await source.next()
       const stepLoss = stepLossAt(config, step, stepsPerEpoch)
@@ -352,11 +361,6 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
       if (!checkpointed && step === totalSteps) {
         writeCheckpoint('end')
         checkpointed = store !== undefined
-      }
-      if (hooks.shouldStop?.()) {
-        stopped = true
-        if (!checkpointed) writeCheckpoint('stop')
-        break
       }
     }
   } catch (error) {
