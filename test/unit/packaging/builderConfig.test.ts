@@ -210,3 +210,25 @@ describe('icons in build/ for every platform', () => {
     expect(() => readIcns(cut)).toThrow(/header says/)
   })
 })
+
+describe('the CI workflow (.github/workflows/package.yml)', () => {
+  interface Workflow {
+    jobs: Record<string, { 'runs-on': string; steps: { run?: string; env?: Record<string, string> }[]; strategy?: { matrix: { include: { os: string; args: string }[] } } }>
+  }
+  const yaml = require('js-yaml') as { load(text: string): unknown }
+  const workflow = yaml.load(readFileSync(join(ROOT, '.github/workflows/package.yml'), 'utf8')) as Workflow
+  const runs = (job: string): string[] => workflow.jobs[job].steps.flatMap((s) => (s.run ? [s.run] : []))
+
+  it('audits the production dependencies', () => {
+    expect(runs('audit')).toEqual(expect.arrayContaining(['npm audit --omit=dev --audit-level=high']))
+    expect(runs('audit').some((r) => r.includes('deps:list'))).toBe(true)
+  })
+
+  it('builds every installer target of the builder config on its own OS and checks the packed layout', () => {
+    const include = workflow.jobs.installers.strategy?.matrix.include ?? []
+    const args = include.map((m) => m.args).join(' ')
+    for (const target of ['--win nsis --x64', '--mac dmg --arm64', '--mac dmg --x64', '--linux AppImage deb --x64']) expect(args).toContain(target)
+    expect(include.map((m) => m.os.split('-')[0]).sort()).toEqual(['macos', 'macos', 'ubuntu', 'windows'])
+    expect(runs('installers').some((r) => r.includes('packedLayout.test.ts'))).toBe(true)
+  })
+})
