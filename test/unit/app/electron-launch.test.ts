@@ -68,32 +68,42 @@ describe('Electron app', () => {
   )
 
   it.skipIf(!hasElectron || !hasPlaywright || !hasDisplay)(
-    'opens a sandboxed window that shows the version (skipped unless Electron, playwright-core and a display exist)',
+    'opens one sandboxed window whose only door is window.api, answering the contract (skipped unless Electron, playwright-core and a display exist)',
     async () => {
       interface ElectronPage {
         title(): Promise<string>
-        waitForSelector(selector: string): Promise<unknown>
-        textContent(selector: string): Promise<string | null>
+        waitForLoadState(state: 'domcontentloaded'): Promise<void>
         evaluate<T>(fn: () => T): Promise<T>
       }
       interface ElectronApp {
         firstWindow(): Promise<ElectronPage>
+        windows(): ElectronPage[]
+        evaluate<T>(fn: (electron: { BrowserWindow: { getAllWindows(): { webContents: { getLastWebPreferences?(): Record<string, unknown> } }[] } }) => T): Promise<T>
         close(): Promise<void>
       }
       const playwright = (await import(/* @vite-ignore */ 'playwright-core' as string)) as {
-        _electron: { launch(options: { args: string[]; cwd: string }): Promise<ElectronApp> }
+        _electron: { launch(options: { args: string[]; cwd: string; env: Record<string, string> }): Promise<ElectronApp> }
       }
-      const app = await playwright._electron.launch({ args: [ROOT], cwd: ROOT })
+      const workspace = fileURLToPath(new URL('../../../out/electron-launch-workspace', import.meta.url))
+      const app = await playwright._electron.launch({ args: [ROOT], cwd: ROOT, env: { ...(process.env as Record<string, string>), DSOFTMAX_WORKSPACE: workspace } })
       try {
         const page = await app.firstWindow()
-        await page.waitForSelector('[data-test=version]')
+        await page.waitForLoadState('domcontentloaded')
         expect(await page.title()).toBe('D-Softmax Studio')
-        expect(await page.textContent('[data-test=backend]')).toContain('Not probed yet')
+        expect(app.windows()).toHaveLength(1)
         // Renderer has no Node: only the contract API crosses the bridge.
         expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined')
-        expect(
-          await page.evaluate(() => Object.keys((globalThis as { api?: object }).api ?? {}).sort().join(','))
-        ).toBe('invoke,on')
+        expect(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined')
+        expect(await page.evaluate(() => Object.keys((globalThis as { api?: object }).api ?? {}).sort().join(','))).toBe('invoke,on')
+        // A round trip through preload → IPC → services.
+        const info = await page.evaluate(async () => {
+          const api = (globalThis as unknown as { api: { invoke: Record<string, () => Promise<{ host?: string; name: string }>> } }).api
+          return api.invoke['app:info']()
+        })
+        expect(info).toMatchObject({ name: 'D-Softmax Studio', host: 'electron' })
+        // window.open is denied.
+        expect(await page.evaluate(() => (globalThis as unknown as { open(url: string): unknown }).open('https://example.com') === null)).toBe(true)
+        expect(app.windows()).toHaveLength(1)
       } finally {
         await app.close()
       }
