@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describeBackend, initBackend, type BackendChoice, type BackendReport } from '../backend'
+import { centreCollapseWarning } from '../eval'
 import { fontImageSet, fontPairSet, loadFontDataset } from '../data'
 import { openPairSet, openTrainingData, type TrainingData } from '../data/open'
 import type { PairSet } from '../data/imageSets'
@@ -144,8 +145,8 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
 
     const store = new CheckpointStore(join(folder.dir, 'checkpoints'), config.keepCheckpoints ?? 3)
     let lastValidation: ValidationSummary | undefined
+    let validatedAt = -1
     let totalSteps = 0
-    let stepsPerEpoch = 1
     let paused = false
     let seconds = 0
     const gate = async (): Promise<void> => {
@@ -171,7 +172,6 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
       switch (event.type) {
         case 'started': {
           totalSteps = event.totalSteps
-          stepsPerEpoch = event.stepsPerEpoch
           step = event.startStep
           const workers = event.replicas - 1
           emit({
@@ -202,6 +202,7 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
         }
         case 'validation': {
           lastValidation = summary(event.evaluation, event.metric, event.value, event.best)
+          validatedAt = event.step
           const { set: _s, ...numbers } = lastValidation
           folder.appendMetrics({ kind: 'validation', step: event.step, epoch: event.epoch, set: lastValidation.set, ...numbers })
           emit({ type: 'validation', step: event.step, epoch: event.epoch, validation: lastValidation })
@@ -211,9 +212,9 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
           folder.log(`checkpoint ${event.dir} (${event.reason}${event.best ? ', best' : ''}) in ${event.seconds.toFixed(3)} s`)
           writeRunRecord(folder.dir, { step: event.step, totalSteps })
           emit({ type: 'checkpoint', step: event.step, dir: event.dir, reason: event.reason, best: event.best, seconds: event.seconds })
-          if (event.step % stepsPerEpoch === 0) {
-            emit({ type: 'epoch-end', epoch: event.step / stepsPerEpoch, step: event.step, ...(lastValidation?.best !== undefined && event.reason === 'validation' ? { validation: lastValidation } : {}) })
-          }
+          break
+        case 'epoch':
+          emit({ type: 'epoch-end', epoch: event.epoch, step: event.step, ...(lastValidation && validatedAt === event.step ? { validation: lastValidation } : {}) })
           break
         case 'warning':
           folder.log(`warning: ${event.message}`)
@@ -228,7 +229,14 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
     try {
       let test: { set: string; auc: number; eer: number; tenFold: number } | undefined
       if (!model.stopped) {
-        saveWeights(folder, 'checkpoints/final', model.weights())
+        const weights = model.weights()
+        saveWeights(folder, 'checkpoints/final', weights)
+        const centres = weights.find((w) => w.name === 'head/centres')?.tensor
+        const collapse = centres ? centreCollapseWarning(centres.dataSync(), centres.shape[1] as number) : null
+        if (collapse) {
+          folder.log(`warning: ${collapse}`)
+          emit({ type: 'warning', message: collapse, step: model.steps })
+        }
         if (data.test) {
           const evaluations = [evaluatePairs(model.backbone, data.test, { flip: false })]
           if (config.evalFlip) evaluations.push(evaluatePairs(model.backbone, data.test, { flip: true }))

@@ -49,6 +49,8 @@ export type TrainEvent =
   | StepEvent
   | { type: 'validation'; step: number; epoch: number; evaluation: PairEvaluation; metric: ValidationMetric; value: number; best: boolean }
   | { type: 'checkpoint'; step: number; dir: string; reason: CheckpointReason; best: boolean; seconds: number }
+  /** An epoch's last step is done (after its validation and checkpoint, if any). */
+  | { type: 'epoch'; epoch: number; step: number }
   | { type: 'warning'; step: number; message: string }
   | { type: 'finished'; steps: number; seconds: number; stopped: boolean }
 
@@ -362,6 +364,7 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
         writeCheckpoint('end')
         checkpointed = store !== undefined
       }
+      if (epochDone) hooks.onEvent?.({ type: 'epoch', epoch, step })
     }
   } catch (error) {
     replica.dispose()

@@ -13,6 +13,7 @@ import {
   type LoadedCheckpoint,
   type TrainConfig,
   type TrainedModel,
+  type TrainEvent,
   type StepEvent
 } from '../../../src/core/train'
 import type { LabelledImageSet, PairSet } from '../../../src/core/data/imageSets'
@@ -212,9 +213,16 @@ describe('checkpoints, resume and divergence (in process)', () => {
       pairs: Array.from({ length: 40 }, (_, i) => ({ a: i, b: i % 2 === 0 ? i + 4 : i + 1, same: i % 2 === 0 }))
     }
     const validations: { step: number; value: number; best: boolean }[] = []
-    const model = await trainModel(tinyConfig({ steps: 9, validateEverySteps: 3, bestMetric: 'eer' }), { train: data, val }, { onEvent: (e) => e.type === 'validation' && validations.push({ step: e.step, value: e.value, best: e.best }) }, { backend: 'wasm', checkpoints: store })
+    const epochs: string[] = []
+    const onEvent = (e: TrainEvent): void => {
+      if (e.type === 'validation') validations.push({ step: e.step, value: e.value, best: e.best })
+      if (e.type === 'epoch') epochs.push(`${e.epoch}@${e.step}`)
+    }
+    const model = await trainModel(tinyConfig({ steps: 9, validateEverySteps: 3, bestMetric: 'eer' }), { train: data, val }, { onEvent }, { backend: 'wasm', checkpoints: store })
     model.dispose()
     expect(validations.map((v) => v.step)).toEqual([3, 6, 9])
+    // 64 examples in batches of 16: an epoch ends every 4 steps.
+    expect(epochs).toEqual(['1@4', '2@8'])
     // EER: lower is better; "best" marks each new minimum.
     let min = Infinity
     for (const v of validations) {
