@@ -52,7 +52,14 @@ export default defineConfig({
       externalizeDeps: true,
       rolldownOptions: {
         // jobWorker: the engine-job worker thread (src/services/jobs), started beside index.js.
-        input: { index: resolve('src/main/index.ts'), jobWorker: resolve('src/services/jobs/worker.ts') }
+        // chunks/*Worker: the engine's worker threads, started by chunks (the trainer process,
+        // the shared engine chunk) as `new URL('./<name>.js', import.meta.url)` beside themselves.
+        input: {
+          index: resolve('src/main/index.ts'),
+          jobWorker: resolve('src/services/jobs/worker.ts'),
+          'chunks/loaderWorker': resolve('src/core/data/loaderWorker.ts'),
+          'chunks/gradientWorker': resolve('src/core/train/gradientWorker.ts')
+        }
       }
     }
   },

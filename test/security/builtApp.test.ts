@@ -11,15 +11,15 @@
  * test/unit/app/security.test.ts; this file checks that the built app actually uses them.
  */
 import { execFile, fork } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { promisify } from 'node:util'
 import vm from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REQUEST_CHANNELS, isRequestChannel } from '../../src/common/contract'
 import { buildCsp } from '../../src/main/security'
-import { MAIN_ENTRY, PRELOAD_ENTRY, RENDERER_INDEX, ROOT, ensureBuilt, trainerChunk } from './builtOut'
+import { MAIN_ENTRY, OUT, PRELOAD_ENTRY, RENDERER_INDEX, ROOT, ensureBuilt, trainerChunk } from './builtOut'
 
 const run = promisify(execFile)
 const HARNESS = join(import.meta.dirname, 'harness')
@@ -225,4 +225,29 @@ describe('the trainer process entry (out/main/chunks/trainerProcess-*.js)', () =
     expect(warnings.length).toBeGreaterThanOrEqual(1)
     expect(warnings[0].message).toMatch(/malformed command/)
   }, 60_000)
+})
+
+describe('files the built main process starts at run time', () => {
+  it('every worker or process entry named in out/main exists where the code looks for it', () => {
+    ensureBuilt()
+    const dir = join(OUT, 'main')
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'))
+    const missing: string[] = []
+    let referenced = 0
+    for (const file of files) {
+      const text = readFileSync(join(dir, file), 'utf8')
+      // new URL("./x.js", import.meta.url) and startWorker(…"name") → ./name.js (src/core/data/workerThread.ts)
+      const names = [
+        ...[...text.matchAll(/new URL\("(\.{1,2}\/[^"]+\.(?:js|cjs|mjs))", import\.meta\.url\)/g)].map((m) => m[1]),
+        ...[...text.matchAll(/startWorker\([^)]*?"(\w+)"/g)].map((m) => `./${m[1]}.js`)
+      ]
+      for (const name of names) {
+        referenced++
+        const target = join(dir, dirname(file), name)
+        if (!existsSync(target)) missing.push(`${file} → ${relative(OUT, target)}`)
+      }
+    }
+    expect(referenced).toBeGreaterThan(0)
+    expect(missing, 'entries the built code would fail to start').toEqual([])
+  })
 })
