@@ -92,19 +92,22 @@ describe('MobileFaceNet on wasm', () => {
   // sizes (measured: relative "errors" of 0.4 on project/bn/beta). Batch-statistic gradients are
   // compared in wasmTraining.test.ts.
   it('all its gradients equal the cpu backend’s (depthwise, PReLU, batch norm, shortcuts, GDC)', async () => {
-    const x = values([2, 16, 16, 1], 91)
-    const labels = Int32Array.from([0, 2])
+    const x = values([1, 16, 16, 1], 91)
+    const labels = Int32Array.from([2])
     const gradsFor = async (backend: 'cpu' | 'wasm'): Promise<Map<string, Float32Array>> => {
       await tf.setBackend(backend)
       const model = buildBackbone(spec, createRng(12))
       const head = createHeadWeights('normface', 3, 8, 13)
-      const trainable = [...model.params.filter((p) => p.trainable).map((p) => p.variable), head.centres]
+      // Every parameter but the 1×1 conv kernels: the cpu backend's Conv2DBackpropFilter takes
+      // seconds on them, and the conv filter gradient is compared op by op in wasmGradients.test.ts.
+      // Their input gradients still run: everything upstream depends on them.
+      const compared = model.params.filter((p) => p.trainable && !/(expand|project|head\/conv)\/kernel$/.test(p.name))
       const out = tf.tidy(() => {
         const { grads } = tf.variableGrads(() => {
-          const e = model.apply(tf.tensor4d(x.data, [2, 16, 16, 1]), { training: false })
+          const e = model.apply(tf.tensor4d(x.data, [1, 16, 16, 1]), { training: false })
           return headLoss('normface', { s: 8 }, e, tf.tensor1d(labels, 'int32'), head).loss
-        }, trainable)
-        return model.params.filter((p) => p.trainable).map((p) => [p.name, grads[p.variable.name].dataSync() as Float32Array] as const)
+        }, [...compared.map((p) => p.variable), head.centres])
+        return compared.map((p) => [p.name, grads[p.variable.name].dataSync() as Float32Array] as const)
       })
       model.dispose()
       head.centres.dispose()
@@ -114,6 +117,7 @@ describe('MobileFaceNet on wasm', () => {
     const got = await gradsFor('wasm')
     expect([...got.keys()]).toEqual([...ref.keys()])
     expect([...got.keys()].filter((n) => n.endsWith('dw/kernel') || n === 'gdc/kernel')).toHaveLength(17)
+    expect([...got.keys()].filter((n) => n.endsWith('prelu/alpha'))).toHaveLength(2 + 2 * 15 + 1)
     for (const [name, g] of got) expect(relError(g, ref.get(name) as Float32Array), name).toBeLessThan(1e-4)
   })
 
@@ -123,7 +127,7 @@ describe('MobileFaceNet on wasm', () => {
     const head = createHeadWeights('dsoftmax', 4, 8, 22)
     const trainable = [...model.params.filter((p) => p.trainable).map((p) => p.variable), head.centres]
     // Four classes of blobs at different places: learnable in a handful of steps.
-    const n = 16
+    const n = 8
     const images = new Float32Array(n * 16 * 16).fill(-1)
     const labels = Int32Array.from({ length: n }, (_, i) => i % 4)
     const rng = createRng(23)
