@@ -196,9 +196,18 @@ async function measureCell(variant: HeadVariant, classes: number, dim: number, o
   }
 }
 
+/** Centre rows a step of `variant` gathers at most: what its time grows with. */
+function expectedRows(variant: HeadVariant, classes: number, batch: number): number {
+  if (isDense(variant.loss)) return classes
+  if (variant.loss === 'dsoftmax-b') return Math.min(classes, batch)
+  const sampled = variant.count ?? Math.round((variant.rate ?? 1) * classes)
+  return Math.min(classes, sampled + batch)
+}
+
 /**
  * Why a cell is not attempted, or null: a dense head that cannot fit the wasm heap, or any head
- * whose step time, extrapolated linearly from the same head at fewer classes in this run, is too long.
+ * whose step time, extrapolated from the same head at fewer classes in this run in proportion to
+ * the rows a step gathers, is too long.
  */
 function skipReason(variant: HeadVariant, classes: number, dim: number, options: HeadBenchOptions, measured: HeadBenchCell[]): string | null {
   const bytes = denseStepBytes(classes, dim, options.batch)
@@ -207,7 +216,8 @@ function skipReason(variant: HeadVariant, classes: number, dim: number, options:
   }
   const smaller = measured.filter((c) => c.head === variant.label && c.dim === dim && c.status === 'ok' && c.classes < classes).pop()
   if (smaller?.medianStepMs !== undefined) {
-    const predicted = (smaller.medianStepMs * classes) / smaller.classes / 1000
+    const growth = expectedRows(variant, classes, options.batch) / expectedRows(variant, smaller.classes, options.batch)
+    const predicted = (smaller.medianStepMs * growth) / 1000
     const total = predicted * (options.warmup + options.steps)
     if (predicted > options.maxStepSeconds) {
       return `predicted ${predicted.toFixed(0)} s per step (${total.toFixed(0)} s for the cell) from ${smaller.classes.toLocaleString('en')} classes, over --max-step-seconds ${options.maxStepSeconds}`
@@ -316,8 +326,10 @@ export function headBenchOptions(argv: string[]): HeadBenchOptions {
   for (const rate of rates) {
     if (!variants.some((v) => v.rate === rate)) variants.push({ label: `D-Softmax-K 1/${Math.round(1 / rate)}`, loss: 'dsoftmax-k', rate })
   }
-  if (values.heads) {
-    const wanted = values.heads.split(',').map((h) => h.trim().toLowerCase())
+  // --quick: the heads the headline ratios need.
+  const heads = values.heads ?? (quick ? 'softmax,dsoftmax,dsoftmax-b,D-Softmax-K 1/16,D-Softmax-K 1/64,D-Softmax-K K=1024' : undefined)
+  if (heads) {
+    const wanted = heads.split(',').map((h) => h.trim().toLowerCase())
     variants = variants.filter((v) => wanted.includes(v.label.toLowerCase()) || wanted.includes(v.loss))
     if (variants.length === 0) throw new UsageError(`--heads matched none of: ${DEFAULT_VARIANTS.map((v) => v.label).join(', ')}`)
   }
@@ -325,10 +337,10 @@ export function headBenchOptions(argv: string[]): HeadBenchOptions {
     classes: parseList(values.classes ?? (quick ? '10000,100000' : '10000,100000,1000000'), 'classes', Number).map(Math.round),
     dims: parseList(values.dims ?? (quick ? '128' : '512,128'), 'dims', Number).map(Math.round),
     batch: whole(values.batch, 256, 'batch', 1),
-    steps: whole(values.steps, quick ? 2 : 3, 'steps', 1),
+    steps: whole(values.steps, quick ? 1 : 3, 'steps', 1),
     warmup: whole(values.warmup, 1, 'warmup', 0),
     variants,
-    maxStepSeconds: values['max-step-seconds'] === undefined ? (quick ? 5 : 30) : Number(values['max-step-seconds'])
+    maxStepSeconds: values['max-step-seconds'] === undefined ? 60 : Number(values['max-step-seconds'])
   }
 }
 
