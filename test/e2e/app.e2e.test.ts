@@ -181,6 +181,9 @@ describe('the app in Chromium', () => {
     expect(auc).toBeLessThanOrEqual(1)
     expect(await page.locator('[data-test=roc] canvas').count()).toBeGreaterThan(0)
     expect(await page.locator('[data-test=roc] .u-legend').textContent()).toContain('AUC')
+    // The threshold picker: FAR = 1e-1 is reachable on a few hundred impostor pairs.
+    await page.locator('[data-test=far-target]').selectOption('0.1')
+    expect(await text('operating-point')).toMatch(/threshold -?\d\.\d{4} · TAR/)
     await page.locator('[data-test=show-embedding]').click()
     await page.locator('[data-test=scatter], [data-test=sphere]').first().waitFor({ timeout: STEP_TIMEOUT })
     shots.push(...(await screenshotBothThemes(page, '08-evaluation')))

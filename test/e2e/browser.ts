@@ -28,6 +28,8 @@ export async function launchChromium(): Promise<Browser> {
 export async function screenshotBothThemes(page: Page, name: string): Promise<string[]> {
   mkdirSync(SCREENSHOTS, { recursive: true })
   const paths: string[] = []
+  // From the top, so the sticky navigation sits where a user sees it.
+  await page.evaluate('window.scrollTo(0, 0)')
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme })
     // Canvas charts repaint on the scheme change at the next animation frame.

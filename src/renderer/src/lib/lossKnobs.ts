@@ -70,7 +70,7 @@ export function explainKnob(knob: KnobName, loss: string): string {
 /** The margin as an angle, in degrees and radians, where the knob is one. */
 export function knobAngle(knob: KnobName, loss: string, value: number): string | null {
   if (!Number.isFinite(value)) return null
-  if (knob === 'd') return `pull stops at θ = ${describeCosine(value)}`
+  if (knob === 'd') return value > -1 && value < 1 ? `pull stops at θ = ${describeCosine(value)}` : null
   if (knob === 'm' && loss === 'arcface') return `margin ${describeAngle(value)}`
   if (knob === 'm' && loss === 'cosface') return `at the target angle 0 the margin equals ${describeCosine(1 - value)}`
   if (knob === 'm' && loss === 'sphereface') return `a target angle θ counts as ${value}·θ (30° → ${(30 * value).toFixed(0)}°)`

@@ -25,7 +25,9 @@ describe('HomeView', () => {
     expect(rows[0].text()).toContain('0.94')
     expect(wrapper.find('[data-test=no-api]').exists()).toBe(false)
     wrapper.unmount()
-    expect(fake.listenerCount()).toBe(0)
+    // Its own subscription ends with it; the runs list stays subscribed for the app (App.vue owns it).
+    expect(fake.listenerCount('backend:report')).toBe(0)
+    expect(fake.listenerCount('runs:changed')).toBe(1)
   })
 
   it('quick start asks the host for the default run and opens its dashboard', async () => {

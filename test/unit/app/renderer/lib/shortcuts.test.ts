@@ -45,6 +45,7 @@ describe('loss knobs', () => {
     expect(knobAngle('m', 'arcface', 0.5)).toBe('margin 0.5 rad = 28.65°')
     expect(knobAngle('d', 'dsoftmax', 0.9)).toContain('25.84°')
     expect(knobAngle('s', 'dsoftmax', 30)).toBeNull()
+    expect(knobAngle('d', 'dsoftmax', 1.5)).toBeNull()
   })
 })
 
