@@ -133,6 +133,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       return
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'bad-request', 'only GET here')
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204, securityHeaders)
+      res.end()
+      return
+    }
     if (url.searchParams.has('token')) {
       // Trade the token in the URL for a cookie, and drop it from the address bar.
       res.writeHead(303, { Location: url.pathname, 'Set-Cookie': `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`, ...securityHeaders })

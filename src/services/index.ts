@@ -59,6 +59,9 @@ export interface Services {
   shutdown(): Promise<void>
 }
 
+/** How long `backend:probe` waits for a probe in progress before answering "not probed yet". */
+const PROBE_WAIT_MS = 1500
+
 const NOT_PROBED: BackendReport = {
   status: 'not-probed',
   choice: null,
@@ -91,6 +94,18 @@ export function createServices(options: HostOptions): Services {
   const trainingService = training
   let backend: BackendReport = NOT_PROBED
   let probing: Promise<BackendReport> | null = null
+  /** Probes once in a job worker; the answer is also pushed as `backend:report`. */
+  const probe = (): Promise<BackendReport> =>
+    (probing ??= runJob('probe', {})
+      .then((report) => {
+        backend = report
+        options.emit('backend:report', report)
+        return report
+      })
+      .catch((error: unknown) => {
+        backend = { ...NOT_PROBED, reason: `The backend probe failed: ${error instanceof Error ? error.message : String(error)}` }
+        return backend
+      }))
 
   const existingRunDir = (id: string): string => {
     const dir = runDir(workspace.current(), id)
@@ -111,15 +126,11 @@ export function createServices(options: HostOptions): Services {
 
   const handlers: Handlers = {
     'app:info': () => options.appInfo(),
-    'backend:probe': () => {
-      probing ??= runJob('probe', {})
-        .then((report) => {
-          backend = report
-          options.emit('backend:report', report)
-          return report
-        })
-        .catch(() => backend)
-      return backend.status === 'probed' ? backend : probing
+    // Answers at once: the report when the probe is done, else "not probed yet" (the report follows as an event).
+    'backend:probe': async () => {
+      const pending = probe()
+      const quick = await Promise.race([pending, new Promise<null>((resolve) => setTimeout(() => resolve(null), PROBE_WAIT_MS))])
+      return quick ?? { ...NOT_PROBED, reason: 'The engine is probing its backends (tensorflow → wasm → cpu); the answer follows in a moment.' }
     },
 
     'workspace:get': () => workspace.info(),
