@@ -6,13 +6,22 @@
  *
  * Checks that the package holds the built app and no dev tooling, that native code and the wasm
  * binaries really are outside the archive, and that src/core/appPaths.ts finds the dataset and the
- * wasm binaries and the trainer entry from a module inside it.
+ * wasm binaries and the trainer entry from a module inside it, and that the app binary's fuses
+ * were flipped as electron-builder.yml asks.
+ *
+ * Without Electron: `node test/unit/packaging/fake-electron-dist.mjs /tmp/fake-electron`, then
+ * `npx electron-builder --linux dir --config.electronDist=/tmp/fake-electron` and
+ * `DSOFTMAX_PACKED_RESOURCES=dist/linux-unpacked/resources npx vitest run test/unit/packaging/packedLayout.test.ts`.
  */
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ASAR, ASAR_UNPACKED, WASM_BINARY, resolveAppPaths, toUnpacked } from '../../../src/core/appPaths'
+
+interface FusesApi {
+  getCurrentFuseWire(binary: string): Promise<Record<string, number | string>>
+}
 
 interface AsarApi {
   listPackage(archive: string, options: { isPack: boolean }): string[]
@@ -63,5 +72,19 @@ describe.skipIf(!present)('a built package (DSOFTMAX_PACKED_RESOURCES)', () => {
     expect(paths.wasmDir && existsSync(join(paths.wasmDir, WASM_BINARY))).toBe(true)
     const trainer = files.find((f) => f.includes('/trainerProcess-')) ?? ''
     expect(toUnpacked(join(archive, trainer))).toContain(ASAR_UNPACKED)
+  })
+
+  it('the app binary cannot run as Node, ignores NODE_OPTIONS and --inspect, and loads only app.asar (fuses)', async () => {
+    const require = createRequire(import.meta.url)
+    const { getCurrentFuseWire } = require('@electron/fuses') as FusesApi
+    const appDir = dirname(RESOURCES)
+    const candidates = [join(appDir, 'dsoftmax-studio'), join(appDir, 'D-Softmax Studio.exe'), join(appDir, 'MacOS', 'D-Softmax Studio')]
+    const binary = candidates.find((file) => existsSync(file))
+    expect(binary, `app binary (one of ${candidates.join(', ')})`).toBeDefined()
+    const wire = await getCurrentFuseWire(binary as string)
+    // @electron/fuses' FuseV1Options order; '0' (48) off, '1' (49) on.
+    const [runAsNode, cookieEncryption, nodeOptions, nodeCliInspect, , onlyLoadAppFromAsar] = [0, 1, 2, 3, 4, 5].map((i) => wire[String(i)])
+    expect({ runAsNode, nodeOptions, nodeCliInspect }).toEqual({ runAsNode: 48, nodeOptions: 48, nodeCliInspect: 48 })
+    expect({ cookieEncryption, onlyLoadAppFromAsar }).toEqual({ cookieEncryption: 49, onlyLoadAppFromAsar: 49 })
   })
 })
