@@ -1,13 +1,14 @@
 /**
  * The web host with its real services and a real trainer process (no mocks of the engine):
  * a short run starts, streams progress over the socket, stops with a checkpoint, resumes
- * from it, and is then evaluated and exported to ONNX, which validates in ONNX Runtime.
+ * from it, and is then evaluated, projected (PCA, UMAP) and exported (embeddings, TF.js, ONNX,
+ * which validates in ONNX Runtime).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { EvaluationReport, OnnxExportResult, RunList, TrainingCatalog, TrainingState, TrainRecipe } from '../../src/common/contract'
+import type { EmbeddingProjection, EvaluationReport, OnnxExportResult, RunList, TrainingCatalog, TrainingState, TrainRecipe } from '../../src/common/contract'
 import { createWebServices } from '../../src/server/host'
 import { startWebHost, type WebHost } from '../../src/server/server'
 import { call, openEvents, value, type EventLog } from './server-helpers'
@@ -75,6 +76,23 @@ describe('web host with the real trainer', () => {
     expect(report.roc.far.length).toBeGreaterThan(1)
     expect(report.histogram.genuine.reduce((a, b) => a + b, 0)).toBe(report.pairs.genuine)
     expect(report.worstFalseAccepts.length + report.worstFalseRejects.length).toBeGreaterThan(0)
+
+    const saved = await value<EvaluationReport[]>(host, 'eval:list', { runId })
+    expect(saved.map((r) => r.auc)).toContain(report.auc)
+
+    for (const method of ['pca', 'umap'] as const) {
+      const projection = await value<EmbeddingProjection>(host, 'eval:embedding', { runId, method, identities: 4, perIdentity: 6 })
+      expect(projection).toMatchObject({ method, dims: 2, embeddingDim: recipe.embeddingDim })
+      expect(projection.labels).toHaveLength(24)
+      expect(projection.coords).toHaveLength(48)
+      expect(new Set(projection.labels).size).toBe(4)
+    }
+
+    const embeddings = await value<{ path: string; rows: number; dim: number }>(host, 'export:embeddings', { runId, format: 'csv' })
+    expect(embeddings.dim).toBe(recipe.embeddingDim)
+    expect(readFileSync(embeddings.path, 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(embeddings.rows)
+    const tfjs = await value<{ path: string; files: string[] }>(host, 'export:tfjs', { runId })
+    expect(tfjs.files).toContain('model.json')
 
     const exported = await value<OnnxExportResult>(host, 'export:onnx', { runId })
     expect(exported.validation.ok).toBe(true)
