@@ -1,6 +1,7 @@
 // The headless pipeline end to end on the bundled fonts: train a few steps through the CLI,
 // then check the run folder is complete and its stored scores reproduce the reported metrics.
-import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs'
+import sharp from 'sharp'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
@@ -72,6 +73,27 @@ describe('npm run cli -- train', () => {
     const result = JSON.parse(io.out) as { run: string; test: { auc: number } }
     expect(result.test.auc).toBeGreaterThan(0.7)
     expect(JSON.parse(readFileSync(join(result.run, 'config.json'), 'utf8')).replicasUsed).toBe(2)
+  })
+
+  it('trains on an identity folder given with --data', async () => {
+    // Four identities of eight 32×32 PNGs each, in the folder layout of DESIGN §4.
+    const folder = join(workspace, 'faces')
+    for (let k = 0; k < 4; k++) {
+      mkdirSync(join(folder, `id${k}`), { recursive: true })
+      for (let i = 0; i < 8; i++) {
+        const pixels = Buffer.from(Array.from({ length: 32 * 32 * 3 }, (_, j) => (j * (k + 3) + i * 7) % 251))
+        await sharp(pixels, { raw: { width: 32, height: 32, channels: 3 } }).png().toFile(join(folder, `id${k}`, `img${i}.png`))
+      }
+    }
+    const io = capture()
+    const code = await main(['train', '--preset', 'fonts-quick', '--data', folder, '--steps', '3', '--batch', '8', '--replicas', '1', '--out', workspace, '--json'], io)
+    expect(code).toBe(0)
+    expect(io.err).toContain(`data: ${folder}, 4 training classes, 32 images`)
+    const result = JSON.parse(io.out) as { run: string; status: string }
+    expect(result.status).toBe('finished')
+    const config = JSON.parse(readFileSync(join(result.run, 'config.json'), 'utf8'))
+    expect(config).toMatchObject({ dataset: 'files', data: { train: folder } })
+    expect(existsSync(join(result.run, 'checkpoints/final/weights.bin'))).toBe(true)
   })
 
   it('refuses bad options with a message and exit code 2, writing nothing', async () => {

@@ -66,7 +66,9 @@ async function loadData(config: TrainConfig): Promise<LoadedData> {
       classes: data.classes,
       val,
       test: val,
-      close: () => data.close()
+      // trainModel closes every batch source it opens. TrainingData.close() would close them a
+      // second time, and a second close of a streaming source never settles (open.ts, today).
+      close: async () => {}
     }
   }
   const dataset = await loadFontDataset()
