@@ -92,6 +92,17 @@ describe('electron-builder configuration', () => {
     }
   })
 
+  it('flips the Electron fuses that let the packaged binary run other code', () => {
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      onlyLoadAppFromAsar: true
+    })
+    // The renderer is loaded from file:// with module scripts, which need file://'s privileges.
+    expect(config.electronFuses?.grantFileProtocolExtraPrivileges).not.toBe(false)
+  })
+
   it('macOS: hardened runtime with an entitlements file that grants JIT and nothing beyond a short list', () => {
     const mac = config.mac ?? {}
     expect(mac.hardenedRuntime).toBe(true)
