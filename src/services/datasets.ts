@@ -124,6 +124,16 @@ export class DatasetsService {
     return bundled ? [bundled, ...this.readStore()] : this.readStore()
   }
 
+  /** Examples and identities of a dataset added before (to size a recipe), or null. */
+  sizeOf(path: string): { examples: number; classes: number } | null {
+    try {
+      const entry = this.readStore().find((d) => d.path === path && d.role === 'training')
+      return entry ? { examples: entry.images, classes: entry.identities } : null
+    } catch {
+      return null
+    }
+  }
+
   async inspect(path: string, options: { decode?: boolean; task?: Task } = {}): Promise<DatasetReport> {
     const resolved = expandUserPath(path)
     if (!existsSync(resolved)) throw new HostError('not-found', `${resolved}: no such file or folder`)

@@ -89,7 +89,7 @@ export function createServices(options: HostOptions): Services {
   training = new TrainingService(ctx, {
     launch: options.launchTrainer,
     ...(options.onRunEnded ? { onRunEnded: options.onRunEnded } : {}),
-    knownDataSize: () => null
+    knownDataSize: (path) => datasets.sizeOf(path)
   })
   const trainingService = training
   let backend: BackendReport = NOT_PROBED
