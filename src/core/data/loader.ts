@@ -46,6 +46,7 @@ function deferred(): Pending {
 
 /** Asks a worker to close its files and end; terminates it if it has not within a second. */
 async function stopWorker(worker: Worker): Promise<void> {
+  if (worker.threadId === -1) return // already exited
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
   worker.postMessage('close')
   const timer = setTimeout(() => void worker.terminate(), 1000)
@@ -73,6 +74,7 @@ export function streamingBatches(setup: StreamingSetup, options: BatchSourceOpti
   let skipped = 0
   let failure: Error | null = null
   let closed = false
+  let stopping: Promise<void> | null = null
 
   // Decoding on this thread: the choice with no workers, and the fallback when workers die.
   let inline: DecodeContext | null = null
@@ -158,11 +160,16 @@ export function streamingBatches(setup: StreamingSetup, options: BatchSourceOpti
       const labels = Int32Array.from(filled.used, (index) => setup.labels[index])
       return { position: at, epoch, images: filled.images, labels, count: batchSize, skipped }
     },
-    async close(): Promise<void> {
-      closed = true
-      failAll(new Error('the batch source is closed'))
-      inline?.reader.close()
-      await Promise.all(workers.filter((w) => w.alive).map((w) => stopWorker(w.worker)))
+    close(): Promise<void> {
+      // Idempotent: the trainer and TrainingData.close() may both close a source, and a second
+      // wait for an already-exited worker's 'exit' event would never end.
+      if (!stopping) {
+        closed = true
+        failAll(new Error('the batch source is closed'))
+        inline?.reader.close()
+        stopping = Promise.all(workers.filter((w) => w.alive).map((w) => stopWorker(w.worker))).then(() => undefined)
+      }
+      return stopping
     }
   }
 }

@@ -43,7 +43,9 @@ describe('streaming loader', () => {
     const options = { batchSize: 4, seed: 11, augment }
     const inline = await take(source(index, 0, options), 9) // 6 steps per epoch: crosses into epoch 1
     const threaded = await take(source(index, 2, options), 9)
-    const resumed = await take(source(index, 2, { ...options, startAt: 5 }), 4)
+    const resumedSource = source(index, 2, { ...options, startAt: 5 })
+    const resumed = await take(resumedSource, 4)
+    await resumedSource.close() // a second close (trainer, then TrainingData.close) returns at once
     expect(inline.map((b) => b.epoch)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1])
     for (let k = 0; k < 9; k++) {
       expect(threaded[k].position).toBe(k)
