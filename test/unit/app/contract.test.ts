@@ -224,3 +224,38 @@ describe('preload API', () => {
     expect(seen).toHaveLength(1)
   })
 })
+
+describe('request schemas', () => {
+  const refuses = (channel: Parameters<typeof parseRequest>[0], request: unknown, reason: RegExp): void => {
+    expect(() => parseRequest(channel, [request])).toThrow(reason)
+  }
+
+  it('refuse paths that are relative, hold NUL, or are huge', () => {
+    expect(parseRequest('datasets:inspect', [{ path: '/data/faces' }])).toEqual({ path: '/data/faces' })
+    expect(parseRequest('datasets:inspect', [{ path: '~/faces' }])).toEqual({ path: '~/faces' })
+    refuses('datasets:inspect', { path: 'faces' }, /absolute path/)
+    refuses('datasets:inspect', { path: '/data/\0x' }, /NUL/)
+    refuses('datasets:inspect', { path: '/' + 'a'.repeat(5000) }, /path/)
+  })
+
+  it('refuse run ids that could leave runs/, and unknown keys', () => {
+    refuses('runs:get', { id: '..' }, /run id/)
+    refuses('runs:get', { id: 'a/b' }, /run id/)
+    refuses('runs:rename', { id: 'r1', name: 'x'.repeat(201) }, /name/)
+    refuses('runs:get', { id: 'r1', path: '/etc' }, /malformed request/)
+    refuses('runs:tag', { id: 'r1', add: Array.from({ length: 65 }, (_, i) => `t${i}`) }, /add/)
+  })
+
+  it('know quick start from a full recipe', () => {
+    expect(parseRequest('training:start', [{ kind: 'quick' }])).toEqual({ kind: 'quick' })
+    refuses('training:start', { kind: 'recipe' }, /recipe/)
+    refuses('training:start', { kind: 'recipe', recipe: { loss: 'dsoftmax' } }, /malformed request/)
+  })
+
+  it('check trainer events with the trainer protocol', () => {
+    expect(EVENT_SCHEMAS['training:event'].safeParse({ runId: 'r1', event: { type: 'paused', step: 3 } }).success).toBe(true)
+    expect(EVENT_SCHEMAS['training:event'].safeParse({ runId: 'r1', event: { type: 'paused' } }).success).toBe(false)
+    expect(EVENT_SCHEMAS['training:event'].safeParse({ runId: null, event: { type: 'exited', code: 1, signal: null, interrupted: true, message: 'killed' } }).success).toBe(true)
+    expect(EVENT_SCHEMAS['training:event'].safeParse({ runId: null, event: { type: 'shell' } }).success).toBe(false)
+  })
+})
