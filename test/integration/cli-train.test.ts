@@ -73,7 +73,8 @@ describe('npm run cli -- train', () => {
     const result = JSON.parse(io.out) as { run: string; test: { auc: number } }
     expect(result.test.auc).toBeGreaterThan(0.7)
     expect(JSON.parse(readFileSync(join(result.run, 'config.json'), 'utf8')).replicasUsed).toBe(2)
-  })
+    // 40 steps of 128 on two threads: about a minute on an idle two-core machine, more when shared.
+  }, 300_000)
 
   it('trains on an identity folder given with --data', async () => {
     // Four identities of eight 32×32 PNGs each, in the folder layout of DESIGN §4.
