@@ -11,7 +11,6 @@ import type { TrainerChannel } from '../core/train/process/host'
 import { runDir } from '../core/train/runs'
 import type { ServiceContext } from './context'
 import { DatasetsService } from './datasets'
-import { trainingCatalog } from './catalog'
 import type { Emit } from './events'
 import { runJobInWorker, type JobRunner } from './jobs/runner'
 import { expandUserPath, isInside } from './paths'
@@ -153,7 +152,8 @@ export function createServices(options: HostOptions): Services {
     'datasets:add': ({ path, name, taskId }) => tasks.run(taskId, `Adding ${path}`, (task) => datasets.add(path, name, task)),
     'datasets:remove': ({ id }) => datasets.remove(id),
 
-    'training:catalog': () => trainingCatalog(),
+    // Loaded on first use: the catalog and the recipe checks pull in the engine's modules (and tfjs).
+    'training:catalog': async () => (await import('./catalog')).trainingCatalog(),
     'training:validate': ({ recipe }) => trainingService.validate(recipe),
     'training:start': (request) => trainingService.start(request),
     'training:resumeRun': ({ runId, backend: choice }) => trainingService.resumeRun(runId, choice),

@@ -12,7 +12,7 @@ import { DEFAULT_PRESET, presetConfig } from '../core/train/presets'
 import { TrainerHost, type TrainerChannel } from '../core/train/process/host'
 import { readRunRecord, renameRun, runDir } from '../core/train/runs'
 import type { ServiceContext } from './context'
-import { checkRecipe, type DataSize } from './estimate'
+import type { DataSize } from './estimate'
 import { expandUserPath } from './paths'
 
 export interface TrainingOptions {
@@ -110,6 +110,7 @@ export class TrainingService {
     const problems: string[] = []
     if (recipe.data?.train && !existsSync(expandUserPath(recipe.data.train))) problems.push(`training data ${recipe.data.train} does not exist`)
     if (recipe.data?.val && !existsSync(expandUserPath(recipe.data.val))) problems.push(`validation pairs ${recipe.data.val} do not exist`)
+    const { checkRecipe } = await import('./estimate')
     const check = checkRecipe(recipe, await this.dataSize(recipe).catch(() => null))
     return { ...check, problems: [...problems, ...check.problems] }
   }
