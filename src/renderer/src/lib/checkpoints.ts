@@ -1,11 +1,12 @@
 /**
  * Which checkpoints of a run can be evaluated or exported. A stopped or interrupted run may
  * have only `last` (no validation ran, so no `best`; it did not finish, so no `final`);
- * the UI offers what exists and picks best → final → last.
+ * the UI offers what exists and picks best → last → final (`last` of a finished run holds
+ * its final weights).
  */
 import type { RunDetail } from '../../../common/contract'
 
-export const CHECKPOINT_CHOICES = ['best', 'final', 'last'] as const
+export const CHECKPOINT_CHOICES = ['best', 'last', 'final'] as const
 export type CheckpointChoice = (typeof CHECKPOINT_CHOICES)[number]
 
 export const CHECKPOINT_LABELS: Record<CheckpointChoice, string> = {

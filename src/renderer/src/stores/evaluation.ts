@@ -25,11 +25,13 @@ export const useEvaluationStore = defineStore('evaluation', () => {
   /** Runs drawn on the ROC. */
   const overlay = ref<string[]>([])
   const targetFar = ref<number>(1e-3)
-  const embedding = shallowRef<EmbeddingProjection | null>(null)
+  /** Embedding views per run id. */
+  const embeddings = shallowRef<Record<string, EmbeddingProjection>>({})
   const busy = ref(false)
   const embeddingBusy = ref(false)
   const error = ref<string | null>(null)
 
+  const embedding = computed(() => (focusRunId.value ? (embeddings.value[focusRunId.value] ?? null) : null))
   const focus = computed(() => (focusRunId.value ? (reports.value[focusRunId.value] ?? null) : null))
   const overlaid = computed(() => overlay.value.map((id) => reports.value[id]).filter((r): r is EvaluationReport => r !== undefined))
   /** Threshold for the chosen FAR on the focused report's ROC. */
@@ -90,7 +92,8 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     embeddingBusy.value = true
     error.value = null
     try {
-      embedding.value = await tasks.track('embedding', `Embedding ${runId}`, (taskId) => api.invoke['eval:embedding']({ runId, method: 'auto', ...(checkpoint ? { checkpoint } : {}), taskId }))
+      const projection = await tasks.track('embedding', `Embedding ${runId}`, (taskId) => api.invoke['eval:embedding']({ runId, method: 'auto', ...(checkpoint ? { checkpoint } : {}), taskId }))
+      embeddings.value = { ...embeddings.value, [runId]: projection }
     } catch (cause) {
       error.value = describeError(cause)
     } finally {
@@ -112,6 +115,7 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     operatingPoint,
     operatingPointReliable,
     embedding,
+    embeddings,
     busy,
     embeddingBusy,
     error,

@@ -166,14 +166,16 @@ describe('datasets, tasks and exports stores', () => {
 })
 
 describe('checkpoint choice', () => {
-  it('offers the checkpoints a run has, best → final → last, and evaluation/export send the chosen one', async () => {
+  it('offers the checkpoints a run has, best → last → final, and evaluation/export send the chosen one', async () => {
     const { availableCheckpoints, defaultCheckpoint } = await import('../../../../src/renderer/src/lib/checkpoints')
     const stopped = [
       { name: 'last', step: 8, best: false },
       { name: 'step-00000008', step: 8, best: false }
     ]
     expect(availableCheckpoints(stopped)).toEqual(['last'])
-    expect(defaultCheckpoint([{ name: 'final', step: 9, best: false }, ...stopped])).toBe('final')
+    expect(defaultCheckpoint([{ name: 'final', step: 9, best: false }, ...stopped])).toBe('last')
+    expect(defaultCheckpoint([{ name: 'final', step: 9, best: false }])).toBe('final')
+    expect(availableCheckpoints([{ name: 'final', step: 9, best: false }, { name: 'best', step: 5, best: true }, ...stopped])).toEqual(['best', 'last', 'final'])
     expect(defaultCheckpoint([])).toBeNull()
 
     const { useCheckpointsStore } = await import('../../../../src/renderer/src/stores/checkpoints')
@@ -197,5 +199,19 @@ describe('backbone choice', () => {
     await store.load()
     store.setBackbone('mobilefacenet')
     expect(store.recipe).toMatchObject({ backbone: 'mobilefacenet', inputSize: 112, embeddingDim: 512 })
+  })
+})
+
+describe('embedding per run', () => {
+  it('shows the focused run’s embedding only', async () => {
+    withApi(createFakeApi().api)
+    const store = useEvaluationStore()
+    store.focusRunId = 'a'
+    await store.loadEmbedding('a', 'last')
+    expect(store.embedding?.dims).toBe(2)
+    store.focusRunId = 'b'
+    expect(store.embedding).toBeNull()
+    store.focusRunId = 'a'
+    expect(store.embedding?.identities).toEqual(['a', 'b'])
   })
 })
