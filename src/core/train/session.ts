@@ -66,9 +66,8 @@ async function loadData(config: TrainConfig): Promise<LoadedData> {
       classes: data.classes,
       val,
       test: val,
-      // trainModel closes every batch source it opens. TrainingData.close() would close them a
-      // second time, and a second close of a streaming source never settles (open.ts, today).
-      close: async () => {}
+      // trainModel closes its batch sources too; closing a streaming source twice is harmless.
+      close: () => data.close()
     }
   }
   const dataset = await loadFontDataset()
