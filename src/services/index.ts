@@ -12,7 +12,7 @@ import { runDir } from '../core/train/runs'
 import type { ServiceContext } from './context'
 import { DatasetsService } from './datasets'
 import type { Emit } from './events'
-import { runJobInWorker, type JobRunner } from './jobs/runner'
+import { createJobPool, type JobRunner } from './jobs/runner'
 import { expandUserPath, isInside } from './paths'
 import { RunsService } from './runs'
 import { SettingsStore } from './settings'
@@ -40,7 +40,7 @@ export interface HostOptions {
   emit: Emit
   launchTrainer: () => TrainerChannel
   dialogs?: Dialogs
-  /** Engine jobs (evaluation, export, projection, probe); default: a worker thread per job. */
+  /** Engine jobs (evaluation, export, projection, probe); default: one long-lived worker thread. */
   runJob?: JobRunner
   onRunEnded?: (state: TrainingState) => void
 }
@@ -72,7 +72,8 @@ export function createServices(options: HostOptions): Services {
   const settings = new SettingsStore(options.settingsFile)
   const workspace = new WorkspaceService(settings, options.defaultWorkspace)
   const tasks = new TaskRegistry(options.emit)
-  const runJob = options.runJob ?? runJobInWorker
+  const pool = options.runJob ? null : createJobPool()
+  const runJob: JobRunner = options.runJob ?? pool!.run
   const dialogs = options.dialogs ?? NO_DIALOGS
   /** Paths a save dialog returned this session: exports may go there. */
   const granted = new Set<string>()
@@ -214,7 +215,7 @@ export function createServices(options: HostOptions): Services {
     async shutdown() {
       tasks.cancelAll()
       trainingService.stopAll()
-      await trainingService.settled()
+      await Promise.all([trainingService.settled(), pool?.close()])
     }
   }
 }

@@ -1,4 +1,7 @@
-/** Runs one job in a fresh worker thread; a cancelled task terminates it. */
+/**
+ * Runs engine jobs in one long-lived worker thread (tfjs loads once), one job at a time.
+ * Cancelling a job terminates the worker; the next job starts a fresh one.
+ */
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -8,35 +11,100 @@ import type { Task } from '../tasks'
 import type { JobInputs, JobKind, JobMessage, JobOutputs } from './protocol'
 
 /** The worker entry: built next to the main bundle (out/main/jobWorker.js), or the .ts source under tsx/vitest. */
-function startJobWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./jobWorker.js', import.meta.url), { workerData })
+function startJobWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./jobWorker.js', import.meta.url))
   const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href
   const source = new URL('./worker.ts', import.meta.url).href
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => tsx.tsImport(${JSON.stringify(source)}, ${JSON.stringify(source)}))`
-  return new Worker(bootstrap, { eval: true, workerData })
+  return new Worker(bootstrap, { eval: true })
 }
 
 export type JobRunner = <K extends JobKind>(kind: K, input: JobInputs[K], task?: Task) => Promise<JobOutputs[K]>
 
-export const runJobInWorker: JobRunner = (kind, input, task) =>
-  new Promise((resolve, reject) => {
-    const worker = startJobWorker({ kind, input })
-    let done = false
-    const finish = (fn: () => void): void => {
-      if (done) return
-      done = true
-      task?.signal.removeEventListener('abort', abort)
-      void worker.terminate()
-      fn()
+interface Pending {
+  worker: Worker
+  task?: Task
+  resolve(value: unknown): void
+  reject(error: Error): void
+}
+
+export interface JobPool {
+  run: JobRunner
+  /** Ends the worker (jobs in flight fail). */
+  close(): Promise<void>
+}
+
+export function createJobPool(): JobPool {
+  let worker: Worker | null = null
+  let nextId = 0
+  const pending = new Map<number, Pending>()
+
+  /** Fails the jobs of one worker (a terminated worker's exit must not touch its successor's jobs). */
+  const failAll = (of: Worker, error: Error): void => {
+    for (const [id, job] of pending) {
+      if (job.worker !== of) continue
+      pending.delete(id)
+      job.reject(error)
     }
-    const abort = (): void => finish(() => reject(new HostError('cancelled', `${kind}: cancelled`)))
-    if (task?.signal.aborted) return abort()
-    task?.signal.addEventListener('abort', abort)
-    worker.on('message', (message: JobMessage) => {
-      if (message.type === 'progress') task?.progress(message.fraction, message.label)
-      else if (message.type === 'result') finish(() => resolve(message.value as JobOutputs[typeof kind]))
-      else finish(() => reject(new HostError('failed', message.message)))
+  }
+
+  function ensureWorker(): Worker {
+    if (worker) return worker
+    const started = startJobWorker()
+    started.on('message', (message: JobMessage & { id: number }) => {
+      const job = pending.get(message.id)
+      if (!job) return
+      if (message.type === 'progress') job.task?.progress(message.fraction, message.label)
+      else {
+        pending.delete(message.id)
+        if (message.type === 'result') job.resolve(message.value)
+        else job.reject(new HostError('failed', message.message))
+      }
     })
-    worker.on('error', (error) => finish(() => reject(new HostError('failed', `${kind} failed: ${error.message}`))))
-    worker.on('exit', (code) => finish(() => reject(new HostError('failed', `${kind}: the worker ended (code ${code}) without an answer`))))
-  })
+    started.on('error', (error) => failAll(started, new HostError('failed', `the engine worker failed: ${error.message}`)))
+    started.on('exit', (code) => {
+      if (worker === started) worker = null
+      failAll(started, new HostError('failed', `the engine worker ended (code ${code}) before answering`))
+    })
+    worker = started
+    return started
+  }
+
+  const run: JobRunner = (kind, input, task) =>
+    new Promise((resolve, reject) => {
+      if (task?.signal.aborted) return reject(new HostError('cancelled', `${kind}: cancelled`))
+      const id = ++nextId
+      const current = ensureWorker()
+      const onAbort = (): void => {
+        if (!pending.has(id)) return
+        pending.delete(id)
+        reject(new HostError('cancelled', `${kind}: cancelled`))
+        // The job cannot be interrupted inside the thread: end the thread (others in it fail too).
+        if (worker === current) worker = null
+        void current.terminate()
+      }
+      task?.signal.addEventListener('abort', onAbort, { once: true })
+      pending.set(id, {
+        worker: current,
+        task,
+        resolve: (value) => {
+          task?.signal.removeEventListener('abort', onAbort)
+          resolve(value as JobOutputs[typeof kind])
+        },
+        reject: (error) => {
+          task?.signal.removeEventListener('abort', onAbort)
+          reject(error)
+        }
+      })
+      current.postMessage({ id, kind, input })
+    })
+
+  return {
+    run,
+    async close() {
+      const current = worker
+      worker = null
+      if (current) await current.terminate()
+    }
+  }
+}
