@@ -68,7 +68,18 @@ const NOT_PROBED: BackendReport = {
   rejected: []
 }
 
-export function createServices(options: HostOptions): Services {
+export function createServices(hostOptions: HostOptions): Services {
+  // An event that fails its schema is this host's bug: log it, never let it break a trainer's relay.
+  const options: HostOptions = {
+    ...hostOptions,
+    emit: (event, payload) => {
+      try {
+        hostOptions.emit(event, payload)
+      } catch (error) {
+        console.error(`[services] dropped a "${event}" event:`, error instanceof Error ? error.message : error)
+      }
+    }
+  }
   const settings = new SettingsStore(options.settingsFile)
   const workspace = new WorkspaceService(settings, options.defaultWorkspace)
   const tasks = new TaskRegistry(options.emit)
