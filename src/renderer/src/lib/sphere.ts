@@ -68,3 +68,21 @@ export function projectPoints(points: readonly Vec3[], rotation: Mat3, centre: {
   })
   return projected.sort((a, b) => a.depth - b.depth)
 }
+
+/**
+ * Great circles for orientation (the equator and two meridians), as projected polylines:
+ * each point carries its depth so the far half can be drawn fainter.
+ */
+export function projectGreatCircles(rotation: Mat3, centre: { x: number; y: number }, radius: number, segments = 96): ProjectedPoint[][] {
+  const circles: ((t: number) => Vec3)[] = [
+    (t) => [Math.cos(t), 0, Math.sin(t)],
+    (t) => [Math.cos(t), Math.sin(t), 0],
+    (t) => [0, Math.sin(t), Math.cos(t)]
+  ]
+  return circles.map((circle) =>
+    Array.from({ length: segments + 1 }, (_, i) => {
+      const [x, y, z] = apply(rotation, circle((2 * Math.PI * i) / segments))
+      return { index: i, x: centre.x + radius * x, y: centre.y - radius * y, depth: z }
+    })
+  )
+}

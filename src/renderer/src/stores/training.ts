@@ -64,6 +64,8 @@ export const useTrainingStore = defineStore('training', () => {
         trainSeries.truncateFrom(event.startStep + 1)
         validationSeries.truncateFrom(event.startStep + 1)
         version.value++
+        // The run folder (name, checkpoints, status) now exists or changed: re-read it.
+        void refreshDetail()
         break
       case 'progress':
         trainSeries.push(event.step, { loss: event.loss, intra: event.intra, inter: event.inter, lr: event.lr, imagesPerSecond: event.imagesPerSecond })

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { IDENTITY, apply, dragRotation, multiply, projectPoints, rotationX, rotationY, type Vec3 } from '../../../../../src/renderer/src/lib/sphere'
+import { IDENTITY, apply, dragRotation, multiply, projectGreatCircles, projectPoints, rotationX, rotationY, type Vec3 } from '../../../../../src/renderer/src/lib/sphere'
 import { pca2d } from '../../../../../src/renderer/src/lib/pca'
 import { describeAngle, describeCosine } from '../../../../../src/renderer/src/lib/angles'
 
@@ -28,6 +28,15 @@ describe('sphere projection', () => {
     expect(projected.map((p) => p.index)).toEqual([2, 1, 0])
     const up = projected.find((p) => p.index === 1)
     expect(up?.y).toBeCloseTo(-10, 12)
+  })
+})
+
+describe('great circles', () => {
+  it('lie within the sphere outline, and the equator seen edge-on is a horizontal line', () => {
+    const circles = projectGreatCircles(IDENTITY, { x: 50, y: 50 }, 40, 32)
+    expect(circles).toHaveLength(3)
+    for (const circle of circles) for (const p of circle) expect(Math.hypot(p.x - 50, p.y - 50)).toBeLessThanOrEqual(40 + 1e-9)
+    for (const p of circles[0]) expect(p.y).toBeCloseTo(50, 12)
   })
 })
 
