@@ -148,39 +148,44 @@ export class TrainingService {
     return new Promise<TrainingState>((resolve, reject) => {
       let settled = false
       host.on((event) => {
-        if (event.type === 'started' && event.runId !== key) {
-          // The trainer named the new run: re-key this training under its id.
-          this.trainings.delete(key)
-          key = event.runId
-          training = { host, state: training.state }
-          this.trainings.set(key, training)
-        }
-        const state = this.apply(training.state, event, key)
-        training.state = state
-        this.ctx.emit('training:event', { runId: publicId(), event })
-        const line = describeEvent(event)
-        if (line) log([line])
-        if (event.type === 'started' && name) renameRun(this.ctx.workspace(), key, name)
-        if (event.type === 'progress' || event.type === 'started' || event.type === 'paused' || event.type === 'resumed' || event.type === 'checkpoint' || event.type === 'validation') {
-          this.ctx.emit('training:state', state)
-        }
-        if (event.type === 'started') {
-          this.ctx.emit('runs:changed', { runId: key, reason: command.resumeRun ? 'resumed' : 'created' })
-          if (!settled) {
-            settled = true
-            resolve(state)
+        try {
+          if (event.type === 'started' && event.runId !== key) {
+            // The trainer named the new run: re-key this training under its id.
+            this.trainings.delete(key)
+            key = event.runId
+            training = { host, state: training.state }
+            this.trainings.set(key, training)
           }
-        }
-        if (event.type === 'finished' || event.type === 'failed' || event.type === 'exited') {
-          this.ctx.emit('training:state', state)
-          this.ctx.emit('runs:changed', { runId: key, reason: state.phase })
-          if (key.startsWith('pending-')) this.trainings.delete(key)
-          if (!settled) {
-            settled = true
-            reject(new HostError('failed', `the run could not start: ${event.type === 'finished' ? 'it ended before it began' : event.message}`))
-          } else {
-            this.options.onRunEnded?.(state)
+          const state = this.apply(training.state, event, key)
+          training.state = state
+          this.ctx.emit('training:event', { runId: publicId(), event })
+          const line = describeEvent(event)
+          if (line) log([line])
+          if (event.type === 'started' && name) renameRun(this.ctx.workspace(), key, name)
+          if (event.type === 'progress' || event.type === 'started' || event.type === 'paused' || event.type === 'resumed' || event.type === 'checkpoint' || event.type === 'validation') {
+            this.ctx.emit('training:state', state)
           }
+          if (event.type === 'started') {
+            this.ctx.emit('runs:changed', { runId: key, reason: command.resumeRun ? 'resumed' : 'created' })
+            if (!settled) {
+              settled = true
+              resolve(state)
+            }
+          }
+          if (event.type === 'finished' || event.type === 'failed' || event.type === 'exited') {
+            this.ctx.emit('training:state', state)
+            this.ctx.emit('runs:changed', { runId: key, reason: state.phase })
+            if (key.startsWith('pending-')) this.trainings.delete(key)
+            if (!settled) {
+              settled = true
+              reject(new HostError('failed', `the run could not start: ${event.type === 'finished' ? 'it ended before it began' : event.message}`))
+            } else {
+              this.options.onRunEnded?.(state)
+            }
+          }
+        } catch (error) {
+          // A bug here must not stop the relay of the trainer's later events.
+          console.error('[training] handling a trainer event failed:', error)
         }
       })
       host.start(command)
