@@ -123,6 +123,17 @@ export function createServices(hostOptions: HostOptions): Services {
     if (!existsSync(join(dir, 'config.json'))) throw new HostError('not-found', `no run "${id}" in ${workspace.current()}`)
     return dir
   }
+  /**
+   * The checkpoint a job loads: the one asked for, else the best the run has (best → last →
+   * final; a stopped run may have only last). 'final' is passed as its folder, which the
+   * engine's loader takes as a path.
+   */
+  const checkpointOf = (dir: string, requested: string | undefined): string => {
+    const choices = requested ? [requested] : ['best', 'last', 'final']
+    const found = choices.find((c) => existsSync(join(dir, 'checkpoints', c)))
+    if (!found) throw new HostError('not-found', requested ? `the run has no checkpoints/${requested}` : `the run in ${dir} has no checkpoint yet (best, last or final)`)
+    return found === 'final' ? join(dir, 'checkpoints', 'final') : found
+  }
   /** An export target: inside the run's folder, or a path a save dialog returned this session. */
   const exportTarget = (dir: string, target: string | undefined, fallback: string): string => {
     if (target === undefined) return join(dir, 'exports', fallback)
@@ -174,14 +185,16 @@ export function createServices(hostOptions: HostOptions): Services {
     'training:stop': ({ runId }) => trainingService.stop(runId),
     'training:active': () => trainingService.active(),
 
-    'eval:run': ({ runId, taskId, worst, ...rest }) => {
+    'eval:run': ({ runId, taskId, worst, checkpoint, ...rest }) => {
       const dir = existingRunDir(runId)
       const pairs = rest.pairs.kind === 'file' ? { kind: 'file' as const, path: expandUserPath(rest.pairs.path) } : rest.pairs
-      return tasks.run(taskId, `Evaluating ${runId}`, (task) => runJob('evaluate', { ...rest, pairs, runDir: dir, worst: worst ?? 8 }, task))
+      const chosen = checkpointOf(dir, checkpoint)
+      return tasks.run(taskId, `Evaluating ${runId}`, (task) => runJob('evaluate', { ...rest, pairs, checkpoint: chosen, runDir: dir, worst: worst ?? 8 }, task))
     },
-    'eval:embedding': ({ runId, taskId, ...rest }) => {
+    'eval:embedding': ({ runId, taskId, checkpoint, ...rest }) => {
       const dir = existingRunDir(runId)
-      return tasks.run(taskId, `Projecting the embedding of ${runId}`, (task) => runJob('embedding', { ...rest, runDir: dir }, task))
+      const chosen = checkpointOf(dir, checkpoint)
+      return tasks.run(taskId, `Projecting the embedding of ${runId}`, (task) => runJob('embedding', { ...rest, checkpoint: chosen, runDir: dir }, task))
     },
     'eval:list': ({ runId }) => {
       const detail = runs.get(runId)
@@ -194,21 +207,24 @@ export function createServices(hostOptions: HostOptions): Services {
     'export:onnx': ({ runId, checkpoint, target, normalize, taskId }) => {
       const dir = existingRunDir(runId)
       const file = exportTarget(dir, target, 'model.onnx')
+      const chosen = checkpointOf(dir, checkpoint)
       return tasks.run(taskId, `Exporting ${runId} to ONNX`, (task) =>
-        runJob('export-onnx', { runDir: dir, ...(checkpoint ? { checkpoint } : {}), file, normalize: normalize === true }, task)
+        runJob('export-onnx', { runDir: dir, checkpoint: chosen, file, normalize: normalize === true }, task)
       ).finally(() => options.emit('runs:changed', { runId, reason: 'exported' }))
     },
     'export:tfjs': ({ runId, checkpoint, target, taskId }) => {
       const dir = existingRunDir(runId)
       const out = exportTarget(dir, target, 'tfjs')
-      return tasks.run(taskId, `Exporting ${runId} to TF.js`, (task) => runJob('export-tfjs', { runDir: dir, ...(checkpoint ? { checkpoint } : {}), dir: out }, task))
+      const chosen = checkpointOf(dir, checkpoint)
+      return tasks.run(taskId, `Exporting ${runId} to TF.js`, (task) => runJob('export-tfjs', { runDir: dir, checkpoint: chosen, dir: out }, task))
     },
     'export:embeddings': ({ runId, checkpoint, format, images, target, taskId }) => {
       const dir = existingRunDir(runId)
       const file = exportTarget(dir, target, `embeddings.${format}`)
       if (!file.toLowerCase().endsWith(`.${format}`)) throw new HostError('bad-request', `the file name must end in .${format}`)
+      const chosen = checkpointOf(dir, checkpoint)
       return tasks.run(taskId, `Exporting the embeddings of ${runId}`, (task) =>
-        runJob('export-embeddings', { runDir: dir, ...(checkpoint ? { checkpoint } : {}), file, images: images ?? 'validation' }, task)
+        runJob('export-embeddings', { runDir: dir, checkpoint: chosen, file, images: images ?? 'validation' }, task)
       )
     },
 

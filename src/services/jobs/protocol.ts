@@ -8,8 +8,8 @@ import type { RequestOf } from '../../common/contract'
 
 export interface JobInputs {
   probe: Record<string, never>
-  evaluate: Omit<RequestOf<'eval:run'>, 'taskId' | 'runId'> & { runDir: string; worst: number }
-  embedding: Omit<RequestOf<'eval:embedding'>, 'taskId' | 'runId'> & { runDir: string }
+  evaluate: Omit<RequestOf<'eval:run'>, 'taskId' | 'runId' | 'checkpoint'> & { runDir: string; worst: number; checkpoint?: string }
+  embedding: Omit<RequestOf<'eval:embedding'>, 'taskId' | 'runId' | 'checkpoint'> & { runDir: string; checkpoint?: string }
   'export-onnx': { runDir: string; checkpoint?: string; file: string; normalize: boolean }
   'export-tfjs': { runDir: string; checkpoint?: string; dir: string }
   'export-embeddings': { runDir: string; checkpoint?: string; file: string; images: 'validation' | 'training' }

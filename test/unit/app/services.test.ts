@@ -25,6 +25,7 @@ const emitted: { event: EventChannel; payload: unknown }[] = []
 function writeRun(id: string, status = 'stopped'): string {
   const run = join(dir, 'workspace', 'runs', id)
   mkdirSync(join(run, 'checkpoints', 'step-00000004'), { recursive: true })
+  mkdirSync(join(run, 'checkpoints', 'last'))
   writeFileSync(join(run, 'config.json'), JSON.stringify({ ...PRESETS['fonts-quick'], steps: 8, runId: id }))
   writeFileSync(join(run, 'run.json'), JSON.stringify({ id, name: id, tags: [], status, step: 4, totalSteps: 8, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' }))
   const lines = [
@@ -74,7 +75,10 @@ describe('runs', () => {
       validation: { step: [4], epoch: [0.2], auc: [0.8], eer: [0.2], tenFold: [0.78] },
       test: { set: 'test', auc: 0.81, eer: 0.19, tenFold: 0.8 }
     })
-    expect(detail.checkpoints).toEqual([{ name: 'step-00000004', step: 4, best: false }])
+    expect(detail.checkpoints).toEqual([
+      { name: 'last', step: null, best: false },
+      { name: 'step-00000004', step: 4, best: false }
+    ])
     expect(detail.log).toEqual(['line 1', 'line 2'])
     expect(REQUEST_SCHEMAS['runs:get'].response.safeParse(detail).success).toBe(true)
   })
@@ -97,6 +101,9 @@ describe('runs', () => {
     await expect(Promise.resolve().then(() => h()['export:onnx']({ runId: 'run-c', target: join(run, 'exports', '..', '..', 'run-a', 'x.onnx') }))).rejects.toMatchObject({ code: 'forbidden' })
     // Inside the run: accepted (the job runner of this test then refuses to run it).
     await expect(Promise.resolve().then(() => h()['export:onnx']({ runId: 'run-c', target: join(run, 'exports', 'm.onnx') }))).rejects.toThrow(/no jobs in this test/)
+    // A run without any checkpoint says so before any work starts.
+    rmSync(join(run, 'checkpoints'), { recursive: true })
+    await expect(Promise.resolve().then(() => h()['eval:run']({ runId: 'run-c', pairs: { kind: 'run', set: 'test' } }))).rejects.toThrow(/no checkpoint yet/)
     expect(metricsHistory([]).test).toBeNull()
   })
 })
