@@ -9,8 +9,9 @@
 // `last/` and `best/` are hard-linked copies (plain directories a reader opens like any other);
 // the newest `keep` step directories are kept.
 import { createHash, randomBytes } from 'node:crypto'
-import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { writeFileSynced } from '../util/atomicWrite'
 import type { NamedArray, NamedTensor, OptimizerState } from './optimizer'
 
 export const CHECKPOINT_FORMAT = 'dsoftmax-checkpoint/1'
@@ -98,16 +99,6 @@ function readJson<T>(path: string): T {
   }
 }
 
-function writeSynced(path: string, data: string | Uint8Array): void {
-  writeFileSync(path, data)
-  const fd = openSync(path, 'r')
-  try {
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-}
-
 export const stepDirName = (step: number): string => `step-${String(step).padStart(8, '0')}`
 const STEP_DIR = /^step-(\d{8,})$/
 /** The step of a step directory's name (NaN for last/, best/…). */
@@ -142,10 +133,10 @@ export class CheckpointStore {
     try {
       const weights = encodeTensors(content.weights)
       const state = encodeTensors(content.state.tensors)
-      writeSynced(join(temp, 'weights.bin'), weights.bytes)
-      writeSynced(join(temp, 'manifest.json'), JSON.stringify(weights.manifest, null, 2) + '\n')
-      writeSynced(join(temp, 'state.bin'), state.bytes)
-      writeSynced(join(temp, 'state.json'), JSON.stringify(state.manifest, null, 2) + '\n')
+      writeFileSynced(join(temp, 'weights.bin'), weights.bytes)
+      writeFileSynced(join(temp, 'manifest.json'), JSON.stringify(weights.manifest, null, 2) + '\n')
+      writeFileSynced(join(temp, 'state.bin'), state.bytes)
+      writeFileSynced(join(temp, 'state.json'), JSON.stringify(state.manifest, null, 2) + '\n')
       const { weights: _w, state: _s, ...meta } = content
       const file: CheckpointFile = {
         format: CHECKPOINT_FORMAT,
@@ -154,7 +145,7 @@ export class CheckpointStore {
         scalars: content.state.scalars,
         files: { 'weights.bin': weights.manifest.sha256, 'state.bin': state.manifest.sha256 }
       }
-      writeSynced(join(temp, 'checkpoint.json'), JSON.stringify(file, null, 2) + '\n')
+      writeFileSynced(join(temp, 'checkpoint.json'), JSON.stringify(file, null, 2) + '\n')
       const target = join(this.dir, name)
       // A step rewritten after a back-off replaces the old directory of the same step.
       if (existsSync(target)) rmSync(target, { recursive: true, force: true })
