@@ -3,18 +3,12 @@
 // small temporary variable, differentiates the loss through it (the embedding gradient flows as
 // usual), and hands the rows' gradients back to the store, which updates only those rows.
 import { tf } from '../tf'
-import { CentreStore, type CentreStorage, type RowGradients } from './centreStore'
+import { CentreStore, type CentreStorage, type CentreStoreConfig, type RowGradients } from './centreStore'
 import { createHeadWeights, isFastLoss, planRows, rowsLoss, type FastLossName, type HeadWeights, type RowPlan } from './head'
 import type { LossName, LossParams, LossParts } from './types'
 
-export interface SparseHeadConfig {
-  classes: number
-  dim: number
-  seed: number
-  storage?: CentreStorage
-  momentum: number
-  weightDecay: number
-  nesterov?: boolean
+/** The store's own settings (the head hands them to its CentreStore) plus the centres' rate factor. */
+export interface SparseHeadConfig extends CentreStoreConfig {
   /** The centres' learning rate is this × the scheduled rate (default 1). */
   lrFactor?: number
 }
