@@ -13,7 +13,6 @@
  *    absolute-form request targets).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
 import { networkInterfaces, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,6 +22,7 @@ import type { AppInfo } from '../../src/common/contract'
 import { encodeWire } from '../../src/common/wire'
 import type { Handlers } from '../../src/services/index'
 import { startWebHost, type WebHost } from '../../src/server/server'
+import { rawRequest, type RawAnswer } from '../helpers/rawHttp'
 
 const INFO: AppInfo = { name: 'D-Softmax Studio', version: '0.0.0-test', node: '20', platform: 'linux', host: 'web', nativeDialogs: false }
 
@@ -43,24 +43,8 @@ function handlers(): Handlers {
   })
 }
 
-interface Answer {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  text: string
-}
-
-function raw(path: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: host.port, path, method, headers: { Host: `127.0.0.1:${host.port}`, ...headers } }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }))
-    })
-    req.on('error', reject)
-    if (body !== undefined) req.write(body)
-    req.end()
-  })
-}
+const raw = (path: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<RawAnswer> =>
+  rawRequest(host.port, path, headers, method, body)
 
 const cookie = (): Record<string, string> => ({ Cookie: `dsoftmax_token=${host.token}` })
 const json = { 'Content-Type': 'application/json' }

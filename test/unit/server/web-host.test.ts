@@ -4,7 +4,6 @@
  * requests refused with a reason.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
@@ -13,6 +12,7 @@ import { HostError, type AppInfo } from '../../../src/common/contract'
 import { decodeWire, encodeWire } from '../../../src/common/wire'
 import type { Handlers } from '../../../src/services/index'
 import { startWebHost, type WebHost } from '../../../src/server/server'
+import { rawRequest, type RawAnswer } from '../../helpers/rawHttp'
 
 const INFO: AppInfo = { name: 'D-Softmax Studio', version: '0.0.0-test', node: '20', platform: 'linux', host: 'web', nativeDialogs: false }
 
@@ -32,18 +32,8 @@ function stubHandlers(): Handlers {
 }
 
 /** A raw request, so that paths reach the server exactly as written (fetch would normalize `..`). */
-function raw(path: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: host.port, path, method, headers: { Host: `127.0.0.1:${host.port}`, ...headers } }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }))
-    })
-    req.on('error', reject)
-    if (body !== undefined) req.write(body)
-    req.end()
-  })
-}
+const raw = (path: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<RawAnswer> =>
+  rawRequest(host.port, path, headers, method, body)
 
 const post = (channel: string, args: unknown[], headers: Record<string, string> = {}): ReturnType<typeof raw> =>
   raw(`/api/${channel}`, { 'Content-Type': 'application/json', ...headers }, 'POST', encodeWire({ args }))
