@@ -14,22 +14,11 @@ import {
   seededRng,
   type FastLossName
 } from '../../../src/core/losses'
-import type { BackboneSpec } from '../../../src/core/models'
 import { Replica, WorkerReplicas, type ReplicaSpec } from '../../../src/core/train'
 import { SgdOptimizer } from '../../../src/core/train/optimizer'
 import { createRng } from '../../../src/core/util/rng'
+import { plainNet } from '../train/plainNet'
 import { tf } from './helpers'
-
-const plainNet: BackboneSpec = {
-  family: 'test-plain',
-  input: [8, 8, 1],
-  layers: [
-    { kind: 'conv', name: 'c1', filters: 4, kernel: 3, stride: 2, padding: 'same', bias: true },
-    { kind: 'relu' },
-    { kind: 'flatten' },
-    { kind: 'dense', name: 'fc', units: 6 }
-  ]
-}
 
 function spec(loss: FastLossName, classes: number): ReplicaSpec {
   return {

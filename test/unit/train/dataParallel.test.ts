@@ -3,20 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../src/core/backend'
 import { Replica, WorkerReplicas, type ReplicaSpec } from '../../../src/core/train'
-import type { BackboneSpec } from '../../../src/core/models'
 import { createRng } from '../../../src/core/util/rng'
-
-// No batch norm: then the loss of a batch is exactly the size-weighted mean of its shares' losses.
-const plainNet: BackboneSpec = {
-  family: 'test-plain',
-  input: [8, 8, 1],
-  layers: [
-    { kind: 'conv', name: 'c1', filters: 4, kernel: 3, stride: 2, padding: 'same', bias: true },
-    { kind: 'relu' },
-    { kind: 'flatten' },
-    { kind: 'dense', name: 'fc', units: 6 }
-  ]
-}
+import { plainNet } from './plainNet'
 
 const spec: ReplicaSpec = {
   backbone: plainNet,
