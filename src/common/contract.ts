@@ -207,6 +207,19 @@ export type Invokers = { readonly [C in RequestChannel]: (...args: RequestArgs<C
 
 export type Unsubscribe = () => void
 
+/** Frozen invokers for every request channel; each hands its channel and argument list to `call`. */
+export function createInvokers(call: (channel: RequestChannel, args: unknown[]) => Promise<unknown>): Invokers {
+  return Object.freeze(
+    Object.fromEntries(REQUEST_CHANNELS.map((channel) => [channel, (...args: unknown[]) => call(channel, args)]))
+  ) as unknown as Invokers
+}
+
+/** Checks a subscription at runtime too: the renderer is not trusted to respect the types. */
+export function checkSubscription(event: unknown, listener: unknown): void {
+  if (!isEventChannel(event)) throw new ContractError(String(event), 'not an event channel')
+  if (typeof listener !== 'function') throw new ContractError(event, 'listener must be a function')
+}
+
 /**
  * What the renderer may use — and all it may use — to talk to its host. Exposed as
  * `window.api` by the Electron preload; the web client (src/renderer/src/host/webApi.ts)

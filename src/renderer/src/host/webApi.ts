@@ -4,13 +4,13 @@
  * HttpOnly cookie the host set when the page was opened with ?token=, so this code never sees it.
  */
 import {
-  ContractError,
   type ContractApi,
   type EventChannel,
-  type Invokers,
   type PayloadOf,
-  REQUEST_CHANNELS,
+  type RequestChannel,
   type Unsubscribe,
+  checkSubscription,
+  createInvokers,
   isEventChannel,
   isPayload,
   parseResponse
@@ -47,7 +47,7 @@ export function createWebApi(options: WebApiOptions = {}): ContractApi {
   let socket: WebSocket | null = null
   let retry: ReturnType<typeof setTimeout> | null = null
 
-  async function call(channel: string, args: unknown[]): Promise<unknown> {
+  async function call(channel: RequestChannel, args: unknown[]): Promise<unknown> {
     const response = await doFetch(`${base}/api/${channel}`, {
       method: 'POST',
       credentials: 'same-origin',
@@ -64,12 +64,10 @@ export function createWebApi(options: WebApiOptions = {}): ContractApi {
       const message = body.error?.message ?? `the host answered ${response.status}`
       throw new HostRequestError(channel, body.error?.code ?? 'failed', response.status, message)
     }
-    return parseResponse(channel as (typeof REQUEST_CHANNELS)[number], body.value)
+    return parseResponse(channel, body.value)
   }
 
-  const invoke = Object.freeze(
-    Object.fromEntries(REQUEST_CHANNELS.map((channel) => [channel, (...args: unknown[]) => call(channel, args)]))
-  ) as unknown as Invokers
+  const invoke = createInvokers(call)
 
   function connect(): void {
     if (socket || retry) return
@@ -100,8 +98,7 @@ export function createWebApi(options: WebApiOptions = {}): ContractApi {
   }
 
   function on<E extends EventChannel>(event: E, listener: (payload: PayloadOf<E>) => void): Unsubscribe {
-    if (!isEventChannel(event)) throw new ContractError(String(event), 'not an event channel')
-    if (typeof listener !== 'function') throw new ContractError(event, 'listener must be a function')
+    checkSubscription(event, listener)
     const set = listeners.get(event) ?? new Set()
     const wrapped = (payload: unknown): void => listener(payload as PayloadOf<E>)
     set.add(wrapped)
