@@ -11,10 +11,10 @@ import {
   exportTfjs,
   loadRun,
   openRunImages,
+  provenanceOf,
   validationImages,
   writeEmbeddings,
   RunLoadError,
-  type ExportProvenance,
   type LoadedRun
 } from '../../core/export'
 import { UsageError, type CliIo } from '../io'
@@ -33,10 +33,6 @@ export const EXPORT_USAGE = `Usage: npm run cli -- export --run DIR [options]
 Without --onnx, --tfjs or --embeddings, the ONNX file goes to <run>/exports/model.onnx.
 Exit status: 0 when every export passed its check, 1 when one failed, 2 for bad options or input.
 `
-
-function provenanceOf(run: LoadedRun): ExportProvenance {
-  return { runId: run.runId, loss: run.recipe.loss, dataset: run.recipe.dataset, checkpoint: run.checkpoint.label, weightsSha256: run.weights.sha256 }
-}
 
 export async function exportCommand(argv: string[], io: CliIo): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, isAbsolute, join, resolve } from 'node:path'
 import { backboneSpec, BACKBONE_NAMES, type BackboneName, type BackboneSpec, type LayerSpec } from '../models'
+import type { ExportProvenance } from './exportOnnx'
 import { float32FromLittleEndian, type WeightValue } from './onnxGraph'
 
 /** The part of a run's config.json the exporter needs; the rest is carried as is. */
@@ -40,6 +41,11 @@ export interface LoadedRun {
   checkpoint: ResolvedCheckpoint
   weights: StoredWeights
   spec: BackboneSpec
+}
+
+/** What an export records about where its weights came from. */
+export function provenanceOf(run: LoadedRun): ExportProvenance {
+  return { runId: run.runId, loss: run.recipe.loss, dataset: run.recipe.dataset, checkpoint: run.checkpoint.label, weightsSha256: run.weights.sha256 }
 }
 
 export class RunLoadError extends Error {}

@@ -18,9 +18,9 @@ import {
   exportTfjs,
   loadRun,
   openRunImages,
+  provenanceOf,
   validationImages,
   writeEmbeddings,
-  type ExportProvenance,
   type LoadedRun
 } from '../../core/export'
 import { embedImages, type Backbone } from '../../core/models'
@@ -42,10 +42,6 @@ async function withRun<T>(runDir: string, checkpoint: string | undefined, work: 
   } finally {
     backbone.dispose()
   }
-}
-
-function provenanceOf(run: LoadedRun): ExportProvenance {
-  return { runId: run.runId, loss: run.recipe.loss, dataset: run.recipe.dataset, checkpoint: run.checkpoint.label, weightsSha256: run.weights.sha256 }
 }
 
 async function pairSetFor(run: LoadedRun, input: JobInputs['evaluate']): Promise<PairSet> {
