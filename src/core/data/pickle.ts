@@ -2,6 +2,7 @@
 // plain data: tuples, lists, dicts, bytes/str, bools, numbers; plus the few globals such files use:
 // `_codecs.encode` for bytes under protocol 2, bytearray, and numpy bool/int/float scalars), and
 // a writer for `(bins, issame_list)` that Python reads back.
+import { FileProblemError } from './fileProblem'
 
 /** A pickled value: tuples and lists become arrays, py2 `str` and py3 `bytes` become Uint8Array. */
 export type PickleValue = null | boolean | number | bigint | string | Uint8Array | PickleValue[] | Map<PickleValue, PickleValue> | PyObject
@@ -12,14 +13,8 @@ export interface PyObject {
   args: PickleValue[]
 }
 
-export class PickleError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problem: string
-  ) {
-    super(`${file}: ${problem}`)
-    this.name = 'PickleError'
-  }
+export class PickleError extends FileProblemError {
+  override name = 'PickleError'
 }
 
 const MARK = Symbol('mark')

@@ -3,6 +3,7 @@
 import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync, type PathLike } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
+import { FileProblemError } from './fileProblem'
 
 export const RECORD_MAGIC = 0xced7230a
 const LENGTH_MASK = (1 << 29) - 1
@@ -18,14 +19,8 @@ export interface IRHeader {
 }
 
 /** A problem in a .rec/.idx pair, naming the file and the record. */
-export class RecordIOError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problem: string
-  ) {
-    super(`${file}: ${problem}`)
-    this.name = 'RecordIOError'
-  }
+export class RecordIOError extends FileProblemError {
+  override name = 'RecordIOError'
 }
 
 /** `train.rec` → `train.idx` beside it. */
