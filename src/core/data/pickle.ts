@@ -2,6 +2,7 @@
 // plain data: tuples, lists, dicts, bytes/str, bools, numbers; plus the few globals such files use:
 // `_codecs.encode` for bytes under protocol 2, bytearray, and numpy bool/int/float scalars), and
 // a writer for `(bins, issame_list)` that Python reads back.
+import { concatBytes } from '../util/bytes'
 import { FileProblemError } from './fileProblem'
 
 /** A pickled value: tuples and lists become arrays, py2 `str` and py3 `bytes` become Uint8Array. */
@@ -250,11 +251,5 @@ export function pickleVerificationBin(bins: Uint8Array[], issame: boolean[]): Ui
     chunks.push(Uint8Array.of(0x28), Uint8Array.from(issame.slice(start, start + 1000), (same) => (same ? 0x88 : 0x89)), Uint8Array.of(0x65))
   }
   chunks.push(Uint8Array.of(0x86, 0x2e))
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.length
-  }
-  return out
+  return concatBytes(chunks)
 }

@@ -3,6 +3,7 @@
 import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync, type PathLike } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
+import { concatBytes } from '../util/bytes'
 import { FileProblemError } from './fileProblem'
 
 export const RECORD_MAGIC = 0xced7230a
@@ -107,13 +108,7 @@ export class RecordFile {
     const magic = new Uint8Array(4)
     new DataView(magic.buffer).setUint32(0, RECORD_MAGIC, true)
     const joined = parts.flatMap((part, i) => (i === 0 ? [part] : [magic, part]))
-    const out = new Uint8Array(joined.reduce((n, p) => n + p.length, 0))
-    let at = 0
-    for (const p of joined) {
-      out.set(p, at)
-      at += p.length
-    }
-    return out
+    return concatBytes(joined)
   }
 
   /** Length in bytes of the whole record at `offset` (length word and padding included). */
