@@ -16,6 +16,7 @@ import { benchEval } from './benchEval'
 import { benchData } from './benchData'
 import { benchHead } from './benchHead'
 import { runSuite } from './benchSuite'
+import { median } from '../../core/util/stats'
 
 interface BenchCase {
   name: string
@@ -54,12 +55,6 @@ function benchCases(): BenchCase[] {
       loss: 'normface'
     }
   ]
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 /** Random images with random labels: throughput does not depend on the pixels. */

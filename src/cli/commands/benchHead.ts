@@ -19,6 +19,7 @@ import {
 import { createOptimizer } from '../../core/train/optimizer'
 import { createRng } from '../../core/util/rng'
 import { UsageError, type CliIo } from '../io'
+import { median } from '../../core/util/stats'
 
 /** One head configuration of the grid. */
 export interface HeadVariant {
@@ -162,12 +163,6 @@ function sparseRunner(variant: HeadVariant, classes: number, embeddings: tf.Vari
     }
   }
   return runner
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 async function measureCell(variant: HeadVariant, classes: number, dim: number, options: HeadBenchOptions): Promise<Omit<HeadBenchCell, 'head' | 'loss' | 'classes' | 'dim' | 'batch' | 'status' | 'stateBytes' | 'bytesPerIdentity'>> {

@@ -1,12 +1,12 @@
 // Indexes an identity folder (root/<identity>/<image>): which files are images, their size and
 // content hash, and what is wrong with the others. Reads each image's bytes once (header check and
 // hash, no decode) and caches the result by (size, mtime) outside the dataset.
-import { createHash } from 'node:crypto'
 import type { Dirent } from 'node:fs'
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { checkImage, IMAGE_EXTENSIONS, oversize, type ImageKind } from './imageInfo'
 import { cacheFile, readCache, writeCache } from './indexCache'
+import { contentHash } from '../util/hash'
 
 export interface FolderImage {
   /** Path relative to the root, '/'-separated. */
@@ -81,7 +81,7 @@ function examine(root: string, rel: string, identity: string, cache: Record<stri
   } else {
     const bytes = readFileSync(full)
     const check = checkImage(bytes)
-    const hash = createHash('sha1').update(bytes).digest('hex').slice(0, 16)
+    const hash = contentHash(bytes)
     entry = check.ok
       ? [s.size, s.mtimeMs, check.info.kind, check.info.width, check.info.height, hash, oversize(check.info.width, check.info.height)]
       : [s.size, s.mtimeMs, null, 0, 0, hash, check.problem]

@@ -9,7 +9,7 @@
  * The character of image i (`i % 62`) is the 62-class labelling used by the
  * Figure 1 study; the font (`Math.floor(i / 62)`) is the identity label.
  */
-import { createHash } from 'node:crypto'
+import { sha256Hex } from '../util/hash'
 import { existsSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
@@ -217,7 +217,7 @@ async function decodeAtlas(file: string, entry: AtlasEntry): Promise<Buffer> {
     )
   }
   if (entry.sha256) {
-    const digest = createHash('sha256').update(bytes).digest('hex')
+    const digest = sha256Hex(bytes)
     if (digest !== entry.sha256) {
       throw new FontDatasetError(
         `Font atlas ${file} does not match index.json (sha256 ${digest.slice(0, 12)}…, expected ${entry.sha256.slice(0, 12)}…): truncated, modified or from another build`,

@@ -1,7 +1,6 @@
 // `dataset inspect`: what a dataset holds and what is wrong with it, for any supported format.
 // Folders reuse the cached index (header check + content hash per file, no decode); with
 // `decode` every image is also fully decoded, which catches corruption past the headers.
-import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { decodeToInput } from './decode'
@@ -11,6 +10,7 @@ import { checkImage, type ImageKind } from './imageInfo'
 import { detectFormat, type DatasetFormat } from './open'
 import { readEncodedPairs } from './pairSets'
 import { indexRecordIO } from './recordioIndex'
+import { contentHash } from '../util/hash'
 
 export interface InspectReport {
   path: string
@@ -105,10 +105,6 @@ function summarise(path: string, format: DatasetFormat, entries: Entry[], identi
   }
 }
 
-function hashOf(bytes: Uint8Array): string {
-  return createHash('sha1').update(bytes).digest('hex').slice(0, 16)
-}
-
 /** Fully decodes every usable entry (small output size: only readability matters), in parallel. */
 async function decodeAll(entries: Entry[], load: (e: Entry) => Promise<Uint8Array>): Promise<void> {
   let next = 0
@@ -162,7 +158,7 @@ export async function inspectDataset(path: string, options: InspectOptions = {})
         }
         const bytes = await reader.read(k)
         const check = checkImage(bytes)
-        entries.push(check.ok ? { path, identity, ...check.info, hash: hashOf(bytes) } : { path, identity, kind: null, width: 0, height: 0, hash: hashOf(bytes), problem: check.problem })
+        entries.push(check.ok ? { path, identity, ...check.info, hash: contentHash(bytes) } : { path, identity, kind: null, width: 0, height: 0, hash: contentHash(bytes), problem: check.problem })
       }
       if (options.decode) {
         const byPath = new Map(entries.map((e, k) => [e, k]))
@@ -188,7 +184,7 @@ export async function inspectDataset(path: string, options: InspectOptions = {})
       continue
     }
     const check = checkImage(bytes)
-    entries.push(check.ok ? { path: source, identity: '', ...check.info, hash: hashOf(bytes) } : { path: source, identity: '', kind: null, width: 0, height: 0, hash: hashOf(bytes), problem: check.problem })
+    entries.push(check.ok ? { path: source, identity: '', ...check.info, hash: contentHash(bytes) } : { path: source, identity: '', kind: null, width: 0, height: 0, hash: contentHash(bytes), problem: check.problem })
   }
   if (options.decode) {
     const position = new Map(entries.map((e, i) => [e, i]))

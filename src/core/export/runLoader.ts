@@ -1,12 +1,12 @@
 // Opens a run folder for export: its recipe (config.json), the checkpoint asked for, and the
 // backbone weights from that checkpoint, checked against the manifest's sha256 and the
 // architecture's shapes. Optimizer and head tensors in the checkpoint are ignored.
-import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, isAbsolute, join, resolve } from 'node:path'
 import { backboneSpec, BACKBONE_NAMES, type BackboneName, type BackboneSpec, type LayerSpec } from '../models'
 import type { ExportProvenance } from './exportOnnx'
 import { float32FromLittleEndian, type WeightValue } from './onnxGraph'
+import { sha256Hex } from '../util/hash'
 
 /** The part of a run's config.json the exporter needs; the rest is carried as is. */
 export interface RunRecipe {
@@ -118,7 +118,7 @@ export function readStoredWeights(dir: string, keep: (name: string) => boolean =
   const binPath = join(dir, 'weights.bin')
   if (!existsSync(binPath)) throw new RunLoadError(`checkpoint weights not found: ${binPath}`)
   const bytes = readFileSync(binPath)
-  const digest = createHash('sha256').update(bytes).digest('hex')
+  const digest = sha256Hex(bytes)
   if (digest !== manifest.sha256) {
     throw new RunLoadError(`${binPath} is damaged: its sha256 is ${digest}, the manifest says ${manifest.sha256}`)
   }

@@ -8,6 +8,10 @@ import { embedImages, type Backbone } from '../models'
 import { createRng } from '../util/rng'
 import { checkConformance, type Check } from './conformance'
 import { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from './onnxGraph'
+import { l2NormalizeRows } from '../eval/cosine'
+
+// The evaluator's normalization, re-exported for the export modules and the embed command.
+export { l2NormalizeRows }
 
 export interface Tolerance {
   /** Largest allowed |app − onnx| over every coordinate of the L2-normalized embeddings. */
@@ -61,18 +65,6 @@ export function nchwBatch(source: ImageSource, indices: ArrayLike<number>): { da
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) out[n * pixels + (ch * h + y) * w + x] = nhwc[(y * w + x) * c + ch]
   }
   return { data: out, dims: [indices.length, c, h, w] }
-}
-
-/** Row-wise L2 normalization (in double precision). */
-export function l2NormalizeRows(values: Float32Array, dim: number): Float32Array {
-  const out = new Float32Array(values.length)
-  for (let r = 0; r < values.length / dim; r++) {
-    let sum = 0
-    for (let j = 0; j < dim; j++) sum += values[r * dim + j] ** 2
-    const norm = Math.max(Math.sqrt(sum), 1e-12)
-    for (let j = 0; j < dim; j++) out[r * dim + j] = values[r * dim + j] / norm
-  }
-  return out
 }
 
 /** Max abs difference and min cosine between two sets of unit rows. */

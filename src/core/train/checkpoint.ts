@@ -8,7 +8,8 @@
 //                                 and the sha256 of the two blobs; written last
 // `last/` and `best/` are hard-linked copies (plain directories a reader opens like any other);
 // the newest `keep` step directories are kept.
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
+import { sha256Hex } from '../util/hash'
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { writeFileSynced } from '../util/atomicWrite'
@@ -70,11 +71,7 @@ export function encodeTensors(tensors: (NamedTensor | NamedArray)[]): { bytes: U
     offset += values.length
   }
   const bytes = new Uint8Array(blob.buffer)
-  return { bytes, manifest: { format: 'dsoftmax-weights/1', sha256: sha256(bytes), tensors: entries } }
-}
-
-export function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex')
+  return { bytes, manifest: { format: 'dsoftmax-weights/1', sha256: sha256Hex(bytes), tensors: entries } }
 }
 
 /** Reads a blob written by encodeTensors, checking its length and checksum; errors name the file. */
@@ -85,7 +82,7 @@ export function readTensorFile(binPath: string, manifestPath: string): Map<strin
   const bytes = readFileSync(binPath)
   const floats = manifest.tensors.reduce((n, t) => n + t.length, 0)
   if (bytes.byteLength !== 4 * floats) throw new Error(`${binPath} is truncated or padded: ${bytes.byteLength} bytes, the manifest lists ${4 * floats}`)
-  if (sha256(bytes) !== manifest.sha256) throw new Error(`${binPath} does not match its checksum (sha256 in ${manifestPath})`)
+  if (sha256Hex(bytes) !== manifest.sha256) throw new Error(`${binPath} does not match its checksum (sha256 in ${manifestPath})`)
   const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
   return new Map(manifest.tensors.map((t) => [t.name, all.subarray(t.offset, t.offset + t.length)]))
 }

@@ -29,6 +29,7 @@ import { writeJsonAtomic } from '../../core/util/atomicWrite'
 import { sourceImageDataUrl } from '../images'
 import { pca, umap2d } from './projection'
 import type { JobInputs, JobKind, JobOutputs, Progress } from './protocol'
+import { median } from '../../core/util/stats'
 
 const ROC_POINTS = 1000
 const HISTOGRAM_BINS = 50
@@ -173,8 +174,8 @@ async function evaluate(input: JobInputs['evaluate'], progress: Progress): Promi
       eer: r.eer,
       eerThreshold: r.eerThreshold,
       tarAtFar,
-      tenFold: { accuracy: r.tenFold.mean, std: r.tenFold.std, threshold: median(r.tenFold.thresholds) },
-      ...(flipped ? { tenFoldFlip: { accuracy: flipped.report.tenFold.mean, std: flipped.report.tenFold.std, threshold: median(flipped.report.tenFold.thresholds) }, aucFlip: flipped.report.auc } : {}),
+      tenFold: { accuracy: r.tenFold.mean, std: r.tenFold.std, threshold: finiteMedian(r.tenFold.thresholds) },
+      ...(flipped ? { tenFoldFlip: { accuracy: flipped.report.tenFold.mean, std: flipped.report.tenFold.std, threshold: finiteMedian(flipped.report.tenFold.thresholds) }, aucFlip: flipped.report.auc } : {}),
       roc: thinRoc(curve.fpr, curve.tpr, curve.thresholds, ROC_POINTS),
       histogram: histogram(plain.scores, plain.labels),
       threshold,
@@ -188,11 +189,10 @@ async function evaluate(input: JobInputs['evaluate'], progress: Progress): Promi
   })
 }
 
-function median(values: number[]): number {
-  const finite = values.filter(Number.isFinite).sort((a, b) => a - b)
-  if (!finite.length) return 0
-  const m = finite.length >> 1
-  return finite.length % 2 ? finite[m] : (finite[m - 1] + finite[m]) / 2
+/** Median of the finite values, 0 when there are none. */
+function finiteMedian(values: number[]): number {
+  const finite = values.filter(Number.isFinite)
+  return finite.length ? median(finite) : 0
 }
 
 async function embedding(input: JobInputs['embedding'], progress: Progress): Promise<EmbeddingProjection> {
