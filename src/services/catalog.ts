@@ -1,6 +1,6 @@
 /** `training:catalog`: presets, backbones and losses with each knob explained in one line. */
 import type { TrainingCatalog, TrainRecipe } from '../common/contract'
-import { LOSS_NAMES } from '../common/schemas/recipe'
+import { LOSS_NAMES, TRAIN_BACKENDS } from '../common/schemas/recipe'
 import { LOSS_KNOBS, defaultLossParams } from '../core/losses/params'
 import type { LossName, LossParams } from '../core/losses/types'
 import { BACKBONE_INFO, BACKBONE_NAMES } from '../core/models/architectures'
@@ -64,6 +64,6 @@ export function trainingCatalog(): TrainingCatalog {
       const defaults = defaultLossParams(name)
       return { name, label: LOSS_LABELS[name], knobs: LOSS_KNOBS[name].map((k) => knob(name, k, defaults[k])) }
     }),
-    backends: ['node-gpu', 'node', 'wasm', 'cpu']
+    backends: [...TRAIN_BACKENDS]
   }
 }

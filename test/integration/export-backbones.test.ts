@@ -70,7 +70,7 @@ describe.each(BACKBONE_NAMES)('export of %s', (name) => {
     const spec = backboneSpec(name, { embeddingDim: 16, inputSize: 20, channels: 1 })
     const real = realImages(spec)
     const random = buildBackbone(spec, createRng(11))
-    const randomWeights = weightsOfBackbone(random)
+    const randomWeights = await weightsOfBackbone(random)
     try {
       const file = join(dir, `${name}-random.onnx`)
       const exported = await exportOnnx({ file, spec, weights: randomWeights, backbone: random, provenance, real, timingRuns: 0 })

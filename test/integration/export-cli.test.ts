@@ -34,7 +34,7 @@ beforeAll(async () => {
   await initBackend({})
   const spec = glyphCnn({ embeddingDim: 24 })
   const random = buildBackbone(spec, createRng(21))
-  const backbone = backboneFromWeights(spec, trainedLike(weightsOfBackbone(random), 22))
+  const backbone = backboneFromWeights(spec, trainedLike(await weightsOfBackbone(random), 22))
   random.dispose()
   const run = createRunFolder(workspace, 'cli-run')
   run.writeConfig(config)
@@ -83,7 +83,7 @@ describe('npm run cli -- export', () => {
     const set = fontImageSet(dataset, 'val')
     const index = Math.floor((7 * set.count) / 40)
     const backbone = backboneFromWeights(glyphCnn({ embeddingDim: 24 }), (await import('../../src/core/export/runLoader')).loadRun(runDir).weights.tensors)
-    const expected = embedImages(backbone, set, [index])
+    const expected = await embedImages(backbone, set, [index])
     backbone.dispose()
     expect(Number(rows[7][1])).toBe(set.labels[index])
     expect(rows[7][2]).toBe(set.classNames[set.labels[index]])
@@ -124,7 +124,7 @@ describe('npm run cli -- embed', () => {
     // The PNG decodes to the glyph itself: same embedding as the app's dataset path.
     const backbone = backboneFromWeights(glyphCnn({ embeddingDim: 24 }), (await import('../../src/core/export/runLoader')).loadRun(runDir).weights.tensors)
     const glyphs = { shape: [32, 32, 1] as [number, number, number], count: 1, write: (_: number, out: Float32Array, offset: number) => out.set(Float32Array.from(glyphImage(dataset, dataset.split.test[0], 10), (p) => p / 127.5 - 1), offset) }
-    const direct = embedImages(backbone, glyphs, [0])
+    const direct = await embedImages(backbone, glyphs, [0])
     backbone.dispose()
     direct.forEach((v, j) => expect(a.images[0].embedding[j]).toBeCloseTo(v, 6))
 

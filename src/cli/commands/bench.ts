@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { tf } from '../../core/tf'
-import { initBackend, type BackendChoice } from '../../core/backend'
+import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../../core/backend'
 import type { LossName } from '../../core/losses'
 import { backboneSpec, type BackboneSpec } from '../../core/models'
 import { Replica, defaultReplicaCount, presetConfig, trainModel, type TrainConfig } from '../../core/train'
@@ -126,9 +126,9 @@ async function kernelBreakdown(bench: BenchCase): Promise<{ kernel: string; shar
   const [h, w, c] = bench.spec.input
   const images = new Float32Array(bench.batchSize * h * w * c)
   for (let i = 0; i < bench.batchSize; i++) data.write(i, images, i * h * w * c)
-  replica.step(images, data.labels, bench.batchSize, 0.01)
-  const profile = await tf.profile(() => {
-    replica.step(images, data.labels, bench.batchSize, 0.01)
+  await replica.step(images, data.labels, bench.batchSize, 0.01)
+  const profile = await tf.profile(async () => {
+    await replica.step(images, data.labels, bench.batchSize, 0.01)
   })
   replica.dispose()
   const byKernel = new Map<string, number>()
@@ -155,7 +155,7 @@ export async function benchTrain(argv: string[], io: CliIo): Promise<TrainBenchR
   if (!(Number.isInteger(steps) && steps >= 1 && Number.isInteger(warmup) && warmup >= 0)) {
     throw new UsageError('--steps must be a whole number ≥ 1 and --warmup ≥ 0')
   }
-  const choices = (values.backends?.split(',') ?? (quick ? [(await initBackend()).choice] : ['node-gpu', 'node', 'wasm', 'cpu'])) as BackendChoice[]
+  const choices = (values.backends?.split(',') ?? (quick ? [(await initBackend()).choice] : BACKEND_CHOICES)) as BackendChoice[]
   const results: TrainBenchResult[] = []
   io.stdout(`Training throughput: median of ${steps} steps after ${warmup} warm-up steps; effective GMAC/s counts backward as 2× forward.\n`)
   for (const choice of choices) {

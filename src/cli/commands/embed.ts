@@ -35,7 +35,7 @@ async function embedWithRun(dir: string, checkpoint: string | undefined, files: 
   const source = await imageFilesSource(files, run.spec.input)
   const backbone = backboneFromWeights(run.spec, run.weights.tensors)
   try {
-    const embeddings = embedImages(backbone, source, files.map((_, i) => i))
+    const embeddings = await embedImages(backbone, source, files.map((_, i) => i))
     return { model: `run ${run.runId} (${run.checkpoint.dir})`, dim: backbone.embeddingDim, embeddings }
   } finally {
     backbone.dispose()

@@ -102,7 +102,7 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
     if (values.embeddings) {
       const images = await openRunImages(run.recipe, run.spec.input, { split, limit })
       say(`embedding ${images.description}`)
-      const embeddings = embedImages(backbone, images.source, images.indices, { batchSize: 128 })
+      const embeddings = await embedImages(backbone, images.source, images.indices, { batchSize: 128 })
       const written = writeEmbeddings(resolve(values.embeddings), embeddings, backbone.embeddingDim, images.labels, images.classNames)
       result.embeddings = { files: written.files, images: images.indices.length, dim: backbone.embeddingDim, source: images.description }
       if (!values.json) io.stdout(`embeddings of ${images.indices.length} images (${backbone.embeddingDim}-D, L2-normalized): ${written.files.join(', ')}\n`)

@@ -3,15 +3,13 @@
 // the workspace.
 import { parseArgs } from 'node:util'
 import { join, resolve } from 'node:path'
-import { describeBackend, initBackend, type BackendChoice } from '../../core/backend'
+import { BACKEND_CHOICES, describeBackend, initBackend, type BackendChoice } from '../../core/backend'
 import { loadFontDataset } from '../../core/data'
 import { FIGURE1_LOSSES, runFigure1Study, runLabel, type Figure1Loss, type Figure1Run, type Figure1Study } from '../../core/train/study'
 import { writeJsonAtomic } from '../../core/util/atomicWrite'
 import { formatDuration } from '../format'
 import { progressPrinter } from '../progress'
 import { UsageError, type CliIo } from '../io'
-
-const BACKENDS: BackendChoice[] = ['node-gpu', 'node', 'wasm', 'cpu']
 
 export const STUDY_USAGE = `Usage: npm run cli -- study figure1 [options]
 The paper's Figure 1: a 3-D embedding of the glyphs labelled by character, trained on the 5 and on
@@ -24,7 +22,7 @@ mean direction) and the minimum inter-class angle (between class mean directions
   --steps N --batch N --lr X --seed N     override the figure1 presets' recipe
   --collapse DEG          minimum inter-class angle that counts as collapse (default 5)
   --measure-per-class N   measure the angles on the first N fonts of each class (default: all)
-  --backend NAME          force ${BACKENDS.join(', ')}
+  --backend NAME          force ${BACKEND_CHOICES.join(', ')}
   --out DIR               workspace; results go to DIR/studies/figure1-<time>.json (default ./workspace)
   --json                  print the results as one JSON object on stdout
 `
@@ -106,8 +104,8 @@ export async function studyCommand(argv: string[], io: CliIo): Promise<number> {
     return l as Figure1Loss
   })
   const backend = values.backend
-  if (backend !== undefined && !(BACKENDS as string[]).includes(backend)) {
-    throw new UsageError(`unknown backend "${backend}"; choose one of: ${BACKENDS.join(', ')}`)
+  if (backend !== undefined && !(BACKEND_CHOICES as readonly string[]).includes(backend)) {
+    throw new UsageError(`unknown backend "${backend}"; choose one of: ${BACKEND_CHOICES.join(', ')}`)
   }
   const options = {
     classCounts,

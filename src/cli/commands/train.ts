@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import type { BackendChoice } from '../../core/backend'
+import { BACKEND_CHOICES, type BackendChoice } from '../../core/backend'
 import { LOSS_NAMES, validateLossParams, type LossName } from '../../core/losses'
 import { DEFAULT_PRESET, PRESETS, presetConfig } from '../../core/train/presets'
 import { VALIDATION_METRICS, validateTrainConfig, type TrainConfig, type ValidationMetric } from '../../core/train/config'
@@ -18,8 +18,6 @@ import type { VerificationReport } from '../../core/eval'
 import { formatDuration, metricsTable } from '../format'
 import { progressPrinter } from '../progress'
 import { UsageError, type CliIo } from '../io'
-
-const BACKENDS: BackendChoice[] = ['node-gpu', 'node', 'wasm', 'cpu']
 
 export const TRAIN_USAGE = `Usage: npm run cli -- train [options]
   --preset NAME        recipe to start from (${Object.keys(PRESETS).join(', ')}; default ${DEFAULT_PRESET})
@@ -41,7 +39,7 @@ export const TRAIN_USAGE = `Usage: npm run cli -- train [options]
   --best-metric NAME   ${Object.keys(VALIDATION_METRICS).join(', ')} (picks checkpoints/best)
   --checkpoint-every N checkpoint every N steps (default: each epoch)   --keep N  step checkpoints kept
   --lr-backoff F [--max-backoffs N] on NaN/Inf go back to the last checkpoint with lr × F instead of stopping
-  --backend NAME       force ${BACKENDS.join(', ')} (default: the fastest that works)
+  --backend NAME       force ${BACKEND_CHOICES.join(', ')} (default: the fastest that works)
   --replicas N|auto    data-parallel threads (default auto: one per core on wasm/cpu)
   --out DIR            workspace folder; runs go to DIR/runs/<id> (default ${defaultWorkspace()})
   --json               print the final result as one JSON object on stdout
@@ -165,7 +163,7 @@ export function configFromArgs(argv: string[]): ParsedTrainArgs & { config: Trai
 
 export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
   const { values } = parseArgs({ args: argv, strict: true, options: OPTIONS })
-  const backend = oneOf(values.backend, BACKENDS, 'backend')
+  const backend = oneOf(values.backend, BACKEND_CHOICES, 'backend')
   const out = resolve(values.out ?? defaultWorkspace())
   const json = values.json === true
   if (values.resume !== undefined) {

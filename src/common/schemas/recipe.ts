@@ -15,8 +15,11 @@ export const LOSS_NAMES = ['softmax', 'normface', 'sphereface', 'cosface', 'arcf
 export const OPTIMIZER_KINDS = ['sgd', 'adam', 'adamw'] as const
 export const SCHEDULE_KINDS = ['constant', 'cosine', 'step', 'polynomial'] as const
 export const VALIDATION_METRICS = ['auc', 'tenFold', 'eer'] as const
-/** Backends a run may be forced onto (the trainer's names); absent = the fastest that works. */
-export const TRAIN_BACKENDS = ['node-gpu', 'node', 'wasm', 'cpu'] as const
+/**
+ * Backends a run may be forced onto (the trainer's names), in the order automatic selection tries
+ * them; absent = the fastest that works.
+ */
+export const TRAIN_BACKENDS = ['node-gpu', 'webgpu', 'node', 'wasm', 'cpu'] as const
 
 export const lossParamsSchema = z.strictObject({
   s: z.number().optional(),

@@ -1,8 +1,9 @@
 // Picks the TensorFlow.js backend for this process and says why.
 //
-// Order: tfjs-node-gpu → tfjs-node (both optional; their install downloads libtensorflow and
-// fails quietly where it cannot) → wasm (with our gradients, see wasmGradients.ts) → cpu.
-// Every backend passed over is reported with its reason, so a slow run explains itself.
+// Order: tfjs-node-gpu (CUDA) → webgpu on a hardware adapter (Metal, D3D12, Vulkan; webgpu.ts) →
+// tfjs-node → wasm (with our gradients, see wasmGradients.ts) → cpu. tfjs-node(-gpu) are optional:
+// their install downloads libtensorflow and fails quietly where it cannot. Every backend passed
+// over is reported with its reason, so a slow run explains itself.
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -10,15 +11,20 @@ import { appPaths } from '../appPaths'
 import { tf } from '../tf'
 import { registerWasmGradients } from './wasmGradients'
 import { registerWasmKernels } from './wasmKernels'
+import { WebGpuUnavailable, activateWebGpu, adapterName, probeAdapterIsolated, type GpuAdapterReport } from './webgpu'
+import { TRAIN_BACKENDS } from '../../common/schemas/recipe'
 
 export { registerWasmGradients, WASM_MISSING_TRAINING_KERNELS } from './wasmGradients'
 export { registerWasmKernels } from './wasmKernels'
 
-export type BackendChoice = 'node-gpu' | 'node' | 'wasm' | 'cpu'
+export type { GpuAdapterReport } from './webgpu'
+export { adapterName } from './webgpu'
+
+export type BackendChoice = (typeof TRAIN_BACKENDS)[number]
 
 export interface BackendReport {
   choice: BackendChoice
-  /** tf.getBackend() after the switch: 'tensorflow', 'wasm' or 'cpu'. */
+  /** tf.getBackend() after the switch: 'tensorflow', 'webgpu', 'wasm' or 'cpu'. */
   tfBackend: string
   forced: boolean
   reason: string
@@ -27,6 +33,8 @@ export interface BackendReport {
   simd?: boolean
   /** wasm only: worker threads in use (1 in Node, which has no wasm threads here). */
   threads?: number
+  /** webgpu only: the adapter in use. */
+  adapter?: GpuAdapterReport
   versions: Record<string, string>
 }
 
@@ -37,7 +45,8 @@ export interface InitBackendOptions {
   wasmDir?: string
 }
 
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['node-gpu', 'node', 'wasm', 'cpu']
+/** Every backend, in the order automatic selection tries them. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = TRAIN_BACKENDS
 
 const NODE_PACKAGES = { 'node-gpu': '@tensorflow/tfjs-node-gpu', node: '@tensorflow/tfjs-node' } as const
 
@@ -161,8 +170,25 @@ async function activateCpu(): Promise<Partial<BackendReport>> {
   return { versions: { 'tfjs-backend-cpu': tf.version_core } }
 }
 
+async function activateGpu(forced: boolean): Promise<Partial<BackendReport>> {
+  try {
+    if (!forced) {
+      // Looked at from a child first: see probeAdapterIsolated.
+      const probed = await probeAdapterIsolated()
+      if (probed instanceof WebGpuUnavailable) throw probed
+      if (probed.fallback) throw new WebGpuUnavailable(`only a software adapter (${adapterName(probed)}): slower than wasm; --backend webgpu forces it`)
+    }
+    const { adapter, version } = await activateWebGpu(forced)
+    return { adapter, versions: { 'tfjs-backend-webgpu': version } }
+  } catch (e) {
+    throw e instanceof WebGpuUnavailable ? new Unavailable(e.message) : e
+  }
+}
+
 function activate(choice: BackendChoice, opts: InitBackendOptions): Promise<Partial<BackendReport>> {
   switch (choice) {
+    case 'webgpu':
+      return activateGpu(opts.force === 'webgpu')
     case 'node-gpu':
     case 'node':
       return activateNode(choice)
@@ -204,6 +230,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
         rejected,
         ...(extra.simd !== undefined ? { simd: extra.simd } : {}),
         ...(extra.threads !== undefined ? { threads: extra.threads } : {}),
+        ...(extra.adapter ? { adapter: extra.adapter } : {}),
         versions: { 'tfjs-core': tf.version_core, ...extra.versions }
       }
       log(`backend: ${choice} (${report.tfBackend}) — ${reason}`)
@@ -226,9 +253,20 @@ export function describeBackend(r: BackendReport): string {
   const details: string[] = [r.tfBackend]
   if (r.simd !== undefined) details.push(r.simd ? 'SIMD' : 'no SIMD')
   if (r.threads !== undefined) details.push(`${r.threads} thread${r.threads === 1 ? '' : 's'}`)
+  if (r.adapter) details.push(describeAdapter(r.adapter))
   const first = `Backend: ${r.choice} (${details.join(', ')}) — ${r.forced ? 'forced' : 'fastest available'}`
   if (!r.rejected.length) return first
   return `${first}\n  passed over: ${r.rejected.map((x) => `${x.choice} (${x.reason})`).join(', ')}`
+}
+
+/** "nvidia hopper, NVIDIA H200, buffers ≤ 2.0 GiB" (software adapters say so). */
+export function describeAdapter(a: GpuAdapterReport): string {
+  const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(1)} GiB`
+  const parts = [adapterName(a)]
+  if (a.description && !parts[0].includes(a.description)) parts.push(a.description)
+  parts.push(`buffers ≤ ${gib(a.maxStorageBufferBindingSize)}`)
+  if (a.fallback) parts.push('CPU emulation: for correctness, not speed')
+  return parts.join(', ')
 }
 
 function firstLine(e: unknown): string {

@@ -26,6 +26,7 @@ export function backboneFromWeights(spec: BackboneSpec, weights: Map<string, Wei
 }
 
 /** The current values of a backbone's parameters, keyed by name (what a checkpoint stores). */
-export function weightsOfBackbone(backbone: Backbone): Map<string, WeightValue> {
-  return new Map(backbone.params.map((p) => [p.name, { shape: [...p.variable.shape], values: p.variable.dataSync() as Float32Array }]))
+export async function weightsOfBackbone(backbone: Backbone): Promise<Map<string, WeightValue>> {
+  const entries = await Promise.all(backbone.params.map(async (p) => [p.name, { shape: [...p.variable.shape], values: (await p.variable.data()) as Float32Array }] as [string, WeightValue]))
+  return new Map(entries)
 }

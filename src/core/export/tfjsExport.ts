@@ -101,13 +101,13 @@ export interface TfjsExportResult {
   reportFile: string
 }
 
-function embedWith(model: LayersModel, source: ImageSource, indices: number[]): Float32Array {
+async function embedWith(model: LayersModel, source: ImageSource, indices: number[]): Promise<Float32Array> {
   const [h, w, c] = source.shape
   const pixels = h * w * c
   const batch = new Float32Array(indices.length * pixels)
   indices.forEach((index, i) => source.write(index, batch, i * pixels))
   const out = tf.tidy(() => model.predict(tf.tensor4d(batch, [indices.length, h, w, c])) as tf.Tensor)
-  const values = out.dataSync() as Float32Array
+  const values = (await out.data()) as Float32Array
   out.dispose()
   return l2NormalizeRows(values, out.shape[1] as number)
 }
@@ -161,15 +161,15 @@ export async function exportTfjs(options: {
   )
   const comparisons: BatchComparison[] = []
   try {
-    const compare = (batch: string, source: ImageSource, indices: number[]): void => {
-      const expected = embedImages(options.backbone, source, indices, { batchSize: indices.length })
-      const actual = embedWith(loaded, source, indices)
+    const compare = async (batch: string, source: ImageSource, indices: number[]): Promise<void> => {
+      const expected = await embedImages(options.backbone, source, indices, { batchSize: indices.length })
+      const actual = await embedWith(loaded, source, indices)
       const { maxAbsDiff, minCosine } = compareEmbeddings(expected, actual, options.backbone.embeddingDim)
       const ok = maxAbsDiff <= DEFAULT_TOLERANCE.maxAbsDiff && minCosine >= DEFAULT_TOLERANCE.minCosine
       comparisons.push({ batch, images: indices.length, maxAbsDiff, minCosine, ok })
     }
-    compare('random', randomSource(options.spec.input, 32, 1234), Array.from({ length: 32 }, (_, i) => i))
-    if (!('unavailable' in options.real)) compare('real', options.real.source, options.real.indices)
+    await compare('random', randomSource(options.spec.input, 32, 1234), Array.from({ length: 32 }, (_, i) => i))
+    if (!('unavailable' in options.real)) await compare('real', options.real.source, options.real.indices)
   } finally {
     loaded.dispose()
   }

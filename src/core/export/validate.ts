@@ -140,7 +140,7 @@ export async function validateOnnxFile(options: ValidateOptions): Promise<Valida
     add('loads in ONNX Runtime', true, `onnxruntime-node ${report.onnxruntime}; input "${session.inputNames.join(', ')}", output "${session.outputNames.join(', ')}"` + (names ? '' : ' (unexpected names)'))
 
     const compare = async (batch: string, source: ImageSource, indices: number[]): Promise<Float32Array> => {
-      const expected = embedImages(backbone, source, indices, { batchSize: indices.length })
+      const expected = await embedImages(backbone, source, indices, { batchSize: indices.length })
       const { values, dims } = await runOnnx(session, source, indices)
       const shapeOk = dims.length === 2 && dims[0] === indices.length && dims[1] === dim
       add(`output shape (${batch})`, shapeOk, `[${dims.join(', ')}] for ${indices.length} images, expected [${indices.length}, ${dim}]`)

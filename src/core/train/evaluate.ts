@@ -13,10 +13,10 @@ export interface PairEvaluation {
   labels: Uint8Array
 }
 
-export function evaluatePairs(backbone: Backbone, set: PairSet, options: { flip: boolean; batchSize?: number }): PairEvaluation {
+export async function evaluatePairs(backbone: Backbone, set: PairSet, options: { flip: boolean; batchSize?: number }): Promise<PairEvaluation> {
   const used = [...new Set(set.pairs.flatMap((p) => [p.a, p.b]))].sort((a, b) => a - b)
   const row = new Map(used.map((image, i) => [image, i]))
-  const embeddings = embedImages(backbone, set.images, used, { flip: options.flip, batchSize: options.batchSize })
+  const embeddings = await embedImages(backbone, set.images, used, { flip: options.flip, batchSize: options.batchSize })
   const left = set.pairs.map((p) => row.get(p.a) as number)
   const right = set.pairs.map((p) => row.get(p.b) as number)
   const scores = pairCosineScores(embeddings, backbone.embeddingDim, left, right)

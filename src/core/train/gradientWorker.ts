@@ -40,19 +40,19 @@ async function serve(): Promise<void> {
     post({ type: 'error', message: error instanceof Error ? error.message : String(error) })
     return
   }
-  port.on('message', (request: WorkerRequest) => {
+  const handle = async (request: WorkerRequest): Promise<void> => {
     try {
       switch (request.type) {
         case 'gradients': {
-          const { values, grads, rows } = replica.gradients(request.images, request.labels, request.count, request.stepLoss)
-          post({ type: 'gradients', values, flat: replica.flatten(grads), rows })
+          const { values, grads, rows } = await replica.gradients(request.images, request.labels, request.count, request.stepLoss)
+          post({ type: 'gradients', values, flat: await replica.flatten(grads), rows })
           break
         }
         case 'apply':
           replica.applyFlat(request.flat, request.lr, request.rows)
           break
         case 'weights':
-          post({ type: 'weights', flat: replica.flatWeights() })
+          post({ type: 'weights', flat: await replica.flatWeights() })
           break
         case 'load':
           replica.loadWeights(request.weights)
@@ -62,6 +62,11 @@ async function serve(): Promise<void> {
     } catch (error) {
       post({ type: 'error', message: error instanceof Error ? error.message : String(error) })
     }
+  }
+  // Requests are handled one after another, in arrival order, although reads are awaited.
+  let queue = Promise.resolve()
+  port.on('message', (request: WorkerRequest) => {
+    queue = queue.then(() => handle(request))
   })
   post({ type: 'ready' })
 }

@@ -68,7 +68,7 @@ export interface Optimizer {
   /** One update with scheduled rate `lr`; `grads` maps tf variable names (as tf.variableGrads returns them). */
   step(grads: Record<string, tf.Tensor>, lr: number): void
   /** Global gradient norm of the last step before clipping (NaN when clipping is off). */
-  readonly lastGradNorm: number
+  lastGradNorm(): Promise<number>
   state(): OptimizerState
   /** Restores state saved by state(); tensors by name as flat float32 arrays. */
   load(tensors: ReadonlyMap<string, Float32Array>, scalars: Record<string, number>): void
@@ -109,18 +109,20 @@ function groupSettings(config: OptimizerConfig, p: OptimizedParam, lr: number): 
 }
 
 /**
- * Scale factor for clipping to `maxNorm` and the norm itself. Computed in float64 on the host from
- * per-tensor squared sums, so it does not depend on the order tensors are summed in on the device.
+ * The global gradient norm and the factor that clips it to `maxNorm`, both kept on the device: a
+ * synchronous read would stall a GPU backend (and throws on webgpu in Node). Per-tensor squared
+ * sums are added in a fixed order, so every replica computes the same factor.
  */
-function clipScale(grads: tf.Tensor[], maxNorm: number | undefined): { scale: number; norm: number } {
-  const squares = tf.tidy(() => grads.map((g) => tf.sum(tf.square(g))))
-  let sum = 0
-  for (const s of squares) {
-    sum += s.dataSync()[0]
-    s.dispose()
-  }
-  const norm = Math.sqrt(sum)
-  return { norm, scale: maxNorm && maxNorm > 0 && norm > maxNorm ? maxNorm / norm : 1 }
+function clipOnDevice(grads: tf.Tensor[], maxNorm: number): { norm: tf.Scalar; scale: tf.Scalar } {
+  return tf.tidy(() => {
+    const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar
+    return { norm, scale: tf.minimum(1, tf.div(maxNorm, tf.maximum(norm, 1e-30))) as tf.Scalar }
+  })
+}
+
+/** A variable of zeros shaped like `like`; the temporary it starts from is released. */
+export function zerosVariable(like: tf.Tensor): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.zerosLike(like), false))
 }
 
 function loadInto(target: tf.Variable, values: Float32Array | undefined, name: string): void {
@@ -130,7 +132,7 @@ function loadInto(target: tf.Variable, values: Float32Array | undefined, name: s
 }
 
 abstract class BaseOptimizer implements Optimizer {
-  lastGradNorm = 0
+  private gradNorm: tf.Scalar | null = null
 
   constructor(
     protected readonly config: OptimizerConfig,
@@ -139,17 +141,28 @@ abstract class BaseOptimizer implements Optimizer {
 
   step(grads: Record<string, tf.Tensor>, lr: number): void {
     const present = this.params.filter((p) => grads[p.variable.name])
-    // The norm costs a device read per tensor: only computed when clipping asks for it.
-    const { norm, scale } = this.config.clipNorm ? clipScale(present.map((p) => grads[p.variable.name]), this.config.clipNorm) : { norm: NaN, scale: 1 }
-    this.lastGradNorm = norm
+    // The norm is only computed when clipping asks for it.
+    const clip = this.config.clipNorm ? clipOnDevice(present.map((p) => grads[p.variable.name]), this.config.clipNorm) : null
+    this.gradNorm?.dispose()
+    this.gradNorm = clip?.norm ?? null
     this.beginStep()
     tf.tidy(() => {
       for (const p of present) {
         const raw = grads[p.variable.name]
-        const g = scale === 1 ? raw : tf.mul(raw, scale)
+        const g = clip ? tf.mul(raw, clip.scale) : raw
         this.update(p, g, groupSettings(this.config, p, lr))
       }
     })
+    clip?.scale.dispose()
+  }
+
+  async lastGradNorm(): Promise<number> {
+    return this.gradNorm ? (await this.gradNorm.data())[0] : NaN
+  }
+
+  protected disposeGradNorm(): void {
+    this.gradNorm?.dispose()
+    this.gradNorm = null
   }
 
   protected beginStep(): void {}
@@ -165,7 +178,7 @@ export class SgdOptimizer extends BaseOptimizer {
 
   constructor(config: SgdConfig, params: OptimizedParam[]) {
     super(config, params)
-    for (const p of params) this.velocity.set(p.name, tf.variable(tf.zerosLike(p.variable), false))
+    for (const p of params) this.velocity.set(p.name, zerosVariable(p.variable))
   }
 
   protected update(p: OptimizedParam, g: tf.Tensor, { lr, decay }: { lr: number; decay: number }): void {
@@ -187,6 +200,7 @@ export class SgdOptimizer extends BaseOptimizer {
   }
 
   dispose(): void {
+    this.disposeGradNorm()
     this.velocity.forEach((v) => v.dispose())
   }
 }
@@ -202,7 +216,7 @@ export class AdamOptimizer extends BaseOptimizer {
   constructor(config: AdamConfig, params: OptimizedParam[]) {
     super(config, params)
     for (const p of params) {
-      this.moments.set(p.name, { m: tf.variable(tf.zerosLike(p.variable), false), v: tf.variable(tf.zerosLike(p.variable), false) })
+      this.moments.set(p.name, { m: zerosVariable(p.variable), v: zerosVariable(p.variable) })
     }
   }
 
@@ -250,6 +264,7 @@ export class AdamOptimizer extends BaseOptimizer {
   }
 
   dispose(): void {
+    this.disposeGradNorm()
     this.moments.forEach(({ m, v }) => {
       m.dispose()
       v.dispose()

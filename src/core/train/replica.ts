@@ -80,12 +80,12 @@ export class Replica {
    * of a filled batch buffer. Batch-norm running statistics are updated only when the loss is finite.
    * With a sparse head, `rows` holds the gradient of the centre rows the step gathered.
    */
-  gradients(
+  async gradients(
     images: Float32Array,
     labels: Int32Array,
     count: number,
     stepLoss?: StepLoss
-  ): { values: LossValues; grads: tf.Tensor[]; rows?: RowGradients } {
+  ): Promise<{ values: LossValues; grads: tf.Tensor[]; rows?: RowGradients }> {
     const [h, w, c] = this.spec.backbone.input
     const { loss, lossParams } = stepLoss ?? this.spec
     const gathered = this.gatherRows(loss, lossParams, labels.subarray(0, count))
@@ -105,16 +105,19 @@ export class Replica {
           split = [tf.keep(parts.intra), tf.keep(parts.inter)]
           return parts.loss
         }, variables)
-        const values = [value, ...split].map((t) => t.dataSync()[0]) as LossValues
-        split.forEach((t) => t.dispose())
         const rowGrad = gathered ? tf.keep(grads[gathered.rows.name]) : undefined
-        return { values, rowGrad, grads: this.variables.map((v) => tf.keep(grads[v.name])) }
+        // One stacked scalar triple: read below, outside tidy (device reads are awaited).
+        const lossTriple = tf.keep(tf.stack([value, ...split]))
+        split.forEach((t) => t.dispose())
+        return { lossTriple, rowGrad, grads: this.variables.map((v) => tf.keep(grads[v.name])) }
       })
     } finally {
       gathered?.rows.dispose()
     }
-    const { values, grads, rowGrad } = result
-    const rows = gathered && rowGrad ? rowGradients(gathered.plan, rowGrad) : undefined
+    const { lossTriple, grads, rowGrad } = result
+    const values = Array.from(await lossTriple.data()) as LossValues
+    lossTriple.dispose()
+    const rows = gathered && rowGrad ? await rowGradients(gathered.plan, rowGrad) : undefined
     rowGrad?.dispose()
     if (values.every(Number.isFinite)) applyStatUpdates(this.statUpdates)
     else this.statUpdates.splice(0).forEach(([, t]) => t.dispose())
@@ -122,8 +125,8 @@ export class Replica {
   }
 
   /** Gradient step on this replica alone. Returns the loss values; non-finite values change nothing. */
-  step(images: Float32Array, labels: Int32Array, count: number, lr: number, stepLoss?: StepLoss): LossValues {
-    const { values, grads, rows } = this.gradients(images, labels, count, stepLoss)
+  async step(images: Float32Array, labels: Int32Array, count: number, lr: number, stepLoss?: StepLoss): Promise<LossValues> {
+    const { values, grads, rows } = await this.gradients(images, labels, count, stepLoss)
     if (values.every(Number.isFinite)) {
       this.optimizer.step(this.byName(grads), lr)
       if (rows) this.applyRows(rows, lr)
@@ -151,11 +154,11 @@ export class Replica {
   }
 
   /** Gradients as one flat array in variable order (what crosses between threads). Disposes them. */
-  flatten(grads: tf.Tensor[]): Float32Array {
+  async flatten(grads: tf.Tensor[]): Promise<Float32Array> {
     const flat = new Float32Array(this.denseSize)
     let offset = 0
     for (const g of grads) {
-      flat.set(g.dataSync() as Float32Array, offset)
+      flat.set((await g.data()) as Float32Array, offset)
       offset += g.size
       g.dispose()
     }
@@ -178,8 +181,8 @@ export class Replica {
   }
 
   /** All trainable weights, flat, in variable order (a sparse head's centres last): to compare replicas. */
-  flatWeights(): Float32Array {
-    const dense = this.flatten(this.variables.map((v) => v.clone()))
+  async flatWeights(): Promise<Float32Array> {
+    const dense = await this.flatten(this.variables.map((v) => v.clone()))
     if (!(this.head instanceof SparseHead)) return dense
     const centres = this.head.store.values()
     const all = new Float32Array(dense.length + centres.length)
@@ -236,8 +239,18 @@ export class Replica {
   }
 
   /** Global gradient norm of the last update before clipping (NaN when clipping is off). */
-  get lastGradNorm(): number {
-    return this.optimizer.lastGradNorm
+  lastGradNorm(): Promise<number> {
+    return this.optimizer.lastGradNorm()
+  }
+
+  /** True when no weight holds NaN or Inf (one device read for all of them). */
+  async weightsFinite(): Promise<boolean> {
+    // Listed outside tidy: a sparse head makes its centre tensor on first request and keeps it.
+    const weights = this.namedWeights()
+    const flags = tf.tidy(() => tf.stack(weights.map(({ tensor }) => tf.all(tf.isFinite(tensor)))))
+    const all = (await flags.data()).every((f) => f === 1)
+    flags.dispose()
+    return all
   }
 
   private byName(grads: tf.Tensor[]): Record<string, tf.Tensor> {

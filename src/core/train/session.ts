@@ -233,14 +233,14 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
         const weights = model.weights()
         saveWeights(folder, 'checkpoints/final', weights)
         const centres = weights.find((w) => w.name === 'head/centres')?.tensor
-        const collapse = centres ? centreCollapseWarning(centres.dataSync(), centres.shape[1] as number) : null
+        const collapse = centres ? centreCollapseWarning((await centres.data()) as Float32Array, centres.shape[1] as number) : null
         if (collapse) {
           folder.log(`warning: ${collapse}`)
           emit({ type: 'warning', message: collapse, step: model.steps })
         }
         if (data.test) {
-          const evaluations = [evaluatePairs(model.backbone, data.test, { flip: false })]
-          if (config.evalFlip) evaluations.push(evaluatePairs(model.backbone, data.test, { flip: true }))
+          const evaluations = [await evaluatePairs(model.backbone, data.test, { flip: false })]
+          if (config.evalFlip) evaluations.push(await evaluatePairs(model.backbone, data.test, { flip: true }))
           const names = evaluations.map((e) => storeEvaluation(folder, e))
           const r = evaluations[0].report
           test = { set: names[0], auc: r.auc, eer: r.eer, tenFold: r.tenFold.mean }

@@ -137,9 +137,9 @@ export function firstPerClass(labels: ArrayLike<number>, classes: number, limit 
 }
 
 /** Angles of the embeddings of `set`; with `centres`, of the learned class centres too. */
-function measure(backbone: Backbone, set: LabelledImageSet, options: Figure1Options, centres?: Float32Array): AngleReport {
+async function measure(backbone: Backbone, set: LabelledImageSet, options: Figure1Options, centres?: Float32Array): Promise<AngleReport> {
   const indices = firstPerClass(set.labels, set.classes, options.measurePerClass)
-  const embeddings = embedImages(backbone, set, indices)
+  const embeddings = await embedImages(backbone, set, indices)
   const labels = Int32Array.from(indices, (i) => set.labels[i])
   return angleReport(embeddings, backbone.embeddingDim, labels, set.classes, {
     centres,
@@ -189,8 +189,8 @@ export async function runFigure1Study(dataset: FontDataset, options: Figure1Opti
         trainSeconds,
         finalLoss,
         // The centres are the run's, not a data set's: reported (and checked) once, with the training set.
-        train: measure(model.backbone, train, options, centresTensor.tensor.dataSync() as Float32Array),
-        test: measure(model.backbone, test, options)
+        train: await measure(model.backbone, train, options, (await centresTensor.tensor.data()) as Float32Array),
+        test: await measure(model.backbone, test, options)
       }
       runs.push(run)
       onEvent?.({ type: 'run-finished', index, run })

@@ -145,10 +145,6 @@ function improves(metric: ValidationMetric, value: number, best: number | undefi
   return VALIDATION_METRICS[metric] === 'higher' ? value > best : value < best
 }
 
-function weightsFinite(replica: Replica): boolean {
-  return replica.namedWeights().every(({ tensor }) => tf.tidy(() => tf.all(tf.isFinite(tensor)).dataSync()[0] === 1))
-}
-
 export async function trainModel(config: TrainConfig, data: TrainData, hooks: TrainHooks = {}, options: TrainOptions = {}): Promise<TrainedModel> {
   const problems = validateTrainConfig(config)
   if (problems.length > 0) throw new Error(`invalid training recipe: ${problems.join('; ')}`)
@@ -190,8 +186,8 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
     const pending = shares.slice(1).map((size, k) =>
       pool.gradients(k, images.subarray(shareStart[k + 1] * pixels, (shareStart[k + 1] + size) * pixels), labels.subarray(shareStart[k + 1], shareStart[k + 1] + size), stepLoss)
     )
-    const own = replica.gradients(images, labels, shares[0], stepLoss)
-    const results = [{ values: own.values, flat: replica.flatten(own.grads), rows: own.rows }, ...(await Promise.all(pending))]
+    const own = await replica.gradients(images, labels, shares[0], stepLoss)
+    const results = [{ values: own.values, flat: await replica.flatten(own.grads), rows: own.rows }, ...(await Promise.all(pending))]
     const values: LossValues = [0, 0, 0]
     const average = new Float32Array(results[0].flat.length)
     results.forEach((r, k) => {
@@ -230,11 +226,11 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
     }
   }
 
-  const writeCheckpoint = (reason: CheckpointReason, extra: { metrics?: Record<string, number>; isBest?: boolean } = {}): void => {
+  const writeCheckpoint = async (reason: CheckpointReason, extra: { metrics?: Record<string, number>; isBest?: boolean } = {}): Promise<void> => {
     if (!store) return
-    if (!weightsFinite(replica)) throw new TrainingDivergedError(step, 'the weights hold NaN or Inf', lastGood)
+    if (!(await replica.weightsFinite())) throw new TrainingDivergedError(step, 'the weights hold NaN or Inf', lastGood)
     const started = performance.now()
-    const dir = store.write({
+    const dir = await store.write({
       step,
       position: source.position,
       lrScale,
@@ -297,7 +293,7 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
       ...(resume ? { resumedFrom: resume.name } : {})
     })
     // Back-off needs somewhere to go back to.
-    if (config.divergence && store && !lastGood) writeCheckpoint('initial')
+    if (config.divergence && store && !lastGood) await writeCheckpoint('initial')
     let firstStep = true
     while (step < totalSteps) {
       // Polled here, after the gate has let pending commands in: a stop that arrived during a
@@ -305,7 +301,7 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
       await hooks.gate?.()
       if (!firstStep && hooks.shouldStop?.()) {
         stopped = true
-        if (lastGood?.step !== step) writeCheckpoint('stop')
+        if (lastGood?.step !== step) await writeCheckpoint('stop')
         break
       }
       firstStep = false
@@ -315,7 +311,7 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
       const lr = learningRateAt(config.schedule, config.optimizer.lr, step, totalSteps) * lrScale
       const [loss, intra, inter] = workers
         ? await parallelStep(batch.images, batch.labels, lr, stepLoss)
-        : replica.step(batch.images, batch.labels, batch.count, lr, stepLoss)
+        : await replica.step(batch.images, batch.labels, batch.count, lr, stepLoss)
       if (![loss, intra, inter].every(Number.isFinite)) {
         await diverged(step + 1, `the loss became ${loss}`)
         continue
@@ -346,22 +342,22 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
           : config.validateEvery > 0 && epochDone && epoch % config.validateEvery === 0)
       let checkpointed = false
       if (validateNow) {
-        const evaluation = evaluatePairs(replica.backbone, data.val as PairSet, { flip: false })
+        const evaluation = await evaluatePairs(replica.backbone, data.val as PairSet, { flip: false })
         const value = metricValue(evaluation, metric)
         const isBest = improves(metric, value, best?.value)
         if (isBest) best = { metric, value, step }
         hooks.onEvent?.({ type: 'validation', step, epoch, evaluation, metric, value, best: isBest })
         const r = evaluation.report
-        writeCheckpoint('validation', { metrics: { auc: r.auc, eer: r.eer, tenFold: r.tenFold.mean }, isBest })
+        await writeCheckpoint('validation', { metrics: { auc: r.auc, eer: r.eer, tenFold: r.tenFold.mean }, isBest })
         checkpointed = store !== undefined
       }
       const every = config.checkpointEverySteps ?? 0
       if (!checkpointed && (every > 0 ? step % every === 0 : epochDone)) {
-        writeCheckpoint(every > 0 ? 'interval' : 'epoch')
+        await writeCheckpoint(every > 0 ? 'interval' : 'epoch')
         checkpointed = store !== undefined
       }
       if (!checkpointed && step === totalSteps) {
-        writeCheckpoint('end')
+        await writeCheckpoint('end')
         checkpointed = store !== undefined
       }
       if (epochDone) hooks.onEvent?.({ type: 'epoch', epoch, step })

@@ -133,8 +133,8 @@ async function evaluate(input: JobInputs['evaluate'], progress: Progress): Promi
     progress(0.05, 'Loading the pairs')
     const set = await pairSetFor(run, input)
     progress(0.15, `Embedding ${set.images.count} images of ${set.name}`)
-    const plain = evaluatePairs(backbone, set, { flip: false })
-    const flipped = input.flip ? (progress(0.55, 'Embedding the mirrored images'), evaluatePairs(backbone, set, { flip: true })) : undefined
+    const plain = await evaluatePairs(backbone, set, { flip: false })
+    const flipped = input.flip ? (progress(0.55, 'Embedding the mirrored images'), await evaluatePairs(backbone, set, { flip: true })) : undefined
     progress(0.8, 'Computing the metrics')
     const r = plain.report
     const curve = rocCurve(plain.labels, plain.scores)
@@ -161,7 +161,7 @@ async function evaluate(input: JobInputs['evaluate'], progress: Progress): Promi
     if (input.pairs.kind === 'run' && (run.recipe.dataset === 'fonts' || run.recipe.dataset === 'fonts-chars')) {
       progress(0.9, 'Identification (rank-1, CMC)')
       const images = await openRunImages(run.recipe, run.spec.input, { split: input.pairs.set === 'validation' ? 'val' : 'test', limit: 1000 })
-      const emb = embedImages(backbone, images.source, images.indices, { batchSize: 128 })
+      const emb = await embedImages(backbone, images.source, images.indices, { batchSize: 128 })
       ident = identification(emb, backbone.embeddingDim, images.labels)
     }
     const report: EvaluationReport = {
@@ -207,7 +207,7 @@ async function embedding(input: JobInputs['embedding'], progress: Progress): Pro
     const labels = chosen.flatMap(([, rows], k) => rows.slice(0, perIdentity).map(() => k))
     progress(0.2, `Embedding ${indices.length} images`)
     const dim = backbone.embeddingDim
-    const emb = l2NormalizeRows(embedImages(backbone, images.source, indices, { batchSize: 128 }), dim)
+    const emb = l2NormalizeRows(await embedImages(backbone, images.source, indices, { batchSize: 128 }), dim)
     const method = input.method && input.method !== 'auto' ? input.method : dim === 3 ? 'sphere' : 'pca'
     const identities = chosen.map(([label]) => images.classNames[label] ?? String(label))
     if (method === 'sphere') {
@@ -263,7 +263,7 @@ async function exportEmbeddingsJob(input: JobInputs['export-embeddings'], progre
   return withRun(input.runDir, input.checkpoint, async (run, backbone) => {
     const images = await openRunImages(run.recipe, run.spec.input, { split: input.images === 'training' ? 'train' : 'val', limit: 20_000 })
     progress(0.2, `Embedding ${images.indices.length} images`)
-    const emb = embedImages(backbone, images.source, images.indices, { batchSize: 128 })
+    const emb = await embedImages(backbone, images.source, images.indices, { batchSize: 128 })
     const written = writeEmbeddings(input.file, emb, backbone.embeddingDim, images.labels, images.classNames)
     const labelsPath = written.files.find((f) => f.endsWith('.labels.npy'))
     return { path: written.files[0], ...(labelsPath ? { labelsPath } : {}), rows: images.indices.length, dim: backbone.embeddingDim }

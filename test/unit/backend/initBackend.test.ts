@@ -31,8 +31,11 @@ describe('initBackend', () => {
       expect(report.tfBackend).toBe('wasm')
       expect(report.simd).toBeTypeOf('boolean')
       expect(report.threads).toBeGreaterThanOrEqual(1)
+      // No GPU on these machines: webgpu finds no adapter, or only a software one, which
+      // automatic selection never takes.
       expect(report.rejected).toEqual([
         { choice: 'node-gpu', reason: 'not installed' },
+        { choice: 'webgpu', reason: expect.stringMatching(/^(no GPU adapter|only a software adapter)/) },
         { choice: 'node', reason: 'not installed' }
       ])
       expect(report.reason).toContain('node: not installed')

@@ -42,7 +42,7 @@ const spec: BackboneSpec = {
 describe('every layer kind', () => {
   it('exports to a graph that ONNX Runtime runs like the app', async () => {
     const random = buildBackbone(spec, createRng(3))
-    const weights = trainedLike(weightsOfBackbone(random), 4)
+    const weights = trainedLike(await weightsOfBackbone(random), 4)
     random.dispose()
     const backbone = backboneFromWeights(spec, weights)
     try {

@@ -25,7 +25,7 @@ const expectation = { input: [1, 32, 32] as [number, number, number], embeddingD
 beforeAll(async () => {
   await initBackend({})
   backbone = buildBackbone(spec, createRng(5))
-  weights = weightsOfBackbone(backbone)
+  weights = await weightsOfBackbone(backbone)
 })
 
 function model(): OnnxModel {
@@ -82,7 +82,7 @@ describe('validation in ONNX Runtime', () => {
   it('fails a file whose numbers differ from the app, with the measured difference', async () => {
     const other = buildBackbone(spec, createRng(6))
     const file = join(dir, 'other.onnx')
-    const otherWeights = weightsOfBackbone(other)
+    const otherWeights = await weightsOfBackbone(other)
     other.dispose()
     writeFileSync(file, encodeOnnxModel(buildOnnxModel(spec, (n) => otherWeights.get(n) as WeightValue, { normalize: false, metadata: {}, producerVersion: 't' })))
     const report = await validateOnnxFile({ file, backbone, real: { unavailable: 'not needed' }, timingRuns: 0 })

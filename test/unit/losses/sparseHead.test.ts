@@ -42,7 +42,7 @@ beforeAll(async () => {
 
 describe('sparse head step', () => {
   for (const loss of ['dsoftmax-k', 'dsoftmax-b'] as const) {
-    it(`${loss}: store updates equal dense-variable SGD on the same rows, and the embedding gradient matches`, () => {
+    it(`${loss}: store updates equal dense-variable SGD on the same rows, and the embedding gradient matches`, async () => {
       const classes = 40
       const dim = 6
       const head = createTrainingHead(loss, classes, dim, 3, { kind: 'sgd', momentum: 0.9, weightDecay: 0.01 }) as SparseHead
@@ -57,7 +57,7 @@ describe('sparse head step', () => {
         const lr = 0.05 * (t + 1)
         const gathered = gatherPlannedRows(loss, params, labels, head.store, sample)
         const sparse = tf.variableGrads(() => gatheredLoss(loss, params, x as tf.Tensor2D, gathered).loss, [x, gathered.rows])
-        head.update(rowGradients(gathered.plan, sparse.grads[gathered.rows.name]), lr)
+        head.update(await rowGradients(gathered.plan, sparse.grads[gathered.rows.name]), lr)
         // Dense reference: the same negatives through the dense head.
         const negatives = tf.tensor1d(Int32Array.from(gathered.plan.negativeSlots, (s) => gathered.plan.classes[s]), 'int32')
         const y = tf.tensor1d(labels, 'int32')
@@ -97,12 +97,12 @@ describe('a D-Softmax-K replica with many classes', () => {
     expect(replica.head).toBeInstanceOf(SparseHead)
     const store = (replica.head as SparseHead).store
     const labels = Int32Array.from({ length: batch }, (_, i) => (i * 997) % classes)
-    replica.step(images, labels, batch, 0.1)
+    await replica.step(images, labels, batch, 0.1)
     store.counters.rowsRead = 0
     store.counters.rowsWritten = 0
     const start = tf.memory().numBytes
-    const profile = await tf.profile(() => {
-      replica.step(images, labels, batch, 0.1)
+    const profile = await tf.profile(async () => {
+      await replica.step(images, labels, batch, 0.1)
     })
     const largestRows = Math.max(...profile.kernels.flatMap((k) => k.outputShapes.map((shape) => shape[0] ?? 0)))
     const result = { peakBytes: profile.peakBytes - start, largestRows, headBytes, ...store.counters }
@@ -127,11 +127,11 @@ describe('a D-Softmax-K replica with many classes', () => {
     }
   })
 
-  it('refuses an optimizer the store does not implement, and a Softmax step on the sparse centres', () => {
+  it('refuses an optimizer the store does not implement, and a Softmax step on the sparse centres', async () => {
     expect(() => new Replica({ ...spec('dsoftmax-k', 20), optimizer: { kind: 'adam', lr: 0.01, weightDecay: 0 } })).toThrow(/SGD .* only; optimizer "adam" is not supported/)
     const replica = new Replica(spec('dsoftmax-b', 20))
     const labels = Int32Array.from({ length: batch }, (_, i) => i % 20)
-    expect(() => replica.step(images, labels, batch, 0.1, { loss: 'softmax', lossParams: {} })).toThrow(/sparse store; a softmax step would need the whole centre matrix/)
+    await expect(replica.step(images, labels, batch, 0.1, { loss: 'softmax', lossParams: {} })).rejects.toThrow(/sparse store; a softmax step would need the whole centre matrix/)
     replica.dispose()
   })
 })
@@ -149,8 +149,8 @@ describe('data-parallel sparse heads', () => {
     const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7) % 50)
     for (let step = 0; step < 3; step++) {
       const remote = pool.gradients(0, images.subarray(6 * 64), labels.subarray(6))
-      const own = local.gradients(images, labels, 6)
-      const ownFlat = local.flatten(own.grads)
+      const own = await local.gradients(images, labels, 6)
+      const ownFlat = await local.flatten(own.grads)
       const other = await remote
       expect(other.rows?.classes.length).toBeGreaterThan(0)
       const average = ownFlat.map((g, i) => 0.6 * g + 0.4 * other.flat[i])
@@ -161,7 +161,7 @@ describe('data-parallel sparse heads', () => {
       local.applyFlat(average, 0.1, rows)
       pool.apply(average, 0.1, rows)
     }
-    const mine = local.flatWeights()
+    const mine = await local.flatWeights()
     const theirs = await pool.weights(0)
     expect(theirs.length).toBe(mine.length)
     expect(Array.from(theirs)).toEqual(Array.from(mine))

@@ -33,7 +33,7 @@ afterAll(async () => {
 describe('data-parallel replicas', () => {
   it('start from identical weights', async () => {
     const local = new Replica(spec)
-    expect(Array.from(await pool.weights(0))).toEqual(Array.from(local.flatWeights()))
+    expect(Array.from(await pool.weights(0))).toEqual(Array.from(await local.flatWeights()))
     local.dispose()
   })
 
@@ -42,12 +42,12 @@ describe('data-parallel replicas', () => {
     const whole = new Replica(spec)
     for (let step = 0; step < 3; step++) {
       // Reference: the whole batch on one replica.
-      const full = whole.gradients(images, labels, batch)
-      const fullFlat = whole.flatten(full.grads)
+      const full = await whole.gradients(images, labels, batch)
+      const fullFlat = await whole.flatten(full.grads)
       // Shares of 6 and 4: 6 here, 4 on the worker thread.
       const remote = pool.gradients(0, images.subarray(6 * 64), labels.subarray(6))
-      const own = local.gradients(images, labels, 6)
-      const ownFlat = local.flatten(own.grads)
+      const own = await local.gradients(images, labels, 6)
+      const ownFlat = await local.flatten(own.grads)
       const other = await remote
       const average = ownFlat.map((g, i) => 0.6 * g + 0.4 * other.flat[i])
       const maxDiff = average.reduce((m, g, i) => Math.max(m, Math.abs(g - fullFlat[i])), 0)
@@ -58,7 +58,7 @@ describe('data-parallel replicas', () => {
       whole.applyFlat(fullFlat, 0.1)
     }
     // Same averaged updates, same backend: the two copies are bit-for-bit equal.
-    expect(Array.from(await pool.weights(0))).toEqual(Array.from(local.flatWeights()))
+    expect(Array.from(await pool.weights(0))).toEqual(Array.from(await local.flatWeights()))
     local.dispose()
     whole.dispose()
   })

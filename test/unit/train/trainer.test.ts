@@ -119,7 +119,7 @@ describe('trainModel', () => {
       images: data,
       pairs: Array.from({ length: 40 }, (_, i) => ({ a: i, b: i % 2 === 0 ? i + 4 : i + 1, same: i % 2 === 0 }))
     }
-    const evaluation = evaluatePairs(model.backbone, pairs, { flip: false })
+    const evaluation = await evaluatePairs(model.backbone, pairs, { flip: false })
     expect(evaluation.scores).toHaveLength(40)
     expect(evaluation.report.auc).toBeGreaterThan(0.9)
     model.dispose()
