@@ -10,7 +10,15 @@
                         "bytearray".
   read-bin FILE         loads a .bin with pickle.load(f, encoding="bytes") (as insightface does)
                         and prints {"bins": [sha1…], "issame": […]} as JSON.
-  read-rec FILE.rec     reads a .rec/.idx pair with struct (DESIGN §4) and prints, per index key,
+  hostile-rec CASE OUT.rec
+                        writes a small hostile .rec and its .idx byte by byte with struct; CASE:
+                        header-range-1e9 (40 bytes: header record 0 declares identities 1…1e9),
+                        label-1e8 (44 bytes: one plain image record labelled 1e8),
+                        length-past-end (40 bytes: a length word declaring 2^29-1 bytes),
+                        multipart-3k (one record in three parts of 1000 bytes, joined 3008),
+                        multipart-unended (a first part and continuations, never a last part),
+                        continuation-first (the index points at a middle part, flag 2).
+  read-rec FILE.rec     reads a .rec/.idx pair with struct and prints, per index key,
                         {"key", "flag", "label": […], "sha1" of the image bytes} as JSON.
 """
 import hashlib
@@ -78,6 +86,33 @@ def read_bin(path):
     print(json.dumps({"bins": [hashlib.sha1(bytes(b)).hexdigest() for b in bins], "issame": [bool(s) for s in issame]}))
 
 
+def rec_part(flag, payload, declared=None):
+    """A RecordIO part: magic, length word (flag << 29 | length), data, zero padding to 4 bytes."""
+    length = len(payload) if declared is None else declared
+    pad = (4 - len(payload) % 4) % 4
+    return struct.pack("<II", 0xCED7230A, (flag << 29) | length) + payload + b"\0" * pad
+
+
+def ir_header(flag, label, labels=()):
+    return struct.pack("<IfQQ", flag, label, 0, 0) + b"".join(struct.pack("<f", v) for v in labels)
+
+
+def hostile_rec(case, out):
+    jpeg_start = b"\xff\xd8\xff\xe0" + b"\0" * 8
+    records = {
+        "header-range-1e9": [rec_part(0, ir_header(2, 0.0, (1.0, 1e9)))],
+        "label-1e8": [rec_part(0, ir_header(0, 1e8) + jpeg_start)],
+        "length-past-end": [rec_part(0, ir_header(0, 0.0) + b"\0" * 8, declared=(1 << 29) - 1)],
+        "multipart-3k": [rec_part(1, ir_header(0, 0.0) + b"\1" * 976) + rec_part(2, b"\2" * 1000) + rec_part(3, b"\3" * 1000)],
+        "multipart-unended": [rec_part(1, ir_header(0, 0.0) + b"\1" * 16) + b"".join(rec_part(2, b"\2" * 16) for _ in range(8))],
+        "continuation-first": [rec_part(2, ir_header(0, 0.0) + b"\2" * 16) + rec_part(3, b"\3" * 16)],
+    }[case]
+    with open(out, "wb") as rec:
+        rec.write(b"".join(records))
+    with open(out[: -len(".rec")] + ".idx", "w") as idx:
+        idx.write("".join(f"{key}\t{sum(len(r) for r in records[:key])}\n" for key in range(len(records))))
+
+
 def read_rec(path):
     idx_path = path[: -len(".rec")] + ".idx"
     entries = []
@@ -104,5 +139,5 @@ def read_rec(path):
 
 
 if __name__ == "__main__":
-    command, arg = sys.argv[1], sys.argv[2]
-    {"write-bin": write_bin, "read-bin": read_bin, "read-rec": read_rec}[command](arg)
+    command, args = sys.argv[1], sys.argv[2:]
+    {"write-bin": write_bin, "read-bin": read_bin, "read-rec": read_rec, "hostile-rec": hostile_rec}[command](*args)

@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises'
 import { statSync } from 'node:fs'
 import { RecordFile, unpackHeader } from './recordio'
 
-export type ExampleStore = { kind: 'files'; paths: string[] } | { kind: 'recordio'; recPath: string; offsets: number[] }
+/** RecordIO offsets are a Float64Array (in shared memory when they come from the index): one per record. */
+export type ExampleStore = { kind: 'files'; paths: string[] } | { kind: 'recordio'; recPath: string; offsets: Float64Array }
 
 export class ExampleReader {
   private record: RecordFile | null = null

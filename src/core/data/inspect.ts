@@ -23,7 +23,7 @@ export interface InspectReport {
   /** Image sizes (width×height), most common first. */
   sizes: { size: string; images: number }[]
   kinds: Partial<Record<ImageKind, number>>
-  /** RecordIO sets over SAMPLE_LIMIT images: sizes, kinds and duplicates come from a sample. */
+  /** RecordIO sets over SAMPLE_LIMIT images: image checks, sizes, kinds and duplicates come from a sample of this many. */
   sampled?: number
   problems: {
     unreadable: { path: string; problem: string }[]
@@ -129,6 +129,70 @@ export interface InspectOptions {
   imagesRoot?: string
 }
 
+/** Examines one record of a sample: header check and content hash, no decode. */
+async function examineRecord(reader: ExampleReader, k: number, identity: string): Promise<Entry> {
+  const path = reader.describe(k)
+  let bytes: Uint8Array
+  try {
+    bytes = await reader.read(k)
+  } catch (error) {
+    return { path, identity, kind: null, width: 0, height: 0, hash: '', problem: error instanceof Error ? error.message : String(error) }
+  }
+  const check = checkImage(bytes)
+  return check.ok ? { path, identity, ...check.info, hash: contentHash(bytes) } : { path, identity, kind: null, width: 0, height: 0, hash: contentHash(bytes), problem: check.problem }
+}
+
+/**
+ * RecordIO: counts per identity come from the index (typed arrays, any size); image checks, sizes,
+ * kinds and duplicates from at most SAMPLE_LIMIT records spread evenly over the file.
+ */
+async function inspectRecordIO(path: string, file: string, options: InspectOptions, started: number): Promise<InspectReport> {
+  const index = indexRecordIO(file)
+  const nameOf = (label: number): string => index.classNames?.[label] ?? String(label)
+  const reader = new ExampleReader({ kind: 'recordio', recPath: file, offsets: index.offsets })
+  try {
+    const records = index.offsets.length
+    const step = records > SAMPLE_LIMIT ? records / SAMPLE_LIMIT : 1
+    const sample: Entry[] = []
+    const sampled: number[] = []
+    for (let s = 0; s * step < records && sample.length < SAMPLE_LIMIT; s++) {
+      const k = Math.floor(s * step)
+      sampled.push(k)
+      sample.push(await examineRecord(reader, k, nameOf(index.labels[k])))
+    }
+    if (options.decode) {
+      const position = new Map(sample.map((e, i) => [e, sampled[i]]))
+      await decodeAll(sample, (e) => reader.read(position.get(e)!))
+    }
+    const report = summarise(path, 'recordio', sample, [], started)
+    // Counts over every record: each sampled record that is unreadable counts as one image lost.
+    const counts = new Int32Array(index.classes)
+    for (let k = 0; k < records; k++) counts[index.labels[k]]++
+    for (let i = 0; i < sample.length; i++) if (sample[i].problem) counts[index.labels[sampled[i]]]--
+    const present: number[] = []
+    const single: string[] = []
+    const empty: string[] = []
+    let images = 0
+    counts.forEach((count, label) => {
+      images += count
+      if (count > 0) present.push(count)
+      if (count === 1) single.push(nameOf(label))
+      if (count === 0) empty.push(nameOf(label))
+    })
+    report.identities = present.length
+    report.images = images
+    report.imagesPerIdentity = perIdentity(present)
+    report.problems.singleImageIdentities = single
+    report.problems.emptyIdentities = empty
+    report.problems.other = index.problems
+    if (step > 1) report.sampled = sample.length
+    report.seconds = (Date.now() - started) / 1000
+    return report
+  } finally {
+    reader.close()
+  }
+}
+
 export async function inspectDataset(path: string, options: InspectOptions = {}): Promise<InspectReport> {
   const started = Date.now()
   const { format, file } = detectFormat(path)
@@ -142,38 +206,7 @@ export async function inspectDataset(path: string, options: InspectOptions = {})
     report.cached = scan.cached
     return report
   }
-  if (format === 'recordio') {
-    const index = indexRecordIO(file)
-    const reader = new ExampleReader({ kind: 'recordio', recPath: file, offsets: index.offsets })
-    try {
-      const step = index.offsets.length > SAMPLE_LIMIT ? index.offsets.length / SAMPLE_LIMIT : 1
-      const entries: Entry[] = []
-      const identities = Array.from({ length: index.classes }, (_, i) => String(i))
-      for (let k = 0; k < index.offsets.length; k++) {
-        const identity = String(index.labels[k])
-        const path = reader.describe(k)
-        if (step > 1 && Math.floor(k % step) !== 0) {
-          entries.push({ path, identity, kind: null, width: 0, height: 0, hash: '' })
-          continue
-        }
-        const bytes = await reader.read(k)
-        const check = checkImage(bytes)
-        entries.push(check.ok ? { path, identity, ...check.info, hash: contentHash(bytes) } : { path, identity, kind: null, width: 0, height: 0, hash: contentHash(bytes), problem: check.problem })
-      }
-      if (options.decode) {
-        const byPath = new Map(entries.map((e, k) => [e, k]))
-        await decodeAll(entries.filter((e) => e.kind), (e) => reader.read(byPath.get(e)!))
-      }
-      const report = summarise(path, format, entries, identities, started)
-      report.sizes = report.sizes.filter((s) => s.size !== '0×0')
-      if (step > 1) report.sampled = SAMPLE_LIMIT
-      report.problems.other = index.problems
-      report.seconds = (Date.now() - started) / 1000
-      return report
-    } finally {
-      reader.close()
-    }
-  }
+  if (format === 'recordio') return inspectRecordIO(path, file, options, started)
   const pairs = await readEncodedPairs(file, format, options.imagesRoot)
   const entries: Entry[] = []
   for (let i = 0; i < pairs.sources.length; i++) {

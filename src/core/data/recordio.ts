@@ -1,4 +1,4 @@
-// insightface / MXNet RecordIO (DESIGN §4): `.rec` records read at random through the `.idx`
+// insightface / MXNet RecordIO: `.rec` records read at random through the `.idx`
 // offsets, one positional read per record, never the whole file; and a writer for the other way.
 import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync, type PathLike } from 'node:fs'
 import { randomBytes } from 'node:crypto'
@@ -29,20 +29,6 @@ export function indexPathFor(recPath: string): string {
   return join(dirname(recPath), basename(recPath).replace(/\.rec$/i, '') + '.idx')
 }
 
-/** Parses `.idx` text: `key<TAB>offset` per line. */
-export function parseIndex(text: string, idxPath: string): Map<number, number> {
-  const offsets = new Map<number, number>()
-  text.split('\n').forEach((line, n) => {
-    if (line.trim() === '') return
-    const [key, offset] = line.trim().split(/\s+/).map(Number)
-    if (!Number.isInteger(key) || !Number.isInteger(offset) || offset < 0) {
-      throw new RecordIOError(idxPath, `line ${n + 1} is not "index<TAB>offset": ${JSON.stringify(line.slice(0, 60))}`)
-    }
-    offsets.set(key, offset)
-  })
-  return offsets
-}
-
 export function unpackHeader(record: Uint8Array, source: string): { header: IRHeader; image: Uint8Array } {
   if (record.length < IR_HEADER_BYTES) throw new RecordIOError(source, `record of ${record.length} bytes is shorter than its 24-byte header`)
   const view = new DataView(record.buffer, record.byteOffset, record.byteLength)
@@ -66,22 +52,44 @@ export function packHeader(header: IRHeader): Uint8Array {
   return out
 }
 
+/**
+ * The most bytes one record may hold (all parts together). An image record is a few kilobytes; the
+ * bound keeps a corrupt length word from costing more than this much memory.
+ */
+export const MAX_RECORD_BYTES = 64 * 2 ** 20
+
 /** Random access to a .rec file by byte offset. Holds one file descriptor. */
 export class RecordFile {
   private readonly fd: number
   private readonly word = new Uint8Array(8)
+  private readonly wordView = new DataView(this.word.buffer)
 
   constructor(
     readonly path: string,
-    readonly size: number
+    readonly size: number,
+    /** Records longer than this are refused before anything is allocated for them. */
+    readonly maxRecordBytes = MAX_RECORD_BYTES
   ) {
     this.fd = openSync(path, 'r')
   }
 
-  private readExact(length: number, position: number, what: string): Uint8Array {
+  /** The length word at `position`: the part's flag and length, checked against the file. */
+  private part(position: number, start: number): { flag: number; length: number } {
+    const got = readSync(this.fd, this.word, 0, 8, position)
+    if (got < 8) throw new RecordIOError(this.path, `truncated: record at byte ${position} is cut inside its length word`)
+    if (this.wordView.getUint32(0, true) !== RECORD_MAGIC) throw new RecordIOError(this.path, `no record at byte ${position} (bad magic number): wrong .idx or corrupt file`)
+    const lrec = this.wordView.getUint32(4, true)
+    const length = lrec & LENGTH_MASK
+    // Checked before any buffer is allocated: a length word is only a claim.
+    const left = this.size - position - 8
+    if (length > left) throw new RecordIOError(this.path, `truncated: record at byte ${start} declares ${length} bytes at byte ${position + 8}, but the file holds only ${left} more`)
+    return { flag: lrec >>> 29, length }
+  }
+
+  private readExact(length: number, position: number): Uint8Array {
     const out = new Uint8Array(length)
     const got = readSync(this.fd, out, 0, length, position)
-    if (got < length) throw new RecordIOError(this.path, `truncated: ${what} at byte ${position} needs ${length} bytes, the file ends after ${got}`)
+    if (got < length) throw new RecordIOError(this.path, `truncated: record data at byte ${position} needs ${length} bytes, the file ends after ${got}`)
     return out
   }
 
@@ -89,16 +97,15 @@ export class RecordFile {
   read(offset: number): Uint8Array {
     if (offset >= this.size) throw new RecordIOError(this.path, `the index points at byte ${offset}, past the end of the file (${this.size} bytes)`)
     const parts: Uint8Array[] = []
+    let total = 0
     let position = offset
     for (;;) {
-      const got = readSync(this.fd, this.word, 0, 8, position)
-      if (got < 8) throw new RecordIOError(this.path, `truncated: record at byte ${position} is cut inside its length word`)
-      const view = new DataView(this.word.buffer)
-      if (view.getUint32(0, true) !== RECORD_MAGIC) throw new RecordIOError(this.path, `no record at byte ${position} (bad magic number): wrong .idx or corrupt file`)
-      const lrec = view.getUint32(4, true)
-      const flag = lrec >>> 29
-      const length = lrec & LENGTH_MASK
-      parts.push(this.readExact(length, position + 8, 'record data'))
+      const { flag, length } = this.part(position, offset)
+      if (parts.length > 0 && flag !== 2 && flag !== 3) throw new RecordIOError(this.path, `multi-part record at byte ${offset}: the part at byte ${position} has flag ${flag}, not a continuation (2 or 3)`)
+      if (parts.length === 0 && flag > 1) throw new RecordIOError(this.path, `record at byte ${offset} starts with a continuation part (flag ${flag}): wrong .idx or corrupt file`)
+      total += length + (parts.length > 0 ? 4 : 0)
+      if (total > this.maxRecordBytes) throw new RecordIOError(this.path, `record at byte ${offset} is over ${this.maxRecordBytes} bytes (${parts.length + 1} parts so far): not an image record`)
+      parts.push(this.readExact(length, position + 8))
       position += 8 + Math.ceil(length / 4) * 4
       if (flag === 0 || flag === 3) break
       if (position >= this.size) throw new RecordIOError(this.path, `truncated: multi-part record at byte ${offset} is missing its end`)
@@ -111,11 +118,27 @@ export class RecordFile {
     return concatBytes(joined)
   }
 
-  /** Length in bytes of the whole record at `offset` (length word and padding included). */
-  span(offset: number): number {
-    const word = this.readExact(8, offset, 'record length word')
-    const view = new DataView(word.buffer)
-    return 8 + Math.ceil((view.getUint32(4, true) & LENGTH_MASK) / 4) * 4
+  /**
+   * The first `bytes` of the record's payload, for headers: one small read when the first part
+   * holds them (always, for image and identity records), else the whole record.
+   */
+  readHead(offset: number, bytes: number): Uint8Array {
+    if (offset >= this.size) throw new RecordIOError(this.path, `the index points at byte ${offset}, past the end of the file (${this.size} bytes)`)
+    const { flag, length } = this.part(offset, offset)
+    if (flag === 0 && length >= bytes) return this.readExact(bytes, offset + 8)
+    if (flag === 0) return this.readExact(length, offset + 8)
+    return this.read(offset).subarray(0, bytes)
+  }
+
+  /** Byte offset just past the record at `offset` (all its parts and padding). */
+  end(offset: number): number {
+    let position = offset
+    for (;;) {
+      const { flag, length } = this.part(position, offset)
+      position += 8 + Math.ceil(length / 4) * 4
+      if (flag === 0 || flag === 3 || position >= this.size) return position
+      if (position - offset > this.maxRecordBytes) throw new RecordIOError(this.path, `record at byte ${offset} is over ${this.maxRecordBytes} bytes: not an image record`)
+    }
   }
 
   close(): void {

@@ -48,7 +48,8 @@ async function indexFolder(root: string, cacheDir: string | null): Promise<Train
 
 function indexRecord(recPath: string): TrainingIndex {
   const index = indexRecordIO(recPath)
-  const classNames = Array.from({ length: index.classes }, (_, i) => String(i))
+  // Bounded by the records: a class is an identity record or a label some image uses.
+  const classNames = index.classNames ?? Array.from({ length: index.classes }, (_, i) => String(i))
   return { format: 'recordio', store: { kind: 'recordio', recPath, offsets: index.offsets }, labels: index.labels, classNames, problems: index.problems }
 }
 

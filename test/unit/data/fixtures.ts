@@ -95,8 +95,8 @@ export function bmp24(pixels: Uint8Array, width: number, height: number): Uint8A
 const SCRIPT = new URL('../../../scripts/data-fixtures.py', import.meta.url).pathname
 
 /** Runs the Python reference (scripts/data-fixtures.py) and returns its stdout. */
-export function python(command: 'write-bin' | 'read-bin' | 'read-rec', arg: string): string {
-  return execFileSync('/usr/bin/python3', [SCRIPT, command, arg], { encoding: 'utf8' })
+export function python(command: 'write-bin' | 'read-bin' | 'read-rec' | 'hostile-rec', ...args: string[]): string {
+  return execFileSync('/usr/bin/python3', [SCRIPT, command, ...args], { encoding: 'utf8' })
 }
 
 export function sha1(bytes: Uint8Array): string {
