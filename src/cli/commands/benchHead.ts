@@ -108,7 +108,7 @@ function denseStepBytes(classes: number, dim: number, batch: number): number {
 
 interface HeadRunner {
   /** One full step on fresh labels; resolves when its results are on the host. */
-  step(labels: Int32Array): void
+  step(labels: Int32Array): Promise<void>
   rowsPerStep: number
   dispose(): void
 }
@@ -125,14 +125,14 @@ function denseRunner(variant: HeadVariant, classes: number, embeddings: tf.Varia
   const rng = seededRng(3)
   return {
     rowsPerStep: classes,
-    step(labels) {
+    async step(labels) {
       const y = tf.tensor1d(labels, 'int32')
       const { value, grads } = tf.variableGrads(() => headLoss(variant.loss, params, embeddings as tf.Tensor2D, y, weights, undefined, rng).loss, [
         embeddings,
         ...trained.map((t) => t.variable)
       ])
       optimizer.step(grads, SGD.lr)
-      value.dataSync()
+      await value.data()
       tf.dispose([y, value, ...Object.values(grads)])
     },
     dispose() {
@@ -150,12 +150,12 @@ function sparseRunner(variant: HeadVariant, classes: number, embeddings: tf.Vari
   const loss = variant.loss as 'dsoftmax-b' | 'dsoftmax-k'
   const runner: HeadRunner = {
     rowsPerStep: 0,
-    step(labels) {
+    async step(labels) {
       const gathered = head.gather(loss, params, labels, rng)
       const { value, grads } = tf.variableGrads(() => gatheredLoss(loss, params, embeddings as tf.Tensor2D, gathered).loss, [embeddings, gathered.rows])
-      head.update(rowGradients(gathered.plan, grads[gathered.rows.name]), SGD.lr)
+      head.update(await rowGradients(gathered.plan, grads[gathered.rows.name]), SGD.lr)
       runner.rowsPerStep = gathered.plan.classes.length
-      value.dataSync()
+      await value.data()
       tf.dispose([value, gathered.rows, ...Object.values(grads)])
     },
     dispose() {
@@ -171,12 +171,12 @@ async function measureCell(variant: HeadVariant, classes: number, dim: number, o
   const labelRng = createRng(classes + dim)
   const labels = (): Int32Array => Int32Array.from({ length: options.batch }, () => labelRng.int(classes))
   try {
-    for (let i = 0; i < options.warmup; i++) runner.step(labels())
+    for (let i = 0; i < options.warmup; i++) await runner.step(labels())
     const times: number[] = []
     for (let i = 0; i < options.steps - 1; i++) {
       const batchLabels = labels()
       const start = performance.now()
-      runner.step(batchLabels)
+      await runner.step(batchLabels)
       times.push(performance.now() - start)
     }
     // The last timed step also records its peak memory (a large dense step is too slow to run twice).

@@ -31,10 +31,18 @@ export interface CosineBatch {
   rng: () => number
 }
 
+/** A softmax-family loss's logits: scale·cos θ_k, the target's cosine rewritten by `targetCosine` first. */
+export interface MarginShape {
+  scale(p: ResolvedLossParams): number
+  targetCosine(zy: tf.Tensor1D, p: ResolvedLossParams): tf.Tensor1D
+}
+
 /** One loss: per-sample intra and inter parts from the full cosine matrix. */
 export interface LossModule {
   readonly name: LossName
   sampleParts(batch: CosineBatch): SampleParts
+  /** Softmax-family losses: their margin, which the fused dense head (denseHead.ts) computes with. */
+  readonly margin?: MarginShape
 }
 
 /** The split above, from target logits [batch] and a logit matrix whose target column is ignored. */
@@ -61,6 +69,7 @@ export function marginLoss(
 ): LossModule {
   return {
     name,
+    margin: { scale, targetCosine },
     sampleParts({ cosines, targetMask, params }) {
       return tf.tidy(() => {
         const s = scale(params)

@@ -6,8 +6,9 @@
 // negatives), and rowsLoss works on just those rows: a row-wise dot for the intra term,
 // a [batch, K] matrix for the inter term.
 import { tf } from '../tf'
+import { fusedDenseParts, type DenseLossShape } from './denseHead'
 import { dsoftmaxParts } from './dsoftmax'
-import { assertBatch, lossFromCosines, meanParts } from './loss'
+import { LOSS_MODULES, assertBatch, lossFromCosines, meanParts } from './loss'
 import { normalizeRows } from './ops'
 import { checkedLossParams } from './params'
 import { sampleClasses, sampleSize } from './sampling'
@@ -152,11 +153,20 @@ export function rowsLoss(
   })
 }
 
+/** How the fused dense op computes `name`, or null for a loss it does not cover (dense -B/-K). */
+export function denseLossShape(name: LossName, params: LossParams): DenseLossShape | null {
+  const p = checkedLossParams(name, params)
+  if (name === 'dsoftmax') return { kind: 'dsoftmax', scale: p.s, d: p.d }
+  const margin = LOSS_MODULES[name].margin
+  if (!margin) return null
+  return { kind: 'cross-entropy', normalize: name !== 'softmax', scale: margin.scale(p), margin, params: p }
+}
+
 /**
- * The loss on raw embeddings [batch, dim] for int32 labels [batch]. Dense losses:
- * cosines of normalized embeddings and centres (plain softmax: xWᵀ + b) through
- * lossFromCosines. D-Softmax-B/-K: gathers only the rows planRows picks; this reads
- * `labels` (and `sampledClasses`) back synchronously.
+ * The loss on raw embeddings [batch, dim] for int32 labels [batch]. Dense losses: the fused op
+ * (denseHead.ts) over cosines of normalized embeddings and centres (plain softmax: xWᵀ + b), equal
+ * to lossFromCosines on that matrix with a few [batch, classes] buffers alive. D-Softmax-B/-K:
+ * gathers only the rows planRows picks; this reads `labels` (and `sampledClasses`) back synchronously.
  */
 export function headLoss(
   name: LossName,
@@ -179,6 +189,8 @@ export function headLoss(
       return rowsLoss(name, params, embeddings, rows, plan)
     })
   }
+  const shape = classes >= 2 && sampledClasses === undefined ? denseLossShape(name, params) : null
+  if (shape) return tf.tidy(() => meanParts(fusedDenseParts(shape, embeddings, weights.centres as tf.Tensor2D, labels, weights.bias as tf.Tensor1D | undefined)))
   return tf.tidy(() => {
     let cosines: tf.Tensor2D
     if (name === 'softmax') {

@@ -131,9 +131,9 @@ export function gatheredLoss(name: FastLossName, params: LossParams, embeddings:
   return rowsLoss(name, params, embeddings, gathered.rows as tf.Tensor2D, gathered.plan)
 }
 
-/** The gradient of the gathered rows, as the store takes it. */
-export function rowGradients(plan: RowPlan, grad: tf.Tensor): RowGradients {
-  return { classes: plan.classes.slice(), grads: Float32Array.from(grad.dataSync() as Float32Array) }
+/** The gradient of the gathered rows, as the store takes it (read with `await data()`: webgpu has no synchronous read). */
+export async function rowGradients(plan: RowPlan, grad: tf.Tensor): Promise<RowGradients> {
+  return { classes: plan.classes.slice(), grads: Float32Array.from((await grad.data()) as Float32Array) }
 }
 
 /**

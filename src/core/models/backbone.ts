@@ -21,6 +21,12 @@ export interface ForwardOptions {
   training: boolean
   /** When training, batch-norm layers push their new running statistics here (kept tensors). */
   statUpdates?: StatUpdate[]
+  /**
+   * Inference with no gradient taken: each layer's output is freed as soon as the next layer has
+   * used it, so a forward pass holds a few feature maps, not all of them (a face backbone at
+   * 112×112 keeps ~35 MB per image otherwise). Never under a gradient tape: backprop needs them.
+   */
+  releaseIntermediates?: boolean
 }
 
 export interface Backbone {
@@ -73,8 +79,17 @@ export function buildBackbone(spec: BackboneSpec, rng: Rng): Backbone {
   if (output.length !== 1) throw new Error(`backbone ${spec.family} must end in a flat embedding, got [${output}]`)
   const get = (name: string): tf.Variable => byName.get(name) as tf.Variable
 
-  const run = (layers: LayerSpec[], x: tf.Tensor, options: ForwardOptions): tf.Tensor => {
-    for (const layer of layers) x = runLayer(layer, x, options)
+  const run = (layers: LayerSpec[], input: tf.Tensor, options: ForwardOptions): tf.Tensor => {
+    let x = input
+    for (const layer of layers) {
+      if (!options.releaseIntermediates) {
+        x = runLayer(layer, x, options)
+        continue
+      }
+      const previous = x
+      x = tf.tidy(() => runLayer(layer, previous, options))
+      if (previous !== input && previous !== x) previous.dispose()
+    }
     return x
   }
   const runLayer = (layer: LayerSpec, x: tf.Tensor, options: ForwardOptions): tf.Tensor => {

@@ -1,0 +1,104 @@
+// The fused dense head (closed-form gradient) against the unfused reference: automatic
+// differentiation of lossFromCosines over the explicitly normalised cosine matrix. Then its memory:
+// a step holds a few [batch, classes] buffers, not the ~26 of the unfused graph.
+import { beforeAll, describe, expect, it } from 'vitest'
+import { headLoss, lossFromCosines, type LossName, type LossParams } from '../../../src/core/losses'
+import { normalizeRows } from '../../../src/core/losses/ops'
+import { expectClose, tf, useCpu } from './helpers'
+
+beforeAll(useCpu)
+
+const CASES: [LossName, LossParams][] = [
+  ['softmax', {}],
+  ['normface', { s: 8 }],
+  ['cosface', { s: 8, m: 0.3 }],
+  ['arcface', { s: 8, m: 0.5 }],
+  ['arcface', { s: 8, m: 0.5, marginGradient: 'detached' }],
+  ['sphereface', { s: 8, m: 3, lambda: 2 }],
+  ['dsoftmax', { s: 8, d: 0.7 }]
+]
+
+interface Outcome {
+  values: number[]
+  grads: Float32Array[]
+}
+
+function outcome(name: LossName, params: LossParams, fused: boolean): Outcome {
+  const batch = 7
+  const classes = 11
+  const dim = 5
+  const x = tf.variable(tf.randomNormal([batch, dim], 0, 1, 'float32', 1))
+  // Some rows scaled up, one centre nearly aligned with its sample: margins and norms matter.
+  const w = tf.variable(tf.mul(tf.randomNormal([classes, dim], 0, 1, 'float32', 2), tf.reshape(tf.linspace(0.5, 3, classes), [classes, 1])) as tf.Tensor2D)
+  const bias = name === 'softmax' ? tf.variable(tf.randomNormal([classes], 0, 0.5, 'float32', 3)) : undefined
+  const labels = tf.tensor1d([0, 3, 3, 10, 5, 1, 7], 'int32')
+  const variables = [x, w, ...(bias ? [bias] : [])]
+  let parts: number[] = []
+  const { value, grads } = tf.variableGrads(() => {
+    const p = fused
+      ? headLoss(name, params, x as tf.Tensor2D, labels, { centres: w, bias })
+      : (() => {
+          const cosines =
+            name === 'softmax'
+              ? (tf.add(tf.matMul(x, w, false, true), bias as tf.Tensor) as tf.Tensor2D)
+              : (tf.matMul(normalizeRows(x as tf.Tensor2D), normalizeRows(w as tf.Tensor2D), false, true) as tf.Tensor2D)
+          return lossFromCosines(name, params, cosines, labels)
+        })()
+    parts = [p.intra.dataSync()[0], p.inter.dataSync()[0]]
+    return p.loss
+  }, variables)
+  const result = { values: [value.dataSync()[0], ...parts], grads: variables.map((v) => grads[v.name].dataSync() as Float32Array) }
+  tf.dispose([value, labels, ...Object.values(grads), ...variables])
+  return result
+}
+
+describe('the fused dense head equals automatic differentiation of lossFromCosines', () => {
+  for (const [name, params] of CASES) {
+    it(`${name} ${JSON.stringify(params)}: loss, intra, inter and the gradients of x, W (and b)`, () => {
+      const want = outcome(name, params, false)
+      const got = outcome(name, params, true)
+      got.values.forEach((v, i) => expectClose(v, want.values[i], 2e-5, ['loss', 'intra', 'inter'][i]))
+      expect(got.grads.length).toBe(want.grads.length)
+      got.grads.forEach((g, k) => {
+        const scale = Math.max(...Array.from(want.grads[k], Math.abs))
+        expect(scale).toBeGreaterThan(0)
+        g.forEach((v, i) => expect(Math.abs(v - want.grads[k][i]), `grad ${k}[${i}]`).toBeLessThanOrEqual(2e-4 * scale))
+      })
+    })
+  }
+})
+
+describe('memory of a dense step', () => {
+  // A [batch, classes] buffer is 1.5 MiB here, a [classes, dim] one 0.75 MiB.
+  const batch = 64
+  const classes = 6000
+  const dim = 32
+  for (const [name, params] of [['softmax', {}], ['arcface', { s: 30, m: 0.5 }], ['dsoftmax', { s: 30, d: 0.9 }]] as [LossName, LossParams][]) {
+    it(`${name}: forward + backward peak within 6 [batch, classes] and 4 [classes, dim] buffers`, async () => {
+      const x = tf.variable(tf.randomNormal([batch, dim], 0, 1, 'float32', 4))
+      const w = tf.variable(tf.randomNormal([classes, dim], 0, 1, 'float32', 5))
+      const bias = name === 'softmax' ? tf.variable(tf.zeros([classes])) : undefined
+      const labels = tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => (i * 97) % classes), 'int32')
+      const measure = async (fused: boolean): Promise<number> => {
+        const before = tf.memory().numBytes
+        const profile = await tf.profile(() => {
+          const { value, grads } = tf.variableGrads(() => {
+            if (fused) return headLoss(name, params, x as tf.Tensor2D, labels, { centres: w, bias }).loss
+            const cosines = name === 'softmax' ? (tf.add(tf.matMul(x, w, false, true), bias as tf.Tensor) as tf.Tensor2D) : (tf.matMul(normalizeRows(x as tf.Tensor2D), normalizeRows(w as tf.Tensor2D), false, true) as tf.Tensor2D)
+            return lossFromCosines(name, params, cosines, labels).loss
+          }, [x, w, ...(bias ? [bias] : [])])
+          tf.dispose([value, ...Object.values(grads)])
+        })
+        return profile.peakBytes - before
+      }
+      const unit = batch * classes * 4
+      const rows = classes * dim * 4
+      const fusedPeak = await measure(true)
+      const unfusedPeak = await measure(false)
+      expect(fusedPeak).toBeLessThanOrEqual(6 * unit + 4 * rows)
+      // The reference keeps many more alive: the fused op is what brings the step down.
+      expect(unfusedPeak).toBeGreaterThan(10 * unit)
+      tf.dispose([x, w, labels, ...(bias ? [bias] : [])])
+    })
+  }
+})
