@@ -40,16 +40,23 @@ function draw(items: ArrayLike<number>, take: number, rng: ReturnType<typeof cre
 
 /** Identity-balanced sampling: P identities × K images per batch, both drawn from (seed, k). */
 export function balancedPlanner(labels: Int32Array, classes: number, batchSize: number, seed: number, imagesPerIdentity: number): BatchPlanner {
-  const byClass: number[][] = Array.from({ length: classes }, () => [])
-  labels.forEach((label, i) => byClass[label].push(i))
-  const present = byClass.flatMap((list, c) => (list.length > 0 ? [c] : []))
+  // Each class's examples, ascending, as slices of one array (a counting sort): millions of
+  // examples cost 4 bytes each rather than a JS array per class.
+  const starts = new Int32Array(classes + 1)
+  for (let i = 0; i < labels.length; i++) starts[labels[i] + 1]++
+  for (let c = 0; c < classes; c++) starts[c + 1] += starts[c]
+  const members = new Int32Array(labels.length)
+  const filled = starts.slice(0, classes)
+  for (let i = 0; i < labels.length; i++) members[filled[labels[i]]++] = i
+  const present: number[] = []
+  for (let c = 0; c < classes; c++) if (starts[c + 1] > starts[c]) present.push(c)
   const perIdentity = Math.max(1, Math.min(imagesPerIdentity, batchSize))
   const identities = Math.ceil(batchSize / perIdentity)
   const stepsPerEpoch = Math.floor(labels.length / batchSize)
   return (position) => {
     const rng = createRng(mixSeed(seed, position, 0xba1a))
     const chosen = draw(present, identities, rng)
-    const indices = chosen.flatMap((c) => draw(byClass[c], perIdentity, rng)).slice(0, batchSize)
+    const indices = chosen.flatMap((c) => draw(members.subarray(starts[c], starts[c + 1]), perIdentity, rng)).slice(0, batchSize)
     return { position, epoch: Math.floor(position / stepsPerEpoch), indices: Int32Array.from(indices) }
   }
 }

@@ -63,7 +63,8 @@ export function mixSeed(...parts: number[]): number {
 
 /** The example order of one epoch: a permutation of 0…examples−1 seeded by (seed, epoch). */
 export function epochOrder(examples: number, seed: number, epoch: number): Int32Array {
-  const order = Int32Array.from({ length: examples }, (_, i) => i)
+  const order = new Int32Array(examples)
+  for (let i = 0; i < examples; i++) order[i] = i
   shuffle(order, createRng(mixSeed(seed, epoch, 0x5eed)))
   return order
 }
