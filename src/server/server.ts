@@ -12,13 +12,15 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { ContractError, HostError, isRequestChannel, parsePayload, parseRequest, parseResponse, type EventChannel, type HostErrorCode, type PayloadOf } from '../common/contract'
 import { decodeWire, encodeWire } from '../common/wire'
 import { buildCsp } from '../main/security'
 import type { Emit } from '../services/events'
 import type { Handlers } from '../services/index'
-import { allowedHosts, checkOrigin, hasToken, newToken, TOKEN_COOKIE } from './auth'
+import { checkOrigin, hasToken, newToken, tokenCookieName, type HostPolicy } from './auth'
+import { sameSiteLocation, splitTarget } from './target'
 import { resolveStatic, sendFile } from './static'
 
 /** Largest request body (recipes and paths are small; 1 MiB is generous). */
@@ -36,6 +38,8 @@ export interface WebHostOptions {
   /** 0 (default): a random free port. */
   port?: number
   allowRemote?: boolean
+  /** DNS names (without port) clients may use with allowRemote, beyond IP literals and localhost. */
+  publicNames?: string[]
 }
 
 export interface WebHost {
@@ -49,6 +53,7 @@ export interface WebHost {
   close(): Promise<void>
 }
 
+const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }
 const STATUS: Record<HostErrorCode, number> = { 'bad-request': 400, 'not-found': 404, conflict: 409, forbidden: 403, cancelled: 409, failed: 500 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -79,6 +84,13 @@ function readBody(req: IncomingMessage): Promise<string> {
   })
 }
 
+function answerError(res: ServerResponse, channel: string, error: unknown): void {
+  if (error instanceof ContractError) return sendError(res, 400, 'bad-request', error.message)
+  if (error instanceof HostError) return sendError(res, STATUS[error.code], error.code, error.message)
+  console.error(`[web host] ${channel} failed:`, error)
+  sendError(res, 500, 'failed', error instanceof Error ? error.message : String(error))
+}
+
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const address = options.host ?? '127.0.0.1'
   if (!LOOPBACK.has(address) && !options.allowRemote) {
@@ -91,18 +103,26 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     for (const socket of sockets) if (socket.readyState === socket.OPEN) socket.send(message)
   }
   const services = options.services(emit)
-  let hosts = new Set<string>()
-  let securityHeaders: Record<string, string> = {}
+  const policy: HostPolicy = { remote: options.allowRemote === true, names: new Set((options.publicNames ?? []).map((n) => n.toLowerCase())) }
+  let cookieName = tokenCookieName(options.port ?? 0)
+  let securityHeaders: (hostHeader: string) => Record<string, string> = () => ({})
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, channel: string): Promise<void> {
     if (req.method !== 'POST') return sendError(res, 405, 'bad-request', 'use POST')
     if (!isRequestChannel(channel)) return sendError(res, 404, 'not-found', `no channel "${channel}"`)
     const type = req.headers['content-type'] ?? ''
     if (!type.startsWith('application/json')) return sendError(res, 415, 'bad-request', 'send application/json')
+    let args: unknown[]
     try {
       const body = decodeWire(await readBody(req)) as { args?: unknown }
       if (typeof body !== 'object' || body === null || !Array.isArray(body.args)) throw new ContractError(channel, 'body must be {"args": [...]}')
-      const request = parseRequest(channel, body.args)
+      args = body.args
+    } catch (error) {
+      if (error instanceof SyntaxError) return sendError(res, 400, 'bad-request', `body is not JSON: ${error.message}`)
+      return answerError(res, channel, error)
+    }
+    try {
+      const request = parseRequest(channel, args)
       const handler = services.handlers[channel] as (request: unknown) => unknown
       const answer = await handler(request)
       let value: unknown
@@ -115,56 +135,77 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       }
       sendJson(res, 200, { ok: true, value })
     } catch (error) {
-      if (error instanceof ContractError) return sendError(res, 400, 'bad-request', error.message)
-      if (error instanceof HostError) return sendError(res, STATUS[error.code], error.code, error.message)
-      if (error instanceof SyntaxError) return sendError(res, 400, 'bad-request', `body is not JSON: ${error.message}`)
-      console.error(`[web host] ${channel} failed:`, error)
-      sendError(res, 500, 'failed', error instanceof Error ? error.message : String(error))
+      // A handler's own SyntaxError (a bad file it parsed) is its failure, not a malformed body.
+      answerError(res, channel, error)
     }
   }
 
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://placeholder')
-    const originProblem = checkOrigin(req, hosts)
+  function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const target = splitTarget(req.url ?? '')
+    if (!target) return sendError(res, 400, 'bad-request', 'malformed request target')
+    const originProblem = checkOrigin(req, policy)
     if (originProblem) return sendError(res, 403, 'forbidden', originProblem)
-    if (!hasToken(req, url, token)) return sendError(res, 401, 'unauthorized', 'this server needs its token: open the URL it printed (…/?token=…)')
-    if (url.pathname.startsWith('/api/')) {
-      void handleApi(req, res, url.pathname.slice('/api/'.length))
+    if (!hasToken(req, target.query, token, cookieName)) return sendError(res, 401, 'unauthorized', 'this server needs its token: open the URL it printed (…/?token=…)')
+    if (target.path.startsWith('/api/')) {
+      void handleApi(req, res, target.path.slice('/api/'.length))
       return
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'bad-request', 'only GET here')
-    if (url.pathname === '/favicon.ico') {
-      res.writeHead(204, securityHeaders)
+    const headers = securityHeaders(req.headers.host!)
+    if (target.path === '/favicon.ico') {
+      res.writeHead(204, headers)
       res.end()
       return
     }
-    if (url.searchParams.has('token')) {
+    if (target.query.has('token')) {
       // Trade the token in the URL for a cookie, and drop it from the address bar.
-      res.writeHead(303, { Location: url.pathname, 'Set-Cookie': `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`, ...securityHeaders })
+      res.writeHead(303, { Location: sameSiteLocation(target.path), 'Set-Cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`, ...headers })
       res.end()
       return
     }
-    const file = resolveStatic(options.root, url.pathname)
-    if (!file) return sendError(res, 404, 'not-found', `${url.pathname}: not found`)
-    sendFile(res, file, securityHeaders)
+    const file = resolveStatic(options.root, target.path)
+    if (!file) return sendError(res, 404, 'not-found', `${target.path}: not found`)
+    sendFile(res, file, headers)
+  }
+
+  const server: Server = createServer((req, res) => {
+    // One request's failure (a file vanishing under the static server, a bug) answers 500 and
+    // never takes the process down.
+    try {
+      handleRequest(req, res)
+    } catch (error) {
+      console.error('[web host] request failed:', error)
+      if (!res.headersSent) sendError(res, 500, 'failed', 'the web host could not answer this request')
+      else res.destroy()
+    }
   })
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 })
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://placeholder')
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const refuse = (status: number, why: string): void => {
-      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${why}\n`)
+      socket.end(`HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${why}\n`)
     }
-    if (url.pathname !== '/events') return refuse(404, 'no such socket')
-    const originProblem = checkOrigin(req, hosts)
+    const target = splitTarget(req.url ?? '')
+    if (!target) return refuse(400, 'malformed request target')
+    if (target.path !== '/events') return refuse(404, 'no such socket')
+    const originProblem = checkOrigin(req, policy)
     if (originProblem) return refuse(403, originProblem)
-    if (!hasToken(req, url, token)) return refuse(401, 'token required')
+    if (!hasToken(req, target.query, token, cookieName)) return refuse(401, 'token required')
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws)
       ws.on('close', () => sockets.delete(ws))
       // The socket only pushes; anything a page sends is ignored.
       ws.on('message', () => {})
     })
+  }
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy())
+    try {
+      handleUpgrade(req, socket, head)
+    } catch (error) {
+      console.error('[web host] socket upgrade failed:', error)
+      socket.destroy()
+    }
   })
 
   await new Promise<void>((resolve, reject) => {
@@ -172,15 +213,19 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     server.listen(options.port ?? 0, address, () => resolve())
   })
   const port = (server.address() as AddressInfo).port
-  hosts = allowedHosts(address.includes(':') ? `[${address}]` : address, port)
-  const origin = `http://${address.includes(':') ? `[${address}]` : address}:${port}`
-  securityHeaders = {
-    'Content-Security-Policy': buildCsp({ mode: 'production' }).replace("connect-src 'self'", `connect-src 'self' ws://${address.includes(':') ? `[${address}]` : address}:${port} ws://localhost:${port}`),
+  cookieName = tokenCookieName(port)
+  const shown = address.includes(':') ? `[${address}]` : address
+  const origin = `http://${shown}:${port}`
+  const csp = buildCsp({ mode: 'production' })
+  // connect-src names the socket at the address the browser used (a tunnel's port, a LAN
+  // address); the Host was checked against the policy before this runs.
+  securityHeaders = (hostHeader: string): Record<string, string> => ({
+    'Content-Security-Policy': csp.replace("connect-src 'self'", `connect-src 'self' ws://${hostHeader.toLowerCase()}`),
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'Cross-Origin-Opener-Policy': 'same-origin',
     'Cross-Origin-Resource-Policy': 'same-origin'
-  }
+  })
 
   return {
     url: origin + '/',

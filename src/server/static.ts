@@ -1,5 +1,5 @@
 /** Serves the built renderer from one folder and nothing outside it. */
-import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs'
+import { createReadStream, existsSync, fstatSync, realpathSync, statSync } from 'node:fs'
 import type { ServerResponse } from 'node:http'
 import { extname, join, resolve, sep } from 'node:path'
 
@@ -39,7 +39,29 @@ export function resolveStatic(root: string, urlPath: string): string | null {
   return existsSync(file) && statSync(file).isFile() ? file : null
 }
 
+/**
+ * Streams `file`. A read error (the file vanished or became unreadable since it was resolved)
+ * ends this response, 500 if nothing was sent yet; it never reaches the process as an
+ * unhandled 'error' event.
+ */
 export function sendFile(res: ServerResponse, file: string, headers: Record<string, string>): void {
-  res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', 'Content-Length': String(statSync(file).size) })
-  createReadStream(file).pipe(res)
+  const stream = createReadStream(file)
+  stream.once('error', (error) => {
+    console.error(`[web host] cannot read ${file}: ${error.message}`)
+    if (res.headersSent) res.destroy()
+    else {
+      res.writeHead(500, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' })
+      res.end('cannot read this file\n')
+    }
+  })
+  stream.once('open', (fd) => {
+    let size: number
+    try {
+      size = fstatSync(fd).size
+    } catch {
+      size = -1
+    }
+    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', ...(size >= 0 ? { 'Content-Length': String(size) } : {}) })
+    stream.pipe(res)
+  })
 }

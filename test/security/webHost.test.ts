@@ -46,7 +46,7 @@ function handlers(): Handlers {
 const raw = (path: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<RawAnswer> =>
   rawRequest(host.port, path, headers, method, body)
 
-const cookie = (): Record<string, string> => ({ Cookie: `dsoftmax_token=${host.token}` })
+const cookie = (): Record<string, string> => ({ Cookie: `dsoftmax_token_${host.port}=${host.token}` })
 const json = { 'Content-Type': 'application/json' }
 const appInfoBody = encodeWire({ args: [] })
 
@@ -109,7 +109,7 @@ describe('web host: near-miss tokens', () => {
       if (bad.trim() === bad && !bad.includes('\u0000')) {
         expect((await raw('/api/app:info', { ...json, 'X-Dsoftmax-Token': bad }, 'POST', appInfoBody)).status, `header ${label}`).toBe(401)
       }
-      expect((await raw('/api/app:info', { ...json, Cookie: `dsoftmax_token=${encodeURIComponent(bad)}` }, 'POST', appInfoBody)).status, `cookie ${label}`).toBe(401)
+      expect((await raw('/api/app:info', { ...json, Cookie: `dsoftmax_token_${host.port}=${encodeURIComponent(bad)}` }, 'POST', appInfoBody)).status, `cookie ${label}`).toBe(401)
       expect((await raw(`/?token=${encodeURIComponent(bad)}`)).status, `query ${label}`).toBe(401)
     }
     expect((await raw('/api/app:info', { ...json, Cookie: `other_token=${t}` }, 'POST', appInfoBody)).status).toBe(401)

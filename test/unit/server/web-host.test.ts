@@ -68,7 +68,7 @@ describe('web host: token', () => {
     expect((await raw('/assets/app.js')).status).toBe(401)
     expect((await post('app:info', [])).status).toBe(401)
     expect((await post('app:info', [], { 'X-DSoftmax-Token': 'x'.repeat(32) })).status).toBe(401)
-    expect((await post('app:info', [], { Cookie: `dsoftmax_token=${host.token.slice(1)}` })).status).toBe(401)
+    expect((await post('app:info', [], { Cookie: `dsoftmax_token_${host.port}=${host.token.slice(1)}` })).status).toBe(401)
     expect((await raw(`/?token=${host.token}x`)).status).toBe(401)
   })
 
@@ -77,10 +77,10 @@ describe('web host: token', () => {
     expect(login.status).toBe(303)
     expect(login.headers.location).toBe('/')
     const cookie = String(login.headers['set-cookie'])
-    expect(cookie).toContain(`dsoftmax_token=${host.token}`)
+    expect(cookie).toContain(`dsoftmax_token_${host.port}=${host.token}`)
     expect(cookie).toMatch(/HttpOnly/)
     expect(cookie).toMatch(/SameSite=Strict/)
-    const page = await raw('/', { Cookie: `dsoftmax_token=${host.token}` })
+    const page = await raw('/', { Cookie: `dsoftmax_token_${host.port}=${host.token}` })
     expect(page.status).toBe(200)
     expect(page.text).toContain('<title>renderer</title>')
     expect(String(page.headers['content-security-policy'])).toMatch(/script-src 'self';/)
@@ -152,7 +152,7 @@ describe('web host: requests', () => {
 })
 
 describe('web host: files', () => {
-  const cookie = (): Record<string, string> => ({ Cookie: `dsoftmax_token=${host.token}` })
+  const cookie = (): Record<string, string> => ({ Cookie: `dsoftmax_token_${host.port}=${host.token}` })
 
   it('serves the renderer files', async () => {
     const js = await raw('/assets/app.js', cookie())
@@ -182,12 +182,12 @@ describe('web host: events socket', () => {
 
   it('refuses a socket without the token (401) or from another origin (403)', async () => {
     expect((await connect({})).status).toBe(401)
-    expect((await connect({ Cookie: 'dsoftmax_token=wrong' })).status).toBe(401)
-    expect((await connect({ Cookie: `dsoftmax_token=${host.token}`, Origin: 'http://evil.example' })).status).toBe(403)
+    expect((await connect({ Cookie: `dsoftmax_token_${host.port}=wrong` })).status).toBe(401)
+    expect((await connect({ Cookie: `dsoftmax_token_${host.port}=${host.token}`, Origin: 'http://evil.example' })).status).toBe(403)
   })
 
   it('pushes validated events to a socket with the token, and refuses malformed payloads', async () => {
-    const { ws, status } = await connect({ Cookie: `dsoftmax_token=${host.token}`, Origin: `http://127.0.0.1:${host.port}` })
+    const { ws, status } = await connect({ Cookie: `dsoftmax_token_${host.port}=${host.token}`, Origin: `http://127.0.0.1:${host.port}` })
     expect(status).toBeUndefined()
     const received = new Promise<unknown>((resolve) => ws.once('message', (data) => resolve(decodeWire(String(data)))))
     host.emit('notice', { level: 'info', message: 'run finished' })
