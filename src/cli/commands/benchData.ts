@@ -1,16 +1,20 @@
 // `bench data`: how fast the streaming loader turns 112×112 JPEG files into augmented batches, with
-// one loader worker and with one per core, and the loader's peak memory. Compare the figures with
-// `bench train`: the loader keeps the trainer busy when its images/s is well above the trainer's.
+// one loader worker and with one per core, and the loader's peak memory; then a large RecordIO set
+// written by Python (scripts/write-large-rec.py): index time and memory, inspection time, and the
+// loader's images/s reading it at random. Compare the figures with `bench train`: the loader keeps
+// the trainer busy when its images/s is well above the trainer's.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import sharp from 'sharp'
 import { openTrainingData } from '../../core/data'
+import { benchRecordIO, type RecordIOBenchResult } from './benchRecordIO'
 import { createRng } from '../../core/util/rng'
 import { UsageError, type CliIo } from '../io'
 
 export interface DataBenchResult {
+  source: string
   workers: number
   imagesPerSecond: number
   /** Images per second of CPU time (all threads): what one core sustains. */
@@ -45,7 +49,7 @@ async function writeBenchFolder(root: string, identities: number, perIdentity: n
   }
 }
 
-async function measure(root: string, cacheDir: string, workers: number, batchSize: number, batches: number): Promise<DataBenchResult> {
+async function measure(root: string, cacheDir: string, workers: number, batchSize: number, batches: number, label: string): Promise<DataBenchResult> {
   const before = process.memoryUsage().rss
   const data = await openTrainingData(root, { inputSize: SIZE, channels: 3, cacheDir, workers })
   const source = data.batches({ batchSize, seed: 1, augment: { shift: 4, flip: true, scale: 0.1, brightness: 0.1, contrast: 0.1 } })
@@ -60,18 +64,20 @@ async function measure(root: string, cacheDir: string, workers: number, batchSiz
     const used = process.cpuUsage(cpu)
     const images = batches * batchSize
     const perCpuSecond = images / ((used.user + used.system) / 1e6)
-    return { workers, imagesPerSecond: images / seconds, imagesPerCpuSecond: perCpuSecond, peakRssMiB: peak / 2 ** 20, loaderMiB: (peak - before) / 2 ** 20 }
+    return { source: label, workers, imagesPerSecond: images / seconds, imagesPerCpuSecond: perCpuSecond, peakRssMiB: peak / 2 ** 20, loaderMiB: (peak - before) / 2 ** 20 }
   } finally {
     clearInterval(sampler)
     await data.close()
   }
 }
 
-export async function benchData(argv: string[], io: CliIo): Promise<DataBenchResult[]> {
+export async function benchData(argv: string[], io: CliIo): Promise<(DataBenchResult | RecordIOBenchResult)[]> {
   const { values } = parseArgs({
     args: argv,
-    options: { batches: { type: 'string' }, batch: { type: 'string' }, workers: { type: 'string' }, quick: { type: 'boolean' } }
+    options: { batches: { type: 'string' }, batch: { type: 'string' }, workers: { type: 'string' }, records: { type: 'string' }, quick: { type: 'boolean' } }
   })
+  const records = Number(values.records ?? (values.quick ? 200_000 : 1_000_000))
+  if (!(Number.isInteger(records) && records >= 1000)) throw new UsageError('--records must be a whole number ≥ 1000')
   const batches = Number(values.batches ?? (values.quick ? 8 : 20))
   const batchSize = Number(values.batch ?? 64)
   if (!(Number.isInteger(batches) && batches >= 1 && Number.isInteger(batchSize) && batchSize >= 1)) throw new UsageError('--batches and --batch must be whole numbers ≥ 1')
@@ -80,7 +86,7 @@ export async function benchData(argv: string[], io: CliIo): Promise<DataBenchRes
   if (counts.some((n) => !Number.isInteger(n) || n < 0)) throw new UsageError('--workers takes whole numbers ≥ 0, comma-separated')
   const dir = join(tmpdir(), `dsoftmax-bench-data-${process.pid}`)
   const root = join(dir, 'faces')
-  const results: DataBenchResult[] = []
+  const results: (DataBenchResult | RecordIOBenchResult)[] = []
   try {
     await writeBenchFolder(root, values.quick ? 32 : 64, 8)
     io.stdout(
@@ -89,7 +95,7 @@ export async function benchData(argv: string[], io: CliIo): Promise<DataBenchRes
         'Peak RSS is the whole process; the loader part is what opening the data added.\n'
     )
     for (const workers of counts) {
-      const r = await measure(root, join(dir, 'cache'), workers, batchSize, batches)
+      const r = await measure(root, join(dir, 'cache'), workers, batchSize, batches, `${SIZE}×${SIZE} JPEG folder`)
       results.push(r)
       io.stdout(
         `  ${workers} worker${workers === 1 ? ' ' : 's'}: ${r.imagesPerSecond.toFixed(0)} img/s ` +
@@ -97,6 +103,8 @@ export async function benchData(argv: string[], io: CliIo): Promise<DataBenchRes
           `(loader ${r.loaderMiB.toFixed(0)} MiB of it)\n`
       )
     }
+    const recordio = await benchRecordIO({ dir: join(dir, 'rec'), records, workerCounts: counts, size: SIZE, measure: (rec, workers, source) => measure(rec, join(dir, 'cache'), workers, batchSize, batches, source) }, io)
+    for (const r of recordio) results.push(r)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
