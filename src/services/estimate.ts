@@ -8,6 +8,7 @@ import { validateLossParams } from '../core/losses/params'
 import { BACKBONE_INFO, BACKBONE_NAMES, backboneSpec, isBackboneName } from '../core/models/architectures'
 import { specCost, walkLayers } from '../core/models/plan'
 import { validateTrainConfig, type TrainConfig } from '../core/train/config'
+import { gpuPlanOf } from '../core/train/gpuFit'
 
 /** DESIGN §6: wasm with patched gradients trains ≈ 33 img/s at 45 M MAC/img on 2 cores. */
 const MEASURED_IMAGES_PER_SECOND = 33
@@ -39,6 +40,8 @@ export function estimateRecipe(recipe: TrainRecipe, data: DataSize | null): Esti
   const memoryBytes = RUNTIME_BASE_BYTES + 4 * ((2 + slots) * (cost.parameters + cost.state) + (2 + slots) * centres + 2 * recipe.batchSize * activations)
   const stepsPerEpoch = data ? Math.max(1, Math.floor(data.examples / recipe.batchSize)) : null
   const totalSteps = stepsPerEpoch === null ? null : recipe.steps ?? Math.max(1, Math.round(recipe.epochs * stepsPerEpoch))
+  // Without a dataset the class count is unknown: the GPU figure then covers the backbone only.
+  const gpuPlan = gpuPlanOf(recipe as unknown as TrainConfig, data?.classes ?? 1, channelsOf(recipe))
   const imagesPerSecond = (MEASURED_IMAGES_PER_SECOND * MEASURED_MACS_PER_IMAGE) / Math.max(cost.macs, 1)
   return {
     parameters: cost.parameters,
@@ -48,6 +51,7 @@ export function estimateRecipe(recipe: TrainRecipe, data: DataSize | null): Esti
     stepsPerEpoch,
     totalSteps,
     memoryBytes,
+    gpu: { memoryBytes: gpuPlan.totalBytes, largestTensorBytes: gpuPlan.largest[0].bytes, largestTensor: gpuPlan.largest[0].what },
     secondsPerEpoch: data ? data.examples / imagesPerSecond : null,
     basis:
       `time scaled from ${MEASURED_IMAGES_PER_SECOND} img/s measured at ${MEASURED_MACS_PER_IMAGE / 1e6} M MAC/img on the wasm backend with 2 cores ` +

@@ -43,6 +43,8 @@ export const estimateSchema = z.strictObject({
   totalSteps: z.number().nullable(),
   /** Peak memory of the trainer process, bytes (weights, optimizer state, activations, centres). */
   memoryBytes: z.number(),
+  /** GPU memory one step needs on a GPU backend, and the largest single tensor (WebGPU limits each buffer). */
+  gpu: z.strictObject({ memoryBytes: z.number(), largestTensorBytes: z.number(), largestTensor: z.string() }),
   secondsPerEpoch: z.number().nullable(),
   /** How the time was estimated, in words (e.g. "at 33 img/s measured for wasm on 2 cores"). */
   basis: z.string()

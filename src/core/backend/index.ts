@@ -11,7 +11,7 @@ import { appPaths } from '../appPaths'
 import { tf } from '../tf'
 import { registerWasmGradients } from './wasmGradients'
 import { registerWasmKernels } from './wasmKernels'
-import { WebGpuUnavailable, activateWebGpu, adapterName, probeAdapterIsolated, type GpuAdapterReport } from './webgpu'
+import { WebGpuUnavailable, activateWebGpu, adapterName, probeAdapter, probeAdapterIsolated, type GpuAdapterReport } from './webgpu'
 import { TRAIN_BACKENDS } from '../../common/schemas/recipe'
 
 export { registerWasmGradients, WASM_MISSING_TRAINING_KERNELS } from './wasmGradients'
@@ -173,8 +173,9 @@ async function activateCpu(): Promise<Partial<BackendReport>> {
 async function activateGpu(forced: boolean): Promise<Partial<BackendReport>> {
   try {
     if (!forced) {
-      // Looked at from a child first: see probeAdapterIsolated.
-      const probed = await probeAdapterIsolated()
+      // Looked at from a child first (see probeAdapterIsolated), except under Electron: its
+      // packaged binary cannot run as plain Node, and there the trainer is a process of its own.
+      const probed = process.versions.electron ? await probeAdapter() : await probeAdapterIsolated()
       if (probed instanceof WebGpuUnavailable) throw probed
       if (probed.fallback) throw new WebGpuUnavailable(`only a software adapter (${adapterName(probed)}): slower than wasm; --backend webgpu forces it`)
     }

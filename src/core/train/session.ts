@@ -4,7 +4,8 @@
 // (tests) both use it.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describeBackend, initBackend, type BackendChoice, type BackendReport } from '../backend'
+import { adapterName, describeBackend, initBackend, type BackendChoice, type BackendReport } from '../backend'
+import { gpuFitProblems, gpuPlanOf } from './gpuFit'
 import { centreCollapseWarning } from '../eval'
 import { fontImageSet, fontPairSet, loadFontDataset } from '../data'
 import { openPairSet, openTrainingData, type TrainingData } from '../data/open'
@@ -47,6 +48,7 @@ interface LoadedData {
   train: BatchSourceFactory
   examples: number
   classes: number
+  channels: 1 | 3
   val?: PairSet
   /** Evaluated once at the end, stored in eval/. */
   test?: PairSet
@@ -64,6 +66,7 @@ async function loadData(config: TrainConfig): Promise<LoadedData> {
       train: (startAt) => data.batches({ batchSize: config.batchSize, seed: config.seed + 3, augment: config.augment, startAt }),
       examples: data.examples,
       classes: data.classes,
+      channels,
       val,
       test: val,
       // trainModel closes its batch sources too; closing a streaming source twice is harmless.
@@ -77,6 +80,7 @@ async function loadData(config: TrainConfig): Promise<LoadedData> {
     train: batchSourceFactory(config, set),
     examples: set.count,
     classes: set.classes,
+    channels: 1,
     val: fontPairSet(dataset, 'val'),
     test: fontPairSet(dataset, 'test'),
     close: async () => {}
@@ -131,6 +135,14 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
 
     const backend: BackendReport = await initBackend({ force: request.backend })
     const data = await loadData(config)
+    if (backend.adapter) {
+      // Refused before a run folder exists: a tensor over the adapter's buffer limit fails mid-step.
+      const problems = gpuFitProblems(gpuPlanOf(config, data.classes, data.channels), backend.adapter, adapterName(backend.adapter))
+      if (problems.length > 0) {
+        await data.close()
+        throw new Error(`the recipe does not fit the GPU: ${problems.join('; ')}`)
+      }
+    }
     const replicas = resolveReplicas(config, backend.choice)
     if (!run) {
       run = createRunFolder(request.workspace, newRunId(config.preset, config.loss))

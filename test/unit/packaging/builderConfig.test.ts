@@ -153,6 +153,25 @@ describe('native modules and binaries are unpacked from the asar', () => {
     expect(`${paths.wasmDir}/${WASM_BINARY}`).toBe(unpackedWasm)
   })
 
+  it('each platform ships only its own Dawn build (webgpu/dist/<platform-arch>), unpacked', () => {
+    const folders = readdirSync(join(ROOT, 'node_modules/webgpu/dist')).filter((f) => !f.includes('.'))
+    expect(folders.sort()).toEqual(['darwin-universal', 'linux-arm64', 'linux-x64', 'win32-arm64', 'win32-x64'])
+    const keeps: Record<'win' | 'mac' | 'linux', string> = { win: 'win32-x64', mac: 'darwin-universal', linux: 'linux-x64' }
+    for (const [platform, kept] of Object.entries(keeps) as ['win' | 'mac' | 'linux', string][]) {
+      const section = config[platform] as { files?: ({ filter?: string[] } | string)[] } | null | undefined
+      const excludes = (section?.files ?? []).flatMap((f) => (typeof f === 'string' ? [f] : (f.filter ?? []))).filter((p) => p.startsWith('!'))
+      const excluded = (folder: string): boolean => excludes.some((pattern) => minimatch(`node_modules/webgpu/dist/${folder}/dawn.node`, pattern.slice(1), { dot: true }))
+      expect(folders.filter((folder) => !excluded(folder)), platform).toEqual([kept])
+    }
+    for (const file of ['win32-x64/dawn.node', 'win32-x64/d3dcompiler_47.dll', 'win32-x64/dxcompiler.dll', 'linux-x64/dawn.node', 'darwin-universal/dawn.node']) {
+      expect(isUnpacked(`node_modules/webgpu/dist/${file}`), file).toBe(true)
+    }
+  })
+
+  it('the deb package depends on the Vulkan loader dawn.node opens', () => {
+    expect(config.deb?.depends).toContain('libvulkan1')
+  })
+
   it('sharp and onnxruntime-node are real dependencies (not only dev), so the check above is about what ships', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
     expect(Object.keys(pkg.dependencies)).toEqual(expect.arrayContaining(['sharp', 'onnxruntime-node']))

@@ -63,6 +63,20 @@ describe.skipIf(!present)('a built package (DSOFTMAX_PACKED_RESOURCES)', () => {
     }
   })
 
+  it('holds only this platform’s Dawn build, unpacked (on Windows with the DirectX shader compilers beside it)', () => {
+    const dawn = files.filter((f) => f.startsWith('/node_modules/webgpu/dist/'))
+    const folders = [...new Set(dawn.map((f) => f.split('/')[4]))]
+    const expected = process.platform === 'darwin' ? 'darwin-universal' : `${process.platform}-${process.arch}`
+    expect(folders).toEqual([expected])
+    const names = dawn.map((f) => f.split('/').pop())
+    expect(names).toContain('dawn.node')
+    if (process.platform === 'win32') expect(names).toEqual(expect.arrayContaining(['d3dcompiler_47.dll', 'dxcompiler.dll']))
+    for (const file of dawn.filter((f) => /\.(node|dll)$/.test(f))) {
+      expect(asar.statFile(archive, file.slice(1)).unpacked, file).toBe(true)
+      expect(existsSync(join(RESOURCES, ASAR_UNPACKED, file)), file).toBe(true)
+    }
+  })
+
   it('appPaths, from a module inside the package, finds the dataset, the wasm binaries and the trainer entry', () => {
     const moduleFile = join(archive, 'out', 'main', 'index.js')
     const paths = resolveAppPaths({ moduleFile, env: {} })

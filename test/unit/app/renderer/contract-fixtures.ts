@@ -66,6 +66,7 @@ export const RECIPE_CHECK: RecipeCheck = {
     stepsPerEpoch: 312,
     totalSteps: 468,
     memoryBytes: 350 * 1024 * 1024,
+    gpu: { memoryBytes: 120 * 1024 * 1024, largestTensorBytes: 2 * 1024 * 1024, largestTensor: "the head's logits (128 × 700 classes)" },
     secondsPerEpoch: 200,
     basis: 'at 200 img/s measured for wasm on 2 cores'
   }
