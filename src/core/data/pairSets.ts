@@ -2,12 +2,12 @@
 // and `path1,path2,label` CSV lists. Every image is decoded up front to the model's input as
 // uint8 (PairSet.images.write is synchronous), so a 12k-image LFW costs 12k·h·w·c bytes.
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join } from 'node:path'
 import { drawAugmentation, writeAugmented } from './augment'
 import { decodeToInput } from './decode'
 import type { ImageSource, PairSet, VerificationPair } from './imageSets'
 import { unpickle, type PickleValue } from './pickle'
+import { MAX_BIN_BYTES, MAX_IMAGE_FILE_BYTES, MAX_PAIR_LIST_BYTES, readRegularFile, refusedPath, UserFileError } from './userFiles'
 
 export interface PairSetOptions {
   inputSize: number
@@ -46,9 +46,18 @@ function sameLabel(text: string): boolean | null {
   return null
 }
 
-/** insightface .bin: pickle of (bins, issame_list), pair i = images 2i and 2i+1. */
+/** The most pairs a verification set may hold (the public sets hold 3–7 thousand). */
+export const MAX_VERIFICATION_PAIRS = 1_000_000
+/** The most bytes of decoded model inputs a verification set may take in memory. */
+export const MAX_PAIR_SET_BYTES = 2 ** 32 - 1
+
+/**
+ * insightface .bin: pickle of (bins, issame_list), pair i = images 2i and 2i+1. An image object
+ * the pickle references more than once (its memo) is one image here, so a small file that
+ * references one image millions of times is hashed and decoded once, not millions of times.
+ */
 export async function readVerificationBin(file: string): Promise<EncodedPairs> {
-  const value = unpickle(new Uint8Array(await readFile(file)), file)
+  const value = unpickle(await readRegularFile(file, MAX_BIN_BYTES), file)
   const shape = (v: PickleValue): string => (Array.isArray(v) ? `a sequence of ${v.length}` : v instanceof Uint8Array ? `${v.length} bytes` : typeof v)
   const wrong = (why: string): Error => new Error(`${file}: not a verification .bin: expected a pickle of (bins, issame_list) with 2·N images for N pairs; ${why}`)
   if (!Array.isArray(value) || value.length < 2) throw wrong(`found ${shape(value)}`)
@@ -58,11 +67,25 @@ export async function readVerificationBin(file: string): Promise<EncodedPairs> {
   const flags = issame.map((v) => (typeof v === 'boolean' ? v : v === 0 || v === 1 ? v === 1 : null))
   if (flags.some((f) => f === null)) throw wrong('issame_list holds values other than booleans')
   if (bins.length !== 2 * issame.length) throw wrong(`it holds ${bins.length} images for ${issame.length} pairs`)
-  const images = bins as Uint8Array[]
+  if (issame.length > MAX_VERIFICATION_PAIRS) throw wrong(`it holds ${issame.length} pairs, more than the ${MAX_VERIFICATION_PAIRS} this app reads`)
+  const distinct = new Map<Uint8Array, number>()
+  const images: Uint8Array[] = []
+  const sources: string[] = []
+  const slot = (k: number): number => {
+    const bin = bins[k] as Uint8Array
+    let at = distinct.get(bin)
+    if (at === undefined) {
+      at = images.length
+      distinct.set(bin, at)
+      images.push(bin)
+      sources.push(`${file} image ${k}`)
+    }
+    return at
+  }
   return {
-    sources: images.map((_, i) => `${file} image ${i}`),
+    sources,
     load: async (i) => images[i],
-    pairs: flags.map((same, i) => ({ a: 2 * i, b: 2 * i + 1, same: same === true }))
+    pairs: flags.map((same, i) => ({ a: slot(2 * i), b: slot(2 * i + 1), same: same === true }))
   }
 }
 
@@ -85,7 +108,17 @@ function pathTable(): { add(path: string): number; paths: string[] } {
 }
 
 function filePairs(table: ReturnType<typeof pathTable>, pairs: VerificationPair[]): EncodedPairs {
-  return { sources: table.paths, load: async (i) => new Uint8Array(await readFile(table.paths[i])), pairs }
+  return { sources: table.paths, load: (i) => readRegularFile(table.paths[i], MAX_IMAGE_FILE_BYTES), pairs }
+}
+
+/** A pair list's text: a regular file of a sane size, read as UTF-8. */
+async function readPairList(file: string): Promise<string[]> {
+  return new TextDecoder().decode(await readRegularFile(file, MAX_PAIR_LIST_BYTES)).split(/\r?\n/)
+}
+
+/** Refuses a list whose pairs exceed the cap, naming the file. */
+function checkPairCount(file: string, pairs: VerificationPair[]): void {
+  if (pairs.length > MAX_VERIFICATION_PAIRS) throw new Error(`${file}: ${pairs.length} pairs, more than the ${MAX_VERIFICATION_PAIRS} this app reads`)
 }
 
 /** LFW's `name/name_0001.jpg`, or the same stem with another image extension when that exists. */
@@ -108,7 +141,7 @@ function lfwRoot(dir: string, lines: string[]): string {
 
 /** LFW pairs.txt: a `folds pairs` header, then `name i j` (same) and `name1 i name2 j` (different). */
 export async function readPairsTxt(file: string, imagesRoot?: string): Promise<EncodedPairs> {
-  const lines = (await readFile(file, 'utf8')).split(/\r?\n/)
+  const lines = await readPairList(file)
   const root = imagesRoot ?? lfwRoot(dirname(file), lines)
   const table = pathTable()
   const pairs: VerificationPair[] = []
@@ -116,8 +149,12 @@ export async function readPairsTxt(file: string, imagesRoot?: string): Promise<E
     const fields = raw.trim().split(/\s+/).filter(Boolean)
     if (fields.length === 0 || (n === 0 && fields.length <= 2 && fields.every((f) => /^\d+$/.test(f)))) return
     const num = (s: string): number => {
-      if (!/^\d+$/.test(s)) throw new Error(`${file} line ${n + 1}: "${s}" is not an image number`)
+      if (!/^\d{1,9}$/.test(s)) throw new Error(`${file} line ${n + 1}: "${s.slice(0, 40)}" is not an image number`)
       return Number(s)
+    }
+    // An identity is one folder name: no separators, no `..`, nothing a device could hide behind.
+    for (const name of fields.length === 4 ? [fields[0], fields[2]] : [fields[0]]) {
+      if (/[\\/\0]/.test(name) || name === '..' || name === '.' || refusedPath(name)) throw new Error(`${file} line ${n + 1}: "${name.slice(0, 80)}" is not an identity folder name`)
     }
     if (fields.length === 3) {
       pairs.push({ a: table.add(lfwImage(root, fields[0], num(fields[1]))), b: table.add(lfwImage(root, fields[0], num(fields[2]))), same: true })
@@ -128,6 +165,7 @@ export async function readPairsTxt(file: string, imagesRoot?: string): Promise<E
     }
   })
   if (pairs.length === 0) throw new Error(`${file}: no pairs found`)
+  checkPairCount(file, pairs)
   return filePairs(table, pairs)
 }
 
@@ -157,7 +195,7 @@ export async function readPairsCsv(file: string, imagesRoot?: string): Promise<E
   const root = imagesRoot ?? dirname(file)
   const table = pathTable()
   const pairs: VerificationPair[] = []
-  const lines = (await readFile(file, 'utf8')).split(/\r?\n/)
+  const lines = await readPairList(file)
   lines.forEach((raw, n) => {
     if (raw.trim() === '') return
     const fields = csvFields(raw)
@@ -166,10 +204,15 @@ export async function readPairsCsv(file: string, imagesRoot?: string): Promise<E
       if (n === 0) return // a header line
       throw new Error(`${file} line ${n + 1}: expected "path1,path2,label" with label 1/0, got ${JSON.stringify(raw.slice(0, 80))}`)
     }
-    const resolve = (p: string): string => (isAbsolute(p) ? p : join(root, p))
+    const resolve = (p: string): string => {
+      const refused = p === '' ? 'is empty' : refusedPath(p)
+      if (refused) throw new Error(`${file} line ${n + 1}: the image path ${JSON.stringify(p.slice(0, 80))} ${refused}`)
+      return isAbsolute(p) ? p : join(root, p)
+    }
     pairs.push({ a: table.add(resolve(fields[0])), b: table.add(resolve(fields[1])), same })
   })
   if (pairs.length === 0) throw new Error(`${file}: no pairs found`)
+  checkPairCount(file, pairs)
   return filePairs(table, pairs)
 }
 
@@ -183,6 +226,9 @@ export async function loadPairSet(file: string, format: 'bin' | 'pairs-txt' | 'p
   const encoded = await readEncodedPairs(file, format, options.imagesRoot)
   const { inputSize: size, channels } = options
   const per = size * size * channels
+  if (encoded.sources.length * per > MAX_PAIR_SET_BYTES) {
+    throw new Error(`${file}: ${encoded.sources.length} images of ${size}×${size}×${channels} need ${((encoded.sources.length * per) / 2 ** 30).toFixed(1)} GiB, over the ${(MAX_PAIR_SET_BYTES / 2 ** 30).toFixed(0)} GiB a verification set may take`)
+  }
   const pixels = new Uint8Array(encoded.sources.length * per)
   const failures: string[] = []
   let next = 0
@@ -191,6 +237,7 @@ export async function loadPairSet(file: string, format: 'bin' | 'pairs-txt' | 'p
       const i = next++
       try {
         const bytes = await encoded.load(i).catch((error: NodeJS.ErrnoException) => {
+          if (error instanceof UserFileError) throw error
           throw new Error(error.code === 'ENOENT' ? `${encoded.sources[i]}: file not found` : `${encoded.sources[i]}: ${error.message}`)
         })
         pixels.set(await decodeToInput(bytes, size, channels, encoded.sources[i]), i * per)

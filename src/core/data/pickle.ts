@@ -19,6 +19,7 @@ export class PickleError extends FileProblemError {
 }
 
 const MARK = Symbol('mark')
+const MAX_NUMBER_DIGITS = 4300
 type StackItem = PickleValue | typeof MARK | Global
 
 interface Global {
@@ -113,13 +114,17 @@ export function unpickle(data: Uint8Array, file: string): PickleValue {
   const memo = new Map<number, StackItem>()
   const decoder = new TextDecoder('utf-8')
   let i = 0
+  // Every length comes from the file: a negative BINSTRING length (an int32) once moved the
+  // cursor backwards onto the same opcode forever, and a huge one must fail before any allocation.
   const need = (n: number): void => {
-    if (i + n > data.length) throw new Error(`truncated at byte ${i} (needs ${n} more bytes)`)
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`invalid length ${n} before byte ${i}`)
+    if (n > data.length - i) throw new Error(`truncated at byte ${i} (needs ${n} more bytes, ${data.length - i} left)`)
   }
   const u8 = (): number => (need(1), data[i++])
   const u16 = (): number => (need(2), (i += 2), view.getUint16(i - 2, true))
   const u32 = (): number => (need(4), (i += 4), view.getUint32(i - 4, true))
   const i32 = (): number => (need(4), (i += 4), view.getInt32(i - 4, true))
+  // Lengths above 2^53 are not exact as numbers; need() refuses them as over the file's size anyway.
   const u64 = (): number => (need(8), (i += 8), Number(view.getBigUint64(i - 8, true)))
   const take = (n: number): Uint8Array => (need(n), (i += n), data.slice(i - n, i))
   const line = (): string => {
@@ -127,6 +132,13 @@ export function unpickle(data: Uint8Array, file: string): PickleValue {
     if (end < 0) throw new Error(`truncated at byte ${i} (unterminated text argument)`)
     const text = decoder.decode(data.subarray(i, end))
     i = end + 1
+    return text
+  }
+  // Python itself refuses to convert integers of more than 4300 digits from text by default:
+  // longer number text is an attack on the parser (BigInt parsing is superlinear), not data.
+  const numberLine = (): string => {
+    const text = line()
+    if (text.length > MAX_NUMBER_DIGITS) throw new Error(`a number written with ${text.length} characters before byte ${i} (at most ${MAX_NUMBER_DIGITS})`)
     return text
   }
   const lineBytes = (): Uint8Array => {
@@ -167,8 +179,8 @@ export function unpickle(data: Uint8Array, file: string): PickleValue {
         case 0x87: { const c = pop(); const b = pop(); stack.push([pop() as PickleValue, b as PickleValue, c as PickleValue]); break }
         case 0x5d: stack.push([]); break // EMPTY_LIST
         case 0x6c: stack.push(popToMark()); break // LIST
-        case 0x61: { const v = pop(); (top() as PickleValue[]).push(v as PickleValue); break } // APPEND
-        case 0x65: { const items = popToMark(); (top() as PickleValue[]).push(...items); break } // APPENDS
+        case 0x61: { const v = pop(); const list = top(); if (!Array.isArray(list)) throw new Error(`APPEND to a non-list at byte ${i - 1}`); list.push(v as PickleValue); break } // APPEND
+        case 0x65: { const items = popToMark(); const list = top(); if (!Array.isArray(list)) throw new Error(`APPENDS to a non-list at byte ${i - 1}`); for (const item of items) list.push(item); break } // APPENDS
         case 0x7d: stack.push(new Map()); break // EMPTY_DICT
         case 0x64: { const items = popToMark(); const m = new Map<PickleValue, PickleValue>(); for (let k = 0; k < items.length; k += 2) m.set(items[k], items[k + 1]); stack.push(m); break }
         case 0x73: { const v = pop(); const k = pop(); (top() as Map<PickleValue, PickleValue>).set(k as PickleValue, v as PickleValue); break }
@@ -197,17 +209,17 @@ export function unpickle(data: Uint8Array, file: string): PickleValue {
           break
         }
         case 0x47: stack.push((need(8), (i += 8), view.getFloat64(i - 8, false))); break // BINFLOAT
-        case 0x49: { const t = line(); stack.push(t === '01' ? true : t === '00' ? false : Number(t)); break } // INT (protocol 0 bools too)
-        case 0x4c: { const t = line().replace(/L$/, ''); const v = BigInt(t); stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v); break } // LONG
-        case 0x46: stack.push(Number(line())); break // FLOAT
+        case 0x49: { const t = numberLine(); stack.push(t === '01' ? true : t === '00' ? false : Number(t)); break } // INT (protocol 0 bools too)
+        case 0x4c: { const t = numberLine().replace(/L$/, ''); const v = BigInt(t); stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v); break } // LONG
+        case 0x46: stack.push(Number(numberLine())); break // FLOAT
         case 0x53: stack.push(pyStringLiteral(lineBytes())); break // STRING: Python 2 str, repr-quoted
         case 0x56: stack.push(rawUnicodeEscape(lineBytes())); break // UNICODE
         case 0x71: memo.set(u8(), top()); break // BINPUT
         case 0x72: memo.set(u32(), top()); break // LONG_BINPUT
         case 0x94: memo.set(memo.size, top()); break // MEMOIZE
-        case 0x70: memo.set(Number(line()), top()); break // PUT
+        case 0x70: memo.set(Number(numberLine()), top()); break // PUT
         case 0x68: case 0x6a: case 0x67: { // BINGET, LONG_BINGET, GET
-          const key = op === 0x68 ? u8() : op === 0x6a ? u32() : Number(line())
+          const key = op === 0x68 ? u8() : op === 0x6a ? u32() : Number(numberLine())
           if (!memo.has(key)) throw new Error(`memo key ${key} used before it was stored`)
           stack.push(memo.get(key)!)
           break
