@@ -2,9 +2,11 @@
 // w.r.t. the embeddings and the centres, optimizer update) as the number of identities grows,
 // dense heads (Softmax, ArcFace, D-Softmax) against the sparse ones (D-Softmax-B, -K), with the
 // speed-up over dense Softmax measured in the same run and the memory each head holds.
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { tf } from '../../core/tf'
-import { initBackend } from '../../core/backend'
+import { initBackend, type BackendChoice } from '../../core/backend'
 import {
   SparseHead,
   createHeadWeights,
@@ -60,7 +62,18 @@ export interface HeadBenchOptions {
   variants: HeadVariant[]
   /** Skip a dense cell whose predicted step time (from the same head at fewer classes) exceeds this. */
   maxStepSeconds: number
+  /**
+   * 'process' (the default) measures each cell in a child process of its own, so a wasm abort in
+   * one cell (an allocation past the 4 GiB heap kills the module) cannot take the others down;
+   * 'inline' measures in this process.
+   */
+  isolation: 'process' | 'inline'
+  /** Cells measured after the grid when it lacks them: the headline ratio (100k × 512, K 1/64 vs Softmax). */
+  extraCells: { variant: HeadVariant; classes: number; dim: number }[]
 }
+
+/** The headline figure every quick and full record carries: D-Softmax-K 1/64 against dense Softmax at 100k × 512. */
+export const HEADLINE = { classes: 100_000, dim: 512, heads: ['Softmax', 'D-Softmax-K 1/64'] }
 
 export const DEFAULT_VARIANTS: HeadVariant[] = [
   { label: 'Softmax', loss: 'softmax' },
@@ -98,12 +111,11 @@ function stateBytes(variant: HeadVariant, classes: number, dim: number): number 
 }
 
 /**
- * Rough peak of a dense step in the tf heap: centres, momentum and their gradient, plus the
- * [batch, classes] float32 intermediates of the logits and their gradient alive at once (measured
- * here: about 26 for Softmax at 100k classes, 2.5 GiB at 128-D and 2.8 GiB at 512-D).
+ * Rough peak of a dense step in the tf heap: centres and momentum, their gradient and the optimizer's
+ * few [classes, dim] temporaries, plus the fused loss's [batch, classes] buffers (losses/denseHead.ts).
  */
 function denseStepBytes(classes: number, dim: number, batch: number): number {
-  return 3 * classes * dim * 4 + 28 * batch * classes * 4
+  return 6 * classes * dim * 4 + 6 * batch * classes * 4
 }
 
 interface HeadRunner {
@@ -165,7 +177,22 @@ function sparseRunner(variant: HeadVariant, classes: number, embeddings: tf.Vari
   return runner
 }
 
-async function measureCell(variant: HeadVariant, classes: number, dim: number, options: HeadBenchOptions): Promise<Omit<HeadBenchCell, 'head' | 'loss' | 'classes' | 'dim' | 'batch' | 'status' | 'stateBytes' | 'bytesPerIdentity'>> {
+/** The figures one measured cell yields. */
+export type CellFigures = Pick<HeadBenchCell, 'medianStepMs' | 'peakStepBytes' | 'rowsPerStep'>
+
+/** What a child process measures: one cell. */
+export interface CellRequest {
+  variant: HeadVariant
+  classes: number
+  dim: number
+  batch: number
+  steps: number
+  warmup: number
+  backend: BackendChoice
+}
+
+/** Measures one cell in this process. */
+export async function measureCell(variant: HeadVariant, classes: number, dim: number, options: Pick<HeadBenchOptions, 'batch' | 'steps' | 'warmup'>): Promise<CellFigures> {
   const embeddings = tf.variable(tf.randomNormal([options.batch, dim], 0, 1, 'float32', 2))
   const runner = isDense(variant.loss) ? denseRunner(variant, classes, embeddings) : sparseRunner(variant, classes, embeddings)
   const labelRng = createRng(classes + dim)
@@ -222,44 +249,97 @@ function skipReason(variant: HeadVariant, classes: number, dim: number, options:
   return null
 }
 
-/** Runs the grid, printing each cell as it finishes. */
+const CELL_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './benchHeadCell.ts' : './benchHeadCell.js', import.meta.url)
+
+/** The last lines a dead child wrote: what says why (a wasm "Aborted()", an out-of-memory message). */
+function lastLines(text: string, lines = 3): string {
+  return text.trim().split('\n').filter((line) => line.trim() && !line.startsWith('    at ')).slice(-lines).join(' | ')
+}
+
+/** Measures one cell in a child process (benchHeadCell.ts); a crash or a thrown error comes back as the reason. */
+export function measureCellInProcess(request: CellRequest): Promise<{ figures: CellFigures } | { reason: string }> {
+  const entry = fileURLToPath(CELL_ENTRY)
+  return new Promise((resolve) => {
+    const child = fork(entry, [JSON.stringify(request)], {
+      execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc']
+    })
+    let output = ''
+    const collect = (chunk: Buffer): void => {
+      output = (output + chunk.toString()).slice(-8192)
+    }
+    child.stdout?.on('data', collect)
+    child.stderr?.on('data', collect)
+    let answer: { figures: CellFigures } | { reason: string } | null = null
+    child.on('message', (message: { figures?: CellFigures; error?: string }) => {
+      answer = message.figures ? { figures: message.figures } : { reason: message.error ?? 'the cell reported nothing' }
+    })
+    child.on('error', (error) => {
+      answer ??= { reason: `could not start the cell's process: ${error.message}` }
+    })
+    child.on('exit', (code, signal) => {
+      if (answer) return resolve(answer)
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`
+      const said = lastLines(output)
+      resolve({ reason: `the cell's process ${how} before reporting${said ? `: ${said}` : ''}` })
+    })
+  })
+}
+
+/** Runs the grid (and the headline cells it lacks), printing each cell as it finishes. */
 export async function runHeadBench(options: HeadBenchOptions, io: CliIo): Promise<HeadBenchCell[]> {
   const cells: HeadBenchCell[] = []
-  // An allocation failure aborts the whole wasm module: nothing after it can run.
-  let aborted: string | null = null
-  for (const dim of options.dims) {
-    for (const classes of options.classes) {
-      io.stdout(`\n${classes.toLocaleString('en')} classes × ${dim}-D, batch ${options.batch}:\n`)
-      let softmaxMs: number | undefined
-      for (const variant of options.variants) {
-        const base = {
-          head: variant.label,
-          loss: variant.loss,
-          classes,
-          dim,
-          batch: options.batch,
-          stateBytes: stateBytes(variant, classes, dim),
-          bytesPerIdentity: stateBytes(variant, classes, dim) / classes
-        }
-        const reason = aborted ? `not run: ${aborted}` : skipReason(variant, classes, dim, options, cells)
-        let cell: HeadBenchCell
-        if (reason) cell = { ...base, status: 'skipped', reason }
-        else {
-          try {
-            cell = { ...base, status: 'ok', ...(await measureCell(variant, classes, dim, options)) }
-          } catch (error) {
-            cell = { ...base, status: 'failed', reason: error instanceof Error ? error.message : String(error) }
-            if (tf.getBackend() === 'wasm') aborted = `the wasm backend failed in ${variant.label} at ${classes.toLocaleString('en')} × ${dim} and may be unusable`
-          }
-        }
-        if (variant.loss === 'softmax' && cell.status === 'ok') softmaxMs = cell.medianStepMs
-        if (cell.status === 'ok' && softmaxMs !== undefined && cell.medianStepMs) cell.speedupVsSoftmax = softmaxMs / cell.medianStepMs
-        cells.push(inReadingOrder(cell))
-        io.stdout(`  ${formatCell(cell)}\n`)
+  const backend = (tf.getBackend() === 'tensorflow' ? 'node' : tf.getBackend()) as BackendChoice
+  const groups: { classes: number; dim: number; variants: HeadVariant[] }[] = []
+  for (const dim of options.dims) for (const classes of options.classes) groups.push({ classes, dim, variants: options.variants })
+  for (const extra of options.extraCells) {
+    const group = groups.find((g) => g.classes === extra.classes && g.dim === extra.dim)
+    if (group && group.variants.some((v) => v.label === extra.variant.label)) continue
+    if (group) group.variants = [...group.variants, extra.variant]
+    else groups.push({ classes: extra.classes, dim: extra.dim, variants: [extra.variant] })
+  }
+  for (const { classes, dim, variants } of groups) {
+    io.stdout(`\n${classes.toLocaleString('en')} classes × ${dim}-D, batch ${options.batch}:\n`)
+    let softmaxMs: number | undefined
+    // Softmax first: the others' ratio needs it.
+    const ordered = [...variants.filter((v) => v.loss === 'softmax'), ...variants.filter((v) => v.loss !== 'softmax')]
+    for (const variant of ordered) {
+      const base = {
+        head: variant.label,
+        loss: variant.loss,
+        classes,
+        dim,
+        batch: options.batch,
+        stateBytes: stateBytes(variant, classes, dim),
+        bytesPerIdentity: stateBytes(variant, classes, dim) / classes
       }
+      const reason = skipReason(variant, classes, dim, options, cells)
+      let cell: HeadBenchCell
+      if (reason) cell = { ...base, status: 'skipped', reason }
+      else if (options.isolation === 'process') {
+        const outcome = await measureCellInProcess({ variant, classes, dim, batch: options.batch, steps: options.steps, warmup: options.warmup, backend })
+        cell = 'figures' in outcome ? { ...base, status: 'ok', ...outcome.figures } : { ...base, status: 'failed', reason: outcome.reason }
+      } else {
+        try {
+          cell = { ...base, status: 'ok', ...(await measureCell(variant, classes, dim, options)) }
+        } catch (error) {
+          cell = { ...base, status: 'failed', reason: error instanceof Error ? error.message : String(error) }
+        }
+      }
+      if (variant.loss === 'softmax' && cell.status === 'ok') softmaxMs = cell.medianStepMs
+      if (cell.status === 'ok' && softmaxMs !== undefined && cell.medianStepMs) cell.speedupVsSoftmax = softmaxMs / cell.medianStepMs
+      cells.push(inReadingOrder(cell))
+      io.stdout(`  ${formatCell(cell)}\n`)
     }
   }
+  const headline = headlineSpeedup(cells)
+  if (headline !== undefined) io.stdout(`\nD-Softmax-K 1/64 at ${HEADLINE.classes.toLocaleString('en')} × ${HEADLINE.dim}: ${headline.toFixed(1)}× dense Softmax (goal ≥ 40×)\n`)
   return cells
+}
+
+/** The headline ratio, when both of its cells ran. */
+export function headlineSpeedup(cells: HeadBenchCell[]): number | undefined {
+  return cells.find((c) => c.head === HEADLINE.heads[1] && c.classes === HEADLINE.classes && c.dim === HEADLINE.dim)?.speedupVsSoftmax
 }
 
 /** The same cell with its keys in the order a table should show them. */
@@ -310,7 +390,8 @@ export function headBenchOptions(argv: string[]): HeadBenchOptions {
       warmup: { type: 'string' },
       rates: { type: 'string' },
       heads: { type: 'string' },
-      'max-step-seconds': { type: 'string' }
+      'max-step-seconds': { type: 'string' },
+      inline: { type: 'boolean' }
     }
   })
   const quick = values.quick === true
@@ -339,7 +420,13 @@ export function headBenchOptions(argv: string[]): HeadBenchOptions {
     steps: whole(values.steps, quick ? 1 : 3, 'steps', 1),
     warmup: whole(values.warmup, 1, 'warmup', 0),
     variants,
-    maxStepSeconds: values['max-step-seconds'] === undefined ? 60 : Number(values['max-step-seconds'])
+    maxStepSeconds: values['max-step-seconds'] === undefined ? 60 : Number(values['max-step-seconds']),
+    isolation: values.inline ? 'inline' : 'process',
+    // The quick and full records (no grid given) always carry the headline ratio.
+    extraCells:
+      values.classes === undefined && values.dims === undefined && values.heads === undefined
+        ? DEFAULT_VARIANTS.filter((v) => HEADLINE.heads.includes(v.label)).map((variant) => ({ variant, classes: HEADLINE.classes, dim: HEADLINE.dim }))
+        : []
   }
 }
 
@@ -347,7 +434,8 @@ export async function benchHead(argv: string[], io: CliIo): Promise<HeadBenchCel
   const options = headBenchOptions(argv)
   const backend = await initBackend()
   io.stdout(
-    `Head step (forward, backward w.r.t. embeddings and centres, SGD update), backend ${backend.tfBackend}: ` +
+    `Head step (forward, backward w.r.t. embeddings and centres, SGD update), backend ${backend.tfBackend}` +
+      `${options.isolation === 'process' ? ', each cell in a process of its own' : ''}: ` +
       `median of ${options.steps} steps after ${options.warmup} warm-up; speed-up = Softmax time / head time at the same size.\n` +
       'state = centres + momentum (+ bias, + per-row step counter for the sparse store) kept between steps.\n'
   )

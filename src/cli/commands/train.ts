@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { BACKEND_CHOICES, type BackendChoice } from '../../core/backend'
-import { LOSS_NAMES, validateLossParams, type LossName } from '../../core/losses'
+import { CENTRE_STORAGES, LOSS_NAMES, validateLossParams, type LossName } from '../../core/losses'
+import { BACKBONE_NAMES } from '../../core/models'
 import { DEFAULT_PRESET, PRESETS, presetConfig } from '../../core/train/presets'
 import { VALIDATION_METRICS, validateTrainConfig, type TrainConfig, type ValidationMetric } from '../../core/train/config'
 import { OPTIMIZER_KINDS, type OptimizerConfig } from '../../core/train/optimizer'
@@ -23,6 +24,8 @@ export const TRAIN_USAGE = `Usage: npm run cli -- train [options]
   --preset NAME        recipe to start from (${Object.keys(PRESETS).join(', ')}; default ${DEFAULT_PRESET})
   --resume RUN         continue run RUN (an id under WORKSPACE/runs) from its last good checkpoint
   --data PATH [--val PATH]          train on an identity folder or RecordIO; validate on a .bin / pairs.txt / pairs CSV
+  --backbone NAME      ${BACKBONE_NAMES.join(', ')}
+  --centre-storage float32|float16  D-Softmax-B/-K: how the class-centre store holds centres and momentum
   --loss NAME          ${LOSS_NAMES.join(', ')}
   --s X --d X --m X    loss scale, D-Softmax intra bound d, margin m (radians for ArcFace)
   --rate X | --count N negative classes sampled per step by dsoftmax-k
@@ -70,6 +73,8 @@ const OPTIONS = {
   rate: { type: 'string' },
   count: { type: 'string' },
   'margin-gradient': { type: 'string' },
+  backbone: { type: 'string' },
+  'centre-storage': { type: 'string' },
   'anneal-lambda': { type: 'boolean' },
   'softmax-warmup': { type: 'string' },
   epochs: { type: 'string' },
@@ -176,6 +181,10 @@ export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
     config.dataset = 'files'
     config.data = { train: resolve(values.data), ...(values.val !== undefined ? { val: resolve(values.val) } : {}) }
   } else if (values.val !== undefined) throw new UsageError('--val needs --data (the bundled fonts bring their own validation pairs)')
+  const backbone = oneOf(values.backbone, BACKBONE_NAMES, 'backbone')
+  if (backbone !== undefined) config.backbone = backbone
+  const centreStorage = oneOf(values['centre-storage'], CENTRE_STORAGES, 'centre storage')
+  if (centreStorage !== undefined) config.centreStorage = centreStorage
   const loss = oneOf(values.loss, LOSS_NAMES, 'loss')
   if (loss !== undefined) config.loss = loss as LossName
   const params = { ...config.lossParams }

@@ -90,6 +90,7 @@ export const trainRecipeSchema = z.strictObject({
   softmaxWarmupEpochs: z.number().optional(),
   lambdaAnnealing: z.strictObject({ base: z.number(), gamma: z.number(), power: z.number(), min: z.number() }).optional(),
   divergence: z.strictObject({ lrBackoff: z.number(), maxBackoffs: z.number().int() }).optional(),
+  centreStorage: z.enum(['float32', 'float16']).optional(),
   seed: z.number().int()
 })
 export type TrainRecipe = z.infer<typeof trainRecipeSchema>

@@ -16,7 +16,8 @@
 import { createRng } from '../util/rng'
 import { halfTable, toHalf } from './float16'
 
-export type CentreStorage = 'float32' | 'float16'
+export const CENTRE_STORAGES = ['float32', 'float16'] as const
+export type CentreStorage = (typeof CENTRE_STORAGES)[number]
 
 export interface CentreStoreConfig {
   classes: number

@@ -1,6 +1,6 @@
 // The whole recipe of a training run. Everything that affects the result is in here, and the
 // run folder's config.json is exactly this object (plus where and how it ran).
-import type { LossName, LossParams } from '../losses'
+import { CENTRE_STORAGES, isFastLoss, type CentreStorage, type LossName, type LossParams } from '../losses'
 import type { BackboneName } from '../models'
 import type { Augmentation } from '../data/imageSets'
 import { validateSchedule, type ScheduleConfig } from './schedule'
@@ -68,6 +68,11 @@ export interface TrainConfig {
   lambdaAnnealing?: LambdaAnnealing
   /** NaN/Inf handling: absent = stop at the last good checkpoint; set = back off and continue. */
   divergence?: DivergencePolicy
+  /**
+   * D-Softmax-B/-K: how the sparse centre store holds centres and momentum (default float32);
+   * float16 halves their memory and checkpoint size, the arithmetic stays float32.
+   */
+  centreStorage?: CentreStorage
   seed: number
 }
 
@@ -108,6 +113,10 @@ export function validateTrainConfig(config: TrainConfig): string[] {
     if (!(annealing.base > 0 && annealing.gamma >= 0 && annealing.power >= 0 && annealing.min >= 0)) {
       problems.push(`λ annealing needs base > 0 and gamma, power, min ≥ 0, got ${JSON.stringify(annealing)}`)
     }
+  }
+  if (config.centreStorage !== undefined) {
+    if (!(CENTRE_STORAGES as readonly string[]).includes(config.centreStorage)) problems.push(`centre storage must be one of ${CENTRE_STORAGES.join(', ')}, got "${config.centreStorage}"`)
+    else if (config.centreStorage !== 'float32' && !isFastLoss(config.loss)) problems.push(`${config.centreStorage} centre storage applies to the sparse store of dsoftmax-b and dsoftmax-k, not ${config.loss}`)
   }
   const divergence = config.divergence
   if (divergence) {

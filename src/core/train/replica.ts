@@ -14,7 +14,8 @@ import {
   type LossName,
   type LossParams,
   type RowGradients,
-  type TrainingHead
+  type TrainingHead,
+  type CentreStorage
 } from '../losses'
 import { applyStatUpdates, buildBackbone, type Backbone, type BackboneSpec, type StatUpdate } from '../models'
 import { createRng, type Rng } from '../util/rng'
@@ -30,6 +31,8 @@ export interface ReplicaSpec {
   seed: number
   /** Seed of the replica's own random choices (sampled negative classes): different per replica. */
   samplingSeed: number
+  /** D-Softmax-B/-K: the centre store's storage (default float32). */
+  centreStorage?: CentreStorage
 }
 
 /** Loss, intra-class part, inter-class part: batch means. */
@@ -53,7 +56,7 @@ export class Replica {
 
   constructor(readonly spec: ReplicaSpec) {
     this.backbone = buildBackbone(spec.backbone, createRng(spec.seed))
-    this.head = createTrainingHead(spec.loss, spec.classes, this.backbone.embeddingDim, spec.seed + 1, spec.optimizer)
+    this.head = createTrainingHead(spec.loss, spec.classes, this.backbone.embeddingDim, spec.seed + 1, spec.optimizer, spec.centreStorage)
     // A sparse head's centres are updated by its store, not by this optimizer.
     const head = this.head instanceof SparseHead ? null : this.head
     const trainable = [

@@ -164,7 +164,8 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
     optimizer: config.optimizer,
     classes: source.classes,
     seed: config.seed,
-    samplingSeed: config.seed + 2
+    samplingSeed: config.seed + 2,
+    ...(config.centreStorage ? { centreStorage: config.centreStorage } : {})
   }
   // Worker replicas must compute exactly as this thread does: same backend.
   const backend = options.backend ?? (tf.getBackend() === 'tensorflow' ? 'node' : (tf.getBackend() as BackendChoice))
