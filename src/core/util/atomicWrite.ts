@@ -1,15 +1,43 @@
 // Every artefact of a run is written to a temporary file beside its target and renamed into
 // place, so a reader (or a crash) never sees a half-written file.
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, renameSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs'
-import { dirname, basename, join } from 'node:path'
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 
-/** Writes `path` and fsyncs it, so its bytes are on disk before anything (a rename) points at it. */
+/**
+ * Writes `path` and fsyncs it through the handle that wrote it, so its bytes are on disk before
+ * anything (a rename) points at it. The handle must be writable: Windows refuses to flush a
+ * handle opened read-only (EPERM).
+ */
 export function writeFileSynced(path: string, data: string | Uint8Array): void {
-  writeFileSync(path, data)
-  const fd = openSync(path, 'r')
+  const fd = openSync(path, 'w')
+  try {
+    writeFileSync(fd, data)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
+ * Flushes a folder's entries (a rename into it, a new file) to disk, where the system allows:
+ * POSIX needs it for a rename to survive a power cut; Windows cannot open a folder for it and
+ * makes its renames durable on its own, so it is skipped there.
+ */
+export function fsyncDirectory(dir: string, platform: NodeJS.Platform = process.platform): void {
+  if (platform === 'win32') return
+  let fd: number
+  try {
+    fd = openSync(dir, 'r')
+  } catch {
+    return
+  }
   try {
     fsyncSync(fd)
+  } catch (error) {
+    // Some file systems (network mounts, some FUSE) refuse to flush a folder: the rename stands.
+    const code = (error as NodeJS.ErrnoException).code
+    if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EPERM' && code !== 'EISDIR' && code !== 'EBADF') throw error
   } finally {
     closeSync(fd)
   }
@@ -25,6 +53,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     rmSync(temp, { force: true })
     throw error
   }
+  fsyncDirectory(dirname(path))
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {

@@ -11,9 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readPairsCsv, readPairsTxt, readVerificationBin } from '../../../src/core/data/pairSets'
 import { PickleError, unpickle } from '../../../src/core/data/pickle'
 import { MAX_IMAGE_FILE_BYTES, readRegularFile, refusedPath } from '../../../src/core/data/userFiles'
+import { PYTHON } from '../../helpers/python'
 import { encodeImage, identityPixels, tempDir } from './fixtures'
 
 let dir: string
+const posix = process.platform !== 'win32'
+if (!posix) console.warn('[hostileFiles] SKIPPED the pipe and /dev checks: Windows has no mkfifo or /dev (its UNC and device names are checked instead)')
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values)
 
 beforeAll(() => {
@@ -60,7 +63,7 @@ describe('a .bin that references one image two million times', () => {
     writeFileSync(image, await encodeImage(identityPixels(0, 0, 16), 16, 16, 'png'))
     const file = join(dir, 'repeated.bin')
     // Python's pickler memoizes the one bytes object: each further reference is a 2-byte BINGET.
-    execFileSync('/usr/bin/python3', ['-c', 'import pickle,sys; b=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(pickle.dumps(([b]*2000000, [True]*1000000), protocol=4))', image, file])
+    execFileSync(PYTHON, ['-c', 'import pickle,sys; b=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(pickle.dumps(([b]*2000000, [True]*1000000), protocol=4))', image, file])
     const encoded = await readVerificationBin(file)
     expect(encoded.sources).toEqual([`${file} image 0`])
     expect(encoded.pairs.length).toBe(1_000_000)
@@ -76,10 +79,11 @@ describe('pair lists that name things other than image files', () => {
   })
 
   it('refuses network (UNC) and device paths as the list is read, naming list and line', async () => {
-    for (const path of ['\\\\attacker\\share\\a.jpg', '//attacker/share/a.jpg', '\\\\.\\PhysicalDrive0', '\\\\?\\C:\\x.jpg', '/dev/zero', '/proc/self/mem']) {
+    const devices = posix ? ['/dev/zero', '/proc/self/mem'] : ['C:\\data\\CON', 'nul.jpg']
+    for (const path of ['\\\\attacker\\share\\a.jpg', '//attacker/share/a.jpg', '\\\\.\\PhysicalDrive0', '\\\\?\\C:\\x.jpg', ...devices]) {
       const list = join(dir, 'named.csv')
       writeFileSync(list, `${JSON.stringify(path)},${good},1\n`)
-      await expect(readPairsCsv(list), path).rejects.toThrow(/named\.csv line 1: the image path .* is (a network \(UNC\) or device path|a device or system path)/)
+      await expect(readPairsCsv(list), path).rejects.toThrow(/named\.csv line 1: the image path .* (is a network \(UNC\) or device path|is a device or system path|names a Windows device)/)
     }
   })
 
@@ -97,7 +101,7 @@ describe('pair lists that name things other than image files', () => {
     expect(refusedPath('con.jpg', 'linux')).toBeNull()
   })
 
-  it('refuses a pipe, a folder and an oversized file when they are loaded, without blocking on the pipe', async () => {
+  it.runIf(posix)('refuses a pipe, a folder and an oversized file when they are loaded, without blocking on the pipe', async () => {
     const fifo = join(dir, 'pipe.jpg')
     execFileSync('mkfifo', [fifo])
     mkdirSync(join(dir, 'folder.jpg'))
@@ -113,7 +117,7 @@ describe('pair lists that name things other than image files', () => {
     expect((await encoded.load(encoded.sources.indexOf(good))).length).toBeGreaterThan(0)
   })
 
-  it('refuses a list or .bin that is itself a device or a pipe', async () => {
+  it.runIf(posix)('refuses a list or .bin that is itself a device or a pipe', async () => {
     await expect(readPairsCsv('/dev/zero')).rejects.toThrow(/^\/dev\/zero: is a device or system path/)
     const fifo = join(dir, 'list-pipe.csv')
     execFileSync('mkfifo', [fifo])
