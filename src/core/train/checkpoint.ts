@@ -10,9 +10,9 @@
 // the newest `keep` step directories are kept.
 import { randomBytes } from 'node:crypto'
 import { sha256Hex } from '../util/hash'
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, type Stats } from 'node:fs'
 import { join } from 'node:path'
-import { writeFileSynced } from '../util/atomicWrite'
+import { fsyncDirectory, writeFileSynced } from '../util/atomicWrite'
 import type { NamedArray, NamedTensor, OptimizerState } from './optimizer'
 
 export const CHECKPOINT_FORMAT = 'dsoftmax-checkpoint/1'
@@ -106,6 +106,14 @@ export interface CheckpointContent extends CheckpointMeta {
   state: OptimizerState
 }
 
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path)
+  } catch {
+    return null
+  }
+}
+
 export class CheckpointStore {
   constructor(
     readonly dir: string,
@@ -147,6 +155,7 @@ export class CheckpointStore {
       // A step rewritten after a back-off replaces the old directory of the same step.
       if (existsSync(target)) rmSync(target, { recursive: true, force: true })
       renameSync(temp, target)
+      fsyncDirectory(this.dir)
     } catch (error) {
       rmSync(temp, { recursive: true, force: true })
       throw error
@@ -190,23 +199,44 @@ export class CheckpointStore {
     return { checkpoint: null, skipped }
   }
 
-  /** Replaces alias/ (last, best) by hard links to step `name`'s files (copies where links fail). */
+  /**
+   * Points alias/ (last, best) at step `name`'s files without a moment in which alias/ is
+   * missing. The files are hard-linked (copied where links fail) into a generation folder
+   * `.<alias>-<random>/`; on POSIX alias/ is a relative symlink to it, replaced by renaming a
+   * new link over it (rename is atomic). The generation before stays until the next publish, so
+   * a reader that resolved the old link can finish. Windows cannot rename over a folder or a
+   * junction: there alias/ is a real folder swapped by two renames.
+   */
   private publish(name: string, alias: 'last' | 'best'): void {
     const source = join(this.dir, name)
-    const temp = join(this.dir, `.tmp-${alias}-${randomBytes(4).toString('hex')}`)
-    mkdirSync(temp)
+    const generation = `.${alias}-${randomBytes(4).toString('hex')}`
+    const staged = join(this.dir, generation)
+    mkdirSync(staged)
     for (const file of readdirSync(source)) {
       try {
-        linkSync(join(source, file), join(temp, file))
+        linkSync(join(source, file), join(staged, file))
       } catch {
-        copyFileSync(join(source, file), join(temp, file))
+        copyFileSync(join(source, file), join(staged, file))
       }
     }
     const target = join(this.dir, alias)
-    const old = join(this.dir, `.old-${alias}-${randomBytes(4).toString('hex')}`)
-    if (existsSync(target)) renameSync(target, old)
-    renameSync(temp, target)
-    rmSync(old, { recursive: true, force: true })
+    const current = lstatOrNull(target)
+    if (process.platform === 'win32' || (current !== null && !current.isSymbolicLink())) {
+      // Windows, or a real alias folder written before aliases were links: swap by renames.
+      const old = join(this.dir, `.old-${alias}-${randomBytes(4).toString('hex')}`)
+      if (current) renameSync(target, old)
+      renameSync(staged, target)
+      rmSync(old, { recursive: true, force: true })
+    } else {
+      const previous = current ? readlinkSync(target) : null
+      const link = join(this.dir, `.tmp-${alias}-link-${randomBytes(4).toString('hex')}`)
+      symlinkSync(generation, link, 'dir')
+      renameSync(link, target)
+      for (const entry of readdirSync(this.dir)) {
+        if (entry.startsWith(`.${alias}-`) && entry !== generation && entry !== previous) rmSync(join(this.dir, entry), { recursive: true, force: true })
+      }
+    }
+    fsyncDirectory(this.dir)
   }
 
   private prune(): void {

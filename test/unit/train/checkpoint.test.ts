@@ -52,7 +52,7 @@ describe('CheckpointStore', () => {
     store.markBest(stepDirName(1))
     store.write(content(2))
     store.write(content(3))
-    expect(readdirSync(join(root, 'b')).sort()).toEqual(['best', 'last', stepDirName(2), stepDirName(3)])
+    expect(readdirSync(join(root, 'b')).filter((n) => !n.startsWith('.')).sort()).toEqual(['best', 'last', stepDirName(2), stepDirName(3)])
     expect(store.load('last').meta.step).toBe(3)
     expect(store.load('best').meta.step).toBe(1)
     expect(readTensorFile(join(root, 'b', 'best', 'weights.bin'), join(root, 'b', 'best', 'manifest.json')).get('block1/conv/kernel')?.[0]).toBe(1)
