@@ -1,6 +1,7 @@
 /**
- * `datasets:*`: inspect a dataset on disk (the engine's report plus a few thumbnails) and keep
- * the workspace's list of added datasets in <workspace>/datasets.json (atomic writes).
+ * `datasets:*`: inspect a dataset on disk (the engine's report plus a few thumbnails, made in a
+ * worker thread) and keep the workspace's list of added datasets in <workspace>/datasets.json
+ * (atomic writes).
  */
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
@@ -9,72 +10,47 @@ import { z } from 'zod'
 import { HostError, type DatasetEntry, type DatasetReport } from '../common/contract'
 import { datasetEntrySchema } from '../common/schemas/datasets'
 import { loadFontDataset } from '../core/data'
-import { inspectDataset, type InspectReport } from '../core/data/inspect'
-import { openPairSet, openTrainingData } from '../core/data/open'
 import { writeJsonAtomic } from '../core/util/atomicWrite'
 import type { ServiceContext } from './context'
-import { pngDataUrl, sourceImageDataUrl } from './images'
+import { createJobPool } from './jobs/runner'
 import { expandUserPath } from './paths'
 import type { Task } from './tasks'
 
-const THUMBNAILS = 8
-const THUMB_SIZE = 64
 const storeSchema = z.object({ version: z.literal(1), datasets: z.array(datasetEntrySchema) })
 
-function problemCount(p: InspectReport['problems']): number {
-  return p.unreadable.length + p.singleImageIdentities.length + p.emptyIdentities.length + p.duplicates.length + p.other.length
-}
+/**
+ * The JavaScript heap an inspection may use. Index arrays of millions of records live outside the
+ * heap; what grows inside it is the sample's entries and the report: a 6 M-image .rec needs a few
+ * hundred MiB. Past the cap the inspection's worker is stopped, never the host.
+ */
+export const INSPECTION_HEAP_MIB = 1024
 
-/** One image for each of the first few identities (training data) or the first images (pairs). */
-async function thumbnailsOf(report: InspectReport): Promise<DatasetReport['thumbnails']> {
-  const pairs = report.format === 'bin' || report.format === 'pairs-txt' || report.format === 'pairs-csv'
-  if (pairs) {
-    const set = await openPairSet(report.path, { inputSize: THUMB_SIZE, channels: 3 })
-    const count = Math.min(THUMBNAILS, set.images.count)
-    return Promise.all(Array.from({ length: count }, async (_, i) => ({ identity: `image ${i + 1}`, dataUrl: await sourceImageDataUrl(set.images, i) })))
-  }
-  if (report.images === 0) return []
-  const data = await openTrainingData(report.path, { inputSize: THUMB_SIZE, channels: 3, workers: 0 })
-  try {
-    const sample = await data.sample(Math.min(data.examples, THUMBNAILS * 6), 1)
-    const pixels = THUMB_SIZE * THUMB_SIZE * 3
-    const seen = new Set<number>()
-    const out: DatasetReport['thumbnails'] = []
-    for (let i = 0; i < sample.count && out.length < THUMBNAILS; i++) {
-      const label = sample.labels[i]
-      if (seen.has(label)) continue
-      seen.add(label)
-      out.push({ identity: data.classNames[label] ?? `identity ${label}`, dataUrl: await pngDataUrl(sample.images.subarray(i * pixels, (i + 1) * pixels), [THUMB_SIZE, THUMB_SIZE, 3]) })
+/** Inspects a dataset off the host's main thread: the report with its thumbnails. */
+export type DatasetInspector = (path: string, decode: boolean, task?: Task) => Promise<DatasetReport>
+
+/**
+ * Each inspection gets a worker thread of its own, with a capped heap, ended when it answers:
+ * cancelling ends it, a file that needs too much memory fails only its own inspection, and the
+ * host's event loop never runs the parsing.
+ */
+export function workerInspector(heapMiB = INSPECTION_HEAP_MIB): DatasetInspector {
+  return async (path, decode, task) => {
+    const pool = createJobPool({ resourceLimits: { maxOldGenerationSizeMb: heapMiB } })
+    try {
+      return await pool.run('inspect-dataset', { path, decode }, task)
+    } finally {
+      await pool.close()
     }
-    return out
-  } finally {
-    await data.close()
-  }
-}
-
-export function toDatasetReport(report: InspectReport, thumbnails: DatasetReport['thumbnails']): DatasetReport {
-  const pairs = report.format === 'bin' || report.format === 'pairs-txt' || report.format === 'pairs-csv'
-  return {
-    path: report.path,
-    format: report.format,
-    role: pairs ? 'pairs' : 'training',
-    identities: report.identities,
-    images: report.images,
-    ...(report.pairs ? { pairs: report.pairs } : {}),
-    imagesPerIdentity: report.imagesPerIdentity,
-    sizes: report.sizes,
-    ...(report.sampled !== undefined ? { sampled: report.sampled } : {}),
-    problems: report.problems,
-    problemCount: problemCount(report.problems),
-    thumbnails,
-    seconds: report.seconds
   }
 }
 
 export class DatasetsService {
   private bundled: DatasetEntry | null = null
 
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly inspector: DatasetInspector = workerInspector()
+  ) {}
 
   private get file(): string {
     return join(this.ctx.workspace(), 'datasets.json')
@@ -137,18 +113,7 @@ export class DatasetsService {
   async inspect(path: string, options: { decode?: boolean; task?: Task } = {}): Promise<DatasetReport> {
     const resolved = expandUserPath(path)
     if (!existsSync(resolved)) throw new HostError('not-found', `${resolved}: no such file or folder`)
-    options.task?.progress(null, `Inspecting ${resolved}`)
-    let report: InspectReport
-    try {
-      report = await inspectDataset(resolved, { decode: options.decode === true })
-    } catch (error) {
-      throw new HostError('bad-request', (error as Error).message)
-    }
-    if (options.task?.signal.aborted) throw new HostError('cancelled', 'inspection cancelled')
-    options.task?.progress(0.8, `Making thumbnails of ${basename(resolved)}`)
-    // A dataset too broken to decode still gets its report; only the previews are missing.
-    const thumbnails = await thumbnailsOf(report).catch(() => [])
-    return toDatasetReport(report, thumbnails)
+    return this.inspector(resolved, options.decode === true, options.task)
   }
 
   async add(path: string, name: string | undefined, task?: Task): Promise<{ entry: DatasetEntry; report: DatasetReport }> {

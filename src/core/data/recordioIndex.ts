@@ -234,7 +234,8 @@ export function indexRecordIO(recPath: string, options: { maxRecordBytes?: numbe
   if (!existsSync(recPath)) throw new RecordIOError(recPath, 'file not found')
   if (!existsSync(idxPath)) throw new RecordIOError(idxPath, 'index file not found (a .rec needs its .idx beside it)')
   const size = statSync(recPath).size
-  const keys = readRecordKeys(idxPath)
+  // Every record is a length word and an IRHeader at least: that bounds the lines the .idx may have.
+  const keys = readRecordKeys(idxPath, Math.floor(size / (8 + IR_HEADER_BYTES)) + 1)
   const file = new RecordFile(recPath, size, options.maxRecordBytes)
   const problems = new ProblemList(recPath)
   try {

@@ -82,9 +82,10 @@ function sortByKey(keys: Float64Array, offsets: Float64Array, idxPath: string): 
 
 /**
  * Reads `idxPath`. Each non-blank line is two whole numbers ≥ 0 separated by a tab or spaces;
- * anything else is refused with its line number and text.
+ * anything else is refused with its line number and text. More lines than `maxRecords` (what the
+ * .rec can hold) are refused as soon as they are read, so a huge .idx cannot fill memory.
  */
-export function readRecordKeys(idxPath: string): RecordKeys {
+export function readRecordKeys(idxPath: string, maxRecords = Number.MAX_SAFE_INTEGER): RecordKeys {
   const keys = new Float64List()
   const offsets = new Float64List()
   const fd = openSync(idxPath, 'r')
@@ -114,6 +115,7 @@ export function readRecordKeys(idxPath: string): RecordKeys {
       const text = new TextDecoder().decode(shown.subarray(0, shownLength))
       throw new RecordIOError(idxPath, `line ${line} is not "index<TAB>offset": ${JSON.stringify(text)}`)
     }
+    if (keys.length >= maxRecords) throw new RecordIOError(idxPath, `lists more than ${maxRecords} records, more than its .rec can hold`)
     keys.push(key)
     offsets.push(offset)
   }

@@ -28,7 +28,7 @@ import { evaluatePairs } from '../../core/train/evaluate'
 import { writeJsonAtomic } from '../../core/util/atomicWrite'
 import { sourceImageDataUrl } from '../images'
 import { pca, umap2d } from './projection'
-import type { JobInputs, JobKind, JobOutputs, Progress } from './protocol'
+import type { EngineJobKind, JobInputs, JobOutputs, Progress } from './protocol'
 import { median } from '../../core/util/stats'
 
 const ROC_POINTS = 1000
@@ -281,8 +281,8 @@ async function probe(): Promise<BackendReport> {
   }
 }
 
-export async function runJob<K extends JobKind>(kind: K, input: JobInputs[K], progress: Progress): Promise<JobOutputs[K]> {
-  const jobs: { [J in JobKind]: (input: JobInputs[J], progress: Progress) => Promise<JobOutputs[J]> } = {
+export async function runJob<K extends EngineJobKind>(kind: K, input: JobInputs[K], progress: Progress): Promise<JobOutputs[K]> {
+  const jobs: { [J in EngineJobKind]: (input: JobInputs[J], progress: Progress) => Promise<JobOutputs[J]> } = {
     probe,
     evaluate,
     embedding,

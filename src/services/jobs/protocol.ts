@@ -1,9 +1,10 @@
 /**
  * Jobs that need the engine's tensors (evaluation, embedding projection, export, the backend
- * probe) run in a worker thread, never on a host's main thread: the host stays responsive and
- * a cancelled job is simply terminated. This is the message protocol between the two.
+ * probe) or parse datasets (inspection) run in a worker thread, never on a host's main thread:
+ * the host stays responsive and a cancelled job is simply terminated. This is the message
+ * protocol between the two.
  */
-import type { BackendReport, EmbeddingProjection, EvaluationReport, OnnxExportResult } from '../../common/contract'
+import type { BackendReport, DatasetReport, EmbeddingProjection, EvaluationReport, HostErrorCode, OnnxExportResult } from '../../common/contract'
 import type { RequestOf } from '../../common/contract'
 
 export interface JobInputs {
@@ -13,6 +14,7 @@ export interface JobInputs {
   'export-onnx': { runDir: string; checkpoint?: string; file: string; normalize: boolean }
   'export-tfjs': { runDir: string; checkpoint?: string; dir: string }
   'export-embeddings': { runDir: string; checkpoint?: string; file: string; images: 'validation' | 'training' }
+  'inspect-dataset': { path: string; decode: boolean }
 }
 
 export interface JobOutputs {
@@ -22,13 +24,17 @@ export interface JobOutputs {
   'export-onnx': OnnxExportResult
   'export-tfjs': { path: string; files: string[]; sizeBytes: number }
   'export-embeddings': { path: string; labelsPath?: string; rows: number; dim: number }
+  'inspect-dataset': DatasetReport
 }
 
 export type JobKind = keyof JobInputs
+/** Jobs that only parse data: their worker never loads tfjs. */
+export type DataJobKind = 'inspect-dataset'
+export type EngineJobKind = Exclude<JobKind, DataJobKind>
 
 export type JobMessage =
   | { type: 'progress'; fraction: number | null; label?: string }
   | { type: 'result'; value: unknown }
-  | { type: 'error'; message: string }
+  | { type: 'error'; message: string; code?: HostErrorCode }
 
 export type Progress = (fraction: number | null, label?: string) => void

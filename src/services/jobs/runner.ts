@@ -5,18 +5,36 @@
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import { Worker, type ResourceLimits } from 'node:worker_threads'
 import { HostError } from '../../common/contract'
 import type { Task } from '../tasks'
 import type { JobInputs, JobKind, JobMessage, JobOutputs } from './protocol'
 
 /** The worker entry: built next to the main bundle (out/main/jobWorker.js), or the .ts source under tsx/vitest. */
-function startJobWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./jobWorker.js', import.meta.url))
+function startJobWorker(resourceLimits: ResourceLimits | undefined): Worker {
+  const options = resourceLimits ? { resourceLimits } : {}
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./jobWorker.js', import.meta.url), options)
   const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href
   const source = new URL('./worker.ts', import.meta.url).href
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => tsx.tsImport(${JSON.stringify(source)}, ${JSON.stringify(source)}))`
-  return new Worker(bootstrap, { eval: true })
+  return new Worker(bootstrap, { eval: true, ...options })
+}
+
+export interface JobPoolOptions {
+  /**
+   * Caps on the worker's JavaScript heap. A job that would pass them ends its worker (and fails,
+   * saying so) instead of growing the host process until the system kills it.
+   */
+  resourceLimits?: ResourceLimits
+}
+
+/** Why a worker stopped, in words: a memory cap reached is said as such. */
+function workerFailure(error: Error & { code?: string }, limits: ResourceLimits | undefined): string {
+  if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    const cap = limits?.maxOldGenerationSizeMb
+    return `the job needed more memory than its worker may use${cap ? ` (${cap} MiB of JavaScript heap)` : ''}, so it was stopped`
+  }
+  return `the engine worker failed: ${error.message}`
 }
 
 export type JobRunner = <K extends JobKind>(kind: K, input: JobInputs[K], task?: Task) => Promise<JobOutputs[K]>
@@ -34,7 +52,7 @@ export interface JobPool {
   close(): Promise<void>
 }
 
-export function createJobPool(): JobPool {
+export function createJobPool(options: JobPoolOptions = {}): JobPool {
   let worker: Worker | null = null
   let nextId = 0
   const pending = new Map<number, Pending>()
@@ -50,7 +68,7 @@ export function createJobPool(): JobPool {
 
   function ensureWorker(): Worker {
     if (worker) return worker
-    const started = startJobWorker()
+    const started = startJobWorker(options.resourceLimits)
     started.on('message', (message: JobMessage & { id: number }) => {
       const job = pending.get(message.id)
       if (!job) return
@@ -58,10 +76,10 @@ export function createJobPool(): JobPool {
       else {
         pending.delete(message.id)
         if (message.type === 'result') job.resolve(message.value)
-        else job.reject(new HostError('failed', message.message))
+        else job.reject(new HostError(message.code ?? 'failed', message.message))
       }
     })
-    started.on('error', (error) => failAll(started, new HostError('failed', `the engine worker failed: ${error.message}`)))
+    started.on('error', (error) => failAll(started, new HostError('failed', workerFailure(error, options.resourceLimits))))
     started.on('exit', (code) => {
       if (worker === started) worker = null
       failAll(started, new HostError('failed', `the engine worker ended (code ${code}) before answering`))

@@ -138,4 +138,10 @@ describe('hostile RecordIO files', () => {
     writeFileSync(indexPathFor(rec), `${lines[0]}\n1\t99999999999999999999\n`)
     expect(() => indexRecordIO(rec)).toThrow(/twice\.idx: line 2 is not "index<TAB>offset"/)
   })
+
+  it('an .idx with more lines than its .rec could hold records is refused as it is read', () => {
+    const rec = hostile('label-1e8') // 44 bytes: room for one record of 32 bytes or more
+    writeFileSync(indexPathFor(rec), Array.from({ length: 100_000 }, (_, key) => `${key}\t0\n`).join(''))
+    expect(() => indexRecordIO(rec)).toThrow(/label-1e8\.idx: lists more than 2 records, more than its \.rec can hold/)
+  })
 })
