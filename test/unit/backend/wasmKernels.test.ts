@@ -62,3 +62,19 @@ describe('wasm BatchMatMul with transposes', () => {
     actual.forEach((t, j) => t.forEach((v, i) => expect(v).toBeCloseTo(expected[j][i], 3)))
   })
 })
+
+describe('wasm OneHot honours its dtype', () => {
+  // The stock wasm kernel writes int32 bit patterns whatever the dtype: a float32 1 read as 1.4e-45.
+  it('float32 one-hots (and inverted ones) equal the cpu backend’s exactly, out-of-range ids give a row of offValue', async () => {
+    const ids = [0, 3, 4, -1, 7]
+    const on = async (backend: string, onValue: number, offValue: number, dtype: 'float32' | 'int32'): Promise<number[]> => {
+      await tf.setBackend(backend)
+      return Array.from(await tf.tidy(() => tf.oneHot(tf.tensor1d(ids, 'int32'), 5, onValue, offValue, dtype)).data())
+    }
+    for (const [onValue, offValue, dtype] of [[1, 0, 'float32'], [0, 1, 'float32'], [2.5, -0.5, 'float32'], [1, 0, 'int32']] as const) {
+      const expected = ids.flatMap((id) => Array.from({ length: 5 }, (_, k) => (k === id ? onValue : offValue)))
+      expect(await on('wasm', onValue, offValue, dtype), `${onValue}/${offValue} ${dtype}`).toEqual(expected)
+      expect(await on('cpu', onValue, offValue, dtype)).toEqual(expected)
+    }
+  })
+})
