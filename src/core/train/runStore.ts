@@ -1,11 +1,12 @@
 // A run folder: runs/<id>/config.json, run.json (status, name, tags), metrics.jsonl, log.txt,
 // checkpoints/, eval/, exports/. Readable without the app; every file but the appended logs is
 // written whole and atomically.
-import { appendFileSync, mkdirSync, existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { appendFileSync, mkdirSync, existsSync, renameSync, rmSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomicWrite'
-import type { tf } from '../tf'
-import { encodeTensors, type TensorManifest } from './checkpoint'
+import { writeTensors, type CheckpointTensor, type TensorManifest } from './checkpoint'
+import { runDir } from './runs'
 
 export interface RunFolder {
   id: string
@@ -18,9 +19,14 @@ export interface RunFolder {
   writeFile(relativePath: string, data: string | Uint8Array): void
 }
 
+/** A recipe value as part of a folder name: word characters and dashes only (a preset of `../x` becomes `x`). */
+function namePart(text: string): string {
+  return text.replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run'
+}
+
 export function newRunId(preset: string, loss: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..+$/, '').replace('T', '-')
-  return `${stamp}-${preset}-${loss}`
+  return `${stamp}-${namePart(preset)}-${namePart(loss)}`
 }
 
 /** The folder of an existing run (for resume); nothing is created. */
@@ -29,10 +35,17 @@ export function openRunFolder(dir: string): RunFolder {
   return runFolderAt(dir)
 }
 
+/**
+ * A new folder directly inside runs/. The id is checked (runDir) and the resolved folder is
+ * compared with runs/, so no recipe value can place a run elsewhere.
+ */
 export function createRunFolder(workspace: string, id: string): RunFolder {
-  let dir = join(workspace, 'runs', id)
-  for (let n = 2; existsSync(dir); n++) dir = join(workspace, 'runs', `${id}-${n}`)
-  mkdirSync(dir, { recursive: true })
+  const runs = resolve(workspace, 'runs')
+  let dir = runDir(workspace, id)
+  for (let n = 2; existsSync(dir); n++) dir = runDir(workspace, `${id}-${n}`)
+  if (dirname(resolve(dir)) !== runs) throw new Error(`run folder ${dir} would not be inside ${runs}`)
+  mkdirSync(runs, { recursive: true })
+  mkdirSync(dir)
   for (const sub of ['checkpoints', 'eval', 'exports']) mkdirSync(join(dir, sub), { recursive: true })
   return runFolderAt(dir)
 }
@@ -52,10 +65,21 @@ function runFolderAt(dir: string): RunFolder {
 
 export type WeightsManifest = TensorManifest
 
-/** Saves named tensors as one little-endian float32 blob plus a manifest with its checksum. */
-export function saveWeights(run: RunFolder, folder: string, tensors: { name: string; tensor: tf.Tensor }[]): WeightsManifest {
-  const { bytes, manifest } = encodeTensors(tensors)
-  run.writeFile(join(folder, 'weights.bin'), bytes)
-  run.writeJson(join(folder, 'manifest.json'), manifest)
-  return manifest
+/**
+ * Saves named tensors (or streamed sources, a sparse centre store) as one blob, written a chunk at
+ * a time under a temporary name and renamed into place, plus a manifest with its checksum.
+ */
+export async function saveWeights(run: RunFolder, folder: string, tensors: CheckpointTensor[]): Promise<WeightsManifest> {
+  const target = join(run.dir, folder, 'weights.bin')
+  mkdirSync(dirname(target), { recursive: true })
+  const temp = `${target}.tmp-${randomBytes(4).toString('hex')}`
+  try {
+    const manifest = await writeTensors(temp, tensors)
+    renameSync(temp, target)
+    run.writeJson(join(folder, 'manifest.json'), manifest)
+    return manifest
+  } catch (error) {
+    rmSync(temp, { force: true })
+    throw error
+  }
 }

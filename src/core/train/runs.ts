@@ -1,9 +1,11 @@
 // The workspace's runs: status (run.json), listing, renaming, tagging, deleting, and the metrics
 // log read back. Used by the CLI's `runs` command, the trainer host and the trainer itself.
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { writeJsonAtomic } from '../util/atomicWrite'
+import { fsyncDirectory, writeJsonAtomic } from '../util/atomicWrite'
+import { isAlive, lockHolder } from './runLock'
 
 export const RUN_STATUSES = ['created', 'running', 'paused', 'stopped', 'finished', 'failed', 'interrupted'] as const
 export type RunStatus = (typeof RUN_STATUSES)[number]
@@ -34,18 +36,31 @@ export function defaultWorkspace(env: NodeJS.ProcessEnv = process.env, platform:
   return join(env.XDG_DATA_HOME ?? join(home, '.local', 'share'), 'dsoftmax-studio', 'workspace')
 }
 
+/** True for a name a run folder may have: word characters, dots and dashes, not `.`/`..`, not hidden. */
+export function isRunId(id: string): boolean {
+  return /^[\w.-]{1,200}$/.test(id) && !id.startsWith('.')
+}
+
+/** runs/<id>; the id is checked, so the folder is always directly inside runs/. */
 export function runDir(workspace: string, id: string): string {
-  if (!/^[\w.-]+$/.test(id) || id === '.' || id === '..') throw new Error(`"${id}" is not a run id`)
+  if (!isRunId(id)) throw new Error(`"${id}" is not a run id`)
   return join(workspace, 'runs', id)
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
+const isText = (v: unknown): v is string => typeof v === 'string'
+const isCount = (v: unknown): boolean => v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= 0)
+
+/** What is wrong with a parsed run.json, or null: every field a listing sorts or shows is checked. */
+function recordProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object'
+  const r = value as Record<string, unknown>
+  if (!isText(r.name)) return 'name is not text'
+  if (!Array.isArray(r.tags) || !r.tags.every(isText)) return 'tags is not a list of text'
+  if (!RUN_STATUSES.includes(r.status as RunStatus)) return `status ${JSON.stringify(r.status)} is not one of ${RUN_STATUSES.join(', ')}`
+  if (!isText(r.createdAt) || !isText(r.updatedAt)) return 'createdAt/updatedAt are not text'
+  if (!isCount(r.step) || !isCount(r.totalSteps) || !(r.pid === undefined || Number.isInteger(r.pid))) return 'step, totalSteps or pid is not a number'
+  if (r.message !== undefined && !isText(r.message)) return 'message is not text'
+  return null
 }
 
 /** Reads run.json. A run marked running/paused whose trainer process is gone reads as interrupted. */
@@ -58,12 +73,15 @@ export function readRunRecord(dir: string): RunRecord {
     const created = statSync(join(dir, 'config.json')).mtime.toISOString()
     return { id, name: id, tags: [], status: existsSync(join(dir, 'checkpoints', 'final')) ? 'finished' : 'interrupted', createdAt: created, updatedAt: created }
   }
-  let record: RunRecord
+  let parsed: unknown
   try {
-    record = JSON.parse(readFileSync(path, 'utf8')) as RunRecord
+    parsed = JSON.parse(readFileSync(path, 'utf8'))
   } catch (error) {
     throw new Error(`${path} is not valid JSON (${error instanceof Error ? error.message : String(error)})`)
   }
+  const problem = recordProblem(parsed)
+  if (problem) throw new Error(`${path} is not a run record: ${problem}`)
+  const record = parsed as RunRecord
   if ((record.status === 'running' || record.status === 'paused') && (record.pid === undefined || !isAlive(record.pid))) {
     return { ...record, status: 'interrupted', message: record.message ?? 'the trainer process ended without finishing; resume continues from the last checkpoint' }
   }
@@ -157,12 +175,25 @@ export function tagRun(workspace: string, id: string, add: string[], remove: str
   return writeRunRecord(dir, { tags })
 }
 
-/** Deletes a run folder; refuses while its trainer is alive. */
+/** Where deleted runs wait to be removed: inside runs/, hidden from listings by its dot. */
+export const TRASH_FOLDER = '.trash'
+
+/**
+ * Deletes a run folder; refuses while its trainer is alive (run.json or the run's lock). The
+ * folder is first renamed into runs/.trash/ (one atomic step: the run is either listed whole or
+ * gone), then removed there; a removal cut short leaves only trash, cleared on the next delete.
+ */
 export function deleteRun(workspace: string, id: string): void {
   const dir = existingRun(workspace, id)
   const record = readRunRecord(dir)
   if (record.status === 'running' || record.status === 'paused') throw new Error(`run ${id} is ${record.status} (trainer pid ${record.pid}); stop it first`)
-  rmSync(dir, { recursive: true, force: true })
+  const holder = lockHolder(dir)
+  if (holder) throw new Error(`run ${id} is being trained by process ${holder.pid} (since ${holder.since}); stop it first`)
+  const trash = join(workspace, 'runs', TRASH_FOLDER)
+  mkdirSync(trash, { recursive: true })
+  renameSync(dir, join(trash, `${id}-${randomBytes(4).toString('hex')}`))
+  fsyncDirectory(join(workspace, 'runs'))
+  for (const entry of readdirSync(trash)) rmSync(join(trash, entry), { recursive: true, force: true })
 }
 
 export function existingRun(workspace: string, id: string): string {

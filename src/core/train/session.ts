@@ -16,6 +16,7 @@ import { CheckpointStore, type LoadedCheckpoint } from './checkpoint'
 import { evaluatePairs, type PairEvaluation } from './evaluate'
 import { createRunFolder, newRunId, openRunFolder, saveWeights, type RunFolder } from './runStore'
 import { existingRun, writeRunRecord } from './runs'
+import { acquireRunLock, type RunLock } from './runLock'
 import { TrainingDivergedError, batchSourceFactory, resolveReplicas, trainModel, type BatchSourceFactory, type TrainEvent } from './trainer'
 
 export interface SessionRequest {
@@ -105,6 +106,7 @@ function storeEvaluation(run: RunFolder, evaluation: PairEvaluation): string {
 
 export async function runSession(request: SessionRequest, emit: (event: TrainerEvent) => void, control: SessionControl): Promise<void> {
   let run: RunFolder | undefined
+  let lock: RunLock | undefined
   let step = 0
   const fail = (message: string): void => {
     if (run) {
@@ -118,7 +120,10 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
     let resume: LoadedCheckpoint | undefined
     const warnings: string[] = []
     if (request.resumeRun) {
-      run = openRunFolder(existingRun(request.workspace, request.resumeRun))
+      const dir = existingRun(request.workspace, request.resumeRun)
+      // Before anything is written: a run another trainer holds is left alone (not even marked failed).
+      lock = acquireRunLock(dir)
+      run = openRunFolder(dir)
       config = recipeOf(JSON.parse(readFileSync(join(run.dir, 'config.json'), 'utf8')) as Record<string, unknown>)
       const { checkpoint, skipped } = new CheckpointStore(join(run.dir, 'checkpoints'), config.keepCheckpoints ?? 3).latest()
       for (const s of skipped) warnings.push(`checkpoint ${s.name} is unusable (${s.reason}); trying the one before it`)
@@ -146,6 +151,7 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
     const replicas = resolveReplicas(config, backend.choice)
     if (!run) {
       run = createRunFolder(request.workspace, newRunId(config.preset, config.loss))
+      lock = acquireRunLock(run.dir)
       run.writeConfig({ ...config, replicasUsed: replicas, backend, versions: { node: process.version, ...backend.versions }, createdAt: new Date().toISOString() })
     }
     const folder = run
@@ -267,5 +273,7 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
   } catch (error) {
     if (error instanceof TrainingDivergedError) step = error.step
     fail(error instanceof Error ? error.message : String(error))
+  } finally {
+    lock?.release()
   }
 }
