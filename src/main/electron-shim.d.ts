@@ -127,6 +127,10 @@ export interface MessageBoxOptions {
   type?: 'none' | 'info' | 'error' | 'question' | 'warning'
   title?: string
   detail?: string
+  buttons?: string[]
+  defaultId?: number
+  cancelId?: number
+  noLink?: boolean
 }
 
 export interface Dialog {

@@ -74,7 +74,10 @@ export function checkRecipe(recipe: TrainRecipe, data: DataSize | null): RecipeC
   if (!glyphModel && recipe.dataset !== 'files') problems.push(`${recipe.backbone} takes colour images: the bundled glyphs need the glyph CNN`)
   let estimate: Estimate | undefined
   try {
-    if (isBackboneName(recipe.backbone) && recipe.embeddingDim > 0 && recipe.inputSize >= 8) estimate = estimateRecipe(recipe, data)
+    // Counts per batch and per epoch need a positive batch (and epochs): a batch of 0 made the
+    // estimate Infinity, which no answer schema takes (a 500 for what is the caller's mistake).
+    const sizable = recipe.batchSize >= 1 && (recipe.steps !== undefined ? recipe.steps >= 1 : Number.isFinite(recipe.epochs) && recipe.epochs > 0)
+    if (sizable && isBackboneName(recipe.backbone) && recipe.embeddingDim > 0 && recipe.inputSize >= 8) estimate = estimateRecipe(recipe, data)
   } catch (error) {
     problems.push((error as Error).message)
   }

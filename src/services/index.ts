@@ -14,6 +14,7 @@ import { DatasetsService } from './datasets'
 import type { Emit } from './events'
 import { createJobPool, type JobRunner } from './jobs/runner'
 import { expandUserPath, isInside } from './paths'
+import { PathGrants } from './grants'
 import { RunsService } from './runs'
 import { SettingsStore } from './settings'
 import { TaskRegistry } from './tasks'
@@ -23,6 +24,11 @@ import { WorkspaceService } from './workspace'
 export interface Dialogs {
   open(request: RequestOf<'dialog:open'>): Promise<DialogResult>
   save(request: RequestOf<'dialog:save'>): Promise<DialogResult>
+  /**
+   * Asks the user natively whether a path the page sent (typed, dropped, remembered) may be
+   * used. Hosts without it (the web host) allow every path: there the token is the grant.
+   */
+  confirmAccess?(path: string, purpose: string): Promise<boolean>
 }
 
 /** The web host's answer: no native dialogs, the renderer shows a path field instead. */
@@ -88,6 +94,13 @@ export function createServices(hostOptions: HostOptions): Services {
   const dialogs = options.dialogs ?? NO_DIALOGS
   /** Paths a save dialog returned this session: exports may go there. */
   const granted = new Set<string>()
+  /** Folders and files the page may make the host read or create (see grants.ts). */
+  const grants = new PathGrants(dialogs.confirmAccess ? (path, purpose) => dialogs.confirmAccess!(path, purpose) : null, async () => [
+    workspace.current(),
+    options.defaultWorkspace,
+    ...settings.current.recentWorkspaces.map((r) => r.path),
+    ...(await datasets.list().catch(() => [])).map((d) => d.path).filter((p) => p !== '')
+  ])
   let training: TrainingService | null = null
   const ctx: ServiceContext = {
     workspace: () => workspace.current(),
@@ -134,15 +147,24 @@ export function createServices(hostOptions: HostOptions): Services {
     if (!found) throw new HostError('not-found', requested ? `the run has no checkpoints/${requested}` : `the run in ${dir} has no checkpoint yet (best, last or final)`)
     return found === 'final' ? join(dir, 'checkpoints', 'final') : found
   }
-  /** An export target: inside the run's folder, or a path a save dialog returned this session. */
+  /**
+   * An export target: inside the run's exports/ folder, or a path a save dialog returned this
+   * session. Never elsewhere in the run's folder: an export must not overwrite config.json,
+   * run.json or a checkpoint.
+   */
   const exportTarget = (dir: string, target: string | undefined, fallback: string): string => {
-    if (target === undefined) return join(dir, 'exports', fallback)
+    const exports = join(dir, 'exports')
+    if (target === undefined) return join(exports, fallback)
     const path = expandUserPath(target)
-    if (granted.has(path) || isInside(dir, path)) return path
-    throw new HostError('forbidden', `exports go inside the run's folder (${dir}) or to a place chosen in a save dialog; "${target}" is neither`)
+    if (granted.has(path) || (isInside(exports, path) && path !== exports)) return path
+    throw new HostError('forbidden', `exports go inside the run's exports folder (${exports}) or to a place chosen in a save dialog; "${target}" is neither`)
   }
   const rememberGranted = (result: DialogResult): DialogResult => {
     if (result.supported && !result.canceled && result.path) granted.add(resolve(result.path))
+    return result
+  }
+  const rememberOpened = (result: DialogResult): DialogResult => {
+    if (result.supported && !result.canceled && result.path) grants.grant(result.path)
     return result
   }
 
@@ -156,7 +178,8 @@ export function createServices(hostOptions: HostOptions): Services {
     },
 
     'workspace:get': () => workspace.info(),
-    'workspace:open': ({ path, create }) => {
+    'workspace:open': async ({ path, create }) => {
+      await grants.require(path, create ? 'use (and create if needed) this folder as its workspace' : 'open this folder as its workspace')
       const info = workspace.open(path, create)
       options.emit('workspace:changed', info)
       options.emit('runs:changed', { reason: 'workspace' })
@@ -170,24 +193,36 @@ export function createServices(hostOptions: HostOptions): Services {
     'runs:delete': ({ id }) => runs.delete(id),
     'runs:compare': ({ ids }) => runs.compare(ids),
 
-    'datasets:inspect': ({ path, decode, taskId }) => tasks.run(taskId, `Inspecting ${path}`, (task) => datasets.inspect(path, { decode, task })),
+    'datasets:inspect': async ({ path, decode, taskId }) => {
+      await grants.require(path, 'read this dataset')
+      return tasks.run(taskId, `Inspecting ${path}`, (task) => datasets.inspect(path, { decode, task }))
+    },
     'datasets:list': () => datasets.list(),
-    'datasets:add': ({ path, name, taskId }) => tasks.run(taskId, `Adding ${path}`, (task) => datasets.add(path, name, task)),
+    'datasets:add': async ({ path, name, taskId }) => {
+      await grants.require(path, 'read this dataset')
+      return tasks.run(taskId, `Adding ${path}`, (task) => datasets.add(path, name, task))
+    },
     'datasets:remove': ({ id }) => datasets.remove(id),
 
     // Loaded on first use: the catalog and the recipe checks pull in the engine's modules (and tfjs).
     'training:catalog': async () => (await import('./catalog')).trainingCatalog(),
     'training:validate': ({ recipe }) => trainingService.validate(recipe),
-    'training:start': (request) => trainingService.start(request),
+    'training:start': async (request) => {
+      if (request.kind === 'recipe' && request.recipe.data) {
+        await grants.require(request.recipe.data.train, 'train on this dataset')
+        if (request.recipe.data.val) await grants.require(request.recipe.data.val, 'validate on these pairs')
+      }
+      return trainingService.start(request)
+    },
     'training:resumeRun': ({ runId, backend: choice }) => trainingService.resumeRun(runId, choice),
     'training:pause': ({ runId }) => trainingService.pause(runId),
     'training:resume': ({ runId }) => trainingService.resume(runId),
     'training:stop': ({ runId }) => trainingService.stop(runId),
     'training:active': () => trainingService.active(),
 
-    'eval:run': ({ runId, taskId, worst, checkpoint, ...rest }) => {
+    'eval:run': async ({ runId, taskId, worst, checkpoint, ...rest }) => {
       const dir = existingRunDir(runId)
-      const pairs = rest.pairs.kind === 'file' ? { kind: 'file' as const, path: expandUserPath(rest.pairs.path) } : rest.pairs
+      const pairs = rest.pairs.kind === 'file' ? { kind: 'file' as const, path: await grants.require(rest.pairs.path, 'evaluate on these pairs') } : rest.pairs
       const chosen = checkpointOf(dir, checkpoint)
       return tasks.run(taskId, `Evaluating ${runId}`, (task) => runJob('evaluate', { ...rest, pairs, checkpoint: chosen, runDir: dir, worst: worst ?? 8 }, task))
     },
@@ -196,12 +231,23 @@ export function createServices(hostOptions: HostOptions): Services {
       const chosen = checkpointOf(dir, checkpoint)
       return tasks.run(taskId, `Projecting the embedding of ${runId}`, (task) => runJob('embedding', { ...rest, checkpoint: chosen, runDir: dir }, task))
     },
+    // A truncated or foreign eval/*.json is skipped and named in a warning; the others still list.
     'eval:list': ({ runId }) => {
       const detail = runs.get(runId)
-      return detail.evaluations.flatMap((file) => {
-        const parsed = evaluationReportSchema.safeParse(JSON.parse(readFileSync(join(detail.dir, 'eval', file), 'utf8')))
-        return parsed.success ? [parsed.data] : []
+      const skipped: string[] = []
+      const reports = detail.evaluations.flatMap((file) => {
+        const path = join(detail.dir, 'eval', file)
+        try {
+          const parsed = evaluationReportSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')))
+          if (parsed.success) return [parsed.data]
+          skipped.push(`${path}: not an evaluation report`)
+        } catch (error) {
+          skipped.push(`${path}: ${error instanceof Error ? error.message : String(error)}`)
+        }
+        return []
       })
+      if (skipped.length) options.emit('notice', { level: 'warning', message: `skipped ${skipped.length} unreadable evaluation${skipped.length === 1 ? '' : 's'}: ${skipped.join('; ')}` })
+      return reports
     },
 
     'export:onnx': ({ runId, checkpoint, target, normalize, taskId }) => {
@@ -228,7 +274,7 @@ export function createServices(hostOptions: HostOptions): Services {
       )
     },
 
-    'dialog:open': async (request) => dialogs.open(request),
+    'dialog:open': async (request) => rememberOpened(await dialogs.open(request)),
     'dialog:save': async (request) => rememberGranted(await dialogs.save(request)),
     'task:cancel': ({ taskId }) => ({ cancelled: tasks.cancel(taskId) })
   }

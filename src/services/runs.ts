@@ -3,6 +3,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { HostError, type MetricsHistory, type RunComparison, type RunDetail, type RunList, type RunSummary } from '../common/contract'
 import { deleteRun, listRuns, readMetrics, readRunRecord, renameRun, runDir, tagRun, type RunRecord } from '../core/train/runs'
+import { runSummarySchema } from '../common/schemas/runs'
+import { lockHolder } from '../core/train/runLock'
 import type { ServiceContext } from './context'
 
 const LOG_LINES = 500
@@ -119,9 +121,18 @@ export class RunsService {
     return dir
   }
 
+  /** Every run that reads; each one that does not is left out and named in `problems`. */
   list(): RunList {
     const { runs, problems } = listRuns(this.ctx.workspace())
-    return { runs: runs.map((r) => summarize(runDir(this.ctx.workspace(), r.id), r, this.ctx.isTraining(r.id))), problems }
+    const summaries: RunSummary[] = []
+    for (const record of runs) {
+      try {
+        summaries.push(runSummarySchema.parse(summarize(runDir(this.ctx.workspace(), record.id), record, this.ctx.isTraining(record.id))))
+      } catch (error) {
+        problems.push(`${runDir(this.ctx.workspace(), record.id)}: cannot be listed (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`)
+      }
+    }
+    return { runs: summaries, problems }
   }
 
   summary(id: string): RunSummary {
@@ -162,6 +173,8 @@ export class RunsService {
   delete(id: string): { id: string } {
     this.dirOf(id)
     if (this.ctx.isTraining(id)) throw new HostError('conflict', `run "${id}" is training: stop it before deleting it`)
+    const holder = lockHolder(this.dirOf(id))
+    if (holder) throw new HostError('conflict', `run "${id}" is being trained by process ${holder.pid} (since ${holder.since}): stop it before deleting it`)
     deleteRun(this.ctx.workspace(), id)
     this.ctx.emit('runs:changed', { runId: id, reason: 'deleted' })
     return { id }

@@ -10,6 +10,7 @@ import type { HostEvent } from '../common/trainer'
 import { loadFontDataset } from '../core/data'
 import { DEFAULT_PRESET, presetConfig } from '../core/train/presets'
 import { TrainerHost, type TrainerChannel } from '../core/train/process/host'
+import { lockHolder } from '../core/train/runLock'
 import { readRunRecord, renameRun, runDir } from '../core/train/runs'
 import type { ServiceContext } from './context'
 import type { DataSize } from './estimate'
@@ -130,6 +131,9 @@ export class TrainingService {
     if (!existsSync(dir)) throw new HostError('not-found', `no run "${runId}" in ${this.ctx.workspace()}`)
     const record = readRunRecord(dir)
     if (record.status === 'finished') throw new HostError('conflict', `run "${runId}" has finished; start a new run to train more`)
+    // Another process (the CLI, another app window's host) trains it: its lock says so.
+    const holder = lockHolder(dir)
+    if (holder) throw new HostError('conflict', `run "${runId}" is being trained by process ${holder.pid} (since ${holder.since}); stop that training first`)
     return this.launch({ resumeRun: runId, ...(backend ? { backend } : {}) })
   }
 
