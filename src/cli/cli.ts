@@ -49,9 +49,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     io.stdout(USAGE)
     return name ? 0 : 2
   }
-  const command = COMMANDS[name]
+  // Own keys only: `constructor` or `toString` must not resolve through Object.prototype.
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
   if (!command) {
-    io.stderr(`unknown command "${name}"\n\n${USAGE}`)
+    io.stderr(`unknown command ${JSON.stringify(name)}\n\n${USAGE}`)
     return 2
   }
   try {

@@ -1,4 +1,6 @@
 // Where a command writes: injectable so tests can capture output without spawning a process.
+import { printable } from './terminal'
+
 export interface CliIo {
   stdout: (text: string) => void
   stderr: (text: string) => void
@@ -6,9 +8,10 @@ export interface CliIo {
   isTty: boolean
 }
 
+/** The terminal: everything written is made printable (src/cli/terminal.ts says why). */
 export const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  stdout: (text) => process.stdout.write(printable(text)),
+  stderr: (text) => process.stderr.write(printable(text)),
   isTty: process.stderr.isTTY === true
 }
 
