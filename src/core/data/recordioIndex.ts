@@ -59,7 +59,10 @@ function wholeIn(value: number | undefined, min: number, max: number): number | 
  * (or one whose successor lies past the end of a cut file) needs its length words read.
  */
 function completeness(keys: RecordKeys, file: RecordFile, size: number): (offset: number) => boolean {
-  const sorted = Float64Array.from(keys.offsets).sort()
+  // Offsets usually ascend with the keys (every writer appends); only otherwise is a sorted copy needed.
+  let ascending = true
+  for (let i = 1; i < keys.offsets.length && ascending; i++) ascending = keys.offsets[i] > keys.offsets[i - 1]
+  const sorted = ascending ? keys.offsets : Float64Array.from(keys.offsets).sort()
   return (offset) => {
     if (offset >= size) return false
     let lo = 0
