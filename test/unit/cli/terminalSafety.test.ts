@@ -16,6 +16,7 @@ const root = mkdtempSync(join(tmpdir(), 'dsoftmax-terminal-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
 /** Bytes a terminal acts on: ESC, BEL, C1 controls (CSI 0x9b, OSC 0x9d), carriage returns, bidi overrides. */
+// eslint-disable-next-line no-control-regex -- the test looks for exactly these control characters
 const ACTIVE = /[\u0007\u001b\u009b\u009d\r\u202e]/
 
 describe('printable', () => {
