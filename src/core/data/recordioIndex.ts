@@ -148,7 +148,7 @@ function indexWithRanges(r: Reading, identityStart: number, identityEnd: number)
   if (imageKeys > r.keys.count || classes > r.keys.count) {
     throw new RecordIOError(
       r.recPath,
-      `header record 0 declares ${imageKeys} image records and ${classes} identity records (keys ${identityStart}…${identityEnd - 1}), but ${r.idxPath} lists only ${r.keys.count} records`
+      `header record 0 declares ${imageKeys} image records and ${classes} identity records (keys ${identityStart}…${identityEnd - 1}), but ${r.idxPath} lists only ${r.keys.count} record${r.keys.count === 1 ? '' : 's'}`
     )
   }
   const identityOfKey = new Int32Array(identityStart).fill(-1)
