@@ -39,7 +39,7 @@ beforeAll(async () => {
   const run = createRunFolder(workspace, 'cli-run')
   run.writeConfig(config)
   const centres = tf.ones([5, 24])
-  saveWeights(run, 'checkpoints/final', [...backbone.params.map((p) => ({ name: p.name, tensor: p.variable })), { name: 'head/centres', tensor: centres }])
+  await saveWeights(run, 'checkpoints/final', [...backbone.params.map((p) => ({ name: p.name, tensor: p.variable })), { name: 'head/centres', tensor: centres }])
   centres.dispose()
   backbone.dispose()
   runDir = run.dir

@@ -253,7 +253,9 @@ const CELL_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './benchHeadCell.ts
 
 /** The last lines a dead child wrote: what says why (a wasm "Aborted()", an out-of-memory message). */
 function lastLines(text: string, lines = 3): string {
-  return text.trim().split('\n').filter((line) => line.trim() && !line.startsWith('    at ')).slice(-lines).join(' | ')
+  // A crash prints the minified source line it died in: keep each line short.
+  const said = text.trim().split('\n').filter((line) => line.trim() && !line.startsWith('    at ') && !/^\s*\^\s*$/.test(line))
+  return said.slice(-lines).map((line) => (line.length > 200 ? `${line.slice(0, 200)}…` : line)).join(' | ')
 }
 
 /** Measures one cell in a child process (benchHeadCell.ts); a crash or a thrown error comes back as the reason. */

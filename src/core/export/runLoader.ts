@@ -1,12 +1,12 @@
 // Opens a run folder for export: its recipe (config.json), the checkpoint asked for, and the
 // backbone weights from that checkpoint, checked against the manifest's sha256 and the
-// architecture's shapes. Optimizer and head tensors in the checkpoint are ignored.
+// architecture's shapes. Optimizer and classification-head tensors in the checkpoint are never read.
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, isAbsolute, join, resolve } from 'node:path'
 import { backboneSpec, BACKBONE_NAMES, type BackboneName, type BackboneSpec, type LayerSpec } from '../models'
 import type { ExportProvenance } from './exportOnnx'
-import { float32FromLittleEndian, type WeightValue } from './onnxGraph'
-import { sha256Hex } from '../util/hash'
+import type { WeightValue } from './onnxGraph'
+import { TensorFileReader, type TensorEntry } from '../train/tensorFile'
 
 /** The part of a run's config.json the exporter needs; the rest is carried as is. */
 export interface RunRecipe {
@@ -100,44 +100,33 @@ export function resolveCheckpoint(runDir: string, choice = 'best'): ResolvedChec
   return { dir, label: basename(dir) }
 }
 
-interface ManifestEntry {
-  name: string
-  shape: number[]
-  dtype: string
-  offset: number
-  length: number
-}
-
-/** Reads weights.bin + manifest.json, verifies the checksum and keeps the tensors `keep` accepts. */
+/**
+ * Opens weights.bin + manifest.json (streamed: the checksum is verified a chunk at a time, any
+ * size) and reads the tensors `keep` accepts; the others (a large centre matrix) are never read.
+ */
 export function readStoredWeights(dir: string, keep: (name: string) => boolean = () => true): StoredWeights {
   const manifestPath = join(dir, 'manifest.json')
-  const manifest = readJson(manifestPath, 'checkpoint manifest') as { format?: unknown; sha256?: unknown; tensors?: unknown }
-  if (manifest.format !== 'dsoftmax-weights/1' || typeof manifest.sha256 !== 'string' || !Array.isArray(manifest.tensors)) {
-    throw new RunLoadError(`${manifestPath} is not a dsoftmax-weights/1 manifest`)
-  }
   const binPath = join(dir, 'weights.bin')
+  if (!existsSync(manifestPath)) throw new RunLoadError(`checkpoint manifest not found: ${manifestPath}`)
   if (!existsSync(binPath)) throw new RunLoadError(`checkpoint weights not found: ${binPath}`)
-  const bytes = readFileSync(binPath)
-  const digest = sha256Hex(bytes)
-  if (digest !== manifest.sha256) {
-    throw new RunLoadError(`${binPath} is damaged: its sha256 is ${digest}, the manifest says ${manifest.sha256}`)
+  let reader: TensorFileReader
+  try {
+    reader = new TensorFileReader(binPath, manifestPath)
+  } catch (error) {
+    throw new RunLoadError(error instanceof Error ? error.message : String(error))
   }
-  if (bytes.byteLength % 4 !== 0) throw new RunLoadError(`${binPath} is ${bytes.byteLength} bytes, not a whole number of float32 values`)
-  // Copied into an aligned buffer; Buffer slices may start at any byte offset.
-  const floats = float32FromLittleEndian(bytes)
   const tensors = new Map<string, WeightValue>()
-  for (const entry of manifest.tensors as ManifestEntry[]) {
-    if (!keep(entry.name)) continue
-    const size = entry.shape.reduce((a, b) => a * b, 1)
-    if (entry.dtype !== 'float32' || size !== entry.length || entry.offset < 0 || entry.offset + entry.length > floats.length) {
-      throw new RunLoadError(`${manifestPath}: tensor ${entry.name} (shape [${entry.shape}], offset ${entry.offset}) does not fit weights.bin`)
-    }
-    tensors.set(entry.name, { shape: entry.shape, values: floats.slice(entry.offset, entry.offset + entry.length) })
+  for (const name of reader.keys()) {
+    if (!keep(name)) continue
+    const entry = reader.entry(name) as TensorEntry
+    tensors.set(name, { shape: entry.shape, values: reader.get(name) as Float32Array })
   }
-  return { sha256: digest, tensors }
+  return { sha256: reader.manifest.sha256, tensors }
 }
 
-const isBackboneTensor = (name: string): boolean => !name.startsWith('head/') && !name.startsWith('optimizer/')
+/** The classification head's tensors: not part of the backbone (MobileFaceNet's own head/conv is). */
+const CLASSIFIER_TENSORS = new Set(['head/centres', 'head/bias'])
+const isBackboneTensor = (name: string): boolean => !CLASSIFIER_TENSORS.has(name) && !name.startsWith('optimizer/')
 
 function firstConvName(layers: LayerSpec[]): string | undefined {
   for (const layer of layers) {

@@ -214,6 +214,63 @@ export class CentreStore {
     return { centres, momentum, lastStep: this.lastStep.slice(), step: Int32Array.of(this.step) }
   }
 
+  /**
+   * Consecutive blocks of current rows of the centres or the momentum, at most `maxValues` values
+   * each (at least one row), row-major float32: what a checkpoint streams to disk. Flushes first,
+   * in place; one block is held at a time, never the whole matrix.
+   */
+  *rowBlocks(what: 'centres' | 'momentum', maxValues: number): Generator<Float32Array> {
+    this.flush()
+    const rowsPerBlock = Math.max(1, Math.min(this.classes, Math.floor(maxValues / this.dim)))
+    const array = what === 'centres' ? this.centres : this.momentum
+    for (let start = 0; start < this.classes; start += rowsPerBlock) {
+      const n = Math.min(rowsPerBlock, this.classes - start)
+      const block = new Float32Array(n * this.dim)
+      for (let r = 0; r < n; r++) array.read(start + r, block, r * this.dim)
+      yield block
+    }
+  }
+
+  /**
+   * Overwrites rows start … start + rows − 1 of the centres or the momentum with `values` (row-major);
+   * a checkpoint streams them back a block at a time. Call restoreStep once every block is in.
+   */
+  loadRows(what: 'centres' | 'momentum', start: number, values: Float32Array): void {
+    const rows = values.length / this.dim
+    if (!Number.isInteger(rows) || start < 0 || start + rows > this.classes) {
+      throw new Error(`centre store: ${values.length} values at row ${start} do not fit ${this.classes} rows × ${this.dim} dims`)
+    }
+    const array = what === 'centres' ? this.centres : this.momentum
+    const row = new Float32Array(this.dim)
+    for (let r = 0; r < rows; r++) {
+      row.set(values.subarray(r * this.dim, (r + 1) * this.dim))
+      array.write(start + r, row, 0)
+      // A loaded row is materialised: never re-initialised from the seed.
+      if (this.lastStep[start + r] === UNTOUCHED) this.lastStep[start + r] = this.step
+    }
+  }
+
+  /** Marks every row current at `step` (after loadRows has restored a saved, flushed state). */
+  restoreStep(step: number): void {
+    if (!Number.isInteger(step) || step < 0) throw new Error(`centre store: step ${step} is not a step count.`)
+    this.lastStep.fill(step)
+    this.lrs.length = 0
+    for (let i = 0; i < step; i++) this.lrs.push(0)
+  }
+
+  /** True when no stored centre or momentum value is NaN or ±Infinity; reads rows in place. */
+  allFinite(): boolean {
+    const row = new Float32Array(this.dim)
+    for (const array of [this.centres, this.momentum]) {
+      for (let r = 0; r < this.classes; r++) {
+        if (this.lastStep[r] === UNTOUCHED) continue
+        array.read(r, row, 0)
+        for (let j = 0; j < this.dim; j++) if (!Number.isFinite(row[j])) return false
+      }
+    }
+    return true
+  }
+
   /** Overwrites every centre (a loaded weights file), keeping the momentum; [classes·dim] row-major. */
   setValues(centres: Float32Array): void {
     if (centres.length !== this.classes * this.dim) {

@@ -94,17 +94,19 @@ export function fusedDenseParts(
     })
     // Everything the gradient reads goes through save(): the engine keeps it until backprop is done.
     const none = tf.scalar(0)
-    const keep: tf.Tensor[] = [z, xn, stats.shift, stats.total, zy, labelIds, targetLogit ?? none, targetSlope ?? none, wScale ?? none, wSquares ?? none, xScale ?? none]
+    const keep: tf.Tensor[] = [z, xn, stats.shift, stats.total, zy, labelIds, targetLogit ?? none, targetSlope ?? none, wScale ?? none, wSquares ?? none, xScale ?? none, w]
     save(keep)
     // Our own references go (the engine holds clones of what it saved).
-    new Set(keep).forEach((t) => t !== x && t !== zy && t !== labelIds && t !== targetLogit && t !== targetSlope && t.dispose())
+    new Set(keep).forEach((t) => t !== x && t !== w && t !== zy && t !== labelIds && t !== targetLogit && t !== targetSlope && t.dispose())
     // customGrad returns one tensor: the two parts stacked, [2, batch].
     return {
       value: tf.stack([parts.intra, parts.inter]),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [dIntra, dInter] = tf.unstack(dy as tf.Tensor) as tf.Tensor1D[]
         const [savedZ, savedXn, shift, total, savedZy, savedLabels, t, targetScale] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D]
-        const [savedWScale, savedWSquares, savedXScale] = saved.slice(8) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor2D]
+        // Only saved tensors may be read here: the forward pass's inputs and intermediates are gone
+        // by the time gradients run (tf.grad runs the forward in a tidy of its own).
+        const [savedWScale, savedWSquares, savedXScale, savedW] = saved.slice(8) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor2D, tf.Tensor2D]
         const targetGrad = tf.tidy(() => {
           if (shape.kind === 'dsoftmax') return tf.mul(dIntra, tf.mul(tf.sigmoid(tf.mul(tf.sub(shape.d, savedZy), s)), -s))
           const pTarget = tf.div(tf.exp(tf.sub(t, shift)), total)
@@ -119,8 +121,8 @@ export function fusedDenseParts(
         targetColumn.dispose()
         targetGrad.dispose()
         if (!normalize) {
-          const dx = tf.matMul(g, w)
-          const dw = tf.matMul(g, x, true, false)
+          const dx = tf.matMul(g, savedW)
+          const dw = tf.matMul(g, savedXn, true, false)
           const db = bias ? tf.sum(g, 0) : null
           g.dispose()
           return db ? [dx, dw, db] : [dx, dw]
@@ -129,14 +131,14 @@ export function fusedDenseParts(
         // (no second term where the norm floor holds); dx̂ = (G⊙wScale)·W.
         const columnDot = tf.tidy(() => tf.sum(tf.mul(g, savedZ), 0))
         const scaled = consume(g, (e) => tf.mul(e, savedWScale)) as tf.Tensor2D
-        const dxn = tf.matMul(scaled, w)
+        const dxn = tf.matMul(scaled, savedW)
         const direct = tf.matMul(scaled, savedXn, true, false)
         scaled.dispose()
         const rowCoefficient = tf.tidy(() =>
           tf.expandDims(tf.mul(tf.mul(columnDot, tf.square(savedWScale)), tf.cast(tf.greater(savedWSquares, NORM_EPS), 'float32')), 1)
         )
         columnDot.dispose()
-        const radial = tf.mul(w, rowCoefficient)
+        const radial = tf.mul(savedW, rowCoefficient)
         rowCoefficient.dispose()
         const dw = tf.sub(direct, radial)
         direct.dispose()

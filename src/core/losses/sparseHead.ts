@@ -56,10 +56,31 @@ export class SparseHead {
     return this.dense
   }
 
+  /**
+   * The store as checkpoint tensors, streamed a block of rows at a time: the centres (in the
+   * store's own precision, so float16 stays float16 on disk) and the momentum.
+   */
+  storeTensors(): { centres: StreamedTensor; momentum: StreamedTensor } {
+    const { store } = this
+    const shape = [store.classes, store.dim]
+    return {
+      centres: { name: 'head/centres', shape, dtype: store.storage, chunks: (max) => store.rowBlocks('centres', max) },
+      momentum: { name: 'centreStore/momentum', shape, dtype: store.storage, chunks: (max) => store.rowBlocks('momentum', max) }
+    }
+  }
+
   dispose(): void {
     this.dense?.dispose()
     this.dense = null
   }
+}
+
+/** A tensor written block by block (the checkpoint writer's TensorSource, restated here: losses do not import train). */
+export interface StreamedTensor {
+  name: string
+  shape: number[]
+  dtype: CentreStorage
+  chunks(maxValues: number): Iterable<Float32Array>
 }
 
 /** The head a trainer holds: dense weights, or the sparse store for D-Softmax-B/-K. */
@@ -97,9 +118,12 @@ export function createTrainingHead(
   })
 }
 
-/** The head's tensors by the names checkpoints use (a sparse head's dense copy is owned by the head). */
+/**
+ * A dense head's tensors by the names checkpoints use. A sparse head has none: its store is
+ * streamed (SparseHead.storeTensors), never copied into one dense tensor.
+ */
 export function headTensors(head: TrainingHead): { name: string; tensor: tf.Tensor }[] {
-  if (head instanceof SparseHead) return [{ name: 'head/centres', tensor: head.centresTensor() }]
+  if (head instanceof SparseHead) return []
   return [{ name: 'head/centres', tensor: head.centres }, ...(head.bias ? [{ name: 'head/bias', tensor: head.bias }] : [])]
 }
 

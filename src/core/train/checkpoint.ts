@@ -2,26 +2,30 @@
 // temporary name and renamed into place, so a crash never leaves a half-written one under its
 // real name. Inside:
 //   weights.bin + manifest.json   the model (backbone params incl. batch-norm statistics,
-//                                 head/centres, head/bias) in the saveWeights format, sha256 checked
+//                                 head/centres, head/bias) in the tensor-file format (tensorFile.ts)
 //   state.bin + state.json        optimizer state tensors, same format
 //   checkpoint.json               step, loader position, optimizer/RNG scalars, lr back-off, best metric,
 //                                 and the sha256 of the two blobs; written last
+// Blobs are written and read a chunk at a time (no 2 GiB limit, no whole-file buffer); a sparse
+// centre store is streamed a block of rows at a time, in its own precision (float16 stays float16).
+// Checkpoints of format dsoftmax-weights/1 (float32 only) are still read.
 // `last/` and `best/` are hard-linked copies (plain directories a reader opens like any other);
 // the newest `keep` step directories are kept.
 import { randomBytes } from 'node:crypto'
-import { sha256Hex } from '../util/hash'
 import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, type Stats } from 'node:fs'
 import { join } from 'node:path'
+import { tf } from '../tf'
 import { fsyncDirectory, writeFileSynced } from '../util/atomicWrite'
-import type { NamedArray, NamedTensor, OptimizerState } from './optimizer'
+import type { CentreStore } from '../losses'
+import type { NamedArray, NamedTensor } from './optimizer'
+import { DEFAULT_CHUNK_VALUES, TensorFileReader, arraySource, tensorSource, writeTensorFile, type TensorManifest, type TensorSource } from './tensorFile'
+
+export type { TensorManifest } from './tensorFile'
 
 export const CHECKPOINT_FORMAT = 'dsoftmax-checkpoint/1'
 
-export interface TensorManifest {
-  format: 'dsoftmax-weights/1'
-  sha256: string
-  tensors: { name: string; shape: number[]; dtype: 'float32'; offset: number; length: number }[]
-}
+/** Anything a checkpoint stores as a tensor: a tf tensor, host values, or a streamed source. */
+export type CheckpointTensor = NamedTensor | NamedArray | TensorSource
 
 /** Run state beyond the tensors, needed to continue exactly where the run was. */
 export interface CheckpointMeta {
@@ -49,8 +53,9 @@ export interface LoadedCheckpoint {
   name: string
   dir: string
   meta: CheckpointFile
-  weights: Map<string, Float32Array>
-  state: Map<string, Float32Array>
+  /** Verified on open; tensors are read when asked for, whole (get) or by rows (readRows). */
+  weights: TensorFileReader
+  state: TensorFileReader
 }
 
 export interface SkippedCheckpoint {
@@ -58,33 +63,61 @@ export interface SkippedCheckpoint {
   reason: string
 }
 
-/** One float32 blob and its manifest (the saveWeights format). */
-export function encodeTensors(tensors: (NamedTensor | NamedArray)[]): { bytes: Uint8Array; manifest: TensorManifest } {
-  const arrays = tensors.map((t) => ('tensor' in t ? { name: t.name, values: t.tensor.dataSync() as Float32Array, shape: t.tensor.shape } : t))
-  const total = arrays.reduce((n, t) => n + t.values.length, 0)
-  const blob = new Float32Array(total)
-  const entries: TensorManifest['tensors'] = []
-  let offset = 0
-  for (const { name, values, shape } of arrays) {
-    blob.set(values, offset)
-    entries.push({ name, shape, dtype: 'float32', offset, length: values.length })
-    offset += values.length
-  }
-  const bytes = new Uint8Array(blob.buffer)
-  return { bytes, manifest: { format: 'dsoftmax-weights/1', sha256: sha256Hex(bytes), tensors: entries } }
+/** Rows [start, start + rows) of a tensor along its first axis. */
+const sliceRows = (tensor: tf.Tensor, start: number, rows: number): tf.Tensor => tf.slice(tensor, start, rows)
+
+/** Any checkpoint tensor as a streamed source. */
+export function toTensorSource(t: CheckpointTensor): TensorSource {
+  if ('tensor' in t) return tensorSource(t.name, t.tensor, sliceRows)
+  if ('values' in t) return arraySource(t.name, t.values, t.shape)
+  return t
 }
 
-/** Reads a blob written by encodeTensors, checking its length and checksum; errors name the file. */
-export function readTensorFile(binPath: string, manifestPath: string): Map<string, Float32Array> {
-  const manifest = readJson<TensorManifest>(manifestPath)
-  if (manifest.format !== 'dsoftmax-weights/1' || !Array.isArray(manifest.tensors)) throw new Error(`${manifestPath}: not a dsoftmax-weights/1 manifest`)
-  if (!existsSync(binPath)) throw new Error(`${binPath} is missing`)
-  const bytes = readFileSync(binPath)
-  const floats = manifest.tensors.reduce((n, t) => n + t.length, 0)
-  if (bytes.byteLength !== 4 * floats) throw new Error(`${binPath} is truncated or padded: ${bytes.byteLength} bytes, the manifest lists ${4 * floats}`)
-  if (sha256Hex(bytes) !== manifest.sha256) throw new Error(`${binPath} does not match its checksum (sha256 in ${manifestPath})`)
-  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
-  return new Map(manifest.tensors.map((t) => [t.name, all.subarray(t.offset, t.offset + t.length)]))
+/** The shape of a checkpoint tensor. */
+export function shapeOf(t: CheckpointTensor): number[] {
+  return 'tensor' in t ? t.tensor.shape.slice() : t.shape
+}
+
+/** Every value of a checkpoint tensor in one array: for small ones (a test, a 3-D study's centres). */
+export async function checkpointValues(t: CheckpointTensor): Promise<Float32Array> {
+  const source = toTensorSource(t)
+  const out = new Float32Array(shapeOf(t).reduce((a, b) => a * b, 1))
+  let offset = 0
+  for await (const piece of source.chunks(DEFAULT_CHUNK_VALUES)) {
+    out.set(piece, offset)
+    offset += piece.length
+  }
+  return out
+}
+
+/** Writes `binPath` and returns the manifest to store beside it; `chunkValues` bounds every buffer. */
+export function writeTensors(binPath: string, tensors: CheckpointTensor[], chunkValues = DEFAULT_CHUNK_VALUES): Promise<TensorManifest> {
+  return writeTensorFile(binPath, tensors.map(toTensorSource), chunkValues)
+}
+
+/** Opens a blob written by writeTensors (or a format-1 one), verifying its length and checksum; errors name the file. */
+export function readTensorFile(binPath: string, manifestPath: string, chunkValues = DEFAULT_CHUNK_VALUES): TensorFileReader {
+  return new TensorFileReader(binPath, manifestPath, chunkValues)
+}
+
+/**
+ * Loads a sparse store's centres or momentum from checkpoint tensors: a block of rows at a time
+ * from a tensor file, or whole from a plain map (what data-parallel workers are sent).
+ */
+export function restoreStoreRows(store: CentreStore, what: 'centres' | 'momentum', tensors: ReadonlyMap<string, Float32Array>, name: string): void {
+  const expected = store.classes * store.dim
+  if (tensors instanceof TensorFileReader) {
+    const entry = tensors.entry(name)
+    if (!entry) throw new Error(`the checkpoint has no weight "${name}"`)
+    const size = entry.shape.reduce((a, b) => a * b, 1)
+    if (size !== expected) throw new Error(`checkpoint weight "${name}" has ${size} values, the model ${expected}`)
+    tensors.forEachRows(name, DEFAULT_CHUNK_VALUES, (start, values) => store.loadRows(what, start, values))
+    return
+  }
+  const flat = tensors.get(name)
+  if (!flat) throw new Error(`the checkpoint has no weight "${name}"`)
+  if (flat.length !== expected) throw new Error(`checkpoint weight "${name}" has ${flat.length} values, the model ${expected}`)
+  store.loadRows(what, 0, flat)
 }
 
 function readJson<T>(path: string): T {
@@ -102,8 +135,8 @@ const STEP_DIR = /^step-(\d{8,})$/
 export const stepOfName = (name: string): number => Number(STEP_DIR.exec(name)?.[1] ?? NaN)
 
 export interface CheckpointContent extends CheckpointMeta {
-  weights: NamedTensor[]
-  state: OptimizerState
+  weights: CheckpointTensor[]
+  state: { tensors: CheckpointTensor[]; scalars: Record<string, number> }
 }
 
 function lstatOrNull(path: string): Stats | null {
@@ -117,7 +150,9 @@ function lstatOrNull(path: string): Stats | null {
 export class CheckpointStore {
   constructor(
     readonly dir: string,
-    private readonly keep = 3
+    private readonly keep = 3,
+    /** Values per read or write: the most any buffer of a checkpoint holds (smaller in tests). */
+    private readonly chunkValues = DEFAULT_CHUNK_VALUES
   ) {}
 
   /** Step directories, newest first. */
@@ -130,25 +165,23 @@ export class CheckpointStore {
   }
 
   /** Writes step-<n>/ whole, updates last/, prunes old steps. Returns the directory. */
-  write(content: CheckpointContent): string {
+  async write(content: CheckpointContent): Promise<string> {
     mkdirSync(this.dir, { recursive: true })
     const name = stepDirName(content.step)
     const temp = join(this.dir, `.tmp-${name}-${randomBytes(4).toString('hex')}`)
     mkdirSync(temp)
     try {
-      const weights = encodeTensors(content.weights)
-      const state = encodeTensors(content.state.tensors)
-      writeFileSynced(join(temp, 'weights.bin'), weights.bytes)
-      writeFileSynced(join(temp, 'manifest.json'), JSON.stringify(weights.manifest, null, 2) + '\n')
-      writeFileSynced(join(temp, 'state.bin'), state.bytes)
-      writeFileSynced(join(temp, 'state.json'), JSON.stringify(state.manifest, null, 2) + '\n')
+      const weights = await writeTensors(join(temp, 'weights.bin'), content.weights, this.chunkValues)
+      writeFileSynced(join(temp, 'manifest.json'), JSON.stringify(weights, null, 2) + '\n')
+      const state = await writeTensors(join(temp, 'state.bin'), content.state.tensors, this.chunkValues)
+      writeFileSynced(join(temp, 'state.json'), JSON.stringify(state, null, 2) + '\n')
       const { weights: _w, state: _s, ...meta } = content
       const file: CheckpointFile = {
         format: CHECKPOINT_FORMAT,
         createdAt: new Date().toISOString(),
         ...meta,
         scalars: content.state.scalars,
-        files: { 'weights.bin': weights.manifest.sha256, 'state.bin': state.manifest.sha256 }
+        files: { 'weights.bin': weights.sha256, 'state.bin': state.sha256 }
       }
       writeFileSynced(join(temp, 'checkpoint.json'), JSON.stringify(file, null, 2) + '\n')
       const target = join(this.dir, name)
@@ -176,10 +209,11 @@ export class CheckpointStore {
     const meta = readJson<CheckpointFile>(join(dir, 'checkpoint.json'))
     if (meta.format !== CHECKPOINT_FORMAT) throw new Error(`${join(dir, 'checkpoint.json')}: unknown format "${String(meta.format)}"`)
     if (!(Number.isInteger(meta.step) && Number.isInteger(meta.position))) throw new Error(`${join(dir, 'checkpoint.json')}: step or loader position missing`)
-    const weights = readTensorFile(join(dir, 'weights.bin'), join(dir, 'manifest.json'))
-    const state = readTensorFile(join(dir, 'state.bin'), join(dir, 'state.json'))
-    const manifestSum = readJson<TensorManifest>(join(dir, 'manifest.json')).sha256
-    if (manifestSum !== meta.files['weights.bin']) throw new Error(`${join(dir, 'manifest.json')} belongs to another checkpoint than ${join(dir, 'checkpoint.json')}`)
+    const weights = readTensorFile(join(dir, 'weights.bin'), join(dir, 'manifest.json'), this.chunkValues)
+    const state = readTensorFile(join(dir, 'state.bin'), join(dir, 'state.json'), this.chunkValues)
+    if (weights.manifest.sha256 !== meta.files['weights.bin'] || state.manifest.sha256 !== meta.files['state.bin']) {
+      throw new Error(`${join(dir, 'manifest.json')} or state.json belongs to another checkpoint than ${join(dir, 'checkpoint.json')}`)
+    }
     return { name, dir, meta, weights, state }
   }
 

@@ -19,7 +19,8 @@ import {
 } from '../losses'
 import { applyStatUpdates, buildBackbone, type Backbone, type BackboneSpec, type StatUpdate } from '../models'
 import { createRng, type Rng } from '../util/rng'
-import { createOptimizer, type NamedTensor, type Optimizer, type OptimizerConfig, type OptimizerState } from './optimizer'
+import { createOptimizer, type NamedTensor, type Optimizer, type OptimizerConfig } from './optimizer'
+import { restoreStoreRows, type CheckpointTensor } from './checkpoint'
 
 export interface ReplicaSpec {
   backbone: BackboneSpec
@@ -208,21 +209,26 @@ export class Replica {
       const flat = values.get(name)
       if (!flat) throw new Error(`the checkpoint has no weight "${name}"`)
       if (flat.length !== tensor.size) throw new Error(`checkpoint weight "${name}" has ${flat.length} values, the model ${tensor.size}`)
-      if (name === 'head/centres' && this.head instanceof SparseHead) this.head.store.setValues(flat)
-      else (tensor as tf.Variable).assign(tf.tensor(flat, tensor.shape))
+      ;(tensor as tf.Variable).assign(tf.tensor(flat, tensor.shape))
     }
+    // A sparse store's centres stream in a block of rows at a time.
+    if (this.head instanceof SparseHead) restoreStoreRows(this.head.store, 'centres', values, 'head/centres')
+  }
+
+  /** What a checkpoint stores as weights: namedWeights() plus a sparse store's centres, streamed. */
+  checkpointWeights(): CheckpointTensor[] {
+    return [...this.namedWeights(), ...(this.head instanceof SparseHead ? [this.head.storeTensors().centres] : [])]
   }
 
   /** Optimizer state plus this replica's sampling generator, for checkpoints. */
-  trainingState(): OptimizerState {
+  trainingState(): { tensors: CheckpointTensor[]; scalars: Record<string, number> } {
     const state = this.optimizer.state()
     const scalars: Record<string, number> = { ...state.scalars, 'replica/samplingRng': this.rng.state() }
-    const tensors: OptimizerState['tensors'] = [...state.tensors]
+    const tensors: CheckpointTensor[] = [...state.tensors]
     if (this.head instanceof SparseHead) {
       // The sparse store's SGD state; its centres are saved with the weights (head/centres).
-      const store = this.head.store.state()
-      tensors.push({ name: 'centreStore/momentum', values: store.momentum, shape: [this.head.store.classes, this.head.store.dim] })
-      scalars['centreStore/step'] = store.step[0]
+      tensors.push(this.head.storeTensors().momentum)
+      scalars['centreStore/step'] = this.head.store.step
     }
     return { tensors, scalars }
   }
@@ -234,10 +240,10 @@ export class Replica {
     if (rngState !== undefined) this.rng = createRng(rngState)
     if (this.head instanceof SparseHead) {
       const { store } = this.head
-      const momentum = tensors.get('centreStore/momentum')
       const step = scalars['centreStore/step']
-      if (!momentum || step === undefined) throw new Error('the checkpoint has no centre-store state (centreStore/momentum, centreStore/step)')
-      store.load({ centres: store.values(), momentum, lastStep: new Int32Array(store.classes).fill(step), step: Int32Array.of(step) })
+      if (!tensors.has('centreStore/momentum') || step === undefined) throw new Error('the checkpoint has no centre-store state (centreStore/momentum, centreStore/step)')
+      restoreStoreRows(store, 'momentum', tensors, 'centreStore/momentum')
+      store.restoreStep(step)
     }
   }
 
@@ -248,7 +254,8 @@ export class Replica {
 
   /** True when no weight holds NaN or Inf (one device read for all of them). */
   async weightsFinite(): Promise<boolean> {
-    // Listed outside tidy: a sparse head makes its centre tensor on first request and keeps it.
+    // A sparse store is checked in place, row by row (no dense copy of it).
+    if (this.head instanceof SparseHead && !this.head.store.allFinite()) return false
     const weights = this.namedWeights()
     const flags = tf.tidy(() => tf.stack(weights.map(({ tensor }) => tf.all(tf.isFinite(tensor)))))
     const all = (await flags.data()).every((f) => f === 1)

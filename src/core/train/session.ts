@@ -12,7 +12,7 @@ import { openPairSet, openTrainingData, type TrainingData } from '../data/open'
 import type { PairSet } from '../data/imageSets'
 import type { ProgressEvent, TrainerEvent, ValidationSummary } from '../../common/trainer'
 import { validateTrainConfig, type TrainConfig } from './config'
-import { CheckpointStore, type LoadedCheckpoint } from './checkpoint'
+import { CheckpointStore, checkpointValues, shapeOf, type LoadedCheckpoint } from './checkpoint'
 import { evaluatePairs, type PairEvaluation } from './evaluate'
 import { createRunFolder, newRunId, openRunFolder, saveWeights, type RunFolder } from './runStore'
 import { existingRun, writeRunRecord } from './runs'
@@ -249,9 +249,11 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
       let test: { set: string; auc: number; eer: number; tenFold: number } | undefined
       if (!model.stopped) {
         const weights = model.weights()
-        saveWeights(folder, 'checkpoints/final', weights)
-        const centres = weights.find((w) => w.name === 'head/centres')?.tensor
-        const collapse = centres ? centreCollapseWarning((await centres.data()) as Float32Array, centres.shape[1] as number) : null
+        await saveWeights(folder, 'checkpoints/final', weights)
+        // The collapse check looks at up to 2000 classes: only then are the centres read.
+        const centres = weights.find((w) => w.name === 'head/centres')
+        const [classes, dim] = centres ? shapeOf(centres) : [0, 0]
+        const collapse = centres && classes <= 2000 ? centreCollapseWarning(await checkpointValues(centres), dim) : null
         if (collapse) {
           folder.log(`warning: ${collapse}`)
           emit({ type: 'warning', message: collapse, step: model.steps })

@@ -11,6 +11,7 @@ import { embedImages, type Backbone } from '../models'
 import type { BackendChoice } from '../backend'
 import { presetConfig } from './presets'
 import { trainModel, type TrainEvent } from './trainer'
+import { checkpointValues } from './checkpoint'
 import type { TrainConfig } from './config'
 
 export const FIGURE1_LOSSES = ['softmax', 'normface', 'dsoftmax'] as const
@@ -189,7 +190,7 @@ export async function runFigure1Study(dataset: FontDataset, options: Figure1Opti
         trainSeconds,
         finalLoss,
         // The centres are the run's, not a data set's: reported (and checked) once, with the training set.
-        train: await measure(model.backbone, train, options, (await centresTensor.tensor.data()) as Float32Array),
+        train: await measure(model.backbone, train, options, await checkpointValues(centresTensor)),
         test: await measure(model.backbone, test, options)
       }
       runs.push(run)

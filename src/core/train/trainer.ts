@@ -12,8 +12,7 @@ import { VALIDATION_METRICS, validateTrainConfig, type TrainConfig, type Validat
 import { evaluatePairs, type PairEvaluation } from './evaluate'
 import { Replica, type LossValues, type ReplicaSpec, type StepLoss } from './replica'
 import { WorkerReplicas, defaultReplicaCount } from './dataParallel'
-import { stepOfName, type CheckpointMeta, type CheckpointStore, type LoadedCheckpoint } from './checkpoint'
-import type { NamedTensor } from './optimizer'
+import { stepOfName, type CheckpointMeta, type CheckpointStore, type CheckpointTensor, type LoadedCheckpoint } from './checkpoint'
 
 export interface StepEvent {
   type: 'step'
@@ -66,8 +65,8 @@ export interface TrainedModel {
   backbone: Backbone
   /** Dense centres, or the sparse store of D-Softmax-B/-K (use weights() to save). */
   head: TrainingHead
-  /** Every weight by its stable name, as checkpoints and exports store them. */
-  weights(): NamedTensor[]
+  /** Every weight by its stable name, as checkpoints and exports store them (a sparse store streamed, not copied). */
+  weights(): CheckpointTensor[]
   steps: number
   /** Data-parallel replicas the run used (1 = this thread only). */
   replicas: number
@@ -238,7 +237,7 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
       backoffs,
       best,
       metrics: extra.metrics,
-      weights: replica.namedWeights(),
+      weights: replica.checkpointWeights(),
       state: replica.trainingState()
     })
     const name = dir.split(/[\\/]/).pop() as string
@@ -375,7 +374,7 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
   return {
     backbone: replica.backbone,
     head: replica.head,
-    weights: () => replica.namedWeights(),
+    weights: () => replica.checkpointWeights(),
     steps: step,
     replicas: replicaCount,
     stopped,

@@ -35,13 +35,15 @@ function outcome(name: LossName, params: LossParams, fused: boolean): Outcome {
   const variables = [x, w, ...(bias ? [bias] : [])]
   let parts: number[] = []
   const { value, grads } = tf.variableGrads(() => {
+    // The embeddings are an intermediate, as a backbone's are: freed before gradients run.
+    const embeddings = tf.mul(x, 1) as tf.Tensor2D
     const p = fused
-      ? headLoss(name, params, x as tf.Tensor2D, labels, { centres: w, bias })
+      ? headLoss(name, params, embeddings, labels, { centres: w, bias })
       : (() => {
           const cosines =
             name === 'softmax'
-              ? (tf.add(tf.matMul(x, w, false, true), bias as tf.Tensor) as tf.Tensor2D)
-              : (tf.matMul(normalizeRows(x as tf.Tensor2D), normalizeRows(w as tf.Tensor2D), false, true) as tf.Tensor2D)
+              ? (tf.add(tf.matMul(embeddings, w, false, true), bias as tf.Tensor) as tf.Tensor2D)
+              : (tf.matMul(normalizeRows(embeddings), normalizeRows(w as tf.Tensor2D), false, true) as tf.Tensor2D)
           return lossFromCosines(name, params, cosines, labels)
         })()
     parts = [p.intra.dataSync()[0], p.inter.dataSync()[0]]
