@@ -23,7 +23,8 @@ export interface RecordIOBenchResult extends DataBenchResult {
   inspectSeconds: number
 }
 
-const PYTHON = '/usr/bin/python3'
+/** Debian's python3, or $PYTHON (a Python with numpy and Pillow elsewhere). */
+const PYTHON = process.env.PYTHON ?? '/usr/bin/python3'
 const WRITER = fileURLToPath(new URL('../../../scripts/write-large-rec.py', import.meta.url))
 const PER_IDENTITY = 60
 

@@ -7,14 +7,17 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DatasetsService, workerInspector } from '../../../src/services/datasets'
 import type { ServiceContext } from '../../../src/services/context'
 import { TaskRegistry } from '../../../src/services/tasks'
+import { PYTHON } from '../../helpers/python'
 import { tempDir } from '../data/fixtures'
 
-const WRITER = new URL('../../../scripts/write-large-rec.py', import.meta.url).pathname
+const WRITER = fileURLToPath(new URL('../../../scripts/write-large-rec.py', import.meta.url))
+const FIXTURES = fileURLToPath(new URL('../../../scripts/data-fixtures.py', import.meta.url))
 let dir: string
 let rec: string
 let folder: string
@@ -25,7 +28,7 @@ beforeAll(async () => {
   dir = tempDir('dsoftmax-inspection-')
   rec = join(dir, 'large', 'train.rec')
   mkdirSync(join(dir, 'large'))
-  execFileSync('/usr/bin/python3', [WRITER, rec, '300000', '3000', '--fast', '--size', '4'])
+  execFileSync(PYTHON, [WRITER, rec, '300000', '3000', '--fast', '--size', '4'])
   folder = join(dir, 'faces')
   for (const name of ['ann', 'bob']) {
     mkdirSync(join(folder, name), { recursive: true })
@@ -71,7 +74,7 @@ describe('dataset inspection off the main thread', () => {
 
   it('a malformed file is the request\'s fault, named in the answer', async () => {
     const bad = join(dir, 'bad.rec')
-    execFileSync('/usr/bin/python3', [new URL('../../../scripts/data-fixtures.py', import.meta.url).pathname, 'hostile-rec', 'header-range-1e9', bad])
+    execFileSync(PYTHON, [FIXTURES, 'hostile-rec', 'header-range-1e9', bad])
     await expect(service.inspect(bad)).rejects.toMatchObject({ code: 'bad-request', message: expect.stringMatching(/bad\.rec: header record 0 declares/) })
   })
 })

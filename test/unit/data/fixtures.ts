@@ -5,8 +5,10 @@ import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { deflateSync } from 'node:zlib'
 import sharp from 'sharp'
+import { PYTHON } from '../../helpers/python'
 
 export type Encoding = 'jpeg' | 'png' | 'webp'
 
@@ -92,11 +94,11 @@ export function bmp24(pixels: Uint8Array, width: number, height: number): Uint8A
   return out
 }
 
-const SCRIPT = new URL('../../../scripts/data-fixtures.py', import.meta.url).pathname
+const SCRIPT = fileURLToPath(new URL('../../../scripts/data-fixtures.py', import.meta.url))
 
 /** Runs the Python reference (scripts/data-fixtures.py) and returns its stdout. */
 export function python(command: 'write-bin' | 'read-bin' | 'read-rec' | 'hostile-rec', ...args: string[]): string {
-  return execFileSync('/usr/bin/python3', [SCRIPT, command, ...args], { encoding: 'utf8' })
+  return execFileSync(PYTHON, [SCRIPT, command, ...args], { encoding: 'utf8' })
 }
 
 export function sha1(bytes: Uint8Array): string {

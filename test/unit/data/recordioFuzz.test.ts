@@ -6,13 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { ExampleReader } from '../../../src/core/data/exampleStore'
 import { RECORD_MAGIC, RecordIOError, RecordIOWriter, indexPathFor } from '../../../src/core/data/recordio'
 import { indexRecordIO } from '../../../src/core/data/recordioIndex'
 import { createRng, type Rng } from '../../../src/core/util/rng'
+import { PYTHON } from '../../helpers/python'
 import { tempDir } from './fixtures'
 
-const WRITER = new URL('../../../scripts/write-large-rec.py', import.meta.url).pathname
+const WRITER = fileURLToPath(new URL('../../../scripts/write-large-rec.py', import.meta.url))
 const CASES_PER_BASE = 700
 
 let dir: string
@@ -21,7 +23,7 @@ const bases: { name: string; rec: Uint8Array; idx: string }[] = []
 function pythonSet(name: string, ...flags: string[]): void {
   const rec = join(dir, name, 'train.rec')
   mkdirSync(join(dir, name))
-  execFileSync('/usr/bin/python3', [WRITER, rec, '40', '5', '--fast', '--size', '4', ...flags])
+  execFileSync(PYTHON, [WRITER, rec, '40', '5', '--fast', '--size', '4', ...flags])
   bases.push({ name, rec: readFileSync(rec), idx: readFileSync(indexPathFor(rec), 'utf8') })
 }
 

@@ -5,13 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execFileSync } from 'node:child_process'
 import { readFileSync, rmSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { indexRecordIO } from '../../../src/core/data/recordioIndex'
 import { indexTrainingData } from '../../../src/core/data/trainingIndex'
 import { inspectDataset } from '../../../src/core/data/inspect'
 import { openTrainingData } from '../../../src/core/data/open'
+import { PYTHON } from '../../helpers/python'
 import { tempDir } from './fixtures'
 
-const WRITER = new URL('../../../scripts/write-large-rec.py', import.meta.url).pathname
+const WRITER = fileURLToPath(new URL('../../../scripts/write-large-rec.py', import.meta.url))
 const IMAGES = 300_000
 const IDENTITIES = 3_000
 const PER_IDENTITY = IMAGES / IDENTITIES
@@ -21,7 +23,7 @@ let rec: string
 
 function writeLargeRec(path: string, images: number, identities: number, ...flags: string[]): void {
   mkdirSync(join(path, '..'), { recursive: true })
-  execFileSync('/usr/bin/python3', [WRITER, path, String(images), String(identities), '--fast', '--size', '4', ...flags])
+  execFileSync(PYTHON, [WRITER, path, String(images), String(identities), '--fast', '--size', '4', ...flags])
 }
 
 /** The writer's colour for an identity (its PNGs are that colour, uniformly). */
