@@ -40,6 +40,18 @@ export function unpackHeader(record: Uint8Array, source: string): { header: IRHe
   return { header, image: record.subarray(IR_HEADER_BYTES + extra) }
 }
 
+/**
+ * The first label of a record from its first bytes (IRHeader plus one label): the class of a plain
+ * image record, whose further labels (landmarks, boxes) are not needed to index it.
+ */
+export function firstLabel(head: Uint8Array, source: string): number {
+  if (head.length < IR_HEADER_BYTES) throw new RecordIOError(source, `record of ${head.length} bytes is shorter than its 24-byte header`)
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength)
+  if (view.getUint32(0, true) === 0) return view.getFloat32(4, true)
+  if (head.length < IR_HEADER_BYTES + 4) throw new RecordIOError(source, 'record header announces labels but the record ends before the first')
+  return view.getFloat32(IR_HEADER_BYTES, true)
+}
+
 export function packHeader(header: IRHeader): Uint8Array {
   const flag = header.label.length > 1 ? header.label.length : 0
   const out = new Uint8Array(IR_HEADER_BYTES + flag * 4)

@@ -4,7 +4,7 @@
 // count the file claims (identity range, label) is checked against the index before it is used.
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { IR_HEADER_BYTES, indexPathFor, type IRHeader, RecordFile, RecordIOError, unpackHeader } from './recordio'
+import { firstLabel, IR_HEADER_BYTES, indexPathFor, type IRHeader, RecordFile, RecordIOError, unpackHeader } from './recordio'
 import { readRecordKeys, type RecordKeys } from './recordioKeys'
 
 export interface RecordIOIndex {
@@ -126,7 +126,7 @@ function usableOffset(r: Reading, key: number, what: string): number {
 function ownLabel(r: Reading, key: number, offset: number, max: number): number | null {
   let label: number | undefined
   try {
-    label = unpackHeader(r.file.readHead(offset, IR_HEADER_BYTES), `${r.recPath} record ${key}`).header.label[0]
+    label = firstLabel(r.file.readHead(offset, IR_HEADER_BYTES + 4), `${r.recPath} record ${key}`)
   } catch (error) {
     r.problems.add(error instanceof Error ? error.message : String(error))
     return null

@@ -54,10 +54,12 @@ describe('hostile RecordIO files', () => {
     const rec = join(dir, 'gaps.rec')
     const writer = new RecordIOWriter(rec)
     ;[9, 5, 9, -1, 2.5, 5].forEach((label, key) => writer.write(key, { flag: 0, label: [label], id: key, id2: 0 }, new Uint8Array(8).fill(key)))
+    // An im2rec record with several labels (class, then e.g. landmarks): its class is the first.
+    writer.write(6, { flag: 3, label: [9, 0.25, 0.5], id: 6, id2: 0 }, new Uint8Array(8))
     writer.finish()
     const index = indexRecordIO(rec)
     expect(index.classNames).toEqual(['5', '9'])
-    expect(Array.from(index.labels)).toEqual([1, 0, 1, 0])
+    expect(Array.from(index.labels)).toEqual([1, 0, 1, 0, 1])
     expect(index.problems.map((p) => p.problem)).toEqual([
       'record 3: label -1 is not a whole number in 0…2147483647',
       'record 4: label 2.5 is not a whole number in 0…2147483647'
