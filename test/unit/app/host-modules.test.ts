@@ -87,7 +87,8 @@ describe('dialogs', () => {
   it('maps Electron answers onto the contract', async () => {
     const dialogs = electronDialogs({
       showOpenDialog: async () => ({ canceled: false, filePaths: ['/data/faces'] }),
-      showSaveDialog: async () => ({ canceled: true })
+      showSaveDialog: async () => ({ canceled: true }),
+      showMessageBox: async () => ({ response: 1 })
     })
     expect(await dialogs.open({ kind: 'folder' })).toEqual({ supported: true, canceled: false, path: '/data/faces' })
     expect(await dialogs.save({})).toEqual({ supported: true, canceled: true })
