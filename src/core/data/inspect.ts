@@ -11,6 +11,7 @@ import { detectFormat, type DatasetFormat } from './open'
 import { readEncodedPairs } from './pairSets'
 import { indexRecordIO } from './recordioIndex'
 import { contentHash } from '../util/hash'
+import { FileProblemError } from './fileProblem'
 
 export interface InspectReport {
   path: string
@@ -213,7 +214,7 @@ export async function inspectDataset(path: string, options: InspectOptions = {})
     const source = pairs.sources[i]
     const bytes = await pairs.load(i).catch((error: NodeJS.ErrnoException) => error)
     if (bytes instanceof Error) {
-      entries.push({ path: source, identity: '', kind: null, width: 0, height: 0, hash: '', problem: bytes.code === 'ENOENT' ? 'file not found' : bytes.message })
+      entries.push({ path: source, identity: '', kind: null, width: 0, height: 0, hash: '', problem: bytes.code === 'ENOENT' ? 'file not found' : bytes instanceof FileProblemError ? bytes.problem : bytes.message })
       continue
     }
     const check = checkImage(bytes)

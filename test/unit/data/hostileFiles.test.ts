@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { inspectDataset } from '../../../src/core/data/inspect'
 import { readPairsCsv, readPairsTxt, readVerificationBin } from '../../../src/core/data/pairSets'
 import { PickleError, unpickle } from '../../../src/core/data/pickle'
 import { MAX_IMAGE_FILE_BYTES, readRegularFile, refusedPath } from '../../../src/core/data/userFiles'
@@ -115,6 +116,15 @@ describe('pair lists that name things other than image files', () => {
     await expect(encoded.load(encoded.sources.indexOf(join(dir, 'folder.jpg')))).rejects.toThrow(/folder\.jpg: is not a regular file \(a folder\)/)
     await expect(encoded.load(encoded.sources.indexOf(big))).rejects.toThrow(/big\.jpg: is \d+ bytes, over the limit of/)
     expect((await encoded.load(encoded.sources.indexOf(good))).length).toBeGreaterThan(0)
+  })
+
+  it.runIf(posix)('inspection lists a named pipe as an unreadable image, once by name and once by problem', async () => {
+    const fifo = join(dir, 'inspect-pipe.jpg')
+    execFileSync('mkfifo', [fifo])
+    const list = join(dir, 'inspect.csv')
+    writeFileSync(list, `inspect-pipe.jpg,good.png,1\n`)
+    const report = await inspectDataset(list)
+    expect(report.problems.unreadable).toEqual([{ path: fifo, problem: 'is not a regular file (a pipe)' }])
   })
 
   it.runIf(posix)('refuses a list or .bin that is itself a device or a pipe', async () => {
