@@ -26,10 +26,6 @@ export class RecordKeys {
     return this.keys.length
   }
 
-  get largestKey(): number {
-    return this.keys.length ? this.keys[this.keys.length - 1] : -1
-  }
-
   /** The byte offset of the record with `key`, or -1 when the index has no such key. */
   offsetOf(key: number): number {
     const keys = this.keys
