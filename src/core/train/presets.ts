@@ -108,7 +108,8 @@ export const PRESETS: Readonly<Record<string, TrainConfig>> = {
 export const DEFAULT_PRESET = 'fonts'
 
 export function presetConfig(name: string): TrainConfig {
-  const preset = PRESETS[name]
+  // Own keys only: `constructor` or `toString` must not resolve through Object.prototype.
+  const preset = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined
   if (!preset) throw new Error(`unknown preset "${name}"; choose one of: ${Object.keys(PRESETS).join(', ')}`)
   return structuredClone(preset)
 }

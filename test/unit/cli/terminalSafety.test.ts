@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { main } from '../../../src/cli/cli'
 import type { CliIo } from '../../../src/cli/io'
 import { ERASE_LINE_END, printable } from '../../../src/cli/terminal'
+import { presetConfig } from '../../../src/core/train/presets'
 
 const root = mkdtempSync(join(tmpdir(), 'dsoftmax-terminal-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -50,7 +51,11 @@ describe('the CLI process', () => {
   }, 60_000)
 })
 
-describe('command lookup', () => {
+describe('name lookups', () => {
+  it('refuses names of Object.prototype as presets', () => {
+    for (const name of ['constructor', 'toString', '__proto__']) expect(() => presetConfig(name), name).toThrow(`unknown preset "${name}"`)
+  })
+
   it('refuses names of Object.prototype as unknown commands', async () => {
     for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
       let err = ''
