@@ -44,10 +44,13 @@ const content = (step: number): Parameters<InstanceType<typeof CheckpointStore>[
 })
 
 describe('publishing best/ and last/', () => {
-  it('leaves no moment in which best/ or last/ is missing or half-replaced', () => {
+  // Windows cannot rename over a folder or a junction: there best/ is swapped by two renames,
+  // with a moment in between (SECURITY.md says so).
+  if (process.platform === 'win32') console.warn('[checkpointPublish] SKIPPED on Windows: aliases are swapped by two renames there, not replaced atomically')
+  it.skipIf(process.platform === 'win32')('leaves no moment in which best/ or last/ is missing or half-replaced', async () => {
     const dir = join(root, 'checkpoints')
     const store = new CheckpointStore(dir, 2)
-    store.write(content(1))
+    await store.write(content(1))
     store.markBest(stepDirName(1))
     const gaps: string[] = []
     let changes = 0
@@ -63,7 +66,7 @@ describe('publishing best/ and last/', () => {
       }
     }
     for (let step = 2; step <= 6; step++) {
-      store.write(content(step))
+      await store.write(content(step))
       store.markBest(stepDirName(step))
     }
     watch.check = null

@@ -50,7 +50,8 @@ describe('atomic writes on a file system that refuses fsync on read-only handles
   it('writes, flushes, renames, then flushes the folder so the rename survives a power cut', () => {
     writeFileAtomic(join(dir, 'run.json'), '{"status":"running"}\n')
     expect(readFileSync(join(dir, 'run.json'), 'utf8')).toBe('{"status":"running"}\n')
-    expect(trace.events.map((e) => e.replace(/\.run\.json\.[0-9a-f]+\.tmp/, '.run.json.TEMP'))).toEqual(['open w .run.json.TEMP', 'fsync file', 'rename run.json', 'open r ' + dir.split(/[\\/]/).pop(), 'fsync dir'])
+    const folderFlush = process.platform === 'win32' ? [] : ['open r ' + dir.split(/[\\/]/).pop(), 'fsync dir']
+    expect(trace.events.map((e) => e.replace(/\.run\.json\.[0-9a-f]+\.tmp/, '.run.json.TEMP'))).toEqual(['open w .run.json.TEMP', 'fsync file', 'rename run.json', ...folderFlush])
   })
 
   it('skips the folder flush on Windows, where a folder cannot be opened for it', () => {
