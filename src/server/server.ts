@@ -104,7 +104,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   }
   const services = options.services(emit)
   const policy: HostPolicy = { remote: options.allowRemote === true, names: new Set((options.publicNames ?? []).map((n) => n.toLowerCase())) }
-  let cookieName = tokenCookieName(options.port ?? 0)
+  // Both are set once the port is known, before the first request can arrive.
+  let cookieName = ''
   let securityHeaders: (hostHeader: string) => Record<string, string> = () => ({})
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, channel: string): Promise<void> {
@@ -147,7 +148,10 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (originProblem) return sendError(res, 403, 'forbidden', originProblem)
     if (!hasToken(req, target.query, token, cookieName)) return sendError(res, 401, 'unauthorized', 'this server needs its token: open the URL it printed (…/?token=…)')
     if (target.path.startsWith('/api/')) {
-      void handleApi(req, res, target.path.slice('/api/'.length))
+      handleApi(req, res, target.path.slice('/api/'.length)).catch((error: unknown) => {
+        console.error('[web host] request failed:', error)
+        res.destroy()
+      })
       return
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'bad-request', 'only GET here')
