@@ -175,5 +175,7 @@ describe('a damaged workspace', () => {
     const check = await s.handlers['training:validate']({ recipe })
     expect(check.problems.join('; ')).toMatch(/batch size/)
     expect(() => parseResponse('training:validate', check)).not.toThrow()
+    // Starting it is the caller's mistake: 400 (bad-request), before any trainer starts.
+    await expect(s.handlers['training:start']({ kind: 'recipe', recipe })).rejects.toMatchObject({ code: 'bad-request' })
   })
 })
