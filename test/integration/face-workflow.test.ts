@@ -1,6 +1,6 @@
 // The insightface workflow with face backbones, end to end through the CLI, on files Python writes
 // (scripts/face-fixtures.py: a .rec/.idx/property set by struct + PIL, .bin pair sets by pickle):
-// train MobileFaceNet and IR-18 at 112×112, validate on the .bin every step (validation used to
+// train MobileFaceNet and IR-18 at 112×112, validate on one or two .bin sets every step (validation used to
 // crash the wasm module with face backbones), keep the best checkpoint by the chosen metric, and
 // export ONNX whose input ONNX Runtime itself reports as [N, 3, 112, 112].
 import { execFileSync } from 'node:child_process'
@@ -47,7 +47,7 @@ afterAll(() => {
 /** Trains through the CLI; returns the run folder and its metrics records. */
 async function train(args: string[]): Promise<{ run: string; metrics: MetricRecord[] }> {
   const io = capture()
-  const code = await main(['train', '--preset', 'faces-mobilefacenet', '--data', join(dir, 'data', 'train.rec'), '--val', join(dir, 'data', 'val.bin'), '--replicas', '1', '--out', join(dir, 'ws'), '--json', ...args], io)
+  const code = await main(['train', '--preset', 'faces-mobilefacenet', '--data', join(dir, 'data', 'train.rec'), '--replicas', '1', '--out', join(dir, 'ws'), '--json', ...args], io)
   expect(io.err).not.toMatch(/error:|out of bounds|Aborted/)
   expect(code).toBe(0)
   const result = JSON.parse(io.out) as { run: string; status: string }
@@ -71,9 +71,9 @@ async function exportAndRun(run: string, dim: number): Promise<void> {
   await expect(session.run({ [input]: new ort.Tensor('float32', new Float32Array(112 * 112 * 3), [1, 112, 112, 3]) })).rejects.toThrow()
 }
 
-/** The best checkpoint holds the step whose validation value is the best by `metric`. */
-function expectBestCheckpoint(run: string, metrics: MetricRecord[], metric: 'auc' | 'eer'): void {
-  const validations = metrics.filter((m) => m.kind === 'validation')
+/** The best checkpoint holds the step whose validation value on `set` is the best by `metric`. */
+function expectBestCheckpoint(run: string, metrics: MetricRecord[], metric: 'auc' | 'eer', set: string): void {
+  const validations = metrics.filter((m) => m.kind === 'validation' && m.set === set)
   const values = validations.map((v) => v[metric] as number)
   const bestValue = metric === 'auc' ? Math.max(...values) : Math.min(...values)
   const firstBest = validations.find((v) => v[metric] === bestValue) as MetricRecord
@@ -83,25 +83,32 @@ function expectBestCheckpoint(run: string, metrics: MetricRecord[], metric: 'auc
 }
 
 describe('face backbones on Python-written .rec and .bin files', () => {
-  it('MobileFaceNet: validates on the .bin every step, keeps the best by AUC, exports ONNX [N, 3, 112, 112]', async () => {
-    const { run, metrics } = await train(['--steps', '3', '--batch', '4', '--validate-every-steps', '1', '--best-metric', 'auc'])
+  it('MobileFaceNet: validates on two .bin sets every step, keeps the best by the second set\'s AUC, exports ONNX [N, 3, 112, 112]', async () => {
+    const sets = ['--val', join(dir, 'data', 'val.bin'), '--val', join(dir, 'data', 'val2.bin'), '--best-set', 'val2']
+    const { run, metrics } = await train([...sets, '--steps', '3', '--batch', '4', '--validate-every-steps', '1', '--best-metric', 'auc'])
     const validations = metrics.filter((m) => m.kind === 'validation')
-    expect(validations.map((v) => v.step)).toEqual([1, 2, 3])
+    expect(validations.map((v) => `${v.set}@${v.step}`)).toEqual(['val@1', 'val2@1', 'val@2', 'val2@2', 'val@3', 'val2@3'])
     for (const v of validations) {
-      expect(v.set).toBe('val')
       expect(v.auc).toBeGreaterThanOrEqual(0)
       expect(v.auc).toBeLessThanOrEqual(1)
+      // Only the chosen set's validations can be the best so far.
+      if (v.set === 'val') expect(v.best).toBe(false)
     }
-    expectBestCheckpoint(run, metrics, 'auc')
-    expect(metrics.find((m) => m.kind === 'test')?.set).toBe('val')
+    expectBestCheckpoint(run, metrics, 'auc', 'val2')
+    // The checkpoint carries both sets' figures, the other set's under its name.
+    const last = JSON.parse(readFileSync(join(run, 'checkpoints', 'last', 'checkpoint.json'), 'utf8')) as { metrics: Record<string, number> }
+    expect(Object.keys(last.metrics).sort()).toEqual(['auc', 'eer', 'tenFold', 'val/auc', 'val/eer', 'val/tenFold'])
+    expect(last.metrics.auc).toBe(validations[5].auc)
+    expect(last.metrics['val/auc']).toBe(validations[4].auc)
+    expect(metrics.find((m) => m.kind === 'test')?.set).toBe('val2')
     await exportAndRun(run, 128)
   }, 240_000)
 
   it('IR-18: one step of two images, validated, best by EER, exported', async () => {
-    const { run, metrics } = await train(['--backbone', 'ir-18', '--embedding', '64', '--steps', '1', '--batch', '2', '--validate-every-steps', '1', '--best-metric', 'eer'])
+    const { run, metrics } = await train(['--val', join(dir, 'data', 'val.bin'), '--backbone', 'ir-18', '--embedding', '64', '--steps', '1', '--batch', '2', '--validate-every-steps', '1', '--best-metric', 'eer'])
     expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'))).toMatchObject({ backbone: 'ir-18', inputSize: 112, embeddingDim: 64 })
     expect(metrics.filter((m) => m.kind === 'validation').map((v) => v.step)).toEqual([1])
-    expectBestCheckpoint(run, metrics, 'eer')
+    expectBestCheckpoint(run, metrics, 'eer', 'val')
     await exportAndRun(run, 64)
   }, 300_000)
 })

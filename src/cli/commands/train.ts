@@ -23,7 +23,7 @@ import { UsageError, type CliIo } from '../io'
 export const TRAIN_USAGE = `Usage: npm run cli -- train [options]
   --preset NAME        recipe to start from (${Object.keys(PRESETS).join(', ')}; default ${DEFAULT_PRESET})
   --resume RUN         continue run RUN (an id under WORKSPACE/runs) from its last good checkpoint
-  --data PATH [--val PATH]          train on an identity folder or RecordIO; validate on a .bin / pairs.txt / pairs CSV
+  --data PATH [--val PATH]...       train on an identity folder or RecordIO; validate on one or more .bin / pairs.txt / pairs CSV
   --backbone NAME      ${BACKBONE_NAMES.join(', ')}
   --centre-storage float32|float16  D-Softmax-B/-K: how the class-centre store holds centres and momentum
   --loss NAME          ${LOSS_NAMES.join(', ')}
@@ -40,6 +40,8 @@ export const TRAIN_USAGE = `Usage: npm run cli -- train [options]
   --schedule NAME      ${SCHEDULE_KINDS.join(', ')}   --warmup STEPS --power X --milestones 0.5,0.75 --gamma X
   --validate-every N | --validate-every-steps N   validation interval (epochs / steps)
   --best-metric NAME   ${Object.keys(VALIDATION_METRICS).join(', ')} (picks checkpoints/best)
+  --best-set NAME      with several --val sets: the one whose metric picks checkpoints/best (its file name
+                       without extension, e.g. lfw; default the first)
   --checkpoint-every N checkpoint every N steps (default: each epoch)   --keep N  step checkpoints kept
   --lr-backoff F [--max-backoffs N] on NaN/Inf go back to the last checkpoint with lr × F instead of stopping
   --backend NAME       force ${BACKEND_CHOICES.join(', ')} (default: the fastest that works)
@@ -65,7 +67,8 @@ const OPTIONS = {
   preset: { type: 'string' },
   resume: { type: 'string' },
   data: { type: 'string' },
-  val: { type: 'string' },
+  val: { type: 'string', multiple: true },
+  'best-set': { type: 'string' },
   loss: { type: 'string' },
   s: { type: 'string' },
   d: { type: 'string' },
@@ -179,7 +182,8 @@ export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
   const config = presetConfig(values.preset ?? DEFAULT_PRESET)
   if (values.data !== undefined) {
     config.dataset = 'files'
-    config.data = { train: resolve(values.data), ...(values.val !== undefined ? { val: resolve(values.val) } : {}) }
+    const [val, ...extraVal] = (values.val ?? []).map((path) => resolve(path))
+    config.data = { train: resolve(values.data), ...(val !== undefined ? { val } : {}), ...(extraVal.length > 0 ? { extraVal } : {}) }
   } else if (values.val !== undefined) throw new UsageError('--val needs --data (the bundled fonts bring their own validation pairs)')
   const backbone = oneOf(values.backbone, BACKBONE_NAMES, 'backbone')
   if (backbone !== undefined) config.backbone = backbone
@@ -220,6 +224,7 @@ export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
   if (validateSteps !== undefined) config.validateEverySteps = validateSteps
   const bestMetric = oneOf(values['best-metric'], Object.keys(VALIDATION_METRICS) as ValidationMetric[], 'best-metric')
   if (bestMetric) config.bestMetric = bestMetric
+  if (values['best-set'] !== undefined) config.bestSet = values['best-set']
   const checkpointEvery = number(values['checkpoint-every'], 'checkpoint-every')
   if (checkpointEvery !== undefined) config.checkpointEverySteps = checkpointEvery
   const keep = number(values.keep, 'keep')

@@ -30,8 +30,11 @@ export interface TrainConfig {
   preset: string
   /** 'fonts' is the bundled font-identity set; 'fonts-chars' labels the same glyphs by character; 'files' reads `data`. */
   dataset: 'fonts' | 'fonts-chars' | 'files'
-  /** Training data (and optional validation pairs) on disk, when dataset is 'files'. */
-  data?: { train: string; val?: string }
+  /**
+   * Training data (and optional validation pairs) on disk, when dataset is 'files'; `extraVal`
+   * names further pair sets validated at the same steps as `val`.
+   */
+  data?: { train: string; val?: string; extraVal?: string[] }
   backbone: BackboneName
   embeddingDim: number
   inputSize: number
@@ -58,6 +61,8 @@ export interface TrainConfig {
   validateEverySteps?: number
   /** The metric that picks checkpoints/best (default auc). */
   bestMetric?: ValidationMetric
+  /** The validation set (its name: the file name without extension) whose metric picks checkpoints/best; default the first. */
+  bestSet?: string
   /** Write a checkpoint every this many steps (0/absent: at each epoch end); always at stop. */
   checkpointEverySteps?: number
   /** Step checkpoints kept besides the best (default 3). */
@@ -97,6 +102,7 @@ export function validateTrainConfig(config: TrainConfig): string[] {
     problems.push(`shift augmentation must be a whole number of pixels ≥ 0, got ${config.augment.shift}`)
   }
   if (config.dataset === 'files' && !config.data?.train) problems.push('dataset "files" needs a training data path (--data PATH)')
+  if (config.data?.extraVal?.length && !config.data.val) problems.push('further validation sets need a first one (data.val)')
   wholeAtLeast(config.validateEvery, 0, 'validation interval (epochs)')
   wholeAtLeast(config.validateEverySteps, 0, 'validation interval (steps)')
   wholeAtLeast(config.checkpointEverySteps, 0, 'checkpoint interval (steps)')

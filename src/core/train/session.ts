@@ -50,7 +50,8 @@ interface LoadedData {
   examples: number
   classes: number
   channels: 1 | 3
-  val?: PairSet
+  /** Validation sets (the first, or config.bestSet, also serves as the test set of files runs). */
+  val?: PairSet[]
   /** Evaluated once at the end, stored in eval/. */
   test?: PairSet
   close(): Promise<void>
@@ -58,10 +59,12 @@ interface LoadedData {
 
 async function loadData(config: TrainConfig): Promise<LoadedData> {
   if (config.dataset === 'files') {
-    const paths = config.data as { train: string; val?: string }
+    const paths = config.data as NonNullable<TrainConfig['data']>
     const channels = config.backbone === 'glyph-cnn' ? 1 : 3
     const data: TrainingData = await openTrainingData(paths.train, { inputSize: config.inputSize, channels })
-    const val = paths.val ? await openPairSet(paths.val, { inputSize: config.inputSize, channels }) : undefined
+    const valSets: PairSet[] = []
+    for (const path of paths.val ? [paths.val, ...(paths.extraVal ?? [])] : []) valSets.push(await openPairSet(path, { inputSize: config.inputSize, channels }))
+    const val = valSets.length > 0 ? valSets : undefined
     return {
       name: paths.train,
       train: (startAt) => data.batches({ batchSize: config.batchSize, seed: config.seed + 3, augment: config.augment, startAt }),
@@ -69,7 +72,7 @@ async function loadData(config: TrainConfig): Promise<LoadedData> {
       classes: data.classes,
       channels,
       val,
-      test: val,
+      test: valSets.find((s) => s.name === config.bestSet) ?? valSets[0],
       // trainModel closes its batch sources too; closing a streaming source twice is harmless.
       close: () => data.close()
     }
@@ -82,7 +85,7 @@ async function loadData(config: TrainConfig): Promise<LoadedData> {
     examples: set.count,
     classes: set.classes,
     channels: 1,
-    val: fontPairSet(dataset, 'val'),
+    val: [fontPairSet(dataset, 'val')],
     test: fontPairSet(dataset, 'test'),
     close: async () => {}
   }
@@ -199,7 +202,7 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
             runDir: folder.dir,
             backend: { choice: backend.choice, description: describeBackend(backend) },
             device: `${backend.tfBackend}${workers > 0 ? `, 1 + ${workers} data-parallel worker thread${workers === 1 ? '' : 's'}` : ''}`,
-            dataset: { name: data.name, examples: data.examples, classes: data.classes, valPairs: data.val?.pairs.length ?? 0 },
+            dataset: { name: data.name, examples: data.examples, classes: data.classes, valPairs: (data.val ?? []).reduce((n, set) => n + set.pairs.length, 0) },
             model: { backbone: config.backbone, parameters: event.parameters, macsPerImage: event.macsPerImage },
             replicas: event.replicas,
             totalSteps: event.totalSteps,

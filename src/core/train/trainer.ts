@@ -98,7 +98,20 @@ export type BatchSourceFactory = (startAt: number) => BatchSource
 export interface TrainData {
   /** An in-memory set (batched here with the recipe's seed and augmentation) or a stream factory. */
   train: LabelledImageSet | BatchSourceFactory
-  val?: PairSet
+  /** Validation pair sets (one or more, distinct names); config.bestSet names the one that picks best/. */
+  val?: PairSet | PairSet[]
+}
+
+/** The validation sets of a run and the one whose metric picks the best checkpoint. */
+function validationSets(config: TrainConfig, val: TrainData['val']): { sets: PairSet[]; chosen: string | undefined } {
+  const sets = val === undefined ? [] : Array.isArray(val) ? val : [val]
+  const names = sets.map((s) => s.name)
+  const twice = names.find((n, i) => names.indexOf(n) !== i)
+  if (twice !== undefined) throw new Error(`two validation sets are named "${twice}"; rename one file so each set's metrics can be told apart`)
+  if (config.bestSet !== undefined && !names.includes(config.bestSet)) {
+    throw new Error(`the best checkpoint is to be picked on validation set "${config.bestSet}", but the sets are: ${names.join(', ') || 'none'}`)
+  }
+  return { sets, chosen: config.bestSet ?? names[0] }
 }
 
 export interface TrainOptions {
@@ -173,6 +186,7 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
   let workers: WorkerReplicas | null = null
   const store = options.checkpoints
   const metric = config.bestMetric ?? 'auc'
+  const validation = validationSets(config, data.val)
 
   const stepsPerEpoch = source.stepsPerEpoch
   const totalSteps = config.steps ?? Math.max(1, Math.round(config.epochs * stepsPerEpoch))
@@ -336,19 +350,28 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
       const epochDone = step % stepsPerEpoch === 0
       const epoch = Math.ceil(step / stepsPerEpoch)
       const validateNow =
-        data.val !== undefined &&
+        validation.sets.length > 0 &&
         ((config.validateEverySteps ?? 0) > 0
           ? step % (config.validateEverySteps as number) === 0
           : config.validateEvery > 0 && epochDone && epoch % config.validateEvery === 0)
       let checkpointed = false
       if (validateNow) {
-        const evaluation = await evaluatePairs(replica.backbone, data.val as PairSet, { flip: false })
-        const value = metricValue(evaluation, metric)
+        // Every set is measured; the chosen one's metric decides best/ (its figures are the unprefixed ones).
+        const evaluations: PairEvaluation[] = []
+        for (const set of validation.sets) evaluations.push(await evaluatePairs(replica.backbone, set, { flip: false }))
+        const chosen = evaluations.find((e) => e.set === validation.chosen) as PairEvaluation
+        const value = metricValue(chosen, metric)
         const isBest = improves(metric, value, best?.value)
         if (isBest) best = { metric, value, step }
-        hooks.onEvent?.({ type: 'validation', step, epoch, evaluation, metric, value, best: isBest })
-        const r = evaluation.report
-        await writeCheckpoint('validation', { metrics: { auc: r.auc, eer: r.eer, tenFold: r.tenFold.mean }, isBest })
+        const metrics: Record<string, number> = {}
+        for (const evaluation of evaluations) {
+          const own = evaluation === chosen
+          hooks.onEvent?.({ type: 'validation', step, epoch, evaluation, metric, value: metricValue(evaluation, metric), best: own && isBest })
+          const r = evaluation.report
+          const prefix = own ? '' : `${evaluation.set}/`
+          Object.assign(metrics, { [`${prefix}auc`]: r.auc, [`${prefix}eer`]: r.eer, [`${prefix}tenFold`]: r.tenFold.mean })
+        }
+        await writeCheckpoint('validation', { metrics, isBest })
         checkpointed = store !== undefined
       }
       const every = config.checkpointEverySteps ?? 0

@@ -255,3 +255,35 @@ describe('checkpoints, resume and divergence (in process)', () => {
     expect(warm[0].loss).not.toBeCloseTo(plain[0].loss, 1)
   })
 })
+
+describe('several validation sets', () => {
+  const data = syntheticSet(8, 5)
+  const pairs = (name: string, offset: number): PairSet => ({
+    name,
+    images: data,
+    pairs: Array.from({ length: 16 }, (_, i) => ({ a: (i + offset) % 32, b: i % 2 === 0 ? (i + offset + 4) % 32 : (i + offset + 1) % 32, same: i % 2 === 0 }))
+  })
+
+  it('refuses two sets of the same name and a best set that is not among them, naming the sets', async () => {
+    const config = tinyConfig({ steps: 1, validateEverySteps: 1 })
+    await expect(trainModel(config, { train: data, val: [pairs('lfw', 0), pairs('lfw', 3)] }, {}, { backend: 'wasm' })).rejects.toThrow(/two validation sets are named "lfw"/)
+    await expect(trainModel({ ...config, bestSet: 'cfp_fp' }, { train: data, val: [pairs('lfw', 0), pairs('agedb_30', 3)] }, {}, { backend: 'wasm' })).rejects.toThrow(
+      /picked on validation set "cfp_fp", but the sets are: lfw, agedb_30/
+    )
+  })
+
+  it('validates every set at each validation step; only the chosen set can be the best', async () => {
+    const events: { set: string; step: number; best: boolean }[] = []
+    const model = await trainModel(
+      tinyConfig({ steps: 2, validateEverySteps: 1, bestSet: 'agedb_30' }),
+      { train: data, val: [pairs('lfw', 0), pairs('agedb_30', 3)] },
+      { onEvent: (e) => e.type === 'validation' && events.push({ set: e.evaluation.set, step: e.step, best: e.best }) },
+      { backend: 'wasm' }
+    )
+    model.dispose()
+    expect(events.map((e) => `${e.set}@${e.step}`)).toEqual(['lfw@1', 'agedb_30@1', 'lfw@2', 'agedb_30@2'])
+    expect(events.filter((e) => e.set === 'lfw').every((e) => !e.best)).toBe(true)
+    // The first validation of the chosen set is always the best so far.
+    expect(events[1].best).toBe(true)
+  })
+})
