@@ -157,7 +157,8 @@ export function gatheredLoss(name: FastLossName, params: LossParams, embeddings:
 
 /** The gradient of the gathered rows, as the store takes it (read with `await data()`: webgpu has no synchronous read). */
 export async function rowGradients(plan: RowPlan, grad: tf.Tensor): Promise<RowGradients> {
-  return { classes: plan.classes.slice(), grads: Float32Array.from((await grad.data()) as Float32Array) }
+  // data() hands back a fresh array of its own: no copy needed.
+  return { classes: plan.classes.slice(), grads: (await grad.data()) as Float32Array }
 }
 
 /**
