@@ -142,7 +142,9 @@ describe('checkpoints, resume and divergence (in process)', () => {
     // Adam: the moments and the step count must come back.
     ['dense head, AdamW', { loss: 'dsoftmax', optimizer: { kind: 'adamw', lr: 0.01, weightDecay: 1e-4 } }],
     // D-Softmax-K: the sparse centre store's momentum and the negative-sampling RNG must come back.
-    ['sparse head (dsoftmax-k), SGD', { loss: 'dsoftmax-k', lossParams: { s: 10, d: 0.9, count: 2 } }]
+    ['sparse head (dsoftmax-k), SGD', { loss: 'dsoftmax-k', lossParams: { s: 10, d: 0.9, count: 2 } }],
+    // float16 storage: the halves go to disk as halves and come back exactly.
+    ['sparse head (dsoftmax-k), float16 centre store', { loss: 'dsoftmax-k', lossParams: { s: 10, d: 0.9, count: 2 }, centreStorage: 'float16' }]
   ]
   it.each(resumeCases)('%s: stopped at step 5 and resumed from its checkpoint, ends with exactly the weights of an uninterrupted run', async (_name, overrides) => {
     const config = tinyConfig({ steps: 9, checkpointEverySteps: 3, ...overrides })
