@@ -33,8 +33,8 @@ export const appInfoSchema = z.strictObject({
 })
 export type AppInfo = z.infer<typeof appInfoSchema>
 
-/** The tfjs backends the engine can pick, in the order it tries them (DESIGN §5). */
-export const BACKEND_IDS = ['tensorflow', 'wasm', 'cpu'] as const
+/** The tfjs backends a report can name (tfjs' own names: 'tensorflow' is tfjs-node with or without CUDA). */
+export const BACKEND_IDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const
 export type BackendId = (typeof BACKEND_IDS)[number]
 
 /** One candidate the backend chooser looked at and did not take, and why. */
@@ -54,7 +54,14 @@ export type BackendRejection = z.infer<typeof backendRejectionSchema>
  */
 export const backendReportSchema = z.discriminatedUnion('status', [
   z.strictObject({ status: z.literal('not-probed'), choice: z.null(), reason: z.string().min(1), rejected: z.array(backendRejectionSchema) }),
-  z.strictObject({ status: z.literal('probed'), choice: z.enum(BACKEND_IDS), reason: z.string().min(1), rejected: z.array(backendRejectionSchema) })
+  z.strictObject({
+    status: z.literal('probed'),
+    choice: z.enum(BACKEND_IDS),
+    reason: z.string().min(1),
+    rejected: z.array(backendRejectionSchema),
+    /** webgpu only: the adapter in words (vendor, architecture, buffer limit; software adapters say so). */
+    adapter: z.string().max(500).optional()
+  })
 ])
 export type BackendReport = z.infer<typeof backendReportSchema>
 

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { tf } from '../../core/tf'
-import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../../core/backend'
+import { BACKEND_CHOICES, adapterName, initBackend, type BackendChoice, type BackendReport } from '../../core/backend'
 import type { LossName } from '../../core/losses'
 import { backboneSpec, type BackboneSpec } from '../../core/models'
 import { Replica, defaultReplicaCount, presetConfig, trainModel, type TrainConfig } from '../../core/train'
@@ -19,6 +19,8 @@ import { runSuite } from './benchSuite'
 import { median } from '../../core/util/stats'
 
 interface BenchCase {
+  /** Short name for --models. */
+  id: string
   name: string
   spec: BackboneSpec
   classes: number
@@ -28,6 +30,8 @@ interface BenchCase {
 
 export interface TrainBenchResult {
   backend: BackendChoice
+  /** The backend as a row names it: on webgpu, the adapter; a software adapter says it emulates a GPU. */
+  device: string
   model: string
   replicas: number
   batchSize: number
@@ -39,8 +43,10 @@ export interface TrainBenchResult {
 
 function benchCases(): BenchCase[] {
   const demo = presetConfig('fonts')
+  const faces = presetConfig('faces-mobilefacenet')
   return [
     {
+      id: 'demo',
       name: `demo preset (${demo.backbone}, ${demo.inputSize}×${demo.inputSize}×1, batch ${demo.batchSize}, ${demo.loss} over 1305 classes)`,
       spec: backboneSpec(demo.backbone, { embeddingDim: demo.embeddingDim, inputSize: demo.inputSize, channels: 1 }),
       classes: 1305,
@@ -48,13 +54,28 @@ function benchCases(): BenchCase[] {
       loss: demo.loss
     },
     {
+      id: 'reference',
       name: 'reference model (64×64×3, 7 conv blocks, 128-D, cosine head over 1000 classes, batch 64)',
       spec: backboneSpec('reference-net', { embeddingDim: 128 }),
       classes: 1000,
       batchSize: 64,
       loss: 'normface'
+    },
+    {
+      id: 'mobilefacenet',
+      name: `MobileFaceNet (faces preset: 112×112×3, ${faces.embeddingDim}-D, ${faces.loss} over 10000 classes, batch ${faces.batchSize})`,
+      spec: backboneSpec('mobilefacenet', { embeddingDim: faces.embeddingDim, inputSize: 112, channels: 3 }),
+      classes: 10_000,
+      batchSize: faces.batchSize,
+      loss: faces.loss
     }
   ]
+}
+
+/** How a row names its backend: webgpu rows by their adapter, software adapters as CPU emulation. */
+export function deviceLabel(report: BackendReport): string {
+  if (!report.adapter) return report.choice
+  return `webgpu on ${adapterName(report.adapter)}${report.adapter.fallback ? ' — CPU emulation, not a GPU figure' : ''}`
 }
 
 /** Random images with random labels: throughput does not depend on the pixels. */
@@ -75,7 +96,7 @@ function randomImages(bench: BenchCase, count: number): LabelledImageSet {
 function benchConfig(bench: BenchCase, replicas: number, steps: number): TrainConfig {
   return {
     ...presetConfig('fonts'),
-    backbone: bench.spec.family === 'reference-net' ? 'reference-net' : 'glyph-cnn',
+    backbone: bench.id === 'reference' ? 'reference-net' : bench.id === 'mobilefacenet' ? 'mobilefacenet' : 'glyph-cnn',
     inputSize: bench.spec.input[0],
     embeddingDim: 128,
     loss: bench.loss,
@@ -88,20 +109,21 @@ function benchConfig(bench: BenchCase, replicas: number, steps: number): TrainCo
   }
 }
 
-async function benchThroughput(backend: BackendChoice, bench: BenchCase, replicas: number, warmup: number, steps: number): Promise<TrainBenchResult> {
+async function benchThroughput(backend: BackendReport, bench: BenchCase, replicas: number, warmup: number, steps: number): Promise<TrainBenchResult> {
   const times: number[] = []
   const data = randomImages(bench, bench.batchSize * 4)
   const model = await trainModel(benchConfig(bench, replicas, warmup + steps), { train: data }, {
     onEvent: (event) => {
       if (event.type === 'step' && event.step > warmup) times.push(event.stepSeconds * 1000)
     }
-  }, { backend })
+  }, { backend: backend.choice })
   const macs = model.backbone.macsPerImage
   model.dispose()
   const medianStepMs = median(times)
   const imagesPerSecond = (1000 * bench.batchSize) / medianStepMs
   return {
-    backend,
+    backend: backend.choice,
+    device: deviceLabel(backend),
     model: bench.name,
     replicas,
     batchSize: bench.batchSize,
@@ -144,6 +166,7 @@ export async function benchTrain(argv: string[], io: CliIo): Promise<TrainBenchR
       backends: { type: 'string' },
       steps: { type: 'string' },
       warmup: { type: 'string' },
+      models: { type: 'string' },
       'include-slow': { type: 'boolean' },
       quick: { type: 'boolean' }
     }
@@ -156,6 +179,11 @@ export async function benchTrain(argv: string[], io: CliIo): Promise<TrainBenchR
     throw new UsageError('--steps must be a whole number ≥ 1 and --warmup ≥ 0')
   }
   const choices = (values.backends?.split(',') ?? (quick ? [(await initBackend()).choice] : BACKEND_CHOICES)) as BackendChoice[]
+  const known = benchCases()
+  const wanted = values.models?.split(',') ?? ['demo', 'reference']
+  const unknown = wanted.filter((id) => !known.some((b) => b.id === id))
+  if (unknown.length > 0) throw new UsageError(`unknown model "${unknown[0]}" for --models; available: ${known.map((b) => b.id).join(', ')}`)
+  const cases = known.filter((b) => wanted.includes(b.id))
   const results: TrainBenchResult[] = []
   io.stdout(`Training throughput: median of ${steps} steps after ${warmup} warm-up steps; effective GMAC/s counts backward as 2× forward.\n`)
   for (const choice of choices) {
@@ -173,12 +201,16 @@ export async function benchTrain(argv: string[], io: CliIo): Promise<TrainBenchR
       )
       continue
     }
+    if (report.adapter?.fallback && !values['include-slow']) {
+      io.stdout(`\n${deviceLabel(report)}: skipped — a software adapter runs far slower than wasm (pass --include-slow to measure it anyway)\n`)
+      continue
+    }
     // tfjs-node runs TensorFlow's own thread pool; the single-threaded backends gain from replicas.
     const replicaCounts = choice === 'wasm' || choice === 'cpu' ? [...new Set([1, defaultReplicaCount()])] : [1]
-    for (const bench of benchCases()) {
-      io.stdout(`\n${choice} (${report.tfBackend}): ${bench.name}\n`)
+    for (const bench of cases) {
+      io.stdout(`\n${deviceLabel(report)} (${report.tfBackend}): ${bench.name}\n`)
       for (const replicas of replicaCounts) {
-        const result = await benchThroughput(choice, bench, replicas, warmup, steps)
+        const result = await benchThroughput(report, bench, replicas, warmup, steps)
         results.push(result)
         io.stdout(
           `  ${replicas === 1 ? '1 thread ' : `${replicas} threads`}: ${result.imagesPerSecond.toFixed(1)} img/s, ` +

@@ -5,7 +5,7 @@
 import { basename, join } from 'node:path'
 import { statSync } from 'node:fs'
 import type { BackendReport, EmbeddingProjection, EvaluationReport } from '../../common/contract'
-import { initBackend } from '../../core/backend'
+import { describeAdapter, initBackend } from '../../core/backend'
 import { fontPairSet, loadFontDataset } from '../../core/data'
 import type { PairSet } from '../../core/data/imageSets'
 import { openPairSet } from '../../core/data/open'
@@ -272,10 +272,11 @@ async function exportEmbeddingsJob(input: JobInputs['export-embeddings'], progre
 
 async function probe(): Promise<BackendReport> {
   const report = await initBackend({})
-  const choice = report.choice === 'wasm' ? 'wasm' : report.choice === 'cpu' ? 'cpu' : 'tensorflow'
+  const choice = report.choice === 'node' || report.choice === 'node-gpu' ? 'tensorflow' : report.choice
   return {
     status: 'probed',
     choice,
+    ...(report.adapter ? { adapter: describeAdapter(report.adapter) } : {}),
     reason: report.reason || `${report.tfBackend} backend`,
     rejected: report.rejected.map((r) => ({ candidate: r.choice, reason: r.reason || 'unavailable' }))
   }
