@@ -413,20 +413,106 @@ def dedup(glyphs):
     return [find(i) for i in range(n)], checked
 
 
-def make_split(n, rng):
-    order = list(range(n))
+# Style words dropped from a family name before grouping: the faces of one design are
+# often registered as separate families ("IBM 3270" / "IBM 3270 Condensed", "Inter" /
+# "Inter Display", "Doulos SIL" / "Doulos SIL Compact").
+STYLE_WORD = re.compile(
+    r'(ultra|extra|semi|demi)?(condensed|cond|cn|expanded|extended|narrow|wide|compressed|light|thin|'
+    r'hairline|bold|black|heavy|medium|book|regular|italic|oblique|slanted|roman|upright|display|text|'
+    r'caption|subhead|std|pro|lt|mn|it|bd|rg|compact)')
+# Two fonts whose 2x2-pooled glyphs differ by an RMS below this (on [0, 1]) share one design
+# under different names (Liberation Serif / UKIJ Esliye, TeX Gyre Pagella / P052, Arundina /
+# Verana). Measured on the bundled fonts: up to 0.035 such links join only same-design fonts;
+# from 0.04 on they start chaining distinct designs (Inter + Lato + Cantarell).
+DESIGN_RMS = 0.035
+
+
+def family_key(family):
+    """Family name without case, punctuation and style words."""
+    words = re.sub(r'[^a-z0-9]+', ' ', family.lower()).split()
+    kept = [w for w in words if not STYLE_WORD.fullmatch(w)]
+    return ''.join(kept) or ''.join(words)
+
+
+def design_groups(fonts, glyphs):
+    """Union-find over (a) equal family keys and (b) glyph sets closer than DESIGN_RMS.
+    Returns one group id per font: the smallest font index of its group."""
+    n = len(fonts)
+    parent = list(range(n))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(a, b):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    first = {}
+    for i, f in enumerate(fonts):
+        k = family_key(f['family'])
+        if k in first:
+            union(i, first[k])
+        else:
+            first[k] = i
+    pooled = glyphs.reshape(n, len(CHARS), SIZE // 2, 2, SIZE // 2, 2).astype(np.float32).mean(axis=(3, 5))
+    pooled = pooled.reshape(n, -1) / 255.0
+    sq = (pooled * pooled).sum(axis=1)
+    for i in range(n):                               # row by row: memory stays O(n)
+        d2 = (sq[i] + sq[i + 1:] - 2.0 * pooled[i + 1:] @ pooled[i]) / pooled.shape[1]
+        for j in np.nonzero(d2 < DESIGN_RMS ** 2)[0]:
+            union(i, int(j) + i + 1)
+    return [find(i) for i in range(n)]
+
+
+def make_split(groups, rng):
+    """Design groups, whole, to train and to FOLDS val folds and FOLDS test folds.
+    Groups are taken in a seeded random order; each goes to a bin drawn with probability
+    proportional to the bin's remaining room (its share of the fonts by SPLIT_FRACTIONS
+    minus what it holds), among the bins with room for at least half the group; a group
+    no val/test fold has room for goes to train. So no design is in two splits, every
+    identity (and design) of a val/test fold is in no other fold, and the folds come out
+    about equal."""
+    members = {}
+    for i, g in enumerate(groups):
+        members.setdefault(g, []).append(i)
+    order = sorted(members)
     rng.shuffle(order)
-    n_train = round(n * SPLIT_FRACTIONS[0])
-    n_val = round(n * SPLIT_FRACTIONS[1])
-    return {
-        'train': sorted(order[:n_train]),
-        'val': sorted(order[n_train:n_train + n_val]),
-        'test': sorted(order[n_train + n_val:]),
-    }
+    n = len(groups)
+    bins = [('train', 0, n * SPLIT_FRACTIONS[0])]
+    for part, frac in (('val', SPLIT_FRACTIONS[1]), ('test', SPLIT_FRACTIONS[2])):
+        bins += [(part, k, n * frac / FOLDS) for k in range(FOLDS)]
+    held = [[] for _ in bins]
+    for g in order:
+        size = len(members[g])
+        room = [max(0.0, target - len(h)) for (_, _, target), h in zip(bins, held)]
+        fits = [r if r >= size / 2 else 0.0 for r in room]
+        total = sum(fits)
+        pick = 0
+        if total > 0:
+            x = rng.random() * total
+            for b, r in enumerate(fits):
+                if r > 0:
+                    pick = b
+                    x -= r
+                    if x < 0:
+                        break
+        held[pick] += members[g]
+    split = {'train': sorted(held[0])}
+    for part in ('val', 'test'):
+        folds = [sorted(h) for (p, _, _), h in zip(bins, held) if p == part]
+        split[part] = sorted(i for fold in folds for i in fold)
+        split[part + 'Folds'] = folds
+    return split
 
 
-def make_pairs(fonts, per_fold, rng):
-    """10 folds; each fold per_fold/2 genuine then per_fold/2 impostor pairs.
+def make_pairs(fold_fonts, per_fold, rng):
+    """One fold of pairs per entry of fold_fonts, drawn only from that fold's fonts (the
+    folds share no identity, as LFW's View 2); each fold per_fold/2 genuine then
+    per_fold/2 impostor pairs.
     The character pairs are drawn once per fold (two distinct characters, uniformly)
     and used for both the genuine and the impostor half, so the character statistics
     of genuine and impostor pairs are identical and cannot be exploited by a
@@ -435,7 +521,7 @@ def make_pairs(fonts, per_fold, rng):
     seen = set()
     folds = []
     half = per_fold // 2
-    for _ in range(FOLDS):
+    for fonts in fold_fonts:
         char_pairs = [tuple(rng.sample(range(len(CHARS)), 2)) for _ in range(half)]
         fold = []
         for same in (True, False):
@@ -454,6 +540,86 @@ def make_pairs(fonts, per_fold, rng):
     return folds
 
 
+def write_split_and_pairs(out, index, glyphs):
+    """Group the fonts by design, split the groups, draw the pairs per fold and write
+    index.json (index plus each font's group and the split) and pairs.json."""
+    fonts = index['fonts']
+    groups = design_groups(fonts, glyphs)
+    for f, g in zip(fonts, groups):
+        f['group'] = g
+    split = make_split(groups, random.Random(SEED))
+    index['grouping'] = {
+        'familyKey': 'family name, lower case, letters and digits only, style words dropped',
+        'styleWords': STYLE_WORD.pattern,
+        'designRms': DESIGN_RMS,
+        'designMetric': 'RMS difference on [0,1] of the 62 glyphs pooled 2x2 to 16x16',
+        'groups': len(set(groups)),
+        'note': 'fonts with the same family key or closer glyph sets share a group; '
+                'a group is never split between train, val and test, nor between folds',
+    }
+    index['split'] = {'seed': SEED, 'fractions': list(SPLIT_FRACTIONS), 'by': 'design group', **split}
+    pairs = {}
+    for part in ('val', 'test'):
+        folds = make_pairs(split[part + 'Folds'], PAIRS_PER_FOLD[part], random.Random(f'{SEED}-{part}'))
+        pairs[part] = [p for fold in folds for p in fold]
+    atomic_write(os.path.join(out, 'index.json'), json.dumps(index, indent=1, ensure_ascii=False) + '\n')
+    pairs_doc = {
+        'version': 2,
+        'description': 'LFW-style verification pairs: [fontA, charA, fontB, charB, same]; font = index into '
+                       'index.json fonts, char = index into chars. 10 contiguous folds per set; fold k uses only '
+                       'the fonts of index.json split.<set>Folds[k], so no identity (nor design group) is in two '
+                       'folds. Each fold is half genuine (same font, two different characters) then half impostor '
+                       '(two different fonts of the fold); the k-th impostor pair of a fold uses the same two '
+                       'characters as its k-th genuine pair.',
+        'folds': FOLDS,
+        'perFold': PAIRS_PER_FOLD,
+        'val': pairs['val'],
+        'test': pairs['test'],
+    }
+    text = '{\n'
+    for k in ('version', 'description', 'folds', 'perFold'):
+        text += f' {json.dumps(k)}: {json.dumps(pairs_doc[k], ensure_ascii=False)},\n'
+    for k in ('val', 'test'):
+        text += f' {json.dumps(k)}: [\n'
+        text += ',\n'.join('  ' + json.dumps(p, separators=(',', ':')) for p in pairs_doc[k])
+        text += '\n ]' + (',\n' if k == 'val' else '\n')
+    atomic_write(os.path.join(out, 'pairs.json'), text + '}\n')
+    return split, pairs
+
+
+def atomic_write(path, text):
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def resplit(out):
+    """Regroup, resplit and redraw the pairs of an existing build (index.json + atlas),
+    without the font packages: the identities and the atlas stay as they are."""
+    index_file = os.path.join(out, 'index.json')
+    with open(index_file) as f:
+        index = json.load(f)
+    Image.MAX_IMAGE_PIXELS = None
+    rows = []
+    for entry in index['atlas']:
+        path = os.path.join(out, entry['file'])
+        with open(path, 'rb') as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        if entry.get('sha256') and digest != entry['sha256']:
+            sys.exit(f'{path}: sha256 {digest[:12]} does not match index.json ({entry["sha256"][:12]})')
+        atlas = np.asarray(Image.open(path).convert('L'))
+        n = entry['fonts']
+        rows.append(atlas.reshape(n, SIZE, len(CHARS), SIZE).transpose(0, 2, 1, 3))
+    glyphs = np.concatenate(rows)
+    if glyphs.shape[0] != len(index['fonts']):
+        sys.exit(f'{index_file}: the atlases hold {glyphs.shape[0]} fonts, "fonts" lists {len(index["fonts"])}')
+    index['version'] = 2
+    return write_split_and_pairs(out, index, glyphs)
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -463,9 +629,19 @@ def main():
     ap.add_argument('--jobs', type=int, default=os.cpu_count() or 1)
     ap.add_argument('--limit', type=int, default=0, help='debug: only the first N faces')
     ap.add_argument('--report', default='', help='write a per-face report (TSV) here')
+    ap.add_argument('--resplit', action='store_true',
+                    help='keep the fonts and atlas in --out, redo only the grouping, split and pairs')
     args = ap.parse_args()
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
+    if args.resplit:
+        split, pairs = resplit(out)
+        print(json.dumps({'identities': sum(len(split[k]) for k in ('train', 'val', 'test')),
+                          **{k: len(split[k]) for k in ('train', 'val', 'test')},
+                          'testFolds': [len(f) for f in split['testFolds']],
+                          'valFolds': [len(f) for f in split['valFolds']],
+                          'pairs': {k: len(v) for k, v in pairs.items()}}), file=sys.stderr)
+        return
 
     # 1. discover faces, classify licences, skip byte-identical files
     jobs, meta, report = [], {}, []
@@ -564,16 +740,8 @@ def main():
     atlas_file = 'glyphs.png'
     Image.fromarray(atlas, mode='L').save(os.path.join(out, atlas_file), optimize=True, compress_level=9)
 
-    # 6. split and pairs
-    rng = random.Random(SEED)
-    split = make_split(len(fonts), rng)
-    pairs = {}
-    for part in ('val', 'test'):
-        folds = make_pairs(split[part], PAIRS_PER_FOLD[part], random.Random(f'{SEED}-{part}'))
-        pairs[part] = [p for fold in folds for p in fold]
-
     index = {
-        'version': 1,
+        'version': 2,
         'description': 'Font identities: glyphs 0-9A-Za-z of redistributable Debian fonts, '
                        '32x32, 8-bit grayscale, ink = high (255), background = 0.',
         'size': SIZE,
@@ -587,33 +755,9 @@ def main():
         'atlas': [{'file': atlas_file, 'width': len(CHARS) * SIZE, 'height': len(keep) * SIZE,
                    'firstFont': 0, 'fonts': len(keep),
                    'sha256': hashlib.sha256(open(os.path.join(out, atlas_file), 'rb').read()).hexdigest()}],
-        'split': {'seed': SEED, 'fractions': list(SPLIT_FRACTIONS), **split},
         'fonts': fonts,
     }
-    with open(os.path.join(out, 'index.json'), 'w') as f:
-        json.dump(index, f, indent=1, ensure_ascii=False)
-        f.write('\n')
-    pairs_doc = {
-        'version': 1,
-        'description': 'LFW-style verification pairs: [fontA, charA, fontB, charB, same]; font = index into '
-                       'index.json fonts, char = index into chars. 10 contiguous folds per set, each fold '
-                       'half genuine (same font, two different characters) then half impostor (two different '
-                       'fonts of the same split); the k-th impostor pair of a fold uses the same two characters '
-                       'as its k-th genuine pair.',
-        'folds': FOLDS,
-        'perFold': PAIRS_PER_FOLD,
-        'val': pairs['val'],
-        'test': pairs['test'],
-    }
-    with open(os.path.join(out, 'pairs.json'), 'w') as f:
-        f.write('{\n')
-        for k in ('version', 'description', 'folds', 'perFold'):
-            f.write(f' {json.dumps(k)}: {json.dumps(pairs_doc[k], ensure_ascii=False)},\n')
-        for k in ('val', 'test'):
-            f.write(f' {json.dumps(k)}: [\n')
-            f.write(',\n'.join('  ' + json.dumps(p, separators=(',', ':')) for p in pairs_doc[k]))
-            f.write('\n ]' + (',\n' if k == 'val' else '\n'))
-        f.write('}\n')
+    split, pairs = write_split_and_pairs(out, index, kept)
     if args.report:
         with open(args.report, 'w') as f:
             for row in sorted(report, key=lambda r: (r[0], r[1], r[2])):
@@ -621,7 +765,7 @@ def main():
     lic = {}
     for f_ in fonts:
         lic[f_['license']] = lic.get(f_['license'], 0) + 1
-    print(json.dumps({'identities': len(fonts), **{k: len(v) for k, v in split.items()},
+    print(json.dumps({'identities': len(fonts), **{k: len(split[k]) for k in ('train', 'val', 'test')},
                       'pairs': {k: len(v) for k, v in pairs.items()}, 'licenses': lic}, indent=1), file=sys.stderr)
 
 

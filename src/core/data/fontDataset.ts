@@ -24,6 +24,12 @@ export interface FontInfo {
   license: string
   file: string
   aliases: string[]
+  /**
+   * Design group: fonts with the same family name (style words dropped) or near-identical
+   * glyph sets share one; a group never spans two splits or two folds. The smallest font
+   * index of the group; the font's own index in a build that records none.
+   */
+  group: number
 }
 
 /** a, b = image indices (font * 62 + char) into `images`. */
@@ -43,6 +49,11 @@ export interface FontDataset {
   images: Uint8Array
   /** Font indices per split; disjoint, together all fonts. */
   split: { train: number[]; val: number[]; test: number[] }
+  /**
+   * Font indices of each of the 10 val and test folds: disjoint, together the split. Fold k of
+   * `pairs` uses only the fonts of fold k, so no identity is in two folds (LFW View 2).
+   */
+  folds: { val: number[][]; test: number[][] }
   /** In fold order: 10 contiguous folds of equal length, each half genuine, half impostor. */
   pairs: { val: GlyphPair[]; test: GlyphPair[] }
 }
@@ -110,8 +121,8 @@ interface IndexFile {
   size: number
   chars: string
   atlas: AtlasEntry[]
-  split: { train: number[]; val: number[]; test: number[] }
-  fonts: (FontInfo & { row?: number })[]
+  split: { train: number[]; val: number[]; test: number[]; valFolds?: number[][]; testFolds?: number[][] }
+  fonts: (Omit<FontInfo, 'group'> & { row?: number; group?: number })[]
 }
 
 interface PairsFile {
@@ -157,6 +168,9 @@ function validateIndex(idx: IndexFile, file: string): void {
     }
     if (!Array.isArray(f.aliases)) bad(`fonts[${i}].aliases must be an array`)
     if (f.row !== undefined && f.row !== i) bad(`fonts[${i}].row is ${f.row}, expected ${i}`)
+    if (f.group !== undefined && !(Number.isInteger(f.group) && f.group >= 0 && f.group < idx.fonts.length)) {
+      bad(`fonts[${i}].group must be a font index, got ${JSON.stringify(f.group)}`)
+    }
   })
   if (!Array.isArray(idx.atlas) || idx.atlas.length === 0) bad('"atlas" must be a non-empty array')
   let next = 0
@@ -181,6 +195,45 @@ function validateIndex(idx: IndexFile, file: string): void {
     }
   }
   if (seen.some((v) => v === 0)) bad('the splits do not cover every font')
+  validateGroups(idx, bad)
+  for (const part of ['val', 'test'] as const) validateFolds(idx, part, bad)
+}
+
+/** A design group lies wholly in one split. */
+function validateGroups(idx: IndexFile, bad: (msg: string) => never): void {
+  const splitOfGroup = new Map<number, string>()
+  for (const part of ['train', 'val', 'test'] as const) {
+    for (const f of idx.split[part]) {
+      const group = idx.fonts[f].group ?? f
+      const other = splitOfGroup.get(group)
+      if (other !== undefined && other !== part) bad(`design group ${group} has fonts in both ${other} and ${part} (font ${f})`)
+      splitOfGroup.set(group, part)
+    }
+  }
+}
+
+/** The folds of a split, when listed, are disjoint and together the split. */
+function validateFolds(idx: IndexFile, part: 'val' | 'test', bad: (msg: string) => never): void {
+  const folds = idx.split[`${part}Folds`]
+  if (folds === undefined) return
+  if (!Array.isArray(folds) || folds.length !== FONT_DATASET_FOLDS || !folds.every(isIntArray)) {
+    bad(`split.${part}Folds must be ${FONT_DATASET_FOLDS} arrays of font indices`)
+  }
+  const inSplit = new Set(idx.split[part])
+  const fold = new Map<number, number>()
+  folds.forEach((fonts, k) => {
+    for (const f of fonts) {
+      if (!inSplit.has(f)) bad(`split.${part}Folds[${k}] holds font ${f}, which is not in split.${part}`)
+      if (fold.has(f)) bad(`font ${f} is in split.${part}Folds[${fold.get(f)}] and [${k}]`)
+      fold.set(f, k)
+    }
+  })
+  if (fold.size !== inSplit.size) bad(`split.${part}Folds hold ${fold.size} fonts, split.${part} has ${inSplit.size}`)
+}
+
+/** Fold k's pairs use only fold k's fonts; without listed folds, the split's fonts. */
+function foldsOf(idx: IndexFile, part: 'val' | 'test'): number[][] | undefined {
+  return idx.split[`${part}Folds`]
 }
 
 function convertPairs(
@@ -267,11 +320,17 @@ export async function loadFontDataset(dir?: string): Promise<FontDataset> {
   }
   for (const part of ['val', 'test'] as const) {
     const inSplit = new Set(idx.split[part])
+    const folds = foldsOf(idx, part)
+    const perFold = pairs[part].length / FONT_DATASET_FOLDS
     pairs[part].forEach((p, i) => {
       const fa = Math.floor(p.a / numChars)
       const fb = Math.floor(p.b / numChars)
       if (!inSplit.has(fa) || !inSplit.has(fb)) {
         throw new FontDatasetError(`Font dataset pairs ${pairsFile} is invalid: ${part}[${i}] uses a font outside the ${part} split`, pairsFile)
+      }
+      const k = Math.floor(i / perFold)
+      if (folds && (!folds[k].includes(fa) || !folds[k].includes(fb))) {
+        throw new FontDatasetError(`Font dataset pairs ${pairsFile} is invalid: ${part}[${i}] is in fold ${k} but uses a font outside split.${part}Folds[${k}]`, pairsFile)
       }
     })
   }
@@ -300,14 +359,15 @@ export async function loadFontDataset(dir?: string): Promise<FontDataset> {
     }
   }
 
-  const fonts: FontInfo[] = idx.fonts.map((f) => ({
+  const fonts: FontInfo[] = idx.fonts.map((f, i) => ({
     name: f.name,
     family: f.family,
     style: f.style,
     package: f.package,
     license: f.license,
     file: f.file,
-    aliases: [...f.aliases]
+    aliases: [...f.aliases],
+    group: f.group ?? i
   }))
   return {
     size,
@@ -315,6 +375,22 @@ export async function loadFontDataset(dir?: string): Promise<FontDataset> {
     fonts,
     images,
     split: { train: [...idx.split.train], val: [...idx.split.val], test: [...idx.split.test] },
+    folds: { val: foldsOrContiguous(idx, 'val', pairs.val, numChars), test: foldsOrContiguous(idx, 'test', pairs.test, numChars) },
     pairs
   }
+}
+
+/** The listed folds, or (older builds) the fonts each contiguous tenth of the pairs uses. */
+function foldsOrContiguous(idx: IndexFile, part: 'val' | 'test', pairs: GlyphPair[], numChars: number): number[][] {
+  const listed = foldsOf(idx, part)
+  if (listed) return listed.map((fold) => [...fold])
+  const perFold = pairs.length / FONT_DATASET_FOLDS
+  return Array.from({ length: FONT_DATASET_FOLDS }, (_, k) => {
+    const fonts = new Set<number>()
+    for (const p of pairs.slice(k * perFold, (k + 1) * perFold)) {
+      fonts.add(Math.floor(p.a / numChars))
+      fonts.add(Math.floor(p.b / numChars))
+    }
+    return [...fonts].sort((x, y) => x - y)
+  })
 }
