@@ -58,18 +58,13 @@ export function fusedDenseParts(
   // The target cosine, its margin and the margin's slope, computed beside the op (and held as
   // constants by it): the op puts their gradient into Z's target column itself.
   const { zy, targetLogit, targetSlope } = tf.tidy(() => {
-    const rows = tf.gather(centres, labelIds)
-    const dot = tf.sum(tf.mul(embeddings, rows), 1)
-    const z = normalize
-      ? tf.div(dot, tf.mul(tf.sqrt(tf.maximum(tf.sum(tf.square(embeddings), 1), NORM_EPS)), tf.sqrt(tf.maximum(tf.sum(tf.square(rows), 1), NORM_EPS))))
-      : bias
-        ? tf.add(dot, tf.gather(bias, labelIds))
-        : dot
-    const zyConst = tf.clone(z) as tf.Tensor1D
+    const zyConst = targetCosineOffTape(normalize)(embeddings, centres, labelIds, ...(bias && !normalize ? [bias] : [])) as tf.Tensor1D
     if (shape.kind === 'dsoftmax') return { zy: zyConst, targetLogit: undefined, targetSlope: undefined }
     const { psi, slope } = targetAndSlope(shape.margin, shape.params, zyConst)
     return { zy: zyConst, targetLogit: tf.mul(psi, s) as tf.Tensor1D, targetSlope: tf.mul(slope, s) as tf.Tensor1D }
   })
+  // A variable outlives the step: the gradient reads it directly. Anything else is saved (a copy on wasm).
+  const centresKept = centres instanceof tf.Variable
 
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const x = args[0] as tf.Tensor2D
@@ -94,7 +89,7 @@ export function fusedDenseParts(
     })
     // Everything the gradient reads goes through save(): the engine keeps it until backprop is done.
     const none = tf.scalar(0)
-    const keep: tf.Tensor[] = [z, xn, stats.shift, stats.total, zy, labelIds, targetLogit ?? none, targetSlope ?? none, wScale ?? none, wSquares ?? none, xScale ?? none, w]
+    const keep: tf.Tensor[] = [z, xn, stats.shift, stats.total, zy, labelIds, targetLogit ?? none, targetSlope ?? none, wScale ?? none, wSquares ?? none, xScale ?? none, centresKept ? none : w]
     save(keep)
     // Our own references go (the engine holds clones of what it saved).
     new Set(keep).forEach((t) => t !== x && t !== w && t !== zy && t !== labelIds && t !== targetLogit && t !== targetSlope && t.dispose())
@@ -106,7 +101,8 @@ export function fusedDenseParts(
         const [savedZ, savedXn, shift, total, savedZy, savedLabels, t, targetScale] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D]
         // Only saved tensors may be read here: the forward pass's inputs and intermediates are gone
         // by the time gradients run (tf.grad runs the forward in a tidy of its own).
-        const [savedWScale, savedWSquares, savedXScale, savedW] = saved.slice(8) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor2D, tf.Tensor2D]
+        const [savedWScale, savedWSquares, savedXScale, savedCentres] = saved.slice(8) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor2D, tf.Tensor2D]
+        const savedW = centresKept ? centres : savedCentres
         const targetGrad = tf.tidy(() => {
           if (shape.kind === 'dsoftmax') return tf.mul(dIntra, tf.mul(tf.sigmoid(tf.mul(tf.sub(shape.d, savedZy), s)), -s))
           const pTarget = tf.div(tf.exp(tf.sub(t, shift)), total)
@@ -158,6 +154,24 @@ export function fusedDenseParts(
   } finally {
     tf.dispose([labelIds, zy, ...(targetLogit ? [targetLogit] : []), ...(targetSlope ? [targetSlope] : [])])
   }
+}
+
+/**
+ * Each row's target cosine (plain softmax: its logit), as a node of its own whose inputs are not
+ * saved for backprop: a gather from the centres under the tape would copy the whole centre matrix
+ * (wasm's clone copies). The loss never depends on it through the tape, so its gradient never runs.
+ */
+function targetCosineOffTape(normalize: boolean): (...inputs: tf.Tensor[]) => tf.Tensor {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, w, labels, b] = args.slice(0, -1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D | undefined]
+    const value = tf.tidy(() => {
+      const rows = tf.gather(w, labels)
+      const dot = tf.sum(tf.mul(x, rows), 1)
+      if (normalize) return tf.div(dot, tf.mul(tf.sqrt(tf.maximum(tf.sum(tf.square(x), 1), NORM_EPS)), tf.sqrt(tf.maximum(tf.sum(tf.square(rows), 1), NORM_EPS))))
+      return b ? tf.add(dot, tf.gather(b, labels)) : dot
+    })
+    return { value, gradFunc: () => args.slice(0, -1).map((t) => tf.zerosLike(t as tf.Tensor)) }
+  }) as (...inputs: tf.Tensor[]) => tf.Tensor
 }
 
 /** e^{s·Z_ik − shift_i} with the target column zeroed: the non-target terms of a row's normaliser. */
