@@ -64,8 +64,9 @@ function checkClassIds(values: ArrayLike<number>, classes: number, what: string)
 
 /**
  * Which rows a D-Softmax-B/-K step gathers. -B: the distinct labels of the batch, which
- * are also the negatives. -K: the batch's labels plus the negatives, which are
- * `sampledClasses` (deduplicated) or K classes drawn with `rng`.
+ * are also the negatives (or `sampledClasses`: a data-parallel share gets the whole batch's
+ * labels there). -K: the batch's labels plus the negatives, which are `sampledClasses`
+ * (deduplicated) or K classes drawn with `rng`.
  */
 export function planRows(
   name: FastLossName,
@@ -78,7 +79,7 @@ export function planRows(
   const p = checkedLossParams(name, params)
   checkClassIds(labels, classes, 'labels')
   let negatives: ArrayLike<number>
-  if (name === 'dsoftmax-b') negatives = labels
+  if (name === 'dsoftmax-b' && sampledClasses === undefined) negatives = labels
   else if (sampledClasses !== undefined) {
     checkClassIds(sampledClasses, classes, 'sampledClasses')
     negatives = sampledClasses

@@ -35,8 +35,8 @@ export class SparseHead {
   }
 
   /** Plans a step's rows and copies them out (see gatherPlannedRows). */
-  gather(name: FastLossName, params: LossParams, labels: ArrayLike<number>, rng: () => number): GatheredRows {
-    return gatherPlannedRows(name, params, labels, this.store, rng)
+  gather(name: FastLossName, params: LossParams, labels: ArrayLike<number>, rng: () => number, negatives?: ArrayLike<number>): GatheredRows {
+    return gatherPlannedRows(name, params, labels, this.store, rng, negatives)
   }
 
   /** One optimizer step of the centres at the scheduled rate `lr` (times the centres' factor). */
@@ -135,15 +135,20 @@ export interface GatheredRows {
 
 let gatherCount = 0
 
-/** Plans a step's rows for `labels` and copies them out of the store (dispose `rows` after the step). */
+/**
+ * Plans a step's rows for `labels` and copies them out of the store (dispose `rows` after the
+ * step). `negatives`, when given, are the step's negative classes (drawn once for a whole batch
+ * that data-parallel replicas share); otherwise planRows picks them.
+ */
 export function gatherPlannedRows(
   name: FastLossName,
   params: LossParams,
   labels: ArrayLike<number>,
   store: CentreStore,
-  rng: () => number
+  rng: () => number,
+  negatives?: ArrayLike<number>
 ): GatheredRows {
-  const plan = planRows(name, params, labels, store.classes, undefined, rng)
+  const plan = planRows(name, params, labels, store.classes, negatives, rng)
   const values = tf.tensor2d(store.gather(plan.classes), [plan.classes.length, store.dim])
   const rows = tf.variable(values, true, `head/rows-${gatherCount++}`)
   values.dispose()

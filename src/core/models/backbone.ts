@@ -17,10 +17,26 @@ export interface Param {
 /** Running-statistic updates produced by a training-mode forward pass, applied after the step. */
 export type StatUpdate = [tf.Variable, tf.Tensor]
 
+/**
+ * Data-parallel training: the other replicas hold the rest of the batch. Batch norm then takes its
+ * moments (and, backwards, its two batch sums) over the whole batch through this exchange, so the
+ * replicas together compute what one replica would on the whole batch.
+ */
+export interface BatchStatsExchange {
+  /** This replica's share of the batch (its examples / the batch's): its loss is weighted by it. */
+  readonly weight: number
+  /** Σ over all replicas of `values`; synchronous, every replica calls at the same point of the step. */
+  sum(values: ArrayLike<number>): Float64Array
+  /** This replica's step failed: the others stop waiting for its sums. */
+  fail(): void
+}
+
 export interface ForwardOptions {
   training: boolean
   /** When training, batch-norm layers push their new running statistics here (kept tensors). */
   statUpdates?: StatUpdate[]
+  /** When training data-parallel: batch-norm moments over every replica's share (see BatchStatsExchange). */
+  exchange?: BatchStatsExchange
   /**
    * Inference with no gradient taken: each layer's output is freed as soon as the next layer has
    * used it, so a forward pass holds a few feature maps, not all of them (a face backbone at
@@ -127,6 +143,7 @@ export function buildBackbone(spec: BackboneSpec, rng: Rng): Backbone {
     const movingMean = get(`${name}/mean`)
     const movingVariance = get(`${name}/variance`)
     const axes = x.rank === 4 ? [0, 1, 2] : [0]
+    if (options.training && options.exchange) return exchangedBatchNorm(x, axes, { gamma, beta, movingMean, movingVariance }, options.exchange, options.statUpdates)
     let mean: tf.Tensor = movingMean
     let variance: tf.Tensor = movingVariance
     if (options.training) {
@@ -166,3 +183,83 @@ export function applyStatUpdates(updates: StatUpdate[]): void {
   }
   updates.length = 0
 }
+
+interface BatchNormVariables {
+  gamma: tf.Variable
+  beta: tf.Variable
+  movingMean: tf.Variable
+  movingVariance: tf.Variable
+}
+
+/** Float32 values of a small per-channel tensor, read synchronously (see exchangedBatchNorm). */
+function readNow(t: tf.Tensor): Float32Array {
+  // The one synchronous read of the engine: tfjs differentiates synchronously, so the exchange
+  // happens inside the op. Data-parallel replicas run only on the cpu/wasm/node backends (the
+  // trainer refuses them elsewhere), which read synchronously.
+  return t.dataSync() as Float32Array
+}
+
+/**
+ * Batch norm in training mode with the moments of the whole batch, spread over replicas. Forward:
+ * μ = Σx / M and σ² = Σ(x − μ)² / M, each sum exchanged (M counts every replica's values). Backward,
+ * with g this replica's gradient of its own share's mean loss (weight w = share / batch), the
+ * whole-batch sums S₁ = Σ w·g and S₂ = Σ w·g·x̂ are exchanged, and
+ *   dx = γ/σ · (g − (S₁ + x̂·S₂) / (w·M)),   dγ = Σ g·x̂,   dβ = Σ g   (this share's, weighted later)
+ * which is the whole-batch gradient divided by w, as the trainer's weighted average expects.
+ */
+function exchangedBatchNorm(x: tf.Tensor, axes: number[], v: BatchNormVariables, exchange: BatchStatsExchange, statUpdates?: StatUpdate[]): tf.Tensor {
+  const channels = x.shape[x.rank - 1]
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, gamma, beta] = args as [tf.Tensor, tf.Tensor, tf.Tensor]
+    const save = args[args.length - 1] as tf.GradSaveFunc
+    const localSum = tf.sum(input, axes)
+    const totals = exchange.sum([...readNow(localSum), input.size / channels])
+    localSum.dispose()
+    const count = totals[channels]
+    const mean = tf.tensor1d(Float32Array.from(totals.subarray(0, channels), (s) => s / count))
+    const centred = tf.sub(input, mean)
+    const localSquares = tf.tidy(() => tf.sum(tf.square(centred), axes))
+    const squares = exchange.sum(readNow(localSquares))
+    localSquares.dispose()
+    const variance = Float32Array.from(squares, (s) => s / count)
+    const invStd = tf.tidy(() => tf.rsqrt(tf.add(tf.tensor1d(variance), BN_EPSILON)))
+    const normalized = tf.mul(centred, invStd)
+    centred.dispose()
+    const y = tf.tidy(() => tf.add(tf.mul(normalized, gamma), beta))
+    if (statUpdates) {
+      const unbiased = tf.tensor1d(Float32Array.from(squares, (s) => s / Math.max(1, count - 1)))
+      statUpdates.push(
+        [v.movingMean, tf.keep(tf.tidy(() => tf.add(tf.mul(v.movingMean, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM))))],
+        [v.movingVariance, tf.keep(tf.tidy(() => tf.add(tf.mul(v.movingVariance, BN_MOMENTUM), tf.mul(unbiased, 1 - BN_MOMENTUM))))]
+      )
+      unbiased.dispose()
+    }
+    mean.dispose()
+    const scale = tf.tidy(() => tf.mul(gamma, invStd))
+    save([normalized, scale])
+    normalized.dispose()
+    scale.dispose()
+    invStd.dispose()
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const g = dy as tf.Tensor
+        const [xHat, savedScale] = saved
+        const localDBeta = tf.sum(g, axes)
+        const localDGamma = tf.tidy(() => tf.sum(tf.mul(g, xHat), axes))
+        const both = tf.tidy(() => tf.mul(tf.concat([localDBeta, localDGamma]), exchange.weight))
+        const sums = exchange.sum(readNow(both))
+        both.dispose()
+        const dx = tf.tidy(() => {
+          const perValue = 1 / (exchange.weight * count)
+          const sumG = tf.tensor1d(Float32Array.from(sums.subarray(0, channels), (s) => s * perValue))
+          const sumGX = tf.tensor1d(Float32Array.from(sums.subarray(channels), (s) => s * perValue))
+          return tf.mul(savedScale, tf.sub(tf.sub(g, sumG), tf.mul(xHat, sumGX)))
+        })
+        return [dx, localDGamma, localDBeta]
+      }
+    }
+  })
+  return op(x, v.gamma, v.beta)
+}
+

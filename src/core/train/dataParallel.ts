@@ -63,10 +63,15 @@ class ReplicaThread {
 export class WorkerReplicas {
   private constructor(private readonly threads: ReplicaThread[]) {}
 
-  static async start(count: number, setup: WorkerSetup): Promise<WorkerReplicas> {
+  /**
+   * Starts `count` worker replicas. With `exchange`, batch norm runs over the whole batch: worker i
+   * takes slot i + 1 of the buffer (slot 0 is the trainer's) and `weights[i + 1]` is its share.
+   */
+  static async start(count: number, setup: WorkerSetup, exchange?: { buffer: SharedArrayBuffer; weights: number[] }): Promise<WorkerReplicas> {
     const threads = Array.from({ length: count }, (_, i) => {
       const spec = { ...setup.spec, samplingSeed: setup.spec.samplingSeed + i + 1 }
-      return new ReplicaThread(createWorker({ ...setup, spec }))
+      const slot = exchange ? { exchange: { buffer: exchange.buffer, index: i + 1, replicas: count + 1, weight: exchange.weights[i + 1] } } : {}
+      return new ReplicaThread(createWorker({ ...setup, spec, ...slot }))
     })
     const pool = new WorkerReplicas(threads)
     try {
@@ -85,13 +90,19 @@ export class WorkerReplicas {
     return this.threads.length
   }
 
-  /** Sends replica `i` its share (copied), resolving with its loss values and flat gradient. */
-  gradients(i: number, images: Float32Array, labels: Int32Array, stepLoss?: StepLoss): Promise<{ values: LossValues; flat: Float32Array; rows?: RowGradients }> {
+  /** Sends replica `i` its share (copied) and the batch's negatives, resolving with its loss values and flat gradient. */
+  gradients(
+    i: number,
+    images: Float32Array,
+    labels: Int32Array,
+    stepLoss?: StepLoss,
+    negatives?: Int32Array
+  ): Promise<{ values: LossValues; flat: Float32Array; rows?: RowGradients }> {
     const thread = this.threads[i]
     const reply = thread.next()
     const imageCopy = images.slice()
     const labelCopy = labels.slice()
-    thread.send({ type: 'gradients', images: imageCopy, labels: labelCopy, count: labels.length, stepLoss }, [imageCopy.buffer, labelCopy.buffer])
+    thread.send({ type: 'gradients', images: imageCopy, labels: labelCopy, count: labels.length, stepLoss, negatives }, [imageCopy.buffer, labelCopy.buffer])
     return reply.then((r) => {
       if (r.type !== 'gradients') throw new Error(`training worker answered ${r.type} to a gradient request`)
       return { values: r.values, flat: r.flat, rows: r.rows }
@@ -103,9 +114,14 @@ export class WorkerReplicas {
     for (const thread of this.threads) thread.send({ type: 'apply', flat, lr, rows })
   }
 
+  /** Every replica brings its sparse store up to date, as the trainer's does when it writes a checkpoint. */
+  flush(): void {
+    for (const thread of this.threads) thread.send({ type: 'flush' })
+  }
+
   /**
-   * Every replica takes a checkpoint's weights and optimizer state. Each keeps its own sampling
-   * generator (the checkpoint's belongs to the trainer's replica).
+   * Every replica takes a checkpoint's weights and optimizer state. The sampling generator stays
+   * the trainer's (it draws every batch's negatives).
    */
   load(weights: ReadonlyMap<string, Float32Array>, state: ReadonlyMap<string, Float32Array>, scalars: Record<string, number>): void {
     const { 'replica/samplingRng': _own, ...shared } = scalars

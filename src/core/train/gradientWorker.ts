@@ -4,14 +4,18 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { initBackend, type BackendChoice } from '../backend'
 import type { RowGradients } from '../losses'
 import { Replica, type ReplicaSpec, type StepLoss } from './replica'
+import { ReplicaExchange } from './crossReplica'
 
 export type WorkerRequest =
-  | { type: 'gradients'; images: Float32Array; labels: Int32Array; count: number; stepLoss?: StepLoss }
+  /** `negatives`: a sparse head's negative classes, drawn once for the whole batch by the trainer. */
+  | { type: 'gradients'; images: Float32Array; labels: Int32Array; count: number; stepLoss?: StepLoss; negatives?: Int32Array }
   /** Resume / back-off: weights and optimizer state from a checkpoint (by name, flat float32). */
   | { type: 'load'; weights: Map<string, Float32Array>; state: Map<string, Float32Array>; scalars: Record<string, number> }
   /** `rows`: a sparse head's merged row gradients (D-Softmax-B/-K), applied after the flat part. */
   | { type: 'apply'; flat: Float32Array; lr: number; rows?: RowGradients }
   | { type: 'weights' }
+  /** A checkpoint flushed the trainer's sparse store: flush this one at the same step too. */
+  | { type: 'flush' }
 
 export type WorkerReply =
   | { type: 'ready' }
@@ -19,9 +23,18 @@ export type WorkerReply =
   | { type: 'weights'; flat: Float32Array }
   | { type: 'error'; message: string }
 
+/** This worker's place in the group's batch-norm exchange (see crossReplica.ts). */
+export interface ExchangeSetup {
+  buffer: SharedArrayBuffer
+  index: number
+  replicas: number
+  weight: number
+}
+
 export interface WorkerSetup {
   backend: BackendChoice
   spec: ReplicaSpec
+  exchange?: ExchangeSetup
 }
 
 async function serve(): Promise<void> {
@@ -33,9 +46,11 @@ async function serve(): Promise<void> {
     port.postMessage(reply, transfer)
   }
   let replica: Replica
+  const exchange = setup.exchange ? new ReplicaExchange(setup.exchange.buffer, setup.exchange.index, setup.exchange.replicas, setup.exchange.weight) : undefined
   try {
     await initBackend({ force: setup.backend })
     replica = new Replica(setup.spec)
+    if (exchange) replica.joinExchange(exchange)
   } catch (error) {
     post({ type: 'error', message: error instanceof Error ? error.message : String(error) })
     return
@@ -44,12 +59,15 @@ async function serve(): Promise<void> {
     try {
       switch (request.type) {
         case 'gradients': {
-          const { values, grads, rows } = await replica.gradients(request.images, request.labels, request.count, request.stepLoss)
+          const { values, grads, rows } = await replica.gradients(request.images, request.labels, request.count, request.stepLoss, request.negatives)
           post({ type: 'gradients', values, flat: await replica.flatten(grads), rows })
           break
         }
         case 'apply':
-          replica.applyFlat(request.flat, request.lr, request.rows)
+          await replica.applyFlat(request.flat, request.lr, request.rows)
+          break
+        case 'flush':
+          replica.flushCentres()
           break
         case 'weights':
           post({ type: 'weights', flat: await replica.flatWeights() })
@@ -60,6 +78,8 @@ async function serve(): Promise<void> {
           break
       }
     } catch (error) {
+      // The trainer's replica may be waiting for this one's batch-norm sums.
+      exchange?.fail()
       post({ type: 'error', message: error instanceof Error ? error.message : String(error) })
     }
   }

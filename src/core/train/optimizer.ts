@@ -65,8 +65,12 @@ export interface OptimizerState {
 }
 
 export interface Optimizer {
-  /** One update with scheduled rate `lr`; `grads` maps tf variable names (as tf.variableGrads returns them). */
-  step(grads: Record<string, tf.Tensor>, lr: number): void
+  /**
+   * One update with scheduled rate `lr`; `grads` maps tf variable names (as tf.variableGrads returns
+   * them). `extraSquaredNorm`: the squared norm of gradients updated elsewhere (a sparse head's
+   * centre rows), counted in the clipping norm.
+   */
+  step(grads: Record<string, tf.Tensor>, lr: number, extraSquaredNorm?: number): void
   /** Global gradient norm of the last step before clipping (NaN when clipping is off). */
   lastGradNorm(): Promise<number>
   state(): OptimizerState
@@ -113,9 +117,10 @@ function groupSettings(config: OptimizerConfig, p: OptimizedParam, lr: number): 
  * synchronous read would stall a GPU backend (and throws on webgpu in Node). Per-tensor squared
  * sums are added in a fixed order, so every replica computes the same factor.
  */
-function clipOnDevice(grads: tf.Tensor[], maxNorm: number): { norm: tf.Scalar; scale: tf.Scalar } {
+function clipOnDevice(grads: tf.Tensor[], maxNorm: number, extraSquaredNorm = 0): { norm: tf.Scalar; scale: tf.Scalar } {
   return tf.tidy(() => {
-    const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar
+    const squares = grads.map((g) => tf.sum(tf.square(g)))
+    const norm = tf.sqrt(tf.addN(extraSquaredNorm > 0 ? [...squares, tf.scalar(extraSquaredNorm)] : squares)) as tf.Scalar
     return { norm, scale: tf.minimum(1, tf.div(maxNorm, tf.maximum(norm, 1e-30))) as tf.Scalar }
   })
 }
@@ -139,10 +144,10 @@ abstract class BaseOptimizer implements Optimizer {
     protected readonly params: OptimizedParam[]
   ) {}
 
-  step(grads: Record<string, tf.Tensor>, lr: number): void {
+  step(grads: Record<string, tf.Tensor>, lr: number, extraSquaredNorm = 0): void {
     const present = this.params.filter((p) => grads[p.variable.name])
     // The norm is only computed when clipping asks for it.
-    const clip = this.config.clipNorm ? clipOnDevice(present.map((p) => grads[p.variable.name]), this.config.clipNorm) : null
+    const clip = this.config.clipNorm ? clipOnDevice(present.map((p) => grads[p.variable.name]), this.config.clipNorm, extraSquaredNorm) : null
     this.gradNorm?.dispose()
     this.gradNorm = clip?.norm ?? null
     this.beginStep()

@@ -4,12 +4,15 @@
 import { tf } from '../tf'
 import {
   SparseHead,
+  checkedLossParams,
   createTrainingHead,
   gatheredLoss,
   headLoss,
   headTensors,
   isFastLoss,
   rowGradients,
+  sampleClasses,
+  sampleSize,
   type GatheredRows,
   type LossName,
   type LossParams,
@@ -17,7 +20,7 @@ import {
   type TrainingHead,
   type CentreStorage
 } from '../losses'
-import { applyStatUpdates, buildBackbone, type Backbone, type BackboneSpec, type StatUpdate } from '../models'
+import { applyStatUpdates, buildBackbone, type Backbone, type BackboneSpec, type BatchStatsExchange, type StatUpdate } from '../models'
 import { createRng, type Rng } from '../util/rng'
 import { createOptimizer, type NamedTensor, type Optimizer, type OptimizerConfig } from './optimizer'
 import { restoreStoreRows, type CheckpointTensor } from './checkpoint'
@@ -30,7 +33,10 @@ export interface ReplicaSpec {
   classes: number
   /** Seed of the weight initialisation: the same for every replica. */
   seed: number
-  /** Seed of the replica's own random choices (sampled negative classes): different per replica. */
+  /**
+   * Seed of the replica's own random choices (sampled negative classes). In data-parallel runs only
+   * the trainer's replica draws: it draws once per batch and every replica uses that draw.
+   */
   samplingSeed: number
   /** D-Softmax-B/-K: the centre store's storage (default float32). */
   centreStorage?: CentreStorage
@@ -54,6 +60,7 @@ export class Replica {
   private rng: Rng
   private readonly statUpdates: StatUpdate[] = []
   private optimizerDisposed = false
+  private exchange: BatchStatsExchange | undefined
 
   constructor(readonly spec: ReplicaSpec) {
     this.backbone = buildBackbone(spec.backbone, createRng(spec.seed))
@@ -74,6 +81,26 @@ export class Replica {
     return this.denseSize + (this.head instanceof SparseHead ? this.head.store.classes * this.head.store.dim : 0)
   }
 
+  /** Data-parallel: batch norm takes the whole batch's moments through `exchange` (every replica joins one). */
+  joinExchange(exchange: BatchStatsExchange): void {
+    this.exchange = exchange
+  }
+
+  /**
+   * The negative classes of a D-Softmax-B/-K step on the batch `labels`, drawn with this replica's
+   * generator: -B the batch's distinct labels, -K a sample of the classes. Data-parallel runs draw
+   * once per whole batch on the trainer's replica and hand the draw to every share, so each share
+   * sees the negatives a single replica would. Undefined for dense heads.
+   */
+  drawNegatives(labels: ArrayLike<number>, stepLoss?: StepLoss): Int32Array | undefined {
+    if (!(this.head instanceof SparseHead)) return undefined
+    const { loss, lossParams } = stepLoss ?? this.spec
+    const classes = this.head.store.classes
+    if (loss === 'dsoftmax-b') return Int32Array.from(new Set(Array.from(labels))).sort()
+    if (loss === 'dsoftmax-k') return sampleClasses(classes, sampleSize(checkedLossParams(loss, lossParams), classes), this.rng.next)
+    return undefined
+  }
+
   /** Values in a flat gradient: the tf variables (a sparse head's rows travel separately). */
   private get denseSize(): number {
     return this.variables.reduce((n, v) => n + v.size, 0)
@@ -82,17 +109,20 @@ export class Replica {
   /**
    * Loss values and gradients (in variable order, caller disposes) for the first `count` examples
    * of a filled batch buffer. Batch-norm running statistics are updated only when the loss is finite.
-   * With a sparse head, `rows` holds the gradient of the centre rows the step gathered.
+   * With a sparse head, `rows` holds the gradient of the centre rows the step gathered, and
+   * `negatives` are the step's negative classes (drawn here when not given).
    */
   async gradients(
     images: Float32Array,
     labels: Int32Array,
     count: number,
-    stepLoss?: StepLoss
+    stepLoss?: StepLoss,
+    negatives?: Int32Array
   ): Promise<{ values: LossValues; grads: tf.Tensor[]; rows?: RowGradients }> {
     const [h, w, c] = this.spec.backbone.input
     const { loss, lossParams } = stepLoss ?? this.spec
-    const gathered = this.gatherRows(loss, lossParams, labels.subarray(0, count))
+    const own = labels.subarray(0, count)
+    const gathered = this.gatherRows(loss, lossParams, own, negatives ?? this.drawNegatives(own, stepLoss))
     const variables = gathered ? [...this.variables, gathered.rows] : this.variables
     const dense = this.head instanceof SparseHead ? null : this.head
     let result
@@ -102,7 +132,7 @@ export class Replica {
         const y = tf.tensor1d(labels.subarray(0, count), 'int32')
         let split: tf.Scalar[] = []
         const { value, grads } = tf.variableGrads(() => {
-          const embeddings = this.backbone.apply(x, { training: true, statUpdates: this.statUpdates })
+          const embeddings = this.backbone.apply(x, { training: true, statUpdates: this.statUpdates, exchange: this.exchange })
           const parts = gathered
             ? gatheredLoss(loss as 'dsoftmax-b' | 'dsoftmax-k', lossParams, embeddings, gathered)
             : headLoss(loss, lossParams, embeddings, y, dense as Exclude<TrainingHead, SparseHead>, undefined, this.rng.next)
@@ -115,6 +145,10 @@ export class Replica {
         split.forEach((t) => t.dispose())
         return { lossTriple, rowGrad, grads: this.variables.map((v) => tf.keep(grads[v.name])) }
       })
+    } catch (error) {
+      // Replicas waiting for this one's batch-norm sums give up instead of hanging.
+      this.exchange?.fail()
+      throw error
     } finally {
       gathered?.rows.dispose()
     }
@@ -131,10 +165,7 @@ export class Replica {
   /** Gradient step on this replica alone. Returns the loss values; non-finite values change nothing. */
   async step(images: Float32Array, labels: Int32Array, count: number, lr: number, stepLoss?: StepLoss): Promise<LossValues> {
     const { values, grads, rows } = await this.gradients(images, labels, count, stepLoss)
-    if (values.every(Number.isFinite)) {
-      this.optimizer.step(this.byName(grads), lr)
-      if (rows) this.applyRows(rows, lr)
-    }
+    if (values.every(Number.isFinite)) await this.update(grads, lr, rows)
     grads.forEach((g) => g.dispose())
     return values
   }
@@ -143,12 +174,35 @@ export class Replica {
    * A sparse head's step: plans and copies out the rows `labels` need. Null for dense heads. The
    * sparse store has no dense matrix for another loss to use, so such a step loss is refused.
    */
-  private gatherRows(loss: LossName, lossParams: LossParams, labels: Int32Array): GatheredRows | null {
+  private gatherRows(loss: LossName, lossParams: LossParams, labels: Int32Array, negatives: Int32Array | undefined): GatheredRows | null {
     if (!(this.head instanceof SparseHead)) return null
     if (!isFastLoss(loss)) {
       throw new Error(`${this.spec.loss} keeps its centres in a sparse store; a ${loss} step would need the whole centre matrix (no Softmax warm-up with the fast losses).`)
     }
-    return this.head.gather(loss, lossParams, labels, this.rng.next)
+    return this.head.gather(loss, lossParams, labels, this.rng.next, negatives)
+  }
+
+  /**
+   * One optimizer step: the dense gradients and, with a sparse head, the centre rows. Clipping
+   * measures the global norm over both (the rows are part of the model's gradient) and scales both
+   * by the same factor.
+   */
+  private async update(grads: tf.Tensor[], lr: number, rows: RowGradients | undefined): Promise<void> {
+    const clipNorm = this.spec.optimizer.clipNorm
+    const rowSquares = rows && clipNorm ? rows.grads.reduce((sum, g) => sum + g * g, 0) : 0
+    this.optimizer.step(this.byName(grads), lr, rowSquares)
+    if (!rows) return
+    if (clipNorm) {
+      const norm = await this.optimizer.lastGradNorm()
+      const scale = Math.min(1, clipNorm / Math.max(norm, 1e-30))
+      if (scale < 1) rows = { classes: rows.classes, grads: rows.grads.map((g) => g * scale) }
+    }
+    this.applyRows(rows, lr)
+  }
+
+  /** Brings every row of a sparse store up to date, as a checkpoint does (replicas flush together to stay bit-identical). */
+  flushCentres(): void {
+    if (this.head instanceof SparseHead) this.head.store.flush()
   }
 
   /** Updates a sparse head's rows (the merged gradient of every replica, in data-parallel runs). */
@@ -170,7 +224,7 @@ export class Replica {
   }
 
   /** Applies a flat gradient (e.g. the average over replicas) and, with a sparse head, the merged row gradients. */
-  applyFlat(flat: Float32Array, lr: number, rows?: RowGradients): void {
+  async applyFlat(flat: Float32Array, lr: number, rows?: RowGradients): Promise<void> {
     const grads = tf.tidy(() => {
       let offset = 0
       return this.variables.map((v) => {
@@ -179,9 +233,8 @@ export class Replica {
         return g
       })
     })
-    this.optimizer.step(this.byName(grads), lr)
+    await this.update(grads, lr, rows)
     grads.forEach((g) => g.dispose())
-    if (rows) this.applyRows(rows, lr)
   }
 
   /** All trainable weights, flat, in variable order (a sparse head's centres last): to compare replicas. */

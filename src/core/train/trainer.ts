@@ -12,6 +12,7 @@ import { VALIDATION_METRICS, validateTrainConfig, type TrainConfig, type Validat
 import { evaluatePairs, type PairEvaluation } from './evaluate'
 import { Replica, type LossValues, type ReplicaSpec, type StepLoss } from './replica'
 import { WorkerReplicas, defaultReplicaCount } from './dataParallel'
+import { ReplicaExchange, exchangeBuffer } from './crossReplica'
 import { stepOfName, type CheckpointMeta, type CheckpointStore, type CheckpointTensor, type LoadedCheckpoint } from './checkpoint'
 
 export interface StepEvent {
@@ -121,6 +122,13 @@ export interface TrainOptions {
   checkpoints?: CheckpointStore
   /** Continue from this checkpoint: weights, optimizer state, RNG and loader position. */
   resume?: LoadedCheckpoint
+  /** Replicas to use instead of resolving config.replicas here (a resume uses the count its run recorded). */
+  replicas?: number
+}
+
+/** Whether a backbone's layers (nested blocks included) hold batch norm. */
+function hasBatchNorm(layers: readonly { kind: string; body?: unknown; shortcut?: unknown }[]): boolean {
+  return layers.some((l) => l.kind === 'bn' || (l.kind === 'residual' && (hasBatchNorm(l.body as typeof layers) || hasBatchNorm(l.shortcut as typeof layers))))
 }
 
 /** Replicas a run uses: as configured, or one per core on the single-threaded wasm/cpu backends. */
@@ -181,7 +189,12 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
   }
   // Worker replicas must compute exactly as this thread does: same backend.
   const backend = options.backend ?? (tf.getBackend() === 'tensorflow' ? 'node' : (tf.getBackend() as BackendChoice))
-  const replicaCount = Math.min(resolveReplicas(config, backend), config.batchSize)
+  const replicaCount = Math.min(options.replicas ?? resolveReplicas(config, backend), config.batchSize)
+  // Whole-batch batch norm across replicas exchanges sums inside the step, which needs synchronous reads.
+  if (replicaCount > 1 && backend === 'webgpu' && hasBatchNorm(spec.layers)) {
+    await source.close()
+    throw new Error(`data-parallel replicas exchange batch-norm sums inside the step, which the webgpu backend cannot read synchronously; use replicas: 1 on webgpu (it runs one replica on the whole GPU anyway)`)
+  }
   const replica = new Replica(replicaSpec)
   let workers: WorkerReplicas | null = null
   const store = options.checkpoints
@@ -197,10 +210,18 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
 
   const parallelStep = async (images: Float32Array, labels: Int32Array, lr: number, stepLoss: StepLoss | undefined): Promise<LossValues> => {
     const pool = workers as WorkerReplicas
+    // A sparse head's negatives: one draw for the whole batch (its classes for -B), shared by every replica.
+    const negatives = replica.drawNegatives(labels.subarray(0, config.batchSize), stepLoss)
     const pending = shares.slice(1).map((size, k) =>
-      pool.gradients(k, images.subarray(shareStart[k + 1] * pixels, (shareStart[k + 1] + size) * pixels), labels.subarray(shareStart[k + 1], shareStart[k + 1] + size), stepLoss)
+      pool.gradients(
+        k,
+        images.subarray(shareStart[k + 1] * pixels, (shareStart[k + 1] + size) * pixels),
+        labels.subarray(shareStart[k + 1], shareStart[k + 1] + size),
+        stepLoss,
+        negatives
+      )
     )
-    const own = await replica.gradients(images, labels, shares[0], stepLoss)
+    const own = await replica.gradients(images, labels, shares[0], stepLoss, negatives)
     const results = [{ values: own.values, flat: await replica.flatten(own.grads), rows: own.rows }, ...(await Promise.all(pending))]
     const values: LossValues = [0, 0, 0]
     const average = new Float32Array(results[0].flat.length)
@@ -212,8 +233,8 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
     // Sparse heads (D-Softmax-B/-K): the replicas' row gradients, merged with the same weights.
     const rows = own.rows ? mergeRowGradients(results.map((r, k) => ({ gradients: r.rows as RowGradients, weight: shares[k] / config.batchSize }))) : undefined
     if (values.every(Number.isFinite)) {
-      replica.applyFlat(average, lr, rows)
       pool.apply(average, lr, rows)
+      await replica.applyFlat(average, lr, rows)
     }
     return values
   }
@@ -244,6 +265,8 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
     if (!store) return
     if (!(await replica.weightsFinite())) throw new TrainingDivergedError(step, 'the weights hold NaN or Inf', lastGood)
     const started = performance.now()
+    // The store's write flushes a sparse store; the workers' flush at the same step keeps them equal.
+    workers?.flush()
     const dir = await store.write({
       step,
       position: source.position,
@@ -292,7 +315,13 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
   let measured = 0
   let stopped = false
   try {
-    if (replicaCount > 1) workers = await WorkerReplicas.start(replicaCount - 1, { backend, spec: replicaSpec })
+    if (replicaCount > 1) {
+      // Batch norm over the whole batch: every replica adds its share's sums through one shared buffer.
+      const buffer = exchangeBuffer(replicaCount)
+      const weights = shares.map((size) => size / config.batchSize)
+      replica.joinExchange(new ReplicaExchange(buffer, 0, replicaCount, weights[0]))
+      workers = await WorkerReplicas.start(replicaCount - 1, { backend, spec: replicaSpec }, { buffer, weights })
+    }
     if (resume) await restore(resume)
     hooks.onEvent?.({
       type: 'started',
