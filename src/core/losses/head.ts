@@ -184,7 +184,8 @@ export function headLoss(
     throw new Error(`embeddings have ${embeddings.shape[1]} dimensions, the centres ${dim}.`)
   }
   if (isFastLoss(name)) {
-    const plan = planRows(name, params, labels.dataSync(), classes, sampledClasses?.dataSync(), rng)
+    // -B's negatives are the batch's own labels here (lossFromCosines ignores a sample for it too).
+    const plan = planRows(name, params, labels.dataSync(), classes, name === 'dsoftmax-k' ? sampledClasses?.dataSync() : undefined, rng)
     return tf.tidy(() => {
       const rows = tf.gather(weights.centres, tf.tensor1d(plan.classes, 'int32')) as tf.Tensor2D
       return rowsLoss(name, params, embeddings, rows, plan)
