@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import { tf } from '../tf'
+import { registerWebGpuKernels } from './webgpuKernels'
 
 /** What the adapter says about itself, for reports and GPU memory checks. */
 export interface GpuAdapterReport {
@@ -112,6 +113,7 @@ export async function activateWebGpu(allowSoftware: boolean): Promise<{ adapter:
     throw new WebGpuUnavailable(`failed to start: ${firstLine(e)}`)
   }
   if (!ok) throw new WebGpuUnavailable('failed to start: the adapter refused a device')
+  registerWebGpuKernels()
   return { adapter, version: backendModule.version_webgpu ?? tf.version_core }
 }
 
