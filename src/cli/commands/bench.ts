@@ -13,7 +13,7 @@ import type { LabelledImageSet } from '../../core/data'
 import { createRng } from '../../core/util/rng'
 import { UsageError, type CliIo } from '../io'
 import { benchEval } from './benchEval'
-import { benchData } from './benchData'
+import { benchData, loaderThroughput } from './benchData'
 import { benchHead } from './benchHead'
 import { runSuite } from './benchSuite'
 import { median } from '../../core/util/stats'
@@ -215,6 +215,15 @@ export async function benchTrain(argv: string[], io: CliIo): Promise<TrainBenchR
         io.stdout(
           `  ${replicas === 1 ? '1 thread ' : `${replicas} threads`}: ${result.imagesPerSecond.toFixed(1)} img/s, ` +
             `${result.effectiveGmacPerSecond.toFixed(2)} effective GMAC/s, median step ${result.medianStepMs.toFixed(0)} ms\n`
+        )
+      }
+      if (bench.spec.input[0] === 112 && report.choice !== 'wasm' && report.choice !== 'cpu') {
+        // A fast trainer on face-sized images can outrun decoding: the loader's figure beside it.
+        const loader = await loaderThroughput(defaultReplicaCount(), bench.batchSize, 8)
+        const trainer = results[results.length - 1].imagesPerSecond
+        io.stdout(
+          `  loader (${loader.workers} decoding workers, ${loader.source}): ${loader.imagesPerSecond.toFixed(0)} img/s — ` +
+            (loader.imagesPerSecond < trainer ? 'slower than the trainer: the GPU would wait for data\n' : 'keeps the trainer fed\n')
         )
       }
       const kernels = await kernelBreakdown(bench)

@@ -49,6 +49,20 @@ async function writeBenchFolder(root: string, identities: number, perIdentity: n
   }
 }
 
+/**
+ * The loader's images/s on face-sized JPEGs with `workers` decoding threads, for comparison with a
+ * trainer's (bench train prints both, so a starved GPU shows).
+ */
+export async function loaderThroughput(workers: number, batchSize: number, batches: number): Promise<DataBenchResult> {
+  const dir = join(tmpdir(), `dsoftmax-bench-loader-${process.pid}`)
+  try {
+    await writeBenchFolder(join(dir, 'faces'), 32, 8)
+    return await measure(join(dir, 'faces'), join(dir, 'cache'), workers, batchSize, batches, `${SIZE}×${SIZE} JPEG folder`)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 async function measure(root: string, cacheDir: string, workers: number, batchSize: number, batches: number, label: string): Promise<DataBenchResult> {
   const before = process.memoryUsage().rss
   const data = await openTrainingData(root, { inputSize: SIZE, channels: 3, cacheDir, workers })
