@@ -45,6 +45,13 @@ function knob(loss: LossName, name: keyof LossParams, value: LossParams[keyof Lo
       return { ...base, label: 'λ', unit: 'none', explanation: 'Blends plain softmax into the margin target, (λ·cos θ + ψ(θ)) / (1 + λ); 0 = the pure margin.' }
     case 'marginGradient':
       return { ...base, label: 'margin gradient', unit: 'none', explanation: "'full' differentiates through cos(θ + m); 'detached' adds the margin as a constant." }
+    case 'marginFallback':
+      return {
+        ...base,
+        label: 'margin fallback',
+        unit: 'none',
+        explanation: "Target where cos(θ + m) is not used: 'continuous' z − (1 − cos m) past θ = π − m, 'insightface' z − m·sin m there, 'easy' no margin past 90°."
+      }
   }
 }
 

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { BACKEND_CHOICES, type BackendChoice } from '../../core/backend'
-import { CENTRE_STORAGES, LOSS_NAMES, validateLossParams, type LossName } from '../../core/losses'
+import { CENTRE_STORAGES, LOSS_KNOBS, LOSS_NAMES, MARGIN_FALLBACKS, validateLossParams, type LossName, type LossParams } from '../../core/losses'
 import { BACKBONE_NAMES } from '../../core/models'
 import { DEFAULT_PRESET, PRESETS, presetConfig } from '../../core/train/presets'
 import { VALIDATION_METRICS, validateTrainConfig, type TrainConfig, type ValidationMetric } from '../../core/train/config'
@@ -30,6 +30,7 @@ export const TRAIN_USAGE = `Usage: npm run cli -- train [options]
   --s X --d X --m X    loss scale, D-Softmax intra bound d, margin m (radians for ArcFace)
   --rate X | --count N negative classes sampled per step by dsoftmax-k
   --margin-gradient full|detached   ArcFace margin gradient
+  --margin-fallback continuous|insightface|easy   ArcFace target where cos(θ + m) is not used
   --anneal-lambda      SphereFace: anneal λ from 1000 down to 5 (the original schedule)
   --softmax-warmup N   train with plain Softmax for the first N epochs
   --epochs N | --steps N            length of the run
@@ -76,6 +77,7 @@ const OPTIONS = {
   rate: { type: 'string' },
   count: { type: 'string' },
   'margin-gradient': { type: 'string' },
+  'margin-fallback': { type: 'string' },
   backbone: { type: 'string' },
   'centre-storage': { type: 'string' },
   'anneal-lambda': { type: 'boolean' },
@@ -190,7 +192,11 @@ export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
   const centreStorage = oneOf(values['centre-storage'], CENTRE_STORAGES, 'centre storage')
   if (centreStorage !== undefined) config.centreStorage = centreStorage
   const loss = oneOf(values.loss, LOSS_NAMES, 'loss')
-  if (loss !== undefined) config.loss = loss as LossName
+  // Another loss keeps only the preset's knobs it reads (the others would be refused as unread).
+  if (loss !== undefined && loss !== config.loss) {
+    config.loss = loss as LossName
+    config.lossParams = Object.fromEntries(Object.entries(config.lossParams).filter(([key]) => LOSS_KNOBS[config.loss].includes(key as keyof LossParams)))
+  }
   const params = { ...config.lossParams }
   for (const key of ['s', 'd', 'm', 'rate', 'count'] as const) {
     const v = number(values[key], key)
@@ -203,6 +209,8 @@ export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
     }
     params.marginGradient = marginGradient
   }
+  const marginFallback = oneOf(values['margin-fallback'], MARGIN_FALLBACKS, 'margin fallback')
+  if (marginFallback !== undefined) params.marginFallback = marginFallback
   config.lossParams = params
   if (values['anneal-lambda']) config.lambdaAnnealing = { base: 1000, gamma: 0.12, power: 1, min: 5 }
   const warmupEpochs = number(values['softmax-warmup'], 'softmax-warmup')

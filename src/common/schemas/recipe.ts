@@ -28,6 +28,7 @@ export const lossParamsSchema = z.strictObject({
   rate: z.number().optional(),
   count: z.number().int().optional(),
   marginGradient: z.enum(['full', 'detached']).optional(),
+  marginFallback: z.enum(['continuous', 'insightface', 'easy']).optional(),
   lambda: z.number().optional()
 })
 

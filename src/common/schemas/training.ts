@@ -13,7 +13,7 @@ export const presetSchema = z.strictObject({
 
 /** A loss knob with its meaning in one line (the New-run form shows these). */
 export const lossKnobSchema = z.strictObject({
-  name: z.enum(['s', 'm', 'd', 'rate', 'count', 'lambda', 'marginGradient']),
+  name: z.enum(['s', 'm', 'd', 'rate', 'count', 'lambda', 'marginGradient', 'marginFallback']),
   label: z.string(),
   explanation: z.string(),
   /** 'radians' for ArcFace's margin: show degrees beside it. */

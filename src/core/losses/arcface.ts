@@ -5,10 +5,14 @@
 // sin m·sqrt(2ε) there), and a finite derivative: at |z| = 1 the floor takes over and only
 // the z·cos m term carries gradient; just inside, 1 − z² is at least one float32 step.
 //
-// Fallback when θ + m > π (z < cos(π − m) = −cos m), where cos(θ + m) would start rising
-// again: the target becomes z − (1 − cos m), the cosine shifted down by the margin's cost
-// at θ = π − m. Unlike insightface's z − m·sin m this meets cos(θ + m) = −1 exactly at the
-// switch, so the target stays continuous and monotone in θ.
+// Fallback (marginFallback), where the margined cosine is not used:
+//   'continuous' (default): when θ + m > π (z < −cos m), where cos(θ + m) would start rising
+//     again, the target is z − (1 − cos m), the cosine shifted down by the margin's cost at
+//     θ = π − m: it meets cos(θ + m) = −1 exactly at the switch, so the target stays continuous
+//     and monotone in θ.
+//   'insightface': the same switch, target z − m·sin m (insightface's form; the target drops
+//     by m·sin m − (1 − cos m) at the switch, ≈ 0.117 at m = 0.5).
+//   'easy': "easy margin": the margin applies only while θ < π/2 (z > 0), else the target is z.
 //
 // marginGradient 'detached' adds the margin as a constant: the target is
 // z + stopGradient(cos(θ + m) − z), same forward value, plain-CE gradient.
@@ -23,9 +27,12 @@ export function arcFaceTargetCosine(zy: tf.Tensor1D, p: ResolvedLossParams): tf.
     const sinM = Math.sin(p.m)
     const sinTheta = tf.sqrt(tf.maximum(tf.sub(1, tf.square(zy)), SIN_FLOOR))
     const shifted = tf.sub(tf.mul(zy, cosM), tf.mul(sinTheta, sinM))
-    const fallback = tf.sub(zy, 1 - cosM)
-    // greaterEqual, not greater: tfjs registers a (zero) gradient only for the former.
-    const margined = tf.where(tf.greaterEqual(zy, -cosM), shifted, fallback) as tf.Tensor1D
+    const easy = p.marginFallback === 'easy'
+    const fallback = easy ? zy : tf.sub(zy, p.marginFallback === 'insightface' ? p.m * sinM : 1 - cosM)
+    // greaterEqual, not greater: tfjs registers a (zero) gradient only for the former. Easy
+    // margin keeps the margin for z > 0 strictly, as insightface does: step(z) is 1 exactly there.
+    const useMargin = tf.greaterEqual(easy ? tf.step(zy) : zy, easy ? 1 : -cosM)
+    const margined = tf.where(useMargin, shifted, fallback) as tf.Tensor1D
     if (p.marginGradient === 'detached') return tf.add(zy, detach(tf.sub(margined, zy))) as tf.Tensor1D
     return margined
   })

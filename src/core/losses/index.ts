@@ -1,6 +1,6 @@
 // The loss family: one module per loss over cosine logits, and the head the trainer uses.
-export type { LossName, LossParams, LossParts, MarginGradient, ResolvedLossParams, SampleParts } from './types'
-export { LOSS_NAMES, isLossName } from './types'
+export type { LossName, LossParams, LossParts, MarginFallback, MarginGradient, ResolvedLossParams, SampleParts } from './types'
+export { LOSS_NAMES, MARGIN_FALLBACKS, isLossName } from './types'
 export {
   LOSS_KNOBS,
   SPHEREFACE_MAX_M,
@@ -8,6 +8,7 @@ export {
   defaultLossParams,
   resolveLossParams,
   sphereFaceLambda,
+  unreadKnobs,
   validateLossParams
 } from './params'
 export { LOSS_MODULES, lossFromCosines } from './loss'

@@ -1,5 +1,5 @@
 import type { LossName, LossParams, ResolvedLossParams } from './types'
-import { isLossName } from './types'
+import { MARGIN_FALLBACKS, isLossName } from './types'
 
 /** Which knobs each loss reads; the UI shows these and validation checks only these. */
 export const LOSS_KNOBS: Readonly<Record<LossName, readonly (keyof LossParams)[]>> = Object.freeze({
@@ -7,7 +7,7 @@ export const LOSS_KNOBS: Readonly<Record<LossName, readonly (keyof LossParams)[]
   normface: ['s'],
   sphereface: ['s', 'm', 'lambda'],
   cosface: ['s', 'm'],
-  arcface: ['s', 'm', 'marginGradient'],
+  arcface: ['s', 'm', 'marginGradient', 'marginFallback'],
   dsoftmax: ['s', 'd'],
   'dsoftmax-b': ['s', 'd'],
   'dsoftmax-k': ['s', 'd', 'rate', 'count']
@@ -32,7 +32,7 @@ export function defaultLossParams(name: LossName): LossParams {
     case 'cosface':
       return { s: 30, m: 0.35 }
     case 'arcface':
-      return { s: 30, m: 0.5, marginGradient: 'full' }
+      return { s: 30, m: 0.5, marginGradient: 'full', marginFallback: 'continuous' }
     case 'dsoftmax':
     case 'dsoftmax-b':
       return { s: 30, d: 0.9 }
@@ -42,7 +42,7 @@ export function defaultLossParams(name: LossName): LossParams {
 }
 
 // Neutral values for the knobs a loss does not read, so resolved params are total.
-const NEUTRAL: ResolvedLossParams = { s: 1, m: 0, d: 0.9, rate: 1, marginGradient: 'full', lambda: 0 }
+const NEUTRAL: ResolvedLossParams = { s: 1, m: 0, d: 0.9, rate: 1, marginGradient: 'full', marginFallback: 'continuous', lambda: 0 }
 
 function defined(params: LossParams): LossParams {
   const out: LossParams = {}
@@ -93,6 +93,9 @@ export function validateLossParams(name: LossName, params: LossParams = {}): str
   if (knobs.includes('marginGradient') && p.marginGradient !== 'full' && p.marginGradient !== 'detached') {
     problems.push(`marginGradient must be 'full' or 'detached' (got ${fmt(p.marginGradient)}).`)
   }
+  if (knobs.includes('marginFallback') && !(MARGIN_FALLBACKS as readonly unknown[]).includes(p.marginFallback)) {
+    problems.push(`marginFallback must be one of ${MARGIN_FALLBACKS.map((f) => `'${f}'`).join(', ')} (got ${fmt(p.marginFallback)}).`)
+  }
   if (knobs.includes('count') && p.count !== undefined && !(Number.isInteger(p.count) && p.count >= 1)) {
     problems.push(`Sample count must be a positive integer (got ${fmt(p.count)}).`)
   }
@@ -100,6 +103,12 @@ export function validateLossParams(name: LossName, params: LossParams = {}): str
     problems.push(`Sampling rate must be in (0, 1] (got ${fmt(p.rate)}).`)
   }
   return problems
+}
+
+/** Knobs set in `params` that `name` does not read (a recipe that sets them would mislead its reader). */
+export function unreadKnobs(name: LossName, params: LossParams): (keyof LossParams)[] {
+  const reads = LOSS_KNOBS[name] ?? []
+  return (Object.keys(params) as (keyof LossParams)[]).filter((key) => params[key] !== undefined && !reads.includes(key))
 }
 
 /** Resolved params, or an Error listing every problem. */

@@ -28,6 +28,10 @@ export function isLossName(value: unknown): value is LossName {
 
 export type MarginGradient = 'full' | 'detached'
 
+/** ArcFace's target where cos(θ + m) is not used (see arcface.ts): ours, insightface's, or easy margin. */
+export const MARGIN_FALLBACKS = ['continuous', 'insightface', 'easy'] as const
+export type MarginFallback = (typeof MARGIN_FALLBACKS)[number]
+
 /** The knobs of all losses; each loss reads only its own (see LOSS_KNOBS). */
 export interface LossParams {
   /** Scale of the cosine logits (every loss but plain softmax). */
@@ -42,6 +46,8 @@ export interface LossParams {
   count?: number
   /** ArcFace: differentiate through cos(θ + m) ('full') or add the margin as a constant ('detached'). */
   marginGradient?: MarginGradient
+  /** ArcFace: the target past the margin's range ('continuous' z − (1 − cos m), 'insightface' z − m·sin m, 'easy' margin). */
+  marginFallback?: MarginFallback
   /** SphereFace annealing weight: target = (λ·cos θ + ψ(θ)) / (1 + λ); 0 = pure margin. */
   lambda?: number
 }

@@ -1,6 +1,6 @@
 // The whole recipe of a training run. Everything that affects the result is in here, and the
 // run folder's config.json is exactly this object (plus where and how it ran).
-import { CENTRE_STORAGES, isFastLoss, type CentreStorage, type LossName, type LossParams } from '../losses'
+import { CENTRE_STORAGES, isFastLoss, unreadKnobs, type CentreStorage, type LossName, type LossParams } from '../losses'
 import type { BackboneName } from '../models'
 import type { Augmentation } from '../data/imageSets'
 import { validateSchedule, type ScheduleConfig } from './schedule'
@@ -51,8 +51,9 @@ export interface TrainConfig {
   evalFlip: boolean
   /**
    * Data-parallel replicas (threads), each computing the gradient of an equal share of the batch;
-   * 'auto' = one per core on the single-threaded wasm/cpu backends. Batch-norm statistics are per
-   * share, so the count is part of the recipe.
+   * 'auto' = one per core on the single-threaded wasm/cpu backends. The result does not depend on
+   * the count beyond float rounding: batch norm takes the whole batch's moments across replicas and
+   * sparse heads draw one set of negatives per batch. A resume reuses the count the run recorded.
    */
   replicas: number | 'auto'
   /** Validate on the val pairs every this many epochs (0 = only at the end). */
@@ -79,6 +80,22 @@ export interface TrainConfig {
    */
   centreStorage?: CentreStorage
   seed: number
+}
+
+/**
+ * D-Softmax-B/-K keep their centres in a sparse store: its update is SGD only, and a Softmax step
+ * would need the whole centre matrix (and a bias the store does not have).
+ */
+function sparseHeadProblems(config: TrainConfig): string[] {
+  if (!isFastLoss(config.loss)) return []
+  const problems: string[] = []
+  if ((config.softmaxWarmupEpochs ?? 0) > 0) {
+    problems.push(`${config.loss} cannot start with a Softmax warm-up: its centres live in a sparse store that a Softmax step (every centre, plus a bias) cannot use; drop the warm-up or use the dense dsoftmax loss`)
+  }
+  if (config.optimizer.kind !== 'sgd') {
+    problems.push(`${config.loss} updates its sparse centre store with SGD only, not ${config.optimizer.kind}: use sgd, or the dense dsoftmax loss`)
+  }
+  return problems
 }
 
 export function validateTrainConfig(config: TrainConfig): string[] {
@@ -112,6 +129,11 @@ export function validateTrainConfig(config: TrainConfig): string[] {
   }
   if (config.softmaxWarmupEpochs !== undefined && !(config.softmaxWarmupEpochs >= 0)) {
     problems.push(`Softmax warm-up must be ≥ 0 epochs, got ${config.softmaxWarmupEpochs}`)
+  }
+  problems.push(...sparseHeadProblems(config))
+  const unread = unreadKnobs(config.loss, config.lossParams ?? {})
+  if (unread.length > 0) {
+    problems.push(`${config.loss} does not read ${unread.map((k) => `lossParams.${k}`).join(', ')}; remove ${unread.length > 1 ? 'them' : 'it'} (a recipe states only what shapes the run)`)
   }
   const annealing = config.lambdaAnnealing
   if (annealing) {

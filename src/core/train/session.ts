@@ -12,6 +12,7 @@ import { openPairSet, openTrainingData, type TrainingData } from '../data/open'
 import type { PairSet } from '../data/imageSets'
 import type { ProgressEvent, TrainerEvent, ValidationSummary } from '../../common/trainer'
 import { validateTrainConfig, type TrainConfig } from './config'
+import { resolveLossParams } from '../losses'
 import { CheckpointStore, checkpointValues, shapeOf, type LoadedCheckpoint } from './checkpoint'
 import { evaluatePairs, type PairEvaluation } from './evaluate'
 import { createRunFolder, newRunId, openRunFolder, saveWeights, type RunFolder } from './runStore'
@@ -140,6 +141,10 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
     }
     const problems = validateTrainConfig(config)
     if (problems.length > 0) throw new Error(`invalid training recipe: ${problems.join('; ')}`)
+    // The recorded recipe names ArcFace's fallback form even when it was left at the default.
+    if (config.loss === 'arcface' && config.lossParams.marginFallback === undefined) {
+      config = { ...config, lossParams: { ...config.lossParams, marginFallback: resolveLossParams('arcface', config.lossParams).marginFallback } }
+    }
 
     const backend: BackendReport = await initBackend({ force: request.backend })
     const data = await loadData(config)

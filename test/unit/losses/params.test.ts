@@ -24,7 +24,7 @@ describe('defaults', () => {
     expect(defaultLossParams('softmax')).toEqual({})
     expect(defaultLossParams('normface')).toEqual({ s: 30 })
     expect(defaultLossParams('cosface')).toEqual({ s: 30, m: 0.35 })
-    expect(defaultLossParams('arcface')).toEqual({ s: 30, m: 0.5, marginGradient: 'full' })
+    expect(defaultLossParams('arcface')).toEqual({ s: 30, m: 0.5, marginGradient: 'full', marginFallback: 'continuous' })
     expect(defaultLossParams('sphereface')).toEqual({ s: 30, m: 4, lambda: 5 })
     expect(defaultLossParams('dsoftmax')).toEqual({ s: 30, d: 0.9 })
     expect(defaultLossParams('dsoftmax-b')).toEqual({ s: 30, d: 0.9 })

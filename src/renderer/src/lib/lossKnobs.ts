@@ -4,7 +4,7 @@
  */
 import { describeAngle, describeCosine } from './angles'
 
-export type KnobName = 's' | 'm' | 'd' | 'rate' | 'count' | 'lambda' | 'marginGradient'
+export type KnobName = 's' | 'm' | 'd' | 'rate' | 'count' | 'lambda' | 'marginGradient' | 'marginFallback'
 
 export interface LossInfo {
   label: string
@@ -17,7 +17,7 @@ export const LOSS_INFO: Readonly<Record<string, LossInfo>> = {
   normface: { label: 'NormFace', summary: 'Softmax on cosines scaled by s: normalized features and centres.', knobs: ['s'] },
   sphereface: { label: 'SphereFace', summary: 'Multiplies the target angle by m (cos mθ), blended with softmax by λ.', knobs: ['s', 'm', 'lambda'] },
   cosface: { label: 'CosFace', summary: 'Subtracts a cosine margin m from the target logit.', knobs: ['s', 'm'] },
-  arcface: { label: 'ArcFace', summary: 'Adds an angular margin m to the target angle: cos(θ + m).', knobs: ['s', 'm', 'marginGradient'] },
+  arcface: { label: 'ArcFace', summary: 'Adds an angular margin m to the target angle: cos(θ + m).', knobs: ['s', 'm', 'marginGradient', 'marginFallback'] },
   dsoftmax: {
     label: 'D-Softmax',
     summary: 'Dissected softmax: an intra-class pull that stops at cosine d, and an inter-class push, independent of each other.',
@@ -42,7 +42,8 @@ export const KNOB_LABELS: Readonly<Record<KnobName, string>> = {
   rate: 'Sampling rate r',
   count: 'Sampled classes K',
   lambda: 'λ (softmax blend)',
-  marginGradient: 'Margin gradient'
+  marginGradient: 'Margin gradient',
+  marginFallback: 'Margin fallback'
 }
 
 /** One line per knob: what turning it does. `loss` matters for m, which means different things. */
@@ -64,6 +65,8 @@ export function explainKnob(knob: KnobName, loss: string): string {
       return 'Weight of plain softmax blended into the margin logit: high λ trains easily, λ → 0 is the full margin.'
     case 'marginGradient':
       return '"full" lets the gradient flow through the margin; "detached" adds it as a constant, as some popular code does.'
+    case 'marginFallback':
+      return 'Target where the margin is not used: "continuous" (ours, no jump), "insightface" (z − m·sin m past π − m), or "easy" (no margin past 90°), to compare with published runs.'
   }
 }
 

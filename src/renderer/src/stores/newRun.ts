@@ -61,6 +61,7 @@ export const useNewRunStore = defineStore('newRun', () => {
     for (const knob of info?.knobs ?? []) {
       if (knob.default === null) continue
       if (knob.name === 'marginGradient') params.marginGradient = knob.default === 'detached' ? 'detached' : 'full'
+      else if (knob.name === 'marginFallback') params.marginFallback = knob.default === 'insightface' || knob.default === 'easy' ? knob.default : 'continuous'
       else if (typeof knob.default === 'number') params[knob.name] = knob.default
     }
     recipe.value = { ...recipe.value, loss, lossParams: params }
