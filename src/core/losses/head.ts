@@ -35,9 +35,10 @@ export function isFastLoss(name: LossName): name is FastLossName {
 export function createHeadWeights(name: LossName, classes: number, dim: number, seed: number): HeadWeights {
   if (!Number.isInteger(classes) || classes < 1) throw new Error(`classes must be a positive integer (got ${classes}).`)
   if (!Number.isInteger(dim) || dim < 1) throw new Error(`dim must be a positive integer (got ${dim}).`)
-  const centres = tf.variable(tf.tidy(() => tf.randomNormal([classes, dim], 0, 1 / Math.sqrt(dim), 'float32', seed)))
+  // Made inside tidy, so the initial tensors are released and only the variables remain.
+  const centres = tf.tidy(() => tf.variable(tf.randomNormal([classes, dim], 0, 1 / Math.sqrt(dim), 'float32', seed)))
   if (name !== 'softmax') return { centres }
-  return { centres, bias: tf.variable(tf.zeros([classes])) }
+  return { centres, bias: tf.tidy(() => tf.variable(tf.zeros([classes]))) }
 }
 
 /** The centre rows one fast step uses. */
