@@ -34,6 +34,7 @@
  *   dialog:open            {kind, title?, filters?} → DialogResult ({supported:false} on the web)
  *   dialog:save            {title?, defaultName?, filters?} → DialogResult
  *   task:cancel            {taskId} → {cancelled}
+ *   study:figure1          {steps?, measurePerClass?, taskId?} → Figure1Result (four runs, angles, spheres)
  *
  * Push events (host → renderer; `on` returns an unsubscribe function):
  *   backend:report, training:event ({runId, event: HostEvent}), training:state, training:log,
@@ -48,6 +49,7 @@ import * as events from './schemas/events'
 import * as exports from './schemas/exports'
 import * as host from './schemas/host'
 import * as runs from './schemas/runs'
+import * as study from './schemas/study'
 import * as training from './schemas/training'
 
 interface ChannelSchemas {
@@ -98,7 +100,9 @@ export const REQUEST_SCHEMAS = {
 
   'dialog:open': channel(host.openDialogRequestSchema, host.dialogResultSchema),
   'dialog:save': channel(host.saveDialogRequestSchema, host.dialogResultSchema),
-  'task:cancel': channel(host.cancelTaskRequestSchema, host.cancelTaskResponseSchema)
+  'task:cancel': channel(host.cancelTaskRequestSchema, host.cancelTaskResponseSchema),
+
+  'study:figure1': channel(study.figure1RequestSchema, study.figure1ResultSchema)
 } as const satisfies Record<string, ChannelSchemas>
 
 /** Every push event with its payload schema. */
@@ -257,3 +261,4 @@ export type EmbeddingsExportResult = ResponseOf<'export:embeddings'>
 export type TfjsExportResult = ResponseOf<'export:tfjs'>
 export type { DialogResult, TaskProgress, MenuCommand } from './schemas/host'
 export type { TrainingEvent } from './schemas/events'
+export type { Figure1Result, Figure1RunView } from './schemas/study'

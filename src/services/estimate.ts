@@ -1,7 +1,8 @@
 /**
  * Checking a recipe before it starts, and its rough cost: parameters and MACs from the
  * backbone spec alone, memory from parameters, optimizer slots, class centres and the
- * activations of a batch, time from the throughput measured on this class of machine.
+ * activations of a batch, time from the training speed measured on this machine's backend for
+ * the model family (services/throughput.ts), scaled by MACs per image.
  */
 import type { Estimate, RecipeCheck, TrainRecipe } from '../common/contract'
 import { validateLossParams } from '../core/losses/params'
@@ -9,10 +10,11 @@ import { BACKBONE_INFO, BACKBONE_NAMES, backboneSpec, isBackboneName } from '../
 import { specCost, walkLayers } from '../core/models/plan'
 import { validateTrainConfig, type TrainConfig } from '../core/train/config'
 import { gpuPlanOf } from '../core/train/gpuFit'
+import type { ThroughputMeasurement } from './jobs/protocol'
 
-/** DESIGN §6: wasm with patched gradients trains ≈ 33 img/s at 45 M MAC/img on 2 cores. */
-const MEASURED_IMAGES_PER_SECOND = 33
-const MEASURED_MACS_PER_IMAGE = 45e6
+/** Until this machine is measured: wasm with patched gradients, ≈ 33 img/s at 45 M MAC/img on 2 cores. */
+const FALLBACK_IMAGES_PER_SECOND = 33
+const FALLBACK_MACS_PER_IMAGE = 45e6
 /** Node, tfjs and the wasm module before any model exists. */
 const RUNTIME_BASE_BYTES = 200 * 2 ** 20
 
@@ -26,7 +28,31 @@ export function channelsOf(recipe: Pick<TrainRecipe, 'backbone'>): 1 | 3 {
   return isBackboneName(recipe.backbone) && BACKBONE_INFO[recipe.backbone].input[1] === 1 ? 1 : 3
 }
 
-export function estimateRecipe(recipe: TrainRecipe, data: DataSize | null): Estimate {
+/** What the time is scaled from: this machine's measurement, or (until it exists) the fallback. */
+export interface SpeedBasis {
+  measured: ThroughputMeasurement | null
+  /** The backend the trainer will use, when known. */
+  backend?: string
+  /** A measurement for it is running now. */
+  measuring?: boolean
+}
+
+function speedBasisText(basis: SpeedBasis, imagesPerSecond: number, macs: number): string {
+  const m = basis.measured
+  if (m) {
+    return (
+      `time scaled from ${m.imagesPerSecond.toFixed(1)} img/s measured on this machine (${m.machine}) on ${m.backend} with ${m.replicas} replica${m.replicas === 1 ? '' : 's'} ` +
+      `for ${m.model} at ${(m.macsPerImage / 1e6).toFixed(1)} M MAC/img, ${m.measuredAt.slice(0, 10)} (≈ ${imagesPerSecond.toFixed(1)} img/s for this model at ${(macs / 1e6).toFixed(1)} M MAC/img)`
+    )
+  }
+  const why = basis.measuring ? `this machine's ${basis.backend ?? ''} speed is being measured now` : `this machine's speed is not measured yet`
+  return (
+    `time scaled from a fallback of ${FALLBACK_IMAGES_PER_SECOND} img/s at ${FALLBACK_MACS_PER_IMAGE / 1e6} M MAC/img (wasm, 2 cores) because ${why.replace('  ', ' ')} ` +
+    `(≈ ${imagesPerSecond.toFixed(1)} img/s for this model)`
+  )
+}
+
+export function estimateRecipe(recipe: TrainRecipe, data: DataSize | null, speed: SpeedBasis = { measured: null }): Estimate {
   if (!isBackboneName(recipe.backbone)) throw new Error(`unknown backbone "${recipe.backbone}"`)
   const spec = backboneSpec(recipe.backbone, { embeddingDim: recipe.embeddingDim, inputSize: recipe.inputSize, channels: channelsOf(recipe) })
   const cost = specCost(spec)
@@ -42,7 +68,8 @@ export function estimateRecipe(recipe: TrainRecipe, data: DataSize | null): Esti
   const totalSteps = stepsPerEpoch === null ? null : recipe.steps ?? Math.max(1, Math.round(recipe.epochs * stepsPerEpoch))
   // Without a dataset the class count is unknown: the GPU figure then covers the backbone only.
   const gpuPlan = gpuPlanOf(recipe as unknown as TrainConfig, data?.classes ?? 1, channelsOf(recipe))
-  const imagesPerSecond = (MEASURED_IMAGES_PER_SECOND * MEASURED_MACS_PER_IMAGE) / Math.max(cost.macs, 1)
+  const reference = speed.measured ?? { imagesPerSecond: FALLBACK_IMAGES_PER_SECOND, macsPerImage: FALLBACK_MACS_PER_IMAGE }
+  const imagesPerSecond = (reference.imagesPerSecond * reference.macsPerImage) / Math.max(cost.macs, 1)
   return {
     parameters: cost.parameters,
     macsPerImage: cost.macs,
@@ -54,15 +81,14 @@ export function estimateRecipe(recipe: TrainRecipe, data: DataSize | null): Esti
     gpu: { memoryBytes: gpuPlan.totalBytes, largestTensorBytes: gpuPlan.largest[0].bytes, largestTensor: gpuPlan.largest[0].what },
     secondsPerEpoch: data ? data.examples / imagesPerSecond : null,
     basis:
-      `time scaled from ${MEASURED_IMAGES_PER_SECOND} img/s measured at ${MEASURED_MACS_PER_IMAGE / 1e6} M MAC/img on the wasm backend with 2 cores ` +
-      `(≈ ${imagesPerSecond.toFixed(1)} img/s for this model; a GPU backend is much faster); memory counts weights, gradients, ` +
+      `${speedBasisText(speed, imagesPerSecond, cost.macs)}; memory counts weights, gradients, ` +
       `${slots} optimizer slot${slots > 1 ? 's' : ''}, the class centres and one batch of activations, plus ≈ 200 MB for the runtime` +
       (data ? '' : '; the dataset size is unknown until it is inspected, so steps and time are left open')
   }
 }
 
 /** Problems in words (engine checks), and the estimate when the recipe can be sized. */
-export function checkRecipe(recipe: TrainRecipe, data: DataSize | null): RecipeCheck {
+export function checkRecipe(recipe: TrainRecipe, data: DataSize | null, speed: SpeedBasis = { measured: null }): RecipeCheck {
   const config = recipe as unknown as TrainConfig
   const problems = [...validateTrainConfig(config), ...validateLossParams(recipe.loss, recipe.lossParams)]
   if (!(recipe.embeddingDim >= 2 && recipe.embeddingDim <= 4096)) problems.push(`embedding size must be between 2 and 4096, got ${recipe.embeddingDim}`)
@@ -77,7 +103,7 @@ export function checkRecipe(recipe: TrainRecipe, data: DataSize | null): RecipeC
     // Counts per batch and per epoch need a positive batch (and epochs): a batch of 0 made the
     // estimate Infinity, which no answer schema takes (a 500 for what is the caller's mistake).
     const sizable = recipe.batchSize >= 1 && (recipe.steps !== undefined ? recipe.steps >= 1 : Number.isFinite(recipe.epochs) && recipe.epochs > 0)
-    if (sizable && isBackboneName(recipe.backbone) && recipe.embeddingDim > 0 && recipe.inputSize >= 8) estimate = estimateRecipe(recipe, data)
+    if (sizable && isBackboneName(recipe.backbone) && recipe.embeddingDim > 0 && recipe.inputSize >= 8) estimate = estimateRecipe(recipe, data, speed)
   } catch (error) {
     problems.push((error as Error).message)
   }

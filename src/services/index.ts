@@ -4,7 +4,7 @@
  * between hosts comes in through HostOptions: how a trainer process starts, dialogs, app info.
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { HostError, type AppInfo, type BackendReport, type DialogResult, type RequestChannel, type RequestOf, type ResponseOf, type TrainingState } from '../common/contract'
 import { evaluationReportSchema } from '../common/schemas/evaluation'
 import type { TrainerChannel } from '../core/train/process/host'
@@ -18,6 +18,7 @@ import { PathGrants } from './grants'
 import { RunsService } from './runs'
 import { SettingsStore } from './settings'
 import { TaskRegistry } from './tasks'
+import { ThroughputCache } from './throughput'
 import { TrainingService } from './training'
 import { WorkspaceService } from './workspace'
 
@@ -110,8 +111,18 @@ export function createServices(hostOptions: HostOptions): Services {
   }
   const runs = new RunsService(ctx)
   const datasets = new DatasetsService(ctx)
+  const speeds = new ThroughputCache(join(dirname(options.settingsFile), 'throughput.json'), runJob)
   training = new TrainingService(ctx, {
     launch: options.launchTrainer,
+    // Measured once per backend and model family; until the probe and the measurement are done, the estimate says so.
+    speedBasis: (family) => {
+      if (backend.choice === null) {
+        void probe()
+        return { measured: null }
+      }
+      const measured = speeds.lookup(backend.choice, family)
+      return { measured, backend: backend.choice, measuring: measured === null && speeds.isMeasuring(backend.choice, family) }
+    },
     ...(options.onRunEnded ? { onRunEnded: options.onRunEnded } : {}),
     knownDataSize: (path) => datasets.sizeOf(path)
   })
@@ -276,7 +287,11 @@ export function createServices(hostOptions: HostOptions): Services {
 
     'dialog:open': async (request) => rememberOpened(await dialogs.open(request)),
     'dialog:save': async (request) => rememberGranted(await dialogs.save(request)),
-    'task:cancel': ({ taskId }) => ({ cancelled: tasks.cancel(taskId) })
+    'task:cancel': ({ taskId }) => ({ cancelled: tasks.cancel(taskId) }),
+
+    // Four short trainings in the job worker; the results also land in <workspace>/studies/.
+    'study:figure1': ({ taskId, ...options }) =>
+      tasks.run(taskId, 'Figure 1 study', (task) => runJob('study-figure1', { ...options, workspace: workspace.current() }, task))
   }
 
   return {

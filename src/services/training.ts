@@ -13,7 +13,8 @@ import { TrainerHost, type TrainerChannel } from '../core/train/process/host'
 import { lockHolder } from '../core/train/runLock'
 import { readRunRecord, renameRun, runDir } from '../core/train/runs'
 import type { ServiceContext } from './context'
-import type { DataSize } from './estimate'
+import type { DataSize, SpeedBasis } from './estimate'
+import type { ModelFamily } from './throughput'
 import { expandUserPath } from './paths'
 
 export interface TrainingOptions {
@@ -23,6 +24,8 @@ export interface TrainingOptions {
   onRunEnded?: (state: TrainingState) => void
   /** Where a dataset on disk was sized before (datasets.json), to estimate steps and time. */
   knownDataSize?: (path: string) => DataSize | null
+  /** This machine's measured training speed for the recipe's model family (the estimate's time basis). */
+  speedBasis?: (family: ModelFamily) => SpeedBasis
 }
 
 interface Training {
@@ -111,8 +114,9 @@ export class TrainingService {
     const problems: string[] = []
     if (recipe.data?.train && !existsSync(expandUserPath(recipe.data.train))) problems.push(`training data ${recipe.data.train} does not exist`)
     if (recipe.data?.val && !existsSync(expandUserPath(recipe.data.val))) problems.push(`validation pairs ${recipe.data.val} do not exist`)
-    const { checkRecipe } = await import('./estimate')
-    const check = checkRecipe(recipe, await this.dataSize(recipe).catch(() => null))
+    const { checkRecipe, channelsOf } = await import('./estimate')
+    const speed = this.options.speedBasis?.(channelsOf(recipe) === 1 ? 'glyph' : 'face')
+    const check = checkRecipe(recipe, await this.dataSize(recipe).catch(() => null), speed)
     return { ...check, problems: [...problems, ...check.problems] }
   }
 

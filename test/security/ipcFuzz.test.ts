@@ -59,7 +59,8 @@ const VALID: Partial<Record<RequestChannel, unknown>> = {
   'export:tfjs': { runId: 'run-1', target: '/home/u/tfjs', taskId: 't7' },
   'dialog:open': { kind: 'dataset', title: 'Pick', filters: [{ name: 'Images', extensions: ['jpg', 'png'] }] },
   'dialog:save': { title: 'Save', defaultName: 'model.onnx', filters: [{ name: 'ONNX', extensions: ['onnx'] }] },
-  'task:cancel': { taskId: 't1' }
+  'task:cancel': { taskId: 't1' },
+  'study:figure1': { steps: 20, measurePerClass: 8, taskId: 't8' }
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }

@@ -2,11 +2,10 @@
 // short trainings, a table of intra- and inter-class angles, collapse warnings, results as JSON in
 // the workspace.
 import { parseArgs } from 'node:util'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { BACKEND_CHOICES, describeBackend, initBackend, type BackendChoice } from '../../core/backend'
 import { loadFontDataset } from '../../core/data'
-import { FIGURE1_LOSSES, runFigure1Study, runLabel, type Figure1Loss, type Figure1Run, type Figure1Study } from '../../core/train/study'
-import { writeJsonAtomic } from '../../core/util/atomicWrite'
+import { FIGURE1_LOSSES, runFigure1Study, runLabel, saveFigure1Study, type Figure1Loss, type Figure1Run, type Figure1Study } from '../../core/train/study'
 import { formatDuration } from '../format'
 import { progressPrinter } from '../progress'
 import { UsageError, type CliIo } from '../io'
@@ -133,9 +132,7 @@ export async function studyCommand(argv: string[], io: CliIo): Promise<number> {
       for (const w of [...r.train.warnings, ...r.test.warnings]) io.stderr(`  WARNING: ${w}\n`)
     }
   })
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..+$/, '').replace('T', '-')
-  const file = join(out, 'studies', `figure1-${stamp}.json`)
-  writeJsonAtomic(file, { ...study, backend: report.choice, createdAt: new Date().toISOString() })
+  const file = saveFigure1Study(out, study, report.choice)
   if (values.json) io.stdout(JSON.stringify({ ...study, file }) + '\n')
   else io.stdout(studyTable(study) + `\nresults: ${file} (${formatDuration(study.seconds)})\n`)
   return 0

@@ -6,13 +6,15 @@
 import type { FontDataset } from '../data/fontDataset'
 import { fontImageSet } from '../data/fontTask'
 import type { LabelledImageSet } from '../data/imageSets'
-import { angleReport, type AngleReport } from '../eval/angles'
+import { angleReport, unitRows, type AngleReport } from '../eval/angles'
 import { embedImages, type Backbone } from '../models'
 import type { BackendChoice } from '../backend'
 import { presetConfig } from './presets'
 import { trainModel, type TrainEvent } from './trainer'
 import { checkpointValues } from './checkpoint'
 import type { TrainConfig } from './config'
+import { join } from 'node:path'
+import { writeJsonAtomic } from '../util/atomicWrite'
 
 export const FIGURE1_LOSSES = ['softmax', 'normface', 'dsoftmax'] as const
 export type Figure1Loss = (typeof FIGURE1_LOSSES)[number]
@@ -33,7 +35,19 @@ export interface Figure1Options {
   measurePerClass?: number
   /** Minimum inter-class angle, in degrees, below which a run reports class collapse (default 5). */
   collapseDegrees?: number
+  /** Training embeddings per class kept, as unit vectors, for drawing the sphere (default 0: none). */
+  spherePerClass?: number
   backend?: BackendChoice
+}
+
+/** What a run's sphere shows: unit embeddings of training glyphs and the learned class centres. */
+export interface Figure1Sphere {
+  /** [n × 3] unit vectors, row-major. */
+  points: number[]
+  /** Class (0…k−1) of each point. */
+  labels: number[]
+  /** [k × 3] unit class centres (the head's W). */
+  centres: number[]
 }
 
 export interface Figure1Run {
@@ -52,6 +66,8 @@ export interface Figure1Run {
   train: AngleReport
   /** The embeddings' angles on the held-out test fonts. */
   test: AngleReport
+  /** With `spherePerClass`, the points to draw. */
+  sphere?: Figure1Sphere
 }
 
 export interface Figure1Study {
@@ -137,16 +153,36 @@ export function firstPerClass(labels: ArrayLike<number>, classes: number, limit 
   return Int32Array.from(indices)
 }
 
+interface Measured {
+  report: AngleReport
+  embeddings: Float32Array
+  labels: Int32Array
+}
+
 /** Angles of the embeddings of `set`; with `centres`, of the learned class centres too. */
-async function measure(backbone: Backbone, set: LabelledImageSet, options: Figure1Options, centres?: Float32Array): Promise<AngleReport> {
+async function measure(backbone: Backbone, set: LabelledImageSet, options: Figure1Options, centres?: Float32Array): Promise<Measured> {
   const indices = firstPerClass(set.labels, set.classes, options.measurePerClass)
   const embeddings = await embedImages(backbone, set, indices)
   const labels = Int32Array.from(indices, (i) => set.labels[i])
-  return angleReport(embeddings, backbone.embeddingDim, labels, set.classes, {
+  const report = angleReport(embeddings, backbone.embeddingDim, labels, set.classes, {
     centres,
     classNames: set.classNames,
     collapseDegrees: options.collapseDegrees
   })
+  return { report, embeddings, labels }
+}
+
+/** The first `perClass` measured embeddings of each class and the centres, as unit vectors. */
+export function sphereOf(measured: { embeddings: ArrayLike<number>; labels: ArrayLike<number> }, centres: ArrayLike<number>, classes: number, perClass: number, dim = 3): Figure1Sphere {
+  const keep = firstPerClass(measured.labels, classes, perClass)
+  const points = Array.from(unitRows(pick(measured.embeddings, keep, dim), dim))
+  return { points, labels: Array.from(keep, (i) => measured.labels[i]), centres: Array.from(unitRows(centres, dim, 'centre')) }
+}
+
+function pick(rows: ArrayLike<number>, indices: ArrayLike<number>, dim: number): Float64Array {
+  const out = new Float64Array(indices.length * dim)
+  for (let r = 0; r < indices.length; r++) for (let j = 0; j < dim; j++) out[r * dim + j] = rows[indices[r] * dim + j]
+  return out
 }
 
 /** Runs the study: one training per (class count, loss), in that order. */
@@ -181,6 +217,11 @@ export async function runFigure1Study(dataset: FontDataset, options: Figure1Opti
     try {
       const centresTensor = model.weights().find((w) => w.name === 'head/centres')
       if (!centresTensor) throw new Error('the trained head has no class centres')
+      const centres = await checkpointValues(centresTensor)
+      // The centres are the run's, not a data set's: reported (and checked) once, with the training set.
+      const onTrain = await measure(model.backbone, train, options, centres)
+      const onTest = await measure(model.backbone, test, options)
+      const perClass = options.spherePerClass ?? 0
       const run: Figure1Run = {
         loss,
         lossParams: config.lossParams,
@@ -189,9 +230,9 @@ export async function runFigure1Study(dataset: FontDataset, options: Figure1Opti
         steps: model.steps,
         trainSeconds,
         finalLoss,
-        // The centres are the run's, not a data set's: reported (and checked) once, with the training set.
-        train: await measure(model.backbone, train, options, await checkpointValues(centresTensor)),
-        test: await measure(model.backbone, test, options)
+        train: onTrain.report,
+        test: onTest.report,
+        ...(perClass > 0 ? { sphere: sphereOf(onTrain, centres, classCount, perClass, model.backbone.embeddingDim) } : {})
       }
       runs.push(run)
       onEvent?.({ type: 'run-finished', index, run })
@@ -217,4 +258,17 @@ export function runLabel(run: Pick<Figure1Run, 'loss' | 'lossParams' | 'classCou
   const name: Record<Figure1Loss, string> = { softmax: 'Softmax', normface: 'NormFace', dsoftmax: 'D-Softmax' }
   const s = run.loss === 'softmax' ? '' : ` s=${run.lossParams.s}`
   return `${name[run.loss]}${s}, ${run.classCount} classes`
+}
+
+/** Where a study's results go: `<workspace>/studies/figure1-<UTC time>.json`. */
+export function figure1ResultFile(workspace: string, at = new Date()): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\..+$/, '').replace('T', '-')
+  return join(workspace, 'studies', `figure1-${stamp}.json`)
+}
+
+/** Writes the study (atomically) with the backend it ran on; returns the file. */
+export function saveFigure1Study(workspace: string, study: Figure1Study, backend: string): string {
+  const file = figure1ResultFile(workspace)
+  writeJsonAtomic(file, { ...study, backend, createdAt: new Date().toISOString() })
+  return file
 }

@@ -28,6 +28,8 @@ import { evaluatePairs } from '../../core/train/evaluate'
 import { writeJsonAtomic } from '../../core/util/atomicWrite'
 import { sourceImageDataUrl } from '../images'
 import { pca, umap2d } from './projection'
+import { figure1Job } from './studyJob'
+import { throughputJob } from './throughputJob'
 import type { EngineJobKind, JobInputs, JobOutputs, Progress } from './protocol'
 import { median } from '../../core/util/stats'
 
@@ -289,7 +291,9 @@ export async function runJob<K extends EngineJobKind>(kind: K, input: JobInputs[
     embedding,
     'export-onnx': exportOnnxJob,
     'export-tfjs': exportTfjsJob,
-    'export-embeddings': exportEmbeddingsJob
+    'export-embeddings': exportEmbeddingsJob,
+    'study-figure1': figure1Job,
+    'measure-throughput': throughputJob
   }
   return (jobs[kind] as (input: JobInputs[K], progress: Progress) => Promise<JobOutputs[K]>)(input, progress)
 }

@@ -4,7 +4,7 @@
  * the host stays responsive and a cancelled job is simply terminated. This is the message
  * protocol between the two.
  */
-import type { BackendReport, DatasetReport, EmbeddingProjection, EvaluationReport, HostErrorCode, OnnxExportResult } from '../../common/contract'
+import type { BackendReport, DatasetReport, EmbeddingProjection, EvaluationReport, Figure1Result, HostErrorCode, OnnxExportResult } from '../../common/contract'
 import type { RequestOf } from '../../common/contract'
 
 export interface JobInputs {
@@ -15,6 +15,9 @@ export interface JobInputs {
   'export-tfjs': { runDir: string; checkpoint?: string; dir: string }
   'export-embeddings': { runDir: string; checkpoint?: string; file: string; images: 'validation' | 'training' }
   'inspect-dataset': { path: string; decode: boolean }
+  /** The results are saved under `workspace`/studies/. */
+  'study-figure1': Omit<RequestOf<'study:figure1'>, 'taskId'> & { workspace: string }
+  'measure-throughput': { family: 'glyph' | 'face' }
 }
 
 export interface JobOutputs {
@@ -25,6 +28,22 @@ export interface JobOutputs {
   'export-tfjs': { path: string; files: string[]; sizeBytes: number }
   'export-embeddings': { path: string; labelsPath?: string; rows: number; dim: number }
   'inspect-dataset': DatasetReport
+  'study-figure1': Figure1Result
+  'measure-throughput': ThroughputMeasurement
+}
+
+/** A training speed measured on this machine (cached by backend and model family). */
+export interface ThroughputMeasurement {
+  backend: string
+  family: 'glyph' | 'face'
+  /** The model measured, in words. */
+  model: string
+  replicas: number
+  imagesPerSecond: number
+  macsPerImage: number
+  /** CPU model × cores: a figure from other hardware is not reused. */
+  machine: string
+  measuredAt: string
 }
 
 export type JobKind = keyof JobInputs

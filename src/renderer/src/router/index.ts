@@ -5,15 +5,17 @@ import NewRunView from '../views/NewRunView.vue'
 import TrainingView from '../views/TrainingView.vue'
 import EvaluationView from '../views/EvaluationView.vue'
 import ExportView from '../views/ExportView.vue'
+import StudyView from '../views/StudyView.vue'
 
-/** The views in navigation order; Alt+1…6 jumps to them. */
+/** The views in navigation order; Alt+1…7 jumps to them. */
 export const NAV_ROUTES: readonly { name: string; label: string; path: string }[] = [
   { name: 'home', label: 'Home', path: '/' },
   { name: 'datasets', label: 'Datasets', path: '/datasets' },
   { name: 'new-run', label: 'New run', path: '/new-run' },
   { name: 'training', label: 'Training', path: '/training' },
   { name: 'evaluation', label: 'Evaluation', path: '/evaluation' },
-  { name: 'export', label: 'Export', path: '/export' }
+  { name: 'export', label: 'Export', path: '/export' },
+  { name: 'study', label: 'Figure 1', path: '/study' }
 ]
 
 export const ROUTES: RouteRecordRaw[] = [
@@ -23,6 +25,7 @@ export const ROUTES: RouteRecordRaw[] = [
   { path: '/training/:runId?', name: 'training', component: TrainingView, props: true },
   { path: '/evaluation/:runId?', name: 'evaluation', component: EvaluationView, props: true },
   { path: '/export/:runId?', name: 'export', component: ExportView, props: true },
+  { path: '/study', name: 'study', component: StudyView },
   { path: '/:pathMatch(.*)*', redirect: '/' }
 ]
 

@@ -8,6 +8,7 @@ import type { AppInfo, BackendReport } from '../../../../src/common/dto'
 import type { Api } from '../../../../src/renderer/src/api'
 import { FAKE_INFO, PROBED_REPORT } from '../fixtures'
 import * as F from './contract-fixtures'
+import { figure1Result } from './studyFixtures'
 
 export interface FakeApi {
   api: Api
@@ -63,7 +64,8 @@ function defaults(options: FakeOptions): Invokers {
     'export:tfjs': () => ok(F.TFJS_RESULT),
     'dialog:open': () => ok({ supported: false }),
     'dialog:save': () => ok({ supported: false }),
-    'task:cancel': () => ok({ cancelled: true })
+    'task:cancel': () => ok({ cancelled: true }),
+    'study:figure1': () => ok(figure1Result())
   }
 }
 

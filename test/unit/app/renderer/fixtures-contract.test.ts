@@ -27,7 +27,8 @@ const SAMPLE_REQUESTS: { [C in RequestChannel]?: unknown } = {
   'export:tfjs': { runId: 'run-1' },
   'dialog:open': { kind: 'dataset' },
   'dialog:save': {},
-  'task:cancel': { taskId: 't-1' }
+  'task:cancel': { taskId: 't-1' },
+  'study:figure1': { steps: 5 }
 }
 
 describe('fake host answers', () => {
