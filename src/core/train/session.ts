@@ -4,7 +4,7 @@
 // (tests) both use it.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { adapterName, describeBackend, initBackend, type BackendChoice, type BackendReport } from '../backend'
+import { BACKEND_CHOICES, adapterName, describeBackend, initBackend, type BackendChoice, type BackendReport } from '../backend'
 import { gpuFitProblems, gpuPlanOf } from './gpuFit'
 import { centreCollapseWarning } from '../eval'
 import { fontImageSet, fontPairSet, loadFontDataset } from '../data'
@@ -43,6 +43,14 @@ export function recipeOf(stored: Record<string, unknown>): TrainConfig {
   const recipe = { ...stored }
   for (const key of RUN_FACTS) delete recipe[key]
   return recipe as unknown as TrainConfig
+}
+
+/** Where a run's config.json says it ran: the backend chosen and the replicas used (absent in older runs). */
+function recordedExecution(stored: Record<string, unknown>): { backend?: BackendChoice; replicas?: number } {
+  const backend = stored.backend as { choice?: unknown } | undefined
+  const choice = typeof backend?.choice === 'string' && (BACKEND_CHOICES as readonly string[]).includes(backend.choice) ? (backend.choice as BackendChoice) : undefined
+  const replicas = Number.isInteger(stored.replicasUsed) && (stored.replicasUsed as number) >= 1 ? (stored.replicasUsed as number) : undefined
+  return { backend: choice, replicas }
 }
 
 interface LoadedData {
@@ -123,12 +131,25 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
     let config: TrainConfig
     let resume: LoadedCheckpoint | undefined
     const warnings: string[] = []
+    let backendChoice = request.backend
+    /** A resumed run's replica count, as it recorded it (not resolved again on this machine). */
+    let recordedReplicas: number | undefined
     if (request.resumeRun) {
       const dir = existingRun(request.workspace, request.resumeRun)
       // Before anything is written: a run another trainer holds is left alone (not even marked failed).
       lock = acquireRunLock(dir)
       run = openRunFolder(dir)
-      config = recipeOf(JSON.parse(readFileSync(join(run.dir, 'config.json'), 'utf8')) as Record<string, unknown>)
+      const stored = JSON.parse(readFileSync(join(run.dir, 'config.json'), 'utf8')) as Record<string, unknown>
+      config = recipeOf(stored)
+      const recorded = recordedExecution(stored)
+      recordedReplicas = recorded.replicas
+      if (recorded.backend !== undefined && request.backend !== undefined && request.backend !== recorded.backend) {
+        warnings.push(
+          `resumed on the ${request.backend} backend (--backend) although the run trained on ${recorded.backend}: ` +
+            'its arithmetic rounds differently, so the run no longer matches an uninterrupted one bit for bit'
+        )
+      }
+      backendChoice = request.backend ?? recorded.backend
       const { checkpoint, skipped } = new CheckpointStore(join(run.dir, 'checkpoints'), config.keepCheckpoints ?? 3).latest()
       for (const s of skipped) warnings.push(`checkpoint ${s.name} is unusable (${s.reason}); trying the one before it`)
       if (checkpoint) {
@@ -146,7 +167,7 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
       config = { ...config, lossParams: { ...config.lossParams, marginFallback: resolveLossParams('arcface', config.lossParams).marginFallback } }
     }
 
-    const backend: BackendReport = await initBackend({ force: request.backend })
+    const backend: BackendReport = await initBackend({ force: backendChoice })
     const data = await loadData(config)
     if (backend.adapter) {
       // Refused before a run folder exists: a tensor over the adapter's buffer limit fails mid-step.
@@ -156,7 +177,7 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
         throw new Error(`the recipe does not fit the GPU: ${problems.join('; ')}`)
       }
     }
-    const replicas = resolveReplicas(config, backend.choice)
+    const replicas = recordedReplicas ?? resolveReplicas(config, backend.choice)
     if (!run) {
       run = createRunFolder(request.workspace, newRunId(config.preset, config.loss))
       lock = acquireRunLock(run.dir)
@@ -252,7 +273,7 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
           break
       }
     }
-    const model = await trainModel(config, { train: data.train, val: data.val }, { onEvent, shouldStop: () => control.shouldStop(), gate }, { backend: backend.choice, checkpoints: store, resume }).finally(() => data.close())
+    const model = await trainModel(config, { train: data.train, val: data.val }, { onEvent, shouldStop: () => control.shouldStop(), gate }, { backend: backend.choice, checkpoints: store, resume, replicas }).finally(() => data.close())
     try {
       let test: { set: string; auc: number; eer: number; tenFold: number } | undefined
       if (!model.stopped) {
