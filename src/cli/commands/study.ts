@@ -17,7 +17,8 @@ Softmax and with D-Softmax; for each run the mean intra-class angle (each embedd
 mean direction) and the minimum inter-class angle (between class mean directions).
   --classes 5,10          class counts to compare
   --losses softmax,dsoftmax   any of ${FIGURE1_LOSSES.join(', ')}
-  --s X                   scale of the normalized losses (default 10; in 3-D, 30 merges classes)
+  --s X                   scale of the normalized losses (default 10; in 3-D on 10 classes a pair of
+                          classes or centres can merge, which the collapse warnings say)
   --steps N --batch N --lr X --seed N     override the figure1 presets' recipe
   --collapse DEG          minimum inter-class angle that counts as collapse (default 5)
   --measure-per-class N   measure the angles on the first N fonts of each class (default: all)
