@@ -1,8 +1,11 @@
 // The bundled benchmark's split is by design, not by face: no family (and no design shipped
 // under two names) is in two of train/val/test, and the val/test folds share no identity, as
 // LFW's View 2 folds do. Checked on the committed resources/fonts files.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { FONT_DATASET_FOLDS, loadFontDataset, type FontDataset } from '../../../src/core/data'
+import { defaultResourcesDir, FONT_DATASET_FOLDS, loadFontDataset, type FontDataset } from '../../../src/core/data'
 
 let ds: FontDataset
 const parts = ['train', 'val', 'test'] as const
@@ -102,5 +105,48 @@ describe('font benchmark split', () => {
     expect(Math.abs(ds.split.train.length / n - 0.7)).toBeLessThan(0.02)
     expect(Math.abs(ds.split.val.length / n - 0.1)).toBeLessThan(0.02)
     expect(Math.abs(ds.split.test.length / n - 0.2)).toBeLessThan(0.02)
+  })
+})
+
+describe('the loader refuses a split that breaks these rules', () => {
+  /** index.json and pairs.json, edited, in a fresh folder (the atlas is read after these checks). */
+  interface IndexJson {
+    split: { train: number[]; test: number[]; testFolds: number[][] }
+    fonts: { group: number }[]
+  }
+  async function loadEdited(edit: (index: IndexJson, pairs: { test: number[][] }) => void): Promise<unknown> {
+    const src = path.join(defaultResourcesDir(), 'fonts')
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'fonts-split-'))
+    try {
+      const index = JSON.parse(await readFile(path.join(src, 'index.json'), 'utf8')) as IndexJson
+      const pairs = JSON.parse(await readFile(path.join(src, 'pairs.json'), 'utf8')) as { test: number[][] }
+      edit(index, pairs)
+      await writeFile(path.join(dir, 'index.json'), JSON.stringify(index))
+      await writeFile(path.join(dir, 'pairs.json'), JSON.stringify(pairs))
+      return await loadFontDataset(dir).then(
+        () => null,
+        (e: unknown) => e
+      )
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+
+  it('a test pair whose fonts belong to another fold', async () => {
+    const error = await loadEdited((index, pairs) => {
+      const other = index.split.testFolds[1][0]
+      const genuine = pairs.test[0]
+      pairs.test[0] = [other, genuine[1], other, genuine[3], 1]
+    })
+    expect(String(error)).toMatch(/pairs\.json is invalid: test\[0\] is in fold 0 but uses a font outside split\.testFolds\[0\]/)
+  })
+
+  it('a design group split between train and test', async () => {
+    const error = await loadEdited((index) => {
+      const trainFont = index.split.train[0]
+      const testFont = index.split.test[0]
+      index.fonts[testFont].group = index.fonts[trainFont].group
+    })
+    expect(String(error)).toMatch(/index\.json is invalid: design group \d+ has fonts in both train and test/)
   })
 })
