@@ -79,7 +79,18 @@ export type TrainerEvent =
   | { type: 'paused'; step: number }
   | { type: 'resumed'; step: number }
   | { type: 'warning'; message: string; step?: number }
-  | { type: 'finished'; runId: string; runDir: string; steps: number; seconds: number; stopped: boolean; test?: { set: string; auc: number; eer: number; tenFold: number } }
+  | {
+      type: 'finished'
+      runId: string
+      runDir: string
+      steps: number
+      seconds: number
+      stopped: boolean
+      /** The held-out test pairs on the final weights (eval/test-<set>.json). */
+      test?: { set: string; auc: number; eer: number; tenFold: number }
+      /** Without test pairs: the final weights on the validation pairs (eval/validation-<set>.json), not a test. */
+      finalValidation?: { set: string; auc: number; eer: number; tenFold: number }
+    }
   | { type: 'failed'; message: string; step?: number; runId?: string; runDir?: string }
 
 /** Host-side only: the trainer process ended without saying finished or failed. */
@@ -150,7 +161,8 @@ const EVENT_SHAPES: Record<TrainerEvent['type'], Record<string, Check>> = {
     steps: isNumber,
     seconds: isNumber,
     stopped: isBoolean,
-    test: optional((t) => fields(t, { set: isString, auc: isNumber, eer: isNumber, tenFold: isNumber }))
+    test: optional((t) => fields(t, { set: isString, auc: isNumber, eer: isNumber, tenFold: isNumber })),
+    finalValidation: optional((t) => fields(t, { set: isString, auc: isNumber, eer: isNumber, tenFold: isNumber }))
   },
   failed: { message: isString, step: optional(isNumber), runId: optional(isString), runDir: optional(isString) }
 }

@@ -222,6 +222,7 @@ export function createServices(hostOptions: HostOptions): Services {
       if (request.kind === 'recipe' && request.recipe.data) {
         await grants.require(request.recipe.data.train, 'train on this dataset')
         if (request.recipe.data.val) await grants.require(request.recipe.data.val, 'validate on these pairs')
+        if (request.recipe.data.test) await grants.require(request.recipe.data.test, 'test on these held-out pairs')
       }
       return trainingService.start(request)
     },

@@ -74,7 +74,7 @@ export function describeEvent(event: HostEvent): string | null {
     case 'warning':
       return `warning: ${event.message}`
     case 'finished':
-      return `${event.stopped ? 'stopped' : 'finished'} after ${event.steps} steps in ${event.seconds.toFixed(0)} s${event.test ? `; test AUC ${n(event.test.auc)}, EER ${n(event.test.eer)}` : ''}`
+      return `${event.stopped ? 'stopped' : 'finished'} after ${event.steps} steps in ${event.seconds.toFixed(0)} s${event.test ? `; test AUC ${n(event.test.auc)}, EER ${n(event.test.eer)}` : ''}${event.finalValidation ? `; validation AUC ${n(event.finalValidation.auc)} (final weights; no test set)` : ''}`
     case 'failed':
       return `failed: ${event.message}`
     case 'exited':
@@ -114,6 +114,7 @@ export class TrainingService {
     const problems: string[] = []
     if (recipe.data?.train && !existsSync(expandUserPath(recipe.data.train))) problems.push(`training data ${recipe.data.train} does not exist`)
     if (recipe.data?.val && !existsSync(expandUserPath(recipe.data.val))) problems.push(`validation pairs ${recipe.data.val} do not exist`)
+    if (recipe.data?.test && !existsSync(expandUserPath(recipe.data.test))) problems.push(`test pairs ${recipe.data.test} do not exist`)
     const { checkRecipe, channelsOf } = await import('./estimate')
     const speed = this.options.speedBasis?.(channelsOf(recipe) === 1 ? 'glyph' : 'face')
     const check = checkRecipe(recipe, await this.dataSize(recipe).catch(() => null), speed)
@@ -123,7 +124,10 @@ export class TrainingService {
   async start(request: StartTrainingRequest): Promise<TrainingState> {
     if (request.kind === 'quick') return this.launch({ config: presetConfig(DEFAULT_PRESET) as unknown as Record<string, unknown> })
     const recipe: TrainRecipe = structuredClone(request.recipe)
-    if (recipe.data) recipe.data = { train: expandUserPath(recipe.data.train), ...(recipe.data.val ? { val: expandUserPath(recipe.data.val) } : {}) }
+    if (recipe.data) {
+      const { train, val, test } = recipe.data
+      recipe.data = { train: expandUserPath(train), ...(val ? { val: expandUserPath(val) } : {}), ...(test ? { test: expandUserPath(test) } : {}) }
+    }
     const check = await this.validate(recipe)
     if (check.problems.length) throw new HostError('bad-request', `the recipe cannot start: ${check.problems.join('; ')}`)
     return this.launch({ config: recipe as unknown as Record<string, unknown>, ...(request.backend ? { backend: request.backend } : {}) }, request.name)

@@ -52,12 +52,13 @@ describe('npm run cli -- train', () => {
     expect(weights.byteLength).toBe(4 * floats)
 
     // The stored per-pair scores, fed back through eval-scores, give the same report.
-    const scoresFile = join(result.run, 'eval/fonts-test-scores.csv')
+    // Filed as a test: the bundled test split never picks a checkpoint.
+    const scoresFile = join(result.run, 'eval/test-fonts-test-scores.csv')
     expect(existsSync(scoresFile)).toBe(true)
     const again = capture()
     expect(await main(['eval-scores', '--input', scoresFile, '--json'], again)).toBe(0)
     const recomputed = JSON.parse(again.out)
-    const stored = JSON.parse(readFileSync(join(result.run, 'eval/fonts-test.json'), 'utf8'))
+    const stored = JSON.parse(readFileSync(join(result.run, 'eval/test-fonts-test.json'), 'utf8'))
     expect(recomputed.auc).toBeCloseTo(stored.auc, 6)
     expect(recomputed.eer).toBeCloseTo(stored.eer, 6)
     expect(recomputed.tenFold.mean).toBeCloseTo(stored.tenFold.mean, 6)

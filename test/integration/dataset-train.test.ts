@@ -1,7 +1,7 @@
 // `train --data FOLDER --val PAIRS` end to end: the trainer streams an identity folder of real
 // JPEG/PNG/WebP files (with a corrupt one among them) through the loader and validates on a
 // pair list; the run completes and nothing in the dataset folder changes.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/cli'
@@ -43,18 +43,39 @@ afterAll(() => {
 })
 
 describe('npm run cli -- train --data', () => {
-  it('trains on an identity folder and validates on a pairs CSV, leaving the data untouched', async () => {
+  it('trains on an identity folder, validates on a pairs CSV and tests once on held-out pairs, leaving the data untouched', async () => {
     const before = snapshot(faces)
     const io = capture()
-    const code = await main(['train', '--preset', 'fonts-quick', '--data', faces, '--val', join(dir, 'val.csv'), '--steps', '6', '--batch', '8', '--out', join(dir, 'ws'), '--json'], io)
+    const code = await main(
+      ['train', '--preset', 'fonts-quick', '--data', faces, '--val', join(dir, 'val.csv'), '--test', join(dir, 'val.csv'), '--steps', '6', '--batch', '8', '--out', join(dir, 'ws'), '--json'],
+      io
+    )
     expect(io.err).not.toMatch(/error:/)
     expect(code).toBe(0)
-    const result = JSON.parse(io.out) as { run: string }
-    const metrics = readFileSync(join(result.run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; step?: number; auc?: number })
+    const result = JSON.parse(io.out) as { run: string; test?: { auc: number }; finalValidation?: unknown }
+    const metrics = readFileSync(join(result.run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; step?: number; auc?: number; set?: string })
     expect(metrics.filter((m) => m.kind === 'train').map((m) => m.step)).toContain(6)
     const test = metrics.find((m) => m.kind === 'test')
-    expect(test?.auc).toBeGreaterThanOrEqual(0)
-    expect(test?.auc).toBeLessThanOrEqual(1)
+    expect(test?.set).toBe('test-val')
+    expect(test?.auc).toBeCloseTo(result.test?.auc as number, 10)
+    expect(result.finalValidation).toBeUndefined()
+    expect(JSON.parse(readFileSync(join(result.run, 'config.json'), 'utf8')).data.test).toBe(join(dir, 'val.csv'))
     expect(snapshot(faces)).toEqual(before)
+  })
+
+  it('without --test, labels the end-of-run figures validation (they picked the checkpoint), in the output and in eval/', async () => {
+    const io = capture()
+    const code = await main(['train', '--preset', 'fonts-quick', '--data', faces, '--val', join(dir, 'val.csv'), '--steps', '2', '--batch', '8', '--out', join(dir, 'ws')], io)
+    expect(code).toBe(0)
+    expect(io.out).toMatch(/Validation \(validation-val, final weights, no flip\), dsoftmax; not a test: these pairs picked the checkpoint \(add --test PATH\)/)
+    expect(io.out).not.toMatch(/Test verification/)
+    const run = /Run written to (\S+)/.exec(io.out)?.[1] as string
+    expect(readdirSync(join(run, 'eval')).sort()).toEqual(['validation-val-scores.csv', 'validation-val.json'])
+  })
+
+  it('refuses --test without --data', async () => {
+    const io = capture()
+    expect(await main(['train', '--test', join(dir, 'val.csv')], io)).toBe(2)
+    expect(io.err).toMatch(/--test needs --data/)
   })
 })

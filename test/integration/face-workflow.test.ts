@@ -100,7 +100,9 @@ describe('face backbones on Python-written .rec and .bin files', () => {
     expect(Object.keys(last.metrics).sort()).toEqual(['auc', 'eer', 'tenFold', 'val/auc', 'val/eer', 'val/tenFold'])
     expect(last.metrics.auc).toBe(validations[5].auc)
     expect(last.metrics['val/auc']).toBe(validations[4].auc)
-    expect(metrics.find((m) => m.kind === 'test')?.set).toBe('val2')
+    // No --test: the final weights on the chosen validation set are filed as validation, never as a test.
+    expect(metrics.find((m) => m.kind === 'test')).toBeUndefined()
+    expect(metrics.find((m) => m.kind === 'final-validation')?.set).toBe('validation-val2')
     await exportAndRun(run, 128)
   }, 240_000)
 

@@ -58,7 +58,7 @@ describe('trainer process', () => {
     expect(types.filter((t) => t === 'progress')).toHaveLength(12)
     expect(run.events.filter((e) => e.type === 'checkpoint').map((e) => (e as { step: number }).step)).toEqual([3, 6, 9, 12])
     const finished = end as Extract<HostEvent, { type: 'finished' }>
-    expect(finished.test?.set).toBe('fonts-test')
+    expect(finished.test?.set).toBe('test-fonts-test')
     expect(readRunRecord(finished.runDir).status).toBe('finished')
     reference = { losses: new Map(progress(run.events).map((p) => [p.step, p.loss])), weights: finalWeights(finished.runDir) }
   })

@@ -24,6 +24,8 @@ export const TRAIN_USAGE = `Usage: npm run cli -- train [options]
   --preset NAME        recipe to start from (${Object.keys(PRESETS).join(', ')}; default ${DEFAULT_PRESET})
   --resume RUN         continue run RUN (an id under WORKSPACE/runs) from its last good checkpoint
   --data PATH [--val PATH]...       train on an identity folder or RecordIO; validate on one or more .bin / pairs.txt / pairs CSV
+                       (validation picks checkpoints/best, so its figures are labelled validation, never test)
+  --test PATH          held-out pairs evaluated once on the final weights (never used to pick a checkpoint)
   --backbone NAME      ${BACKBONE_NAMES.join(', ')}
   --centre-storage float32|float16  D-Softmax-B/-K: how the class-centre store holds centres and momentum
   --loss NAME          ${LOSS_NAMES.join(', ')}
@@ -69,6 +71,7 @@ const OPTIONS = {
   resume: { type: 'string' },
   data: { type: 'string' },
   val: { type: 'string', multiple: true },
+  test: { type: 'string' },
   'best-set': { type: 'string' },
   loss: { type: 'string' },
   s: { type: 'string' },
@@ -185,8 +188,15 @@ export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
   if (values.data !== undefined) {
     config.dataset = 'files'
     const [val, ...extraVal] = (values.val ?? []).map((path) => resolve(path))
-    config.data = { train: resolve(values.data), ...(val !== undefined ? { val } : {}), ...(extraVal.length > 0 ? { extraVal } : {}) }
-  } else if (values.val !== undefined) throw new UsageError('--val needs --data (the bundled fonts bring their own validation pairs)')
+    config.data = {
+      train: resolve(values.data),
+      ...(val !== undefined ? { val } : {}),
+      ...(extraVal.length > 0 ? { extraVal } : {}),
+      ...(values.test !== undefined ? { test: resolve(values.test) } : {})
+    }
+  } else if (values.val !== undefined || values.test !== undefined) {
+    throw new UsageError(`${values.val !== undefined ? '--val' : '--test'} needs --data (the bundled fonts bring their own validation and test pairs)`)
+  }
   const backbone = oneOf(values.backbone, BACKBONE_NAMES, 'backbone')
   if (backbone !== undefined) config.backbone = backbone
   const centreStorage = oneOf(values['centre-storage'], CENTRE_STORAGES, 'centre storage')
@@ -255,6 +265,8 @@ export interface TrainOutcome {
   loss?: string
   /** The full test report, read back from the run's eval/ folder. */
   test?: { set: string; report: VerificationReport }
+  /** Without test pairs: the final weights on the validation pairs (not a test: they picked the checkpoint). */
+  finalValidation?: { set: string; report: VerificationReport }
 }
 
 /** Runs a session in a trainer process and relays its events to the terminal. */
@@ -281,7 +293,7 @@ export async function runTraining(request: ParsedTrainArgs, options: { io: CliIo
         runDir = event.runDir
         backend = event.backend.choice
         say(event.backend.description)
-        say(`data: ${event.dataset.name}, ${event.dataset.classes} training classes, ${event.dataset.examples} images; ${event.dataset.valPairs} val pairs`)
+        say(`data: ${event.dataset.name}, ${event.dataset.classes} training classes, ${event.dataset.examples} images; ${event.dataset.valPairs} validation pairs`)
         say(`run: ${event.runDir}${event.resumedFrom ? ` (resumed from ${event.resumedFrom}, step ${event.startStep})` : ''}`)
         say(
           `model: ${event.model.backbone}, ${event.model.parameters.toLocaleString('en')} parameters, ${(event.model.macsPerImage / 1e6).toFixed(2)} M MAC/image; ` +
@@ -294,7 +306,7 @@ export async function runTraining(request: ParsedTrainArgs, options: { io: CliIo
         break
       case 'validation': {
         const v = event.validation
-        say(`validation at step ${event.step}: AUC ${v.auc.toFixed(4)}, EER ${(100 * v.eer).toFixed(2)}%, 10-fold ${(100 * v.tenFold).toFixed(2)}%${v.best ? ' (best so far)' : ''}`)
+        say(`validation (${v.set}) at step ${event.step}: AUC ${v.auc.toFixed(4)}, EER ${(100 * v.eer).toFixed(2)}%, 10-fold ${(100 * v.tenFold).toFixed(2)}%${v.best ? ' (best so far)' : ''}`)
         break
       }
       case 'checkpoint':
@@ -316,9 +328,13 @@ export async function runTraining(request: ParsedTrainArgs, options: { io: CliIo
     const end = await host.done
     runDir ??= end.type === 'finished' || end.type === 'failed' ? end.runDir : undefined
     const outcome: TrainOutcome = { end, runDir, backend }
-    if (end.type === 'finished' && end.test && runDir) {
-      const report = JSON.parse(readFileSync(join(runDir, 'eval', `${end.test.set}.json`), 'utf8')) as VerificationReport
-      outcome.test = { set: end.test.set, report }
+    const readReport = (dir: string, set: string): { set: string; report: VerificationReport } => ({
+      set,
+      report: JSON.parse(readFileSync(join(dir, 'eval', `${set}.json`), 'utf8')) as VerificationReport
+    })
+    if (end.type === 'finished' && runDir) {
+      if (end.test) outcome.test = readReport(runDir, end.test.set)
+      if (end.finalValidation) outcome.finalValidation = readReport(runDir, end.finalValidation.set)
     }
     if (runDir) outcome.loss = (JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as { loss: string }).loss
     return outcome
@@ -350,14 +366,27 @@ export async function trainCommand(argv: string[], io: CliIo, mode: 'train' | 'd
     if (json(request)) io.stdout(JSON.stringify({ run: outcome.runDir, status: 'stopped', steps: end.steps }) + '\n')
     return 0
   }
-  const test = outcome.test
+  const { test, finalValidation } = outcome
+  const summary = (r: { report: VerificationReport } | undefined): object | undefined =>
+    r ? { ...r.report, tenFold: (({ folds: _f, thresholds: _t, ...rest }) => rest)(r.report.tenFold) } : undefined
   if (json(request)) {
-    const tenFold = test ? (({ folds: _f, thresholds: _t, ...rest }) => rest)(test.report.tenFold) : undefined
-    io.stdout(JSON.stringify({ run: outcome.runDir, status: 'finished', loss: outcome.loss, backend: outcome.backend, test: test ? { ...test.report, tenFold } : undefined }) + '\n')
-  } else if (test) {
-    io.stdout('\n' + metricsTable(`Test verification (${test.set}, no flip), ${outcome.loss}:`, test.report))
-    io.stdout(`\nRun written to ${outcome.runDir}\n  config.json, run.json, metrics.jsonl, log.txt, checkpoints/ (last, best, final), eval/${test.set}.json, eval/${test.set}-scores.csv\n`)
-  } else io.stdout(`\nRun written to ${outcome.runDir}\n`)
+    io.stdout(
+      JSON.stringify({ run: outcome.runDir, status: 'finished', loss: outcome.loss, backend: outcome.backend, test: summary(test), finalValidation: summary(finalValidation) }) + '\n'
+    )
+    return 0
+  }
+  const shown = test ?? finalValidation
+  if (test) io.stdout('\n' + metricsTable(`Test verification (${test.set}, no flip), ${outcome.loss}:`, test.report))
+  else if (finalValidation) {
+    io.stdout(
+      '\n' +
+        metricsTable(`Validation (${finalValidation.set}, final weights, no flip), ${outcome.loss}; not a test: these pairs picked the checkpoint (add --test PATH):`, finalValidation.report)
+    )
+  }
+  io.stdout(
+    `\nRun written to ${outcome.runDir}\n` +
+      (shown ? `  config.json, run.json, metrics.jsonl, log.txt, checkpoints/ (last, best, final), eval/${shown.set}.json, eval/${shown.set}-scores.csv\n` : '')
+  )
   return 0
 }
 

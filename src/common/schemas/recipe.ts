@@ -69,7 +69,8 @@ export const augmentationSchema = z.strictObject({
 export const trainRecipeSchema = z.strictObject({
   preset: z.string().max(64),
   dataset: z.enum(['fonts', 'fonts-chars', 'files']),
-  data: z.strictObject({ train: userPathSchema, val: userPathSchema.optional() }).optional(),
+  /** Own data: training images, validation pairs (pick checkpoints), held-out test pairs (evaluated once at the end). */
+  data: z.strictObject({ train: userPathSchema, val: userPathSchema.optional(), test: userPathSchema.optional() }).optional(),
   backbone: backboneNameSchema,
   embeddingDim: z.number().int(),
   inputSize: z.number().int(),

@@ -32,9 +32,10 @@ export interface TrainConfig {
   dataset: 'fonts' | 'fonts-chars' | 'files'
   /**
    * Training data (and optional validation pairs) on disk, when dataset is 'files'; `extraVal`
-   * names further pair sets validated at the same steps as `val`.
+   * names further pair sets validated at the same steps as `val`. `test`: held-out pairs evaluated
+   * once, on the final weights; never used to pick a checkpoint.
    */
-  data?: { train: string; val?: string; extraVal?: string[] }
+  data?: { train: string; val?: string; extraVal?: string[]; test?: string }
   backbone: BackboneName
   embeddingDim: number
   inputSize: number

@@ -59,9 +59,9 @@ interface LoadedData {
   examples: number
   classes: number
   channels: 1 | 3
-  /** Validation sets (the first, or config.bestSet, also serves as the test set of files runs). */
+  /** Validation sets: measured during training, one of them picks checkpoints/best. */
   val?: PairSet[]
-  /** Evaluated once at the end, stored in eval/. */
+  /** Held-out pairs, evaluated once on the final weights, stored in eval/ as test-<set>. */
   test?: PairSet
   close(): Promise<void>
 }
@@ -81,7 +81,7 @@ async function loadData(config: TrainConfig): Promise<LoadedData> {
       classes: data.classes,
       channels,
       val,
-      test: valSets.find((s) => s.name === config.bestSet) ?? valSets[0],
+      ...(paths.test ? { test: await openPairSet(paths.test, { inputSize: config.inputSize, channels }) } : {}),
       // trainModel closes its batch sources too; closing a streaming source twice is harmless.
       close: () => data.close()
     }
@@ -105,14 +105,21 @@ function summary(evaluation: PairEvaluation, metric: string, value: number, best
   return { set: evaluation.set, auc: r.auc, eer: r.eer, tenFold: r.tenFold.mean, metric, value, best }
 }
 
-/** Writes the raw scores and the report of an evaluation to eval/. */
-function storeEvaluation(run: RunFolder, evaluation: PairEvaluation): string {
-  const name = `${evaluation.set}${evaluation.flip ? '-flip' : ''}`
+/** What an end-of-run evaluation measured: held-out test pairs, or (without them) the validation pairs again. */
+export type EvaluationRole = 'test' | 'validation'
+
+/**
+ * Writes the raw scores and the report of an end-of-run evaluation to eval/, named by its role
+ * (eval/test-<set>.json, eval/validation-<set>.json): validation pairs helped pick the checkpoint,
+ * so their figures are never filed as a test.
+ */
+function storeEvaluation(run: RunFolder, evaluation: PairEvaluation, role: EvaluationRole): string {
+  const name = `${role}-${evaluation.set}${evaluation.flip ? '-flip' : ''}`
   run.writeJson(`eval/${name}.json`, evaluation.report)
   let csv = 'label,score\n'
   evaluation.scores.forEach((score, i) => (csv += `${evaluation.labels[i]},${score}\n`))
   run.writeFile(`eval/${name}-scores.csv`, csv)
-  run.appendMetrics({ kind: 'test', set: name, auc: evaluation.report.auc, eer: evaluation.report.eer, tenFold: evaluation.report.tenFold.mean })
+  run.appendMetrics({ kind: role === 'test' ? 'test' : 'final-validation', set: name, auc: evaluation.report.auc, eer: evaluation.report.eer, tenFold: evaluation.report.tenFold.mean })
   return name
 }
 
@@ -276,6 +283,7 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
     const model = await trainModel(config, { train: data.train, val: data.val }, { onEvent, shouldStop: () => control.shouldStop(), gate }, { backend: backend.choice, checkpoints: store, resume, replicas }).finally(() => data.close())
     try {
       let test: { set: string; auc: number; eer: number; tenFold: number } | undefined
+      let finalValidation: typeof test
       if (!model.stopped) {
         const weights = model.weights()
         await saveWeights(folder, 'checkpoints/final', weights)
@@ -287,17 +295,23 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
           folder.log(`warning: ${collapse}`)
           emit({ type: 'warning', message: collapse, step: model.steps })
         }
-        if (data.test) {
-          const evaluations = [await evaluatePairs(model.backbone, data.test, { flip: false })]
-          if (config.evalFlip) evaluations.push(await evaluatePairs(model.backbone, data.test, { flip: true }))
-          const names = evaluations.map((e) => storeEvaluation(folder, e))
+        // The held-out test set when there is one; otherwise the final weights on the validation set
+        // that picks checkpoints, filed as validation.
+        const role: EvaluationRole = data.test ? 'test' : 'validation'
+        const pairs = data.test ?? data.val?.find((s) => s.name === config.bestSet) ?? data.val?.[0]
+        if (pairs) {
+          const evaluations = [await evaluatePairs(model.backbone, pairs, { flip: false })]
+          if (config.evalFlip) evaluations.push(await evaluatePairs(model.backbone, pairs, { flip: true }))
+          const names = evaluations.map((e) => storeEvaluation(folder, e, role))
           const r = evaluations[0].report
-          test = { set: names[0], auc: r.auc, eer: r.eer, tenFold: r.tenFold.mean }
+          const figures = { set: names[0], auc: r.auc, eer: r.eer, tenFold: r.tenFold.mean }
+          if (role === 'test') test = figures
+          else finalValidation = figures
         }
       }
       writeRunRecord(folder.dir, { status: model.stopped ? 'stopped' : 'finished', step: model.steps, totalSteps })
       folder.log(model.stopped ? `stopped at step ${model.steps}; resumable` : `finished ${model.steps} steps`)
-      emit({ type: 'finished', runId: folder.id, runDir: folder.dir, steps: model.steps, seconds, stopped: model.stopped, ...(test ? { test } : {}) })
+      emit({ type: 'finished', runId: folder.id, runDir: folder.dir, steps: model.steps, seconds, stopped: model.stopped, ...(test ? { test } : {}), ...(finalValidation ? { finalValidation } : {}) })
     } finally {
       model.dispose()
     }

@@ -53,9 +53,11 @@ async function pairSetFor(run: LoadedRun, input: JobInputs['evaluate']): Promise
   if (input.pairs.kind === 'file') return openPairSet(input.pairs.path, { inputSize: size, channels: ch })
   const set = input.pairs.set
   if (run.recipe.dataset === 'fonts' || run.recipe.dataset === 'fonts-chars') return fontPairSet(await loadFontDataset(), set === 'validation' ? 'val' : 'test')
-  const data = run.recipe.raw.data as { val?: string } | undefined
-  if (set === 'validation' && data?.val) return openPairSet(data.val, { inputSize: size, channels: ch })
-  throw new Error(`run ${run.runId} has no ${set} pairs of its own: choose a pair file (.bin, pairs.txt or pairs .csv)`)
+  const data = run.recipe.raw.data as { val?: string; test?: string } | undefined
+  const path = set === 'validation' ? data?.val : data?.test
+  if (path) return openPairSet(path, { inputSize: size, channels: ch })
+  const why = set === 'test' ? ' (it was trained without held-out test pairs, --test)' : ''
+  throw new Error(`run ${run.runId} has no ${set} pairs of its own${why}: choose a pair file (.bin, pairs.txt or pairs .csv)`)
 }
 
 /** Keeps at most `max` ROC points, evenly spaced in log FAR, dropping FAR = 0 (no place on a log axis). */
