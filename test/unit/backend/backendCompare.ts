@@ -3,6 +3,7 @@
 import { tf } from '../../../src/core/tf'
 import { initBackend, type BackendChoice } from '../../../src/core/backend'
 import { Replica, type ReplicaSpec } from '../../../src/core/train/replica'
+import { checkpointValues } from '../../../src/core/train/checkpoint'
 import type { RowGradients } from '../../../src/core/losses'
 import { values } from './gradHelpers'
 
@@ -35,7 +36,7 @@ export function batchFor(spec: ReplicaSpec, count: number, seed = 7): { images: 
 /** Every weight of a replica as host arrays (to start another backend's replica from them). */
 export async function readWeights(replica: Replica): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>()
-  for (const { name, tensor } of replica.namedWeights()) out.set(name, Float32Array.from((await tensor.data()) as Float32Array))
+  for (const t of replica.checkpointWeights()) out.set(t.name, Float32Array.from(await checkpointValues(t)))
   return out
 }
 
