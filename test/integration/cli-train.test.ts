@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/cli'
 import type { CliIo } from '../../src/cli/io'
+import { BACKEND_CHOICES } from '../../src/core/backend'
 
 function capture(): CliIo & { out: string; err: string } {
   const io = {
@@ -36,7 +37,7 @@ describe('npm run cli -- train', () => {
     const config = JSON.parse(readFileSync(join(result.run, 'config.json'), 'utf8'))
     expect(config.steps).toBe(4)
     // The fastest backend that works was chosen, and every faster one is listed with its reason.
-    const order = ['node-gpu', 'node', 'wasm', 'cpu']
+    const order: readonly string[] = BACKEND_CHOICES
     expect(config.backend.choice).toBe(result.backend)
     expect(config.backend.rejected.map((r: { choice: string }) => r.choice)).toEqual(order.slice(0, order.indexOf(result.backend)))
     for (const r of config.backend.rejected) expect(r.reason).toMatch(/\w/)
