@@ -9,7 +9,7 @@ import { validateLossParams } from '../core/losses/params'
 import { BACKBONE_INFO, BACKBONE_NAMES, backboneSpec, isBackboneName } from '../core/models/architectures'
 import { specCost, walkLayers } from '../core/models/plan'
 import { validateTrainConfig, type TrainConfig } from '../core/train/config'
-import { gpuPlanOf } from '../core/train/gpuFit'
+import { gpuPlanOf } from '../core/train/memoryFit'
 import type { ThroughputMeasurement } from './jobs/protocol'
 
 /** Until this machine is measured: wasm with patched gradients, ≈ 33 img/s at 45 M MAC/img on 2 cores. */
@@ -45,9 +45,11 @@ function speedBasisText(basis: SpeedBasis, imagesPerSecond: number, macs: number
       `for ${m.model} at ${(m.macsPerImage / 1e6).toFixed(1)} M MAC/img, ${m.measuredAt.slice(0, 10)} (≈ ${imagesPerSecond.toFixed(1)} img/s for this model at ${(macs / 1e6).toFixed(1)} M MAC/img)`
     )
   }
-  const why = basis.measuring ? `this machine's ${basis.backend ?? ''} speed is being measured now` : `this machine's speed is not measured yet`
+  const why = basis.measuring
+    ? `this machine's ${basis.backend ?? 'backend'} speed is being measured now`
+    : `this machine's speed could not be measured (${basis.backend ?? 'no backend probed'})`
   return (
-    `time scaled from a fallback of ${FALLBACK_IMAGES_PER_SECOND} img/s at ${FALLBACK_MACS_PER_IMAGE / 1e6} M MAC/img (wasm, 2 cores) because ${why.replace('  ', ' ')} ` +
+    `time scaled from a fallback of ${FALLBACK_IMAGES_PER_SECOND} img/s at ${FALLBACK_MACS_PER_IMAGE / 1e6} M MAC/img (wasm, 2 cores) because ${why} ` +
     `(≈ ${imagesPerSecond.toFixed(1)} img/s for this model)`
   )
 }
@@ -80,6 +82,7 @@ export function estimateRecipe(recipe: TrainRecipe, data: DataSize | null, speed
     memoryBytes,
     gpu: { memoryBytes: gpuPlan.totalBytes, largestTensorBytes: gpuPlan.largest[0].bytes, largestTensor: gpuPlan.largest[0].what },
     secondsPerEpoch: data ? data.examples / imagesPerSecond : null,
+    ...(speed.measured === null && speed.measuring ? { speedPending: true } : {}),
     basis:
       `${speedBasisText(speed, imagesPerSecond, cost.macs)}; memory counts weights, gradients, ` +
       `${slots} optimizer slot${slots > 1 ? 's' : ''}, the class centres and one batch of activations, plus ≈ 200 MB for the runtime` +

@@ -117,8 +117,9 @@ export function createServices(hostOptions: HostOptions): Services {
     // Measured once per backend and model family; until the probe and the measurement are done, the estimate says so.
     speedBasis: (family) => {
       if (backend.choice === null) {
+        // The probe runs (or failed): pending while it runs, the next check measures.
         void probe()
-        return { measured: null }
+        return { measured: null, measuring: !probeSettled }
       }
       const measured = speeds.lookup(backend.choice, family)
       return { measured, backend: backend.choice, measuring: measured === null && speeds.isMeasuring(backend.choice, family) }
@@ -129,15 +130,18 @@ export function createServices(hostOptions: HostOptions): Services {
   const trainingService = training
   let backend: BackendReport = NOT_PROBED
   let probing: Promise<BackendReport> | null = null
+  let probeSettled = false
   /** Probes once in a job worker; the answer is also pushed as `backend:report`. */
   const probe = (): Promise<BackendReport> =>
     (probing ??= runJob('probe', {})
       .then((report) => {
+        probeSettled = true
         backend = report
         options.emit('backend:report', report)
         return report
       })
       .catch((error: unknown) => {
+        probeSettled = true
         backend = { ...NOT_PROBED, reason: `The backend probe failed: ${error instanceof Error ? error.message : String(error)}` }
         return backend
       }))

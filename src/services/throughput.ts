@@ -26,6 +26,8 @@ function isMeasurement(value: unknown): value is ThroughputMeasurement {
 export class ThroughputCache {
   private measured = new Map<string, ThroughputMeasurement>()
   private pending = new Map<string, Promise<ThroughputMeasurement | null>>()
+  /** Measurements that failed this session: not retried on every recipe check. */
+  private failed = new Set<string>()
 
   constructor(
     private readonly file: string,
@@ -48,7 +50,7 @@ export class ThroughputCache {
   /** The cached figure, or null (and, once, a measurement starts in the background). */
   lookup(backend: string, family: ModelFamily): ThroughputMeasurement | null {
     const found = this.measured.get(key(backend, family))
-    if (!found) void this.measure(backend, family)
+    if (!found && !this.failed.has(key(backend, family))) void this.measure(backend, family)
     return found ?? null
   }
 
@@ -64,7 +66,10 @@ export class ThroughputCache {
           writeJsonAtomic(this.file, Object.fromEntries(this.measured))
           return m
         })
-        .catch(() => null)
+        .catch(() => {
+          this.failed.add(k)
+          return null
+        })
         .finally(() => this.pending.delete(k))
       this.pending.set(k, running)
     }

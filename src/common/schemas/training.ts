@@ -47,7 +47,9 @@ export const estimateSchema = z.strictObject({
   gpu: z.strictObject({ memoryBytes: z.number(), largestTensorBytes: z.number(), largestTensor: z.string() }),
   secondsPerEpoch: z.number().nullable(),
   /** How the time was estimated, in words (e.g. "at 33 img/s measured for wasm on 2 cores"). */
-  basis: z.string()
+  basis: z.string(),
+  /** This machine's speed is being measured now: asked again shortly, the time is the measured one. */
+  speedPending: z.boolean().optional()
 })
 export type Estimate = z.infer<typeof estimateSchema>
 

@@ -57,6 +57,8 @@ describe('the recipe estimate', () => {
     const estimate = estimateRecipe(fonts, { examples: 80_000, classes: 1300 }, { measured: null, backend: 'wasm', measuring: true })
     expect(estimate.secondsPerEpoch).toBeCloseTo((80_000 * macs) / (33 * 45e6), 6)
     expect(estimate.basis).toMatch(/fallback of 33 img\/s .* because this machine's wasm speed is being measured now/)
+    expect(estimate.speedPending).toBe(true)
+    expect(estimateRecipe(fonts, null, { measured: measurement(), backend: 'wasm' }).speedPending).toBeUndefined()
   })
 })
 
@@ -75,6 +77,20 @@ describe('the speed cache', () => {
     const again = fakeRunner(measurement({ imagesPerSecond: 1 }))
     expect(new ThroughputCache(file, again.run).lookup('wasm', 'glyph')?.imagesPerSecond).toBe(400)
     expect(again.calls).toBe(0)
+  })
+
+  it('does not start a failed measurement again at every check', async () => {
+    let calls = 0
+    const failing = (() => {
+      calls++
+      return Promise.reject(new Error('the engine worker ended'))
+    }) as unknown as JobRunner
+    const cache = new ThroughputCache(join(dir, 'c-throughput.json'), failing)
+    expect(cache.lookup('wasm', 'glyph')).toBeNull()
+    expect(await cache.measure('wasm', 'glyph')).toBeNull()
+    expect(cache.lookup('wasm', 'glyph')).toBeNull()
+    expect(cache.isMeasuring('wasm', 'glyph')).toBe(false)
+    expect(calls).toBe(1) // measure() joined the lookup's job; the later lookup starts none
   })
 
   it('measures again on other hardware, and ignores a broken file', async () => {

@@ -14,6 +14,8 @@ import { plain } from '../lib/plain'
 export type TrainBackend = TrainingCatalog['backends'][number]
 
 const VALIDATE_DELAY_MS = 300
+/** While the host measures this machine's speed, the estimate is asked for again this often. */
+const SPEED_RECHECK_MS = 3000
 
 export const useNewRunStore = defineStore('newRun', () => {
   const api = useApi()
@@ -90,6 +92,8 @@ export const useNewRunStore = defineStore('newRun', () => {
       if (serial !== checkSerial) return
       hostProblems.value = result.problems
       estimate.value = result.estimate ?? null
+      // The host is measuring this machine's speed: ask again for the measured time.
+      if (result.estimate?.speedPending && !timer) timer = setTimeout(() => ((timer = null), void check()), SPEED_RECHECK_MS)
     } catch (cause) {
       if (serial !== checkSerial) return
       hostProblems.value = [describeError(cause)]
