@@ -1,5 +1,11 @@
-// Will a recipe fit a GPU? WebGPU exposes no total memory, only per-buffer limits, so a run is
-// checked against those before it starts: every tensor a shader binds (a weight, one batch of
+// Will a recipe fit the device it trains on? Checked before a run starts, so it fails with advice
+// instead of a crash mid-step.
+//
+// wasm: each replica's module has a 4 GiB heap; a step's weights, optimizer state, centres and
+// one share of the batch's activations (kept for backprop) must fit in it. Past it, tfjs' wasm
+// module aborts with "memory access out of bounds".
+//
+// GPU: WebGPU exposes no total memory, only per-buffer limits, so a run is checked against those: every tensor a shader binds (a weight, one batch of
 // activations, the dense head's [batch × classes] logits, the centre matrix) must fit the
 // adapter's storage-buffer binding size. The device memory a step needs is estimated too, to be
 // shown beside the recipe.
@@ -96,4 +102,29 @@ export function gpuPlanOf(config: TrainConfig, classes: number, channels: 1 | 3)
     sparseHead,
     sampledRows: sampled
   })
+}
+
+/** wasm's linear memory: 32-bit addresses. Some of it goes to the module itself and the batch buffers. */
+export const WASM_HEAP_BYTES = 4 * 2 ** 30
+const WASM_USABLE_BYTES = 0.9 * WASM_HEAP_BYTES
+
+/**
+ * Problems when one replica's share of a step would not fit wasm's heap, with the largest batch
+ * that would (empty when it fits).
+ */
+export function wasmHeapProblems(config: TrainConfig, classes: number, channels: 1 | 3, replicas: number): string[] {
+  const share = Math.ceil(config.batchSize / replicas)
+  const needed = gpuPlanOf({ ...config, batchSize: share }, classes, channels).totalBytes
+  if (needed <= WASM_USABLE_BYTES) return []
+  let fits = 0
+  for (let batch = share; batch >= 1; batch = Math.floor(batch / 2)) {
+    if (gpuPlanOf({ ...config, batchSize: batch }, classes, channels).totalBytes <= WASM_USABLE_BYTES) {
+      fits = batch * replicas
+      break
+    }
+  }
+  const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(1)} GiB`
+  const where = replicas > 1 ? `${share} images per replica (batch ${config.batchSize} over ${replicas} replicas)` : `batch ${config.batchSize}`
+  const advice = fits > 0 ? `use --batch ${fits} or smaller, or a GPU backend` : 'the model alone does not fit: use a GPU backend or a smaller backbone'
+  return [`${config.backbone} at ${config.inputSize}×${config.inputSize} with ${where} needs ≈ ${gib(needed)} per replica, more than wasm's ${gib(WASM_HEAP_BYTES)} heap: ${advice}`]
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { BACKEND_CHOICES, adapterName, describeBackend, initBackend, type BackendChoice, type BackendReport } from '../backend'
-import { gpuFitProblems, gpuPlanOf } from './gpuFit'
+import { gpuFitProblems, gpuPlanOf, wasmHeapProblems } from './memoryFit'
 import { centreCollapseWarning } from '../eval'
 import { fontImageSet, fontPairSet, loadFontDataset } from '../data'
 import { openPairSet, openTrainingData, type TrainingData } from '../data/open'
@@ -185,6 +185,14 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
       }
     }
     const replicas = recordedReplicas ?? resolveReplicas(config, backend.choice)
+    if (backend.choice === 'wasm') {
+      // A share over wasm's heap aborts the module mid-step ("memory access out of bounds").
+      const problems = wasmHeapProblems(config, data.classes, data.channels, replicas)
+      if (problems.length > 0) {
+        await data.close()
+        throw new Error(`the recipe does not fit: ${problems.join('; ')}`)
+      }
+    }
     if (!run) {
       run = createRunFolder(request.workspace, newRunId(config.preset, config.loss))
       lock = acquireRunLock(run.dir)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { gpuFitProblems, gpuMemoryPlan, gpuPlanOf } from '../../../src/core/train/gpuFit'
+import { gpuFitProblems, gpuMemoryPlan, gpuPlanOf, wasmHeapProblems } from '../../../src/core/train/memoryFit'
 import { presetConfig } from '../../../src/core/train'
 import { glyphCnn } from '../../../src/core/models'
 import type { TrainConfig } from '../../../src/core/train/config'
@@ -37,5 +37,32 @@ describe('GPU fit of a recipe (per-buffer limits)', () => {
     expect(gpuFitProblems(dense, limits(64), 'a')).toHaveLength(1)
     expect(gpuFitProblems(sampled, limits(64), 'a')).toEqual([])
     expect(sampled.totalBytes).toBeLessThan(dense.totalBytes)
+  })
+})
+
+describe('wasm heap fit of a recipe (4 GiB per replica)', () => {
+  const faces = presetConfig('faces-mobilefacenet') as TrainConfig
+
+  it('refuses MobileFaceNet at 112×112 with batch 128 on one replica and names the largest batch that fits', () => {
+    const problems = wasmHeapProblems({ ...faces, batchSize: 128 }, 10_000, 3, 1)
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toMatch(/^mobilefacenet at 112×112 with batch 128 needs ≈ \d+\.\d GiB per replica, more than wasm's 4\.0 GiB heap: use --batch (\d+) or smaller/)
+    const fits = Number(/--batch (\d+)/.exec(problems[0])?.[1])
+    expect(wasmHeapProblems({ ...faces, batchSize: fits }, 10_000, 3, 1)).toEqual([])
+    expect(wasmHeapProblems({ ...faces, batchSize: 2 * fits }, 10_000, 3, 1)).toHaveLength(1)
+  })
+
+  it('counts one replica’s share: the same batch over more replicas needs less per replica', () => {
+    const oneReplica = gpuPlanOf({ ...faces, batchSize: 64 }, 10_000, 3).totalBytes
+    const share = gpuPlanOf({ ...faces, batchSize: 32 }, 10_000, 3).totalBytes
+    expect(share).toBeLessThan(oneReplica)
+    // 64 over 2 replicas is judged as 32 on one (and 32 fits where 64 does not).
+    expect(wasmHeapProblems({ ...faces, batchSize: 32 }, 10_000, 3, 1)).toEqual([])
+    expect(wasmHeapProblems({ ...faces, batchSize: 64 }, 10_000, 3, 1)).toHaveLength(1)
+    expect(wasmHeapProblems({ ...faces, batchSize: 64 }, 10_000, 3, 2)).toEqual([])
+  })
+
+  it('the bundled fonts recipe fits easily', () => {
+    expect(wasmHeapProblems(presetConfig('fonts') as TrainConfig, 1305, 1, 2)).toEqual([])
   })
 })

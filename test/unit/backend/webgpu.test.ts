@@ -123,7 +123,7 @@ describe.skipIf(!available)('webgpu backend (SwiftShader here: correctness, not 
       if (weights) replica.loadWeights(weights)
       const own = await readWeights(replica)
       const embeddings = await embedImages(replica.backbone, source, Array.from({ length: 48 }, (_, i) => i), { batchSize: 16 })
-      const evaluation = await evaluatePairs(replica.backbone, { name: 'synthetic', images: { ...source, classes: 1, labels: new Int32Array(48), classNames: [] }, pairs }, { flip: true })
+      const evaluation = await evaluatePairs(replica.backbone, { name: 'synthetic', images: source, pairs }, { flip: true })
       replica.dispose()
       return { own, embeddings, scores: evaluation.scores }
     }
