@@ -100,7 +100,8 @@ function benchConfig(bench: BenchCase, replicas: number, steps: number): TrainCo
     inputSize: bench.spec.input[0],
     embeddingDim: 128,
     loss: bench.loss,
-    lossParams: { s: 30, d: 0.9 },
+    // Only the knobs the loss reads: a recipe with others is refused.
+    lossParams: bench.loss === 'normface' ? { s: 30 } : { s: 30, d: 0.9 },
     batchSize: bench.batchSize,
     steps,
     augment: { shift: 0, flip: false },

@@ -12,7 +12,7 @@ import { openPairSet, openTrainingData, type TrainingData } from '../data/open'
 import type { PairSet } from '../data/imageSets'
 import type { ProgressEvent, TrainerEvent, ValidationSummary } from '../../common/trainer'
 import { validateTrainConfig, type TrainConfig } from './config'
-import { resolveLossParams } from '../losses'
+import { resolveLossParams, unreadKnobs, type LossParams } from '../losses'
 import { CheckpointStore, checkpointValues, shapeOf, type LoadedCheckpoint } from './checkpoint'
 import { evaluatePairs, type PairEvaluation } from './evaluate'
 import { createRunFolder, newRunId, openRunFolder, saveWeights, type RunFolder } from './runStore'
@@ -148,6 +148,12 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
       run = openRunFolder(dir)
       const stored = JSON.parse(readFileSync(join(run.dir, 'config.json'), 'utf8')) as Record<string, unknown>
       config = recipeOf(stored)
+      // Runs recorded before unread knobs were refused may carry some: they never shaped the run.
+      const unread = unreadKnobs(config.loss, config.lossParams ?? {})
+      if (unread.length > 0) {
+        config = { ...config, lossParams: Object.fromEntries(Object.entries(config.lossParams).filter(([key]) => !unread.includes(key as keyof LossParams))) }
+        warnings.push(`the recorded recipe sets ${unread.map((k) => `lossParams.${k}`).join(', ')}, which ${config.loss} does not read; ignored as before`)
+      }
       const recorded = recordedExecution(stored)
       recordedReplicas = recorded.replicas
       if (recorded.backend !== undefined && request.backend !== undefined && request.backend !== recorded.backend) {

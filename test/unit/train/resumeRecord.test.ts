@@ -1,6 +1,6 @@
 // A resume runs the way the run recorded: the replica count in config.json (not `replicas: auto`
 // resolved again) and the recorded backend; a --backend that differs is allowed, with a warning
-// kept in the run's log.
+// kept in the run's log. A recorded knob the loss never read is ignored with a warning, not refused.
 import { afterAll, describe, expect, it } from 'vitest'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -30,15 +30,17 @@ describe('resume', () => {
     const configFile = join(started.runDir, 'config.json')
     const stored = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>
     expect(stored.replicasUsed).toBe(defaultReplicaCount())
-    writeFileSync(configFile, JSON.stringify({ ...stored, replicasUsed: recorded }))
+    // And a knob the loss never read, as runs recorded before such knobs were refused may hold.
+    writeFileSync(configFile, JSON.stringify({ ...stored, replicasUsed: recorded, lossParams: { ...(stored.lossParams as object), m: 0.5 } }))
 
     const second: TrainerEvent[] = []
     await runSession({ workspace: root, resumeRun: runId, backend: 'wasm' }, (e) => second.push(e), control(99, second))
     const resumed = second.find((e) => e.type === 'started')
     expect(resumed?.type === 'started' && resumed.replicas).toBe(recorded)
     expect(resumed?.type === 'started' && resumed.backend.choice).toBe('wasm')
-    const warning = second.find((e) => e.type === 'warning')
-    expect(warning?.type === 'warning' && warning.message).toMatch(/resumed on the wasm backend \(--backend\) although the run trained on cpu/)
+    const warnings = second.flatMap((e) => (e.type === 'warning' ? [e.message] : []))
+    expect(warnings.join('\n')).toMatch(/resumed on the wasm backend \(--backend\) although the run trained on cpu/)
+    expect(warnings.join('\n')).toMatch(/the recorded recipe sets lossParams\.m, which dsoftmax does not read; ignored as before/)
     expect(readFileSync(join(started.runDir, 'log.txt'), 'utf8')).toMatch(/warning: resumed on the wasm backend \(--backend\) although the run trained on cpu/)
     expect(second.at(-1)?.type).toBe('finished')
   })
