@@ -23,7 +23,8 @@ export function defaultReplicaCount(): number {
  * Node 20, so a two-line bootstrap loads the source through tsx's API.
  */
 function createWorker(workerData: WorkerSetup): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./gradientWorker.js', import.meta.url), { workerData })
+  // pathname: under tsx's tsImport (a job worker) the module URL carries a query after .ts
+  if (!new URL(import.meta.url).pathname.endsWith('.ts')) return new Worker(new URL('./gradientWorker.js', import.meta.url), { workerData })
   const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href
   const source = new URL('./gradientWorker.ts', import.meta.url).href
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => tsx.tsImport(${JSON.stringify(source)}, ${JSON.stringify(source)}))`
