@@ -10,8 +10,20 @@ import type { ServiceContext } from './context'
 const LOG_LINES = 500
 const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null)
 
-/** metrics.jsonl column-wise: one array per series, ready for a chart. */
-export function metricsHistory(records: readonly Record<string, unknown>[]): MetricsHistory {
+/**
+ * Whether a run's "test" records are really its validation pairs: before --test existed, own-data
+ * runs filed the end-of-run figures on their validation pairs as test. A files run without
+ * data.test has no held-out pairs, so it has no test figures.
+ */
+export function filesValidationAsTest(config: Record<string, unknown>): boolean {
+  return config.dataset === 'files' && !(config.data as { test?: unknown } | undefined)?.test
+}
+
+/**
+ * metrics.jsonl column-wise: one array per series, ready for a chart. `noTest`: the run has no
+ * held-out pairs, so a "test" record (an older run's) is not shown as one.
+ */
+export function metricsHistory(records: readonly Record<string, unknown>[], options: { noTest?: boolean } = {}): MetricsHistory {
   const history: MetricsHistory = {
     train: { step: [], epoch: [], loss: [], intra: [], inter: [], lr: [], imagesPerSecond: [] },
     validation: { step: [], epoch: [], auc: [], eer: [], tenFold: [] },
@@ -35,7 +47,7 @@ export function metricsHistory(records: readonly Record<string, unknown>[]): Met
       v.auc.push(num(r.auc))
       v.eer.push(num(r.eer))
       v.tenFold.push(num(r.tenFold))
-    } else if (r.kind === 'test') {
+    } else if (r.kind === 'test' && !options.noTest) {
       history.test = { set: typeof r.set === 'string' ? r.set : 'test', auc: num(r.auc), eer: num(r.eer), tenFold: num(r.tenFold) }
     }
   }
@@ -61,7 +73,7 @@ function stepCheckpoints(dir: string): string[] {
 
 function summarize(dir: string, record: RunRecord, active: boolean): RunSummary {
   const config = readConfig(dir)
-  const history = metricsHistory(readMetrics(dir))
+  const history = metricsHistory(readMetrics(dir), { noTest: filesValidationAsTest(config) })
   const aucs = history.validation.auc.filter((v): v is number => v !== null)
   const canContinue = record.status === 'interrupted' || record.status === 'stopped' || record.status === 'paused' || record.status === 'failed'
   return {
@@ -148,7 +160,7 @@ export class RunsService {
       summary: summarize(dir, record, this.ctx.isTraining(id)),
       dir,
       config: readConfig(dir),
-      metrics: metricsHistory(readMetrics(dir)),
+      metrics: metricsHistory(readMetrics(dir), { noTest: filesValidationAsTest(readConfig(dir)) }),
       checkpoints: stepCheckpoints(dir).map((name) => ({ name, step: /^step-(\d+)$/.test(name) ? Number(name.slice(5)) : null, best: name === 'best' && best })),
       log: tail(join(dir, 'log.txt'), LOG_LINES),
       exports: filesUnder(join(dir, 'exports')).map((f) => `exports/${f}`),
@@ -186,9 +198,9 @@ export class RunsService {
       const record = readRunRecord(dir)
       const recipe: Record<string, string> = {}
       const config = readConfig(dir)
+      const metrics = metricsHistory(readMetrics(dir), { noTest: filesValidationAsTest(config) })
       for (const key of NOT_RECIPE) delete config[key]
       flatten(config, '', recipe)
-      const metrics = metricsHistory(readMetrics(dir))
       const aucs = metrics.validation.auc.filter((v): v is number => v !== null)
       const last = <T>(values: T[]): T | null => (values.length ? values[values.length - 1] : null)
       return {

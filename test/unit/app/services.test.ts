@@ -16,7 +16,7 @@ import { PRESETS } from '../../../src/core/train/presets'
 import { checkRecipe, estimateRecipe } from '../../../src/services/estimate'
 import { createServices, type Services } from '../../../src/services/index'
 import { pca } from '../../../src/services/jobs/projection'
-import { metricsHistory } from '../../../src/services/runs'
+import { filesValidationAsTest, metricsHistory } from '../../../src/services/runs'
 
 let dir: string
 let services: Services
@@ -105,6 +105,13 @@ describe('runs', () => {
     rmSync(join(run, 'checkpoints'), { recursive: true })
     await expect(Promise.resolve().then(() => h()['eval:run']({ runId: 'run-c', pairs: { kind: 'run', set: 'test' } }))).rejects.toThrow(/no checkpoint yet/)
     expect(metricsHistory([]).test).toBeNull()
+    // An own-data run without held-out pairs has no test figures: an older run's "test" record was its validation pairs.
+    const legacy = [{ kind: 'test', set: 'lfw', auc: 0.9, eer: 0.1, tenFold: 0.88 }]
+    expect(metricsHistory(legacy).test?.auc).toBe(0.9)
+    expect(filesValidationAsTest({ dataset: 'files', data: { train: '/d', val: '/lfw.bin' } })).toBe(true)
+    expect(filesValidationAsTest({ dataset: 'files', data: { train: '/d', val: '/lfw.bin', test: '/agedb.bin' } })).toBe(false)
+    expect(filesValidationAsTest({ dataset: 'fonts' })).toBe(false)
+    expect(metricsHistory(legacy, { noTest: true }).test).toBeNull()
   })
 })
 
