@@ -20,6 +20,9 @@ export function exchangeBuffer(replicas: number): SharedArrayBuffer {
   return new SharedArrayBuffer(CONTROL_BYTES + 2 * replicas * MAX_EXCHANGE_VALUES * Float64Array.BYTES_PER_ELEMENT)
 }
 
+/** Whether this thread may block in Atomics.wait (Node's threads may; a browser's main thread may not). */
+let canBlock = true
+
 export class ReplicaExchange implements BatchStatsExchange {
   private readonly control: Int32Array
   private readonly slots: Float64Array
@@ -77,7 +80,14 @@ export class ReplicaExchange implements BatchStatsExchange {
     while (Atomics.load(c, GENERATION) === generation) {
       if (Atomics.load(c, FAILED) !== 0) throw new Error('another data-parallel replica failed during this step')
       if (Date.now() > deadline) throw new Error('a data-parallel replica did not reach the batch-norm exchange within 10 minutes')
-      Atomics.wait(c, GENERATION, generation, 1000)
+      if (canBlock) {
+        try {
+          Atomics.wait(c, GENERATION, generation, 1000)
+        } catch {
+          // A host whose main thread may not block (a browser's) polls instead.
+          canBlock = false
+        }
+      }
     }
   }
 }
