@@ -41,7 +41,7 @@ describe('DTO validators', () => {
   const badReports: [string, unknown][] = [
     ['undefined', undefined],
     ['unknown status', { ...PROBED_REPORT, status: 'maybe' }],
-    ['unknown backend', { ...PROBED_REPORT, choice: 'webgpu' }],
+    ['unknown backend', { ...PROBED_REPORT, choice: 'tpu' }],
     ['probed without a choice', { ...PROBED_REPORT, choice: null }],
     ['not-probed with a choice', { ...notProbedReport(), choice: 'cpu' }],
     ['empty reason', { ...PROBED_REPORT, reason: '' }],
