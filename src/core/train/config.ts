@@ -121,6 +121,7 @@ export function validateTrainConfig(config: TrainConfig): string[] {
   }
   if (config.dataset === 'files' && !config.data?.train) problems.push('dataset "files" needs a training data path (--data PATH)')
   if (config.data?.extraVal?.length && !config.data.val) problems.push('further validation sets need a first one (data.val)')
+  if (config.data?.test && config.dataset !== 'files') problems.push(`test pairs (data.test) go with your own data (dataset "files"); the ${config.dataset} dataset brings its own test split`)
   wholeAtLeast(config.validateEvery, 0, 'validation interval (epochs)')
   wholeAtLeast(config.validateEverySteps, 0, 'validation interval (steps)')
   wholeAtLeast(config.checkpointEverySteps, 0, 'checkpoint interval (steps)')

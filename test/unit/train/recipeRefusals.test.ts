@@ -30,6 +30,11 @@ describe('validateTrainConfig refuses what cannot run as written', () => {
     expect(problems.join('; ')).toMatch(reason)
   })
 
+  it('test pairs only with own data (the bundled fonts bring their own test split)', () => {
+    expect(validateTrainConfig(fonts({ data: { train: '/d', test: '/t.bin' } })).join('; ')).toMatch(/test pairs \(data\.test\) go with your own data \(dataset "files"\); the fonts dataset brings its own test split/)
+    expect(validateTrainConfig(fonts({ dataset: 'files', data: { train: '/d', val: '/v.bin', test: '/t.bin' } }))).toEqual([])
+  })
+
   it('a Softmax warm-up of 0 epochs is no warm-up (allowed with -K)', () => {
     expect(validateTrainConfig(fonts({ loss: 'dsoftmax-k', lossParams: { s: 30, d: 0.9, rate: 0.5 }, softmaxWarmupEpochs: 0 }))).toEqual([])
   })
