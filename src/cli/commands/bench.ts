@@ -269,7 +269,7 @@ export async function benchCommand(argv: string[], io: CliIo): Promise<number> {
     )
     return 0
   }
-  const run = GROUPS[group]
+  const run = Object.hasOwn(GROUPS, group) ? GROUPS[group] : undefined
   if (!run) throw new UsageError(`unknown benchmark group "${group}"; available: ${Object.keys(GROUPS).join(', ')}`)
   await run(rest, io)
   return 0

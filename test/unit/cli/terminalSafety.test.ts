@@ -64,4 +64,13 @@ describe('name lookups', () => {
       expect(err, name).toContain(`unknown command "${name}"`)
     }
   })
+
+  it('refuses names of Object.prototype as benchmark groups', async () => {
+    for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+      let err = ''
+      const io: CliIo = { stdout: () => {}, stderr: (s) => void (err += s), isTty: false }
+      expect(await main(['bench', name], io), name).toBe(2)
+      expect(err, name).toContain(`unknown benchmark group "${name}"`)
+    }
+  })
 })
