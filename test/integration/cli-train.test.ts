@@ -49,8 +49,11 @@ describe('npm run cli -- train', () => {
     const manifest = JSON.parse(readFileSync(join(result.run, 'checkpoints/final/manifest.json'), 'utf8'))
     const weights = readFileSync(join(result.run, 'checkpoints/final/weights.bin'))
     expect(createHash('sha256').update(weights).digest('hex')).toBe(manifest.sha256)
-    const floats = manifest.tensors.reduce((n: number, t: { length: number }) => n + t.length, 0)
+    // Every tensor's bytes are its shape's values at its stored width (float32 here), back to back.
+    const floats = manifest.tensors.reduce((n: number, t: { shape: number[]; dtype: string }) => n + t.shape.reduce((a, b) => a * b, 1), 0)
+    expect(manifest.tensors.every((t: { dtype: string }) => t.dtype === 'float32')).toBe(true)
     expect(weights.byteLength).toBe(4 * floats)
+    expect(manifest.byteLength).toBe(weights.byteLength)
 
     // The stored per-pair scores, fed back through eval-scores, give the same report.
     // Filed as a test: the bundled test split never picks a checkpoint.
