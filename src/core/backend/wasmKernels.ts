@@ -8,8 +8,7 @@
 // the cosine head x·Wᵀ) it falls back to a loop 10–20× slower. An explicit Transpose followed by
 // the plain product is much faster, so on wasm BatchMatMul is re-registered to do exactly that.
 import { tf } from '../tf'
-
-const WRAPPED = new WeakSet<tf.KernelConfig>()
+import { overrideKernel } from './kernelOverride'
 
 type Info = tf.TensorInfo
 
@@ -27,48 +26,28 @@ interface WasmBackendInternals {
 }
 
 /** OneHot honouring its dtype: int32 through the stock kernel, anything else filled here. */
-function registerOneHot(): void {
-  const original = tf.getKernel('OneHot', 'wasm')
-  if (!original || WRAPPED.has(original)) return
-  const config: tf.KernelConfig = {
-    kernelName: 'OneHot',
-    backendName: 'wasm',
-    setupFunc: original.setupFunc,
-    kernelFunc: (args) => {
-      const { dtype, depth, onValue, offValue } = args.attrs as unknown as { dtype: tf.DataType; depth: number; onValue: number; offValue: number }
-      if (dtype === 'int32') return original.kernelFunc(args)
-      const backend = args.backend as unknown as WasmBackendInternals
-      const { indices } = args.inputs as { indices: Info }
-      const ids = backend.typedArrayFromHeap(indices)
-      const out = backend.makeOutput([...indices.shape, depth], dtype)
-      const values = backend.typedArrayFromHeap(out)
-      values.fill(offValue)
-      for (let i = 0; i < ids.length; i++) {
-        const id = ids[i]
-        if (id >= 0 && id < depth) values[i * depth + id] = onValue
-      }
-      return out
+function oneHot(stock: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { dtype, depth, onValue, offValue } = args.attrs as unknown as { dtype: tf.DataType; depth: number; onValue: number; offValue: number }
+    if (dtype === 'int32') return stock(args)
+    const backend = args.backend as unknown as WasmBackendInternals
+    const { indices } = args.inputs as { indices: Info }
+    const ids = backend.typedArrayFromHeap(indices)
+    const out = backend.makeOutput([...indices.shape, depth], dtype)
+    const values = backend.typedArrayFromHeap(out)
+    values.fill(offValue)
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]
+      if (id >= 0 && id < depth) values[i * depth + id] = onValue
     }
+    return out
   }
-  tf.unregisterKernel('OneHot', 'wasm')
-  tf.registerKernel(config)
-  WRAPPED.add(config)
 }
 
-/** Idempotent; affects only the wasm backend. Call after wasm is registered. */
-export function registerWasmKernels(): void {
-  registerOneHot()
-  const original = tf.getKernel('BatchMatMul', 'wasm')
-  const transposeKernel = tf.getKernel('Transpose', 'wasm')
-  if (!original || !transposeKernel || WRAPPED.has(original)) return
-  const plain = original.kernelFunc
-  const transpose = transposeKernel.kernelFunc
-  const config: tf.KernelConfig = {
-    kernelName: 'BatchMatMul',
-    backendName: 'wasm',
-    setupFunc: original.setupFunc,
-    disposeFunc: original.disposeFunc,
-    kernelFunc: ({ inputs, backend: anyBackend, attrs }) => {
+/** BatchMatMul with transposes as an explicit Transpose, then the stock (XNNPACK) plain product. */
+function batchMatMul(transpose: tf.KernelFunc): (stock: tf.KernelFunc) => tf.KernelFunc {
+  return (plain) =>
+    ({ inputs, backend: anyBackend, attrs }) => {
       const backend = anyBackend as tf.KernelBackend
       const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean }
       if (!transposeA && !transposeB) return plain({ inputs, backend, attrs })
@@ -88,8 +67,11 @@ export function registerWasmKernels(): void {
       for (const t of temporaries) backend.disposeData(t.dataId)
       return result
     }
-  }
-  tf.unregisterKernel('BatchMatMul', 'wasm')
-  tf.registerKernel(config)
-  WRAPPED.add(config)
+}
+
+/** Idempotent; affects only the wasm backend. Call after wasm is registered. */
+export function registerWasmKernels(): void {
+  overrideKernel('OneHot', 'wasm', oneHot)
+  const transpose = tf.getKernel('Transpose', 'wasm')
+  if (transpose) overrideKernel('BatchMatMul', 'wasm', batchMatMul(transpose.kernelFunc))
 }

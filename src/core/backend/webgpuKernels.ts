@@ -5,6 +5,7 @@
 // Past that the pipeline is invalid, Dawn logs a validation error and the output is garbage, with
 // no exception. Here larger sums are added in groups that fit.
 import { tf } from '../tf'
+import { overrideKernel } from './kernelOverride'
 
 type Info = tf.TensorInfo
 
@@ -13,34 +14,20 @@ interface WebGpuBackendInternals {
   disposeData(dataId: object): boolean
 }
 
-const WRAPPED = new WeakSet<tf.KernelConfig>()
-
 /** Idempotent; affects only the webgpu backend. Call after webgpu is registered. */
 export function registerWebGpuKernels(): void {
-  const original = tf.getKernel('AddN', 'webgpu')
-  if (!original || WRAPPED.has(original)) return
-  const stock = original.kernelFunc
-  const config: tf.KernelConfig = {
-    kernelName: 'AddN',
-    backendName: 'webgpu',
-    setupFunc: original.setupFunc,
-    disposeFunc: original.disposeFunc,
-    kernelFunc: (args) => {
-      const backend = args.backend as unknown as WebGpuBackendInternals
-      // One binding is the output.
-      const group = Math.max(2, backend.device.limits.maxStorageBuffersPerShaderStage - 1)
-      const addAll = (inputs: Info[]): Info => {
-        if (inputs.length <= group) return stock({ ...args, inputs: inputs as unknown as tf.NamedTensorInfoMap }) as Info
-        const partial: Info[] = []
-        for (let start = 0; start < inputs.length; start += group) partial.push(addAll(inputs.slice(start, start + group)))
-        const sum = addAll(partial)
-        for (const p of partial) backend.disposeData(p.dataId)
-        return sum
-      }
-      return addAll(args.inputs as unknown as Info[])
+  overrideKernel('AddN', 'webgpu', (stock) => (args) => {
+    const backend = args.backend as unknown as WebGpuBackendInternals
+    // One binding is the output.
+    const group = Math.max(2, backend.device.limits.maxStorageBuffersPerShaderStage - 1)
+    const addAll = (inputs: Info[]): Info => {
+      if (inputs.length <= group) return stock({ ...args, inputs: inputs as unknown as tf.NamedTensorInfoMap }) as Info
+      const partial: Info[] = []
+      for (let start = 0; start < inputs.length; start += group) partial.push(addAll(inputs.slice(start, start + group)))
+      const sum = addAll(partial)
+      for (const p of partial) backend.disposeData(p.dataId)
+      return sum
     }
-  }
-  tf.unregisterKernel('AddN', 'webgpu')
-  tf.registerKernel(config)
-  WRAPPED.add(config)
+    return addAll(args.inputs as unknown as Info[])
+  })
 }
