@@ -3,20 +3,14 @@
 // to its uninterrupted twin (the sampled negatives, the sparse store on every replica, batch norm
 // across replicas, the replica count and the backend all come back as the run recorded them).
 import { afterAll, describe, expect, it } from 'vitest'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { forkTrainer } from '../../src/core/train/process/fork'
-import { TrainerHost, type TerminalEvent } from '../../src/core/train/process/host'
 import { presetConfig } from '../../src/core/train/presets'
-import type { HostEvent } from '../../src/common/trainer'
+import { trainerSessions } from '../helpers/trainerSessions'
 
-const workspace = mkdtempSync(join(tmpdir(), 'dsoftmax-replica-resume-'))
-const hosts: TrainerHost[] = []
-afterAll(() => {
-  hosts.forEach((host) => host.kill('SIGKILL'))
-  rmSync(workspace, { recursive: true, force: true })
-})
+const sessions = trainerSessions('dsoftmax-replica-resume-')
+const { workspace, launch } = sessions
+afterAll(() => sessions.close())
 
 const recipe = {
   ...presetConfig('fonts-quick'),
@@ -28,18 +22,6 @@ const recipe = {
   checkpointEverySteps: 3,
   validateEvery: 0
 } as unknown as Record<string, unknown>
-
-function launch(start: Parameters<TrainerHost['start']>[0], onEvent: (event: HostEvent, host: TrainerHost) => void = () => {}): { events: HostEvent[]; end: Promise<TerminalEvent> } {
-  const host = new TrainerHost(forkTrainer(), workspace)
-  hosts.push(host)
-  const events: HostEvent[] = []
-  host.on((event) => {
-    events.push(event)
-    onEvent(event, host)
-  })
-  host.start(start)
-  return { events, end: host.done }
-}
 
 const finalWeights = (runDir: string): Float32Array => new Float32Array(new Uint8Array(readFileSync(join(runDir, 'checkpoints/final/weights.bin'))).buffer)
 

@@ -2,47 +2,22 @@
 // an uninterrupted run; a corrupt newest checkpoint is skipped out loud; the host marks a killed
 // run interrupted; pause/resume/stop; NaN stops cleanly naming the step.
 import { afterAll, describe, expect, it } from 'vitest'
-import { mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, truncateSync } from 'node:fs'
 import { join } from 'node:path'
-import { forkTrainer } from '../../src/core/train/process/fork'
-import { TrainerHost, type TerminalEvent } from '../../src/core/train/process/host'
 import { presetConfig } from '../../src/core/train/presets'
 import { readRunRecord } from '../../src/core/train/runs'
 import type { TrainConfig } from '../../src/core/train/config'
-import type { HostEvent, ProgressEvent } from '../../src/common/trainer'
+import type { HostEvent } from '../../src/common/trainer'
+import { progressEvents as progress, trainerSessions } from '../helpers/trainerSessions'
 
-const workspace = mkdtempSync(join(tmpdir(), 'dsoftmax-trainer-process-'))
-const hosts: TrainerHost[] = []
-afterAll(() => {
-  // A failed test must not leave a trainer behind.
-  hosts.forEach((host) => host.kill('SIGKILL'))
-  rmSync(workspace, { recursive: true, force: true })
-})
+const sessions = trainerSessions('dsoftmax-trainer-process-')
+const { workspace, launch } = sessions
+afterAll(() => sessions.close())
 
 /** A few steps on the bundled fonts; one replica so runs are bit-reproducible. */
 const recipe = (overrides: Partial<TrainConfig> = {}): Record<string, unknown> =>
   ({ ...presetConfig('fonts-quick'), batchSize: 16, steps: 12, replicas: 1, checkpointEverySteps: 3, validateEvery: 0, ...overrides }) as unknown as Record<string, unknown>
 
-interface Session {
-  host: TrainerHost
-  events: HostEvent[]
-  end: Promise<TerminalEvent>
-}
-
-function launch(start: Parameters<TrainerHost['start']>[0], onEvent: (event: HostEvent, host: TrainerHost) => void = () => {}): Session {
-  const host = new TrainerHost(forkTrainer(), workspace)
-  hosts.push(host)
-  const events: HostEvent[] = []
-  host.on((event) => {
-    events.push(event)
-    onEvent(event, host)
-  })
-  host.start(start)
-  return { host, events, end: host.done }
-}
-
-const progress = (events: HostEvent[]): ProgressEvent[] => events.filter((e): e is ProgressEvent => e.type === 'progress')
 const finalWeights = (runDir: string): Float32Array => new Float32Array(new Uint8Array(readFileSync(join(runDir, 'checkpoints/final/weights.bin'))).buffer)
 
 describe('trainer process', () => {

@@ -8,31 +8,25 @@
 // at step 5 and 4.8e-3 at step 8. So each step's webgpu loss must lie within 1e-3 of wasm's, or
 // within twice the distance between cpu and wasm at that step — as close to wasm as cpu is.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { initBackend, type BackendChoice } from '../../src/core/backend'
 import { fontImageSet, loadFontDataset, type LabelledImageSet } from '../../src/core/data'
 import { CheckpointStore, type LoadedCheckpoint } from '../../src/core/train/checkpoint'
 import { presetConfig } from '../../src/core/train/presets'
 import { trainModel } from '../../src/core/train/trainer'
-import { forkTrainer } from '../../src/core/train/process/fork'
-import { TrainerHost, type TerminalEvent } from '../../src/core/train/process/host'
 import { readRunRecord } from '../../src/core/train/runs'
 import type { TrainConfig } from '../../src/core/train/config'
-import type { HostEvent, ProgressEvent } from '../../src/common/trainer'
 import { useSwiftShader } from '../unit/backend/webgpuSetup'
+import { progressEvents, trainerSessions } from '../helpers/trainerSessions'
 
 const available = useSwiftShader('webgpu-train.test.ts')
 const RELATIVE = 1e-3
 /** SwiftShader takes seconds per step of batch 64, and compiles every shader on first use. */
 const SLOW = 1_200_000
-const workspace = mkdtempSync(join(tmpdir(), 'dsoftmax-webgpu-train-'))
-const hosts: TrainerHost[] = []
-afterAll(() => {
-  hosts.forEach((host) => host.kill('SIGKILL'))
-  rmSync(workspace, { recursive: true, force: true })
-})
+const sessions = trainerSessions('dsoftmax-webgpu-train-')
+const { workspace, launch } = sessions
+afterAll(() => sessions.close())
 
 /** `--preset fonts-quick --seed 5 --steps 8 --replicas 1`, with a checkpoint half-way. */
 const recipe: TrainConfig = { ...presetConfig('fonts-quick'), seed: 5, steps: 8, replicas: 1, checkpointEverySteps: 4 }
@@ -83,18 +77,7 @@ describe.skipIf(!available)('training on webgpu', () => {
   }, SLOW)
 
   it('the trainer process records webgpu as the run’s backend; the stopped run resumes on wasm and ends where wasm alone does', async () => {
-    const launch = (start: Parameters<TrainerHost['start']>[0], onEvent: (event: HostEvent, host: TrainerHost) => void = () => {}) => {
-      // The forked trainer inherits VK_ICD_FILENAMES from this process: it sees SwiftShader too.
-      const host = new TrainerHost(forkTrainer(), workspace)
-      hosts.push(host)
-      const events: HostEvent[] = []
-      host.on((event) => {
-        events.push(event)
-        onEvent(event, host)
-      })
-      host.start(start)
-      return { events, end: host.done as Promise<TerminalEvent> }
-    }
+    // The forked trainer inherits VK_ICD_FILENAMES from this process: it sees SwiftShader too.
     // Stopped after step 4 (before the final test evaluation, which takes minutes on SwiftShader).
     const first = launch({ config: recipe as unknown as Record<string, unknown>, backend: 'webgpu' }, (event, host) => {
       if (event.type === 'progress' && event.step === 4) host.stop()
@@ -107,12 +90,12 @@ describe.skipIf(!available)('training on webgpu', () => {
     expect(config.backend.adapter?.fallback).toBe(true)
     const stoppedAt = readRunRecord(runDir).step as number
     expect(stoppedAt).toBeGreaterThanOrEqual(4)
-    for (const p of first.events.filter((e): e is ProgressEvent => e.type === 'progress')) expect(close(p.loss, p.step, wasm), `step ${p.step}`).toBe(true)
+    for (const p of progressEvents(first.events)) expect(close(p.loss, p.step, wasm), `step ${p.step}`).toBe(true)
 
     const second = launch({ resumeRun: basename(runDir), backend: 'wasm' })
     const done = await second.end
     expect(done).toMatchObject({ type: 'finished' })
-    const resumed = second.events.filter((e): e is ProgressEvent => e.type === 'progress')
+    const resumed = progressEvents(second.events)
     expect(resumed.map((p) => p.step)).toEqual(Array.from({ length: 8 - stoppedAt }, (_, i) => stoppedAt + 1 + i))
     for (const p of resumed) expect(close(p.loss, p.step, wasm), `step ${p.step}`).toBe(true)
     expect(readRunRecord(runDir).status).toBe('finished')
