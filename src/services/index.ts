@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { HostError, type AppInfo, type BackendReport, type DialogResult, type RequestChannel, type RequestOf, type ResponseOf, type TrainingState } from '../common/contract'
 import { evaluationReportSchema } from '../common/schemas/evaluation'
+import { TRAIN_BACKENDS } from '../common/schemas/recipe'
 import type { TrainerChannel } from '../core/train/process/host'
 import { runDir } from '../core/train/runs'
 import type { ServiceContext } from './context'
@@ -189,7 +190,7 @@ export function createServices(hostOptions: HostOptions): Services {
     'backend:probe': async () => {
       const pending = probe()
       const quick = await Promise.race([pending, new Promise<null>((resolve) => setTimeout(() => resolve(null), PROBE_WAIT_MS))])
-      return quick ?? { ...NOT_PROBED, reason: 'The engine is probing its backends (tensorflow → wasm → cpu); the answer follows in a moment.' }
+      return quick ?? { ...NOT_PROBED, reason: `The engine is probing its backends (${TRAIN_BACKENDS.join(' → ')}); the answer follows in a moment.` }
     },
 
     'workspace:get': () => workspace.info(),
