@@ -12,24 +12,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseResponse, type DialogResult, type EventChannel, type TrainRecipe } from '../../../src/common/contract'
 import { acquireRunLock } from '../../../src/core/train/runLock'
 import { PRESETS } from '../../../src/core/train/presets'
-import { createServices, type Dialogs, type Services } from '../../../src/services/index'
+import type { Dialogs, Services } from '../../../src/services/index'
+import { createTestServices } from './testServices'
 
 let dir: string
 const emitted: { event: EventChannel; payload: unknown }[] = []
 const asked: string[] = []
 
 function services(dialogs?: Dialogs, name = 'ws'): Services {
-  return createServices({
+  return createTestServices({
     settingsFile: join(dir, `${name}-settings.json`),
     defaultWorkspace: join(dir, name),
-    appInfo: () => ({ name: 'x', version: '1', node: '20', platform: 'linux' }),
-    emit: (event, payload) => emitted.push({ event, payload }),
-    launchTrainer: () => {
-      throw new Error('no trainer in this test')
-    },
-    runJob: async () => {
-      throw new Error('no jobs in this test')
-    },
+    emitted,
     ...(dialogs ? { dialogs } : {})
   })
 }

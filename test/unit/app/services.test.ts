@@ -14,7 +14,8 @@ import { specCost } from '../../../src/core/models/plan'
 import { backboneSpec } from '../../../src/core/models/architectures'
 import { PRESETS } from '../../../src/core/train/presets'
 import { checkRecipe, estimateRecipe } from '../../../src/services/estimate'
-import { createServices, type Services } from '../../../src/services/index'
+import type { Services } from '../../../src/services/index'
+import { createTestServices } from './testServices'
 import { pca } from '../../../src/services/jobs/projection'
 import { filesValidationAsTest, metricsHistory } from '../../../src/services/runs'
 
@@ -45,18 +46,7 @@ async function png(file: string, value: number): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dsoftmax-services-'))
-  services = createServices({
-    settingsFile: join(dir, 'settings.json'),
-    defaultWorkspace: join(dir, 'workspace'),
-    appInfo: () => ({ name: 'x', version: '1', node: '20', platform: 'linux' }),
-    emit: (event, payload) => emitted.push({ event, payload }),
-    launchTrainer: () => {
-      throw new Error('no trainer in this test')
-    },
-    runJob: async () => {
-      throw new Error('no jobs in this test')
-    }
-  })
+  services = createTestServices({ settingsFile: join(dir, 'settings.json'), defaultWorkspace: join(dir, 'workspace'), emitted })
 })
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -18,34 +18,12 @@ import {
   type StepEvent
 } from '../../../src/core/train'
 import type { LabelledImageSet, PairSet } from '../../../src/core/data/imageSets'
-import { createRng } from '../../../src/core/util/rng'
+import { syntheticSet } from './syntheticSet'
 
 // Training runs on wasm, the backend it uses here: the cpu backend's filter gradient is ~50× slower.
 beforeAll(async () => {
   await initBackend({ force: 'wasm' })
 })
-
-/** Four classes of 16×16 images: a class-specific random pattern plus per-image noise. */
-function syntheticSet(perClass: number, seed: number): LabelledImageSet {
-  const classes = 4
-  const size = 16
-  const rng = createRng(seed)
-  const patterns = Array.from({ length: classes }, () => Float32Array.from({ length: size * size }, () => rng.next() * 2 - 1))
-  const count = classes * perClass
-  const labels = Int32Array.from({ length: count }, (_, i) => i % classes)
-  const noise = Array.from({ length: count }, () => Float32Array.from({ length: size * size }, () => rng.normal() * 0.3))
-  return {
-    shape: [size, size, 1],
-    count,
-    classes,
-    labels,
-    classNames: ['a', 'b', 'c', 'd'],
-    write(index, out, offset) {
-      const p = patterns[labels[index]]
-      for (let k = 0; k < size * size; k++) out[offset + k] = p[k] + noise[index][k]
-    }
-  }
-}
 
 function tinyConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
   return {
@@ -73,7 +51,7 @@ async function collectSteps(config: TrainConfig, data: LabelledImageSet): Promis
 }
 
 describe('trainModel', () => {
-  const data = syntheticSet(16, 3)
+  const data = syntheticSet(4, 16, 3)
 
   it('lowers the loss on separable data and reports intra + inter = total', async () => {
     const steps = await collectSteps(tinyConfig(), data)
@@ -128,7 +106,7 @@ describe('trainModel', () => {
 })
 
 describe('checkpoints, resume and divergence (in process)', () => {
-  const data = syntheticSet(16, 3)
+  const data = syntheticSet(4, 16, 3)
   const roots: string[] = []
   afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })))
   const newStore = (keep = 5): CheckpointStore => {
@@ -259,7 +237,7 @@ describe('checkpoints, resume and divergence (in process)', () => {
 })
 
 describe('several validation sets', () => {
-  const data = syntheticSet(8, 5)
+  const data = syntheticSet(4, 8, 5)
   const pairs = (name: string, offset: number): PairSet => ({
     name,
     images: data,
