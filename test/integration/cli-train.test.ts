@@ -69,7 +69,7 @@ describe('npm run cli -- train', () => {
   })
 
   it('learns: 40 data-parallel steps of the demo recipe beat raw-pixel cosine on the test pairs', async () => {
-    // Raw-pixel cosine scores AUC ≈ 0.62 on these pairs and a random CNN about the same (DESIGN §8);
+    // Raw-pixel cosine scores AUC ≈ 0.62 on these pairs and a random CNN about the same (measured independently);
     // this short run measured 0.73 here. Seeded, so the figure is stable for a given thread count.
     const io = capture()
     const code = await main(['train', '--preset', 'fonts', '--steps', '40', '--replicas', '2', '--out', workspace, '--json'], io)
@@ -82,7 +82,7 @@ describe('npm run cli -- train', () => {
   }, 300_000)
 
   it('trains on an identity folder given with --data', async () => {
-    // Four identities of eight 32×32 PNGs each, in the folder layout of DESIGN §4.
+    // Four identities of eight 32×32 PNGs each, in the identity-folder layout (root/<identity>/<image>).
     const folder = join(workspace, 'faces')
     for (let k = 0; k < 4; k++) {
       mkdirSync(join(folder, `id${k}`), { recursive: true })

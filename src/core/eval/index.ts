@@ -1,4 +1,4 @@
-// Verification metrics (DESIGN.md §3): plain TypeScript over typed arrays, no TensorFlow.js.
+// Verification metrics (ROC, AUC, EER, TAR@FAR, 10-fold accuracy): plain TypeScript over typed arrays, no TensorFlow.js.
 export { FAR_LEVELS, farKey, rocCurve, rocCounts, rocAuc, equalErrorRate, tarAtFar, splitByClass } from './roc'
 export type { ClassScores, RocCounts } from './roc'
 export { verificationReport, LFW_FOLDS } from './verification'

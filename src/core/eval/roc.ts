@@ -4,7 +4,7 @@
 // metric is then one merge walk over the two sorted arrays from the highest score down.
 // A pair is accepted ("same identity") when score >= threshold, as in sklearn.
 
-/** The FAR levels reported by the verification protocol (DESIGN.md §3). */
+/** The FAR levels the verification protocol reports TAR at (1e-1 … 1e-6). */
 export const FAR_LEVELS: readonly number[] = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6]
 
 /** Python's repr of a FAR level ("0.1" … "0.0001", "1e-05", "1e-06"), used as report keys. */

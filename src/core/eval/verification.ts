@@ -162,7 +162,7 @@ function tenFold(labels: ArrayLike<number>, scores: ArrayLike<number>, roc: RocC
 }
 
 /**
- * Every verification metric of DESIGN.md §3 from per-pair labels (1 = same identity,
+ * Every verification metric the face-verification field reports, from per-pair labels (1 = same identity,
  * 0 = different) and similarity scores (higher = more similar), in the pairs' file order
  * (the 10-fold split depends on it). Throws on invalid input or a single class.
  */

@@ -52,7 +52,7 @@ const figure1Dsoftmax: TrainConfig = {
 /** Figure 1's baseline: plain (unnormalized) softmax with a bias, the same recipe otherwise. */
 const figure1Softmax: TrainConfig = { ...figure1Dsoftmax, preset: 'figure1-softmax', loss: 'softmax', lossParams: {} }
 
-/** The demo recipe with the other common heads (DESIGN §8: NormFace ties D-Softmax here). */
+/** The demo recipe with the other common heads (measured on these glyphs: NormFace ties D-Softmax). */
 const fontsNormface: TrainConfig = { ...fonts, preset: 'fonts-normface', loss: 'normface', lossParams: { s: 30 } }
 /** ArcFace m = 0.5 underfits these glyphs from a cold start: a quarter epoch of plain Softmax first. */
 const fontsArcface: TrainConfig = { ...fonts, preset: 'fonts-arcface', loss: 'arcface', lossParams: { s: 30, m: 0.5 }, softmaxWarmupEpochs: 0.25 }

@@ -2,7 +2,7 @@ import type { BackendReport } from '../../common/dto'
 
 /**
  * The `backend:probe` answer until the trainer utility process exists. The engine picks
- * its tfjs backend inside that process (DESIGN §5); the main process never loads tfjs, so
+ * its tfjs backend inside that process (README, "Backends, GPUs and threads"); the main process never loads tfjs, so
  * until then the honest answer is "not probed", never a guess.
  */
 export function notProbedReport(): BackendReport {

@@ -1,5 +1,5 @@
 // Independent double-precision reference implementations of the losses, written straight
-// from the formulas in DESIGN §2 (no tfjs; only the type of loss names comes from src/core).
+// from the losses' written formulas (no tfjs; only the type of loss names comes from src/core).
 import type { LossName } from '../../../src/core/losses'
 
 export type Matrix = number[][]

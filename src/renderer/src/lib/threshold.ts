@@ -25,7 +25,7 @@ export function thresholdForFar(roc: RocPoints, targetFar: number): OperatingPoi
   return best < 0 ? null : { threshold: roc.thresholds[best], far: roc.far[best], tar: roc.tar[best] }
 }
 
-/** FAR values below 10 / impostor pairs are noise (DESIGN §3): flag them. */
+/** A FAR below 10 / impostor pairs rests on fewer than 10 false accepts: noise, so it is flagged. */
 export function isFarReliable(far: number, impostorPairs: number): boolean {
   return impostorPairs > 0 && far >= 10 / impostorPairs
 }
