@@ -1,9 +1,9 @@
 /** `training:catalog`: presets, backbones and losses with each knob explained in one line. */
-import type { TrainingCatalog, TrainRecipe } from '../common/contract'
-import { LOSS_NAMES, TRAIN_BACKENDS } from '../common/schemas/recipe'
+import type { TrainingCatalog } from '../common/contract'
+import { BACKBONE_NAMES, LOSS_NAMES, TRAIN_BACKENDS, type LossName } from '../common/names'
+import type { LossParams } from '../common/schemas/recipe'
 import { LOSS_KNOBS, defaultLossParams } from '../core/losses/params'
-import type { LossName, LossParams } from '../core/losses/types'
-import { BACKBONE_INFO, BACKBONE_NAMES } from '../core/models/architectures'
+import { BACKBONE_INFO, inputChannels } from '../core/models/architectures'
 import { DEFAULT_PRESET, PRESETS } from '../core/train/presets'
 
 const PRESET_TEXT: Record<string, string> = {
@@ -60,12 +60,12 @@ export function trainingCatalog(): TrainingCatalog {
     presets: Object.entries(PRESETS).map(([name, recipe]) => ({
       name,
       description: PRESET_TEXT[name] ?? `${recipe.loss} with ${recipe.backbone} on ${recipe.dataset}`,
-      recipe: structuredClone(recipe) as TrainRecipe,
+      recipe: structuredClone(recipe),
       default: name === DEFAULT_PRESET
     })),
     backbones: BACKBONE_NAMES.map((name) => {
       const info = BACKBONE_INFO[name]
-      return { name, description: info.description, inputSize: info.input[0], channels: info.input[1], embeddingDim: info.embeddingDim }
+      return { name, description: info.description, inputSize: info.input[0], channels: inputChannels(name), embeddingDim: info.embeddingDim }
     }),
     losses: LOSS_NAMES.map((name) => {
       const defaults = defaultLossParams(name)

@@ -4,13 +4,12 @@
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { BACKBONE_NAMES, CENTRE_STORAGES, LOSS_NAMES, MARGIN_FALLBACKS, MARGIN_GRADIENTS, OPTIMIZER_KINDS, SCHEDULE_KINDS, VALIDATION_METRICS } from '../../common/names'
+import type { LossParams, OptimizerConfig, ScheduleConfig } from '../../common/schemas/recipe'
 import { BACKEND_CHOICES, type BackendChoice } from '../../core/backend'
-import { CENTRE_STORAGES, LOSS_KNOBS, LOSS_NAMES, MARGIN_FALLBACKS, validateLossParams, type LossName, type LossParams } from '../../core/losses'
-import { BACKBONE_NAMES } from '../../core/models'
+import { LOSS_KNOBS, validateLossParams } from '../../core/losses'
 import { DEFAULT_PRESET, PRESETS, presetConfig } from '../../core/train/presets'
-import { VALIDATION_METRICS, validateTrainConfig, type TrainConfig, type ValidationMetric } from '../../core/train/config'
-import { OPTIMIZER_KINDS, type OptimizerConfig } from '../../core/train/optimizer'
-import { SCHEDULE_KINDS, type ScheduleConfig } from '../../core/train/schedule'
+import { validateTrainConfig, type TrainConfig } from '../../core/train/config'
 import { defaultWorkspace } from '../../core/train/runs'
 import { forkTrainer } from '../../core/train/process/fork'
 import { TrainerHost, type TerminalEvent } from '../../core/train/process/host'
@@ -31,7 +30,7 @@ export const TRAIN_USAGE = `Usage: npm run cli -- train [options]
   --loss NAME          ${LOSS_NAMES.join(', ')}
   --s X --d X --m X    loss scale, D-Softmax intra bound d, margin m (radians for ArcFace)
   --rate X | --count N negative classes sampled per step by dsoftmax-k
-  --margin-gradient full|detached   ArcFace margin gradient
+  --margin-gradient ${MARGIN_GRADIENTS.join('|')}   ArcFace margin gradient
   --margin-fallback continuous|insightface|easy   ArcFace target where cos(θ + m) is not used
   --anneal-lambda      SphereFace: anneal λ from 1000 down to 5 (the original schedule)
   --softmax-warmup N   train with plain Softmax for the first N epochs
@@ -42,7 +41,7 @@ export const TRAIN_USAGE = `Usage: npm run cli -- train [options]
   --clip X             clip gradients to global L2 norm X
   --schedule NAME      ${SCHEDULE_KINDS.join(', ')}   --warmup STEPS --power X --milestones 0.5,0.75 --gamma X
   --validate-every N | --validate-every-steps N   validation interval (epochs / steps)
-  --best-metric NAME   ${Object.keys(VALIDATION_METRICS).join(', ')} (picks checkpoints/best)
+  --best-metric NAME   ${VALIDATION_METRICS.join(', ')} (picks checkpoints/best)
   --best-set NAME      with several --val sets: the one whose metric picks checkpoints/best (its file name
                        without extension, e.g. lfw; default the first)
   --checkpoint-every N checkpoint every N steps (default: each epoch)   --keep N  step checkpoints kept
@@ -204,7 +203,7 @@ export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
   const loss = oneOf(values.loss, LOSS_NAMES, 'loss')
   // Another loss keeps only the preset's knobs it reads (the others would be refused as unread).
   if (loss !== undefined && loss !== config.loss) {
-    config.loss = loss as LossName
+    config.loss = loss
     config.lossParams = Object.fromEntries(Object.entries(config.lossParams).filter(([key]) => LOSS_KNOBS[config.loss].includes(key as keyof LossParams)))
   }
   const params = { ...config.lossParams }
@@ -212,13 +211,8 @@ export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
     const v = number(values[key], key)
     if (v !== undefined) params[key] = v
   }
-  const marginGradient = values['margin-gradient']
-  if (marginGradient !== undefined) {
-    if (marginGradient !== 'full' && marginGradient !== 'detached') {
-      throw new UsageError(`--margin-gradient must be "full" or "detached", got "${marginGradient}"`)
-    }
-    params.marginGradient = marginGradient
-  }
+  const marginGradient = oneOf(values['margin-gradient'], MARGIN_GRADIENTS, 'margin gradient')
+  if (marginGradient !== undefined) params.marginGradient = marginGradient
   const marginFallback = oneOf(values['margin-fallback'], MARGIN_FALLBACKS, 'margin fallback')
   if (marginFallback !== undefined) params.marginFallback = marginFallback
   config.lossParams = params
@@ -240,7 +234,7 @@ export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
   config.validateEvery = number(values['validate-every'], 'validate-every') ?? config.validateEvery
   const validateSteps = number(values['validate-every-steps'], 'validate-every-steps')
   if (validateSteps !== undefined) config.validateEverySteps = validateSteps
-  const bestMetric = oneOf(values['best-metric'], Object.keys(VALIDATION_METRICS) as ValidationMetric[], 'best-metric')
+  const bestMetric = oneOf(values['best-metric'], VALIDATION_METRICS, 'best-metric')
   if (bestMetric) config.bestMetric = bestMetric
   if (values['best-set'] !== undefined) config.bestSet = values['best-set']
   const checkpointEvery = number(values['checkpoint-every'], 'checkpoint-every')
@@ -323,7 +317,7 @@ export async function runTraining(request: ParsedTrainArgs, options: { io: CliIo
         break
     }
   })
-  host.start(request.resumeRun ? { resumeRun: request.resumeRun, backend: request.backend } : { config: request.config as unknown as Record<string, unknown>, backend: request.backend })
+  host.start(request.resumeRun ? { resumeRun: request.resumeRun, backend: request.backend } : { config: request.config, backend: request.backend })
   try {
     const end = await host.done
     runDir ??= end.type === 'finished' || end.type === 'failed' ? end.runDir : undefined

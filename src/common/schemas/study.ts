@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { taskIdSchema } from './base'
+import { FIGURE1_LOSSES } from '../names'
 
 export const figure1RequestSchema = z.strictObject({
   /** Training steps per run (default: the figure1 presets' 300). */
@@ -30,7 +31,7 @@ const anglesSchema = z.strictObject({
 export const figure1RunSchema = z.strictObject({
   /** "Softmax, 5 classes", "D-Softmax s=10, 10 classes". */
   label: z.string(),
-  loss: z.enum(['softmax', 'normface', 'dsoftmax']),
+  loss: z.enum(FIGURE1_LOSSES),
   s: z.number().nullable(),
   classCount: z.number().int(),
   classes: z.array(z.string()),

@@ -12,7 +12,7 @@ import { tf } from '../tf'
 import { registerWasmGradients } from './wasmGradients'
 import { registerWasmKernels } from './wasmKernels'
 import { WebGpuUnavailable, activateWebGpu, adapterName, probeAdapter, probeAdapterIsolated, type GpuAdapterReport } from './webgpu'
-import { TRAIN_BACKENDS } from '../../common/schemas/recipe'
+import { TRAIN_BACKENDS } from '../../common/names'
 
 export { registerWasmGradients, WASM_MISSING_TRAINING_KERNELS } from './wasmGradients'
 export { registerWasmKernels } from './wasmKernels'

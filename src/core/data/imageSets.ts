@@ -1,19 +1,10 @@
 // The trainer and the evaluator see data through these two small interfaces, so any dataset
 // format (the bundled glyphs now, folders and RecordIO later) plugs in the same way.
 import type { Rng } from '../util/rng'
+import type { Augmentation } from '../../common/schemas/recipe'
 
-export interface Augmentation {
-  /** Largest random shift in pixels, each axis (0 = none). */
-  shift: number
-  /** Random horizontal mirror. Off for glyphs: letters are not mirror-symmetric. */
-  flip: boolean
-  /** Largest random zoom, relative (0.1 = scale in [0.9, 1.1]); photo datasets only. */
-  scale?: number
-  /** Largest random brightness offset in [-1, 1] units (0.1 = ±0.1); photo datasets only. */
-  brightness?: number
-  /** Largest random relative contrast change (0.2 = ×[0.8, 1.2]); photo datasets only. */
-  contrast?: number
-}
+/** The recipe's augmentation settings (defined with the recipe in src/common). */
+export type { Augmentation } from '../../common/schemas/recipe'
 
 export interface ImageSource {
   /** Example shape [height, width, channels]. */

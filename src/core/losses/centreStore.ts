@@ -15,9 +15,9 @@
 // costs nothing until rows are used, and the values do not depend on the order rows are touched.
 import { createRng } from '../util/rng'
 import { halfTable, toHalf } from './float16'
+import type { CentreStorage } from '../../common/names'
 
-export const CENTRE_STORAGES = ['float32', 'float16'] as const
-export type CentreStorage = (typeof CENTRE_STORAGES)[number]
+export { CENTRE_STORAGES, type CentreStorage } from '../../common/names'
 
 export interface CentreStoreConfig {
   classes: number

@@ -1,6 +1,6 @@
 // The loss family: one module per loss over cosine logits, and the head the trainer uses.
 export type { LossName, LossParams, LossParts, MarginFallback, MarginGradient, ResolvedLossParams, SampleParts } from './types'
-export { LOSS_NAMES, MARGIN_FALLBACKS, isLossName } from './types'
+export { LOSS_NAMES, MARGIN_FALLBACKS, MARGIN_GRADIENTS, isLossName } from './types'
 export {
   LOSS_KNOBS,
   SPHEREFACE_MAX_M,

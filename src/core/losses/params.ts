@@ -1,5 +1,5 @@
 import type { LossName, LossParams, ResolvedLossParams } from './types'
-import { MARGIN_FALLBACKS, isLossName } from './types'
+import { MARGIN_FALLBACKS, MARGIN_GRADIENTS, isLossName } from './types'
 
 /** Which knobs each loss reads; the UI shows these and validation checks only these. */
 export const LOSS_KNOBS: Readonly<Record<LossName, readonly (keyof LossParams)[]>> = Object.freeze({
@@ -90,8 +90,8 @@ export function validateLossParams(name: LossName, params: LossParams = {}): str
   if (knobs.includes('lambda') && !(isNum(p.lambda) && p.lambda >= 0)) {
     problems.push(`SphereFace λ must be a number ≥ 0 (got ${fmt(p.lambda)}).`)
   }
-  if (knobs.includes('marginGradient') && p.marginGradient !== 'full' && p.marginGradient !== 'detached') {
-    problems.push(`marginGradient must be 'full' or 'detached' (got ${fmt(p.marginGradient)}).`)
+  if (knobs.includes('marginGradient') && !(MARGIN_GRADIENTS as readonly unknown[]).includes(p.marginGradient)) {
+    problems.push(`marginGradient must be ${MARGIN_GRADIENTS.map((g) => `'${g}'`).join(' or ')} (got ${fmt(p.marginGradient)}).`)
   }
   if (knobs.includes('marginFallback') && !(MARGIN_FALLBACKS as readonly unknown[]).includes(p.marginFallback)) {
     problems.push(`marginFallback must be one of ${MARGIN_FALLBACKS.map((f) => `'${f}'`).join(', ')} (got ${fmt(p.marginFallback)}).`)

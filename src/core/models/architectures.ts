@@ -3,6 +3,7 @@ import type { BackboneSpec, LayerSpec } from './spec'
 import type { BackboneOptions } from './options'
 import { faceResNet, irResNet } from './faceResNet'
 import { mobileFaceNet } from './mobileFaceNet'
+import { BACKBONE_NAMES, isOneOf, type BackboneName } from '../../common/names'
 
 export type { BackboneOptions } from './options'
 export { faceResNet, irResNet, IR_BLOCKS, IR_WIDTHS, type FaceResNetOptions, type IrDepth } from './faceResNet'
@@ -65,17 +66,16 @@ export function referenceNet(): BackboneSpec {
   }
 }
 
-export type BackboneName = 'glyph-cnn' | 'glyph-cnn-linear' | 'face-resnet' | 'reference-net' | 'mobilefacenet' | 'ir-18' | 'ir-34' | 'ir-50'
-export const BACKBONE_NAMES: readonly BackboneName[] = ['glyph-cnn', 'glyph-cnn-linear', 'face-resnet', 'reference-net', 'mobilefacenet', 'ir-18', 'ir-34', 'ir-50']
+export { BACKBONE_NAMES, type BackboneName } from '../../common/names'
 
 export function isBackboneName(value: unknown): value is BackboneName {
-  return typeof value === 'string' && (BACKBONE_NAMES as readonly string[]).includes(value)
+  return isOneOf(BACKBONE_NAMES, value)
 }
 
 export interface BackboneInfo {
   description: string
   /** The input the architecture is designed for: [side, channels]. */
-  input: [number, number]
+  input: [side: number, channels: 1 | 3]
   /** The embedding size it is usually trained with. */
   embeddingDim: number
 }
@@ -90,6 +90,14 @@ export const BACKBONE_INFO: Readonly<Record<BackboneName, BackboneInfo>> = {
   'ir-18': { description: 'insightface iresnet18: IR units [2, 2, 2, 2], widths 64-512', input: [112, 3], embeddingDim: 512 },
   'ir-34': { description: 'insightface iresnet34: IR units [3, 4, 6, 3], widths 64-512', input: [112, 3], embeddingDim: 512 },
   'ir-50': { description: 'insightface iresnet50: IR units [3, 4, 14, 3] (basic, not bottleneck)', input: [112, 3], embeddingDim: 512 }
+}
+
+/**
+ * The channels a backbone's images have: 1 (grayscale) for the glyph models, 3 (RGB) for the face
+ * models. Every process asks here (data loading, estimates), so they cannot disagree.
+ */
+export function inputChannels(name: BackboneName): 1 | 3 {
+  return BACKBONE_INFO[name].input[1]
 }
 
 export function backboneSpec(name: BackboneName, options: BackboneOptions): BackboneSpec {

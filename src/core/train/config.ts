@@ -1,87 +1,22 @@
-// The whole recipe of a training run. Everything that affects the result is in here, and the
-// run folder's config.json is exactly this object (plus where and how it ran).
-import { CENTRE_STORAGES, isFastLoss, unreadKnobs, type CentreStorage, type LossName, type LossParams } from '../losses'
-import type { BackboneName } from '../models'
-import type { Augmentation } from '../data/imageSets'
-import { validateSchedule, type ScheduleConfig } from './schedule'
-import { validateOptimizerConfig, type OptimizerConfig } from './optimizer'
+// The whole recipe of a training run is the recipe schema's type (src/common/schemas/recipe.ts):
+// the run folder's config.json is exactly this object (plus where and how it ran). Here are the
+// engine's semantic checks of it, in words.
+import { BACKBONE_NAMES, CENTRE_STORAGES, isOneOf, type ValidationMetric } from '../../common/names'
+import type { TrainRecipe } from '../../common/schemas/recipe'
+import { isFastLoss, unreadKnobs } from '../losses'
+import { isBackboneName } from '../models/architectures'
+import { validateSchedule } from './schedule'
+import { validateOptimizerConfig } from './optimizer'
 
-/** Validation metrics a run can keep its best checkpoint by, and whether higher is better. */
-export const VALIDATION_METRICS = { auc: 'higher', tenFold: 'higher', eer: 'lower' } as const
-export type ValidationMetric = keyof typeof VALIDATION_METRICS
+export type TrainConfig = TrainRecipe
+export type { DivergencePolicy, LambdaAnnealing } from '../../common/schemas/recipe'
+export type { ValidationMetric } from '../../common/names'
 
-/** SphereFace's λ schedule: λ = max(min, base·(1 + gamma·step)^(−power)). */
-export interface LambdaAnnealing {
-  base: number
-  gamma: number
-  power: number
-  min: number
-}
-
-export interface DivergencePolicy {
-  /** On NaN/Inf: go back to the last good checkpoint and multiply the learning rate by this (0 < f < 1). */
-  lrBackoff: number
-  /** Give up (stop with the message) after this many back-offs. */
-  maxBackoffs: number
-}
-
-export interface TrainConfig {
-  /** Preset the recipe started from, for the record. */
-  preset: string
-  /** 'fonts' is the bundled font-identity set; 'fonts-chars' labels the same glyphs by character; 'files' reads `data`. */
-  dataset: 'fonts' | 'fonts-chars' | 'files'
-  /**
-   * Training data (and optional validation pairs) on disk, when dataset is 'files'; `extraVal`
-   * names further pair sets validated at the same steps as `val`. `test`: held-out pairs evaluated
-   * once, on the final weights; never used to pick a checkpoint.
-   */
-  data?: { train: string; val?: string; extraVal?: string[]; test?: string }
-  backbone: BackboneName
-  embeddingDim: number
-  inputSize: number
-  loss: LossName
-  lossParams: LossParams
-  optimizer: OptimizerConfig
-  schedule: ScheduleConfig
-  batchSize: number
-  /** Length of the run: whole epochs (may be fractional) unless `steps` is given. */
-  epochs: number
-  steps?: number
-  augment: Augmentation
-  /** Evaluate with flip-augmented embeddings as well (off for glyphs). */
-  evalFlip: boolean
-  /**
-   * Data-parallel replicas (threads), each computing the gradient of an equal share of the batch;
-   * 'auto' = one per core on the single-threaded wasm/cpu backends. The result does not depend on
-   * the count beyond float rounding: batch norm takes the whole batch's moments across replicas and
-   * sparse heads draw one set of negatives per batch. A resume reuses the count the run recorded.
-   */
-  replicas: number | 'auto'
-  /** Validate on the val pairs every this many epochs (0 = only at the end). */
-  validateEvery: number
-  /** Validate every this many steps instead (takes precedence over validateEvery when > 0). */
-  validateEverySteps?: number
-  /** The metric that picks checkpoints/best (default auc). */
-  bestMetric?: ValidationMetric
-  /** The validation set (its name: the file name without extension) whose metric picks checkpoints/best; default the first. */
-  bestSet?: string
-  /** Write a checkpoint every this many steps (0/absent: at each epoch end); always at stop. */
-  checkpointEverySteps?: number
-  /** Step checkpoints kept besides the best (default 3). */
-  keepCheckpoints?: number
-  /** Train with plain Softmax (x·Wᵀ on the same centres) for this many epochs first. */
-  softmaxWarmupEpochs?: number
-  /** SphereFace only: anneal λ per step instead of using lossParams.lambda. */
-  lambdaAnnealing?: LambdaAnnealing
-  /** NaN/Inf handling: absent = stop at the last good checkpoint; set = back off and continue. */
-  divergence?: DivergencePolicy
-  /**
-   * D-Softmax-B/-K: how the sparse centre store holds centres and momentum (default float32);
-   * float16 halves their memory and checkpoint size, the arithmetic stays float32.
-   */
-  centreStorage?: CentreStorage
-  seed: number
-}
+/**
+ * Whether a higher or a lower value of each validation metric is better; keyed by the common list
+ * of metrics, so a metric without a direction does not compile.
+ */
+export const VALIDATION_METRICS: Readonly<Record<ValidationMetric, 'higher' | 'lower'>> = { auc: 'higher', tenFold: 'higher', eer: 'lower' }
 
 /**
  * D-Softmax-B/-K keep their centres in a sparse store: its update is SGD only, and a Softmax step
@@ -107,6 +42,7 @@ export function validateTrainConfig(config: TrainConfig): string[] {
   const wholeAtLeast = (value: number | undefined, min: number, name: string): void => {
     if (value !== undefined && !(Number.isInteger(value) && value >= min)) problems.push(`${name} must be a whole number ≥ ${min}, got ${value}`)
   }
+  if (!isBackboneName(config.backbone)) problems.push(`backbone must be one of ${BACKBONE_NAMES.join(', ')}, got "${String(config.backbone)}"`)
   positive(config.embeddingDim, 'embedding size')
   positive(config.batchSize, 'batch size')
   if (config.steps !== undefined) positive(config.steps, 'steps')
@@ -145,7 +81,7 @@ export function validateTrainConfig(config: TrainConfig): string[] {
     }
   }
   if (config.centreStorage !== undefined) {
-    if (!(CENTRE_STORAGES as readonly string[]).includes(config.centreStorage)) problems.push(`centre storage must be one of ${CENTRE_STORAGES.join(', ')}, got "${config.centreStorage}"`)
+    if (!isOneOf(CENTRE_STORAGES, config.centreStorage)) problems.push(`centre storage must be one of ${CENTRE_STORAGES.join(', ')}, got "${config.centreStorage}"`)
     else if (config.centreStorage !== 'float32' && !isFastLoss(config.loss)) problems.push(`${config.centreStorage} centre storage applies to the sparse store of dsoftmax-b and dsoftmax-k, not ${config.loss}`)
   }
   const divergence = config.divergence

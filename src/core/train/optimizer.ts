@@ -3,39 +3,12 @@
 // can have their own learning-rate factor and weight decay. Optional gradient clipping by the
 // global L2 norm. State (momentum / moments, step count) can be saved and loaded for checkpoints.
 import { tf } from '../tf'
+import { OPTIMIZER_KINDS } from '../../common/names'
+import type { AdamConfig, OptimizerConfig, SgdConfig } from '../../common/schemas/recipe'
 
-/** Overrides for the class-centre group (head/centres, head/bias). */
-export interface CentreGroupConfig {
-  /** Centre learning rate = this × the scheduled rate (default 1). */
-  lrFactor?: number
-  /** Weight decay of the centres (default: the optimizer's). */
-  weightDecay?: number
-}
-
-interface CommonOptimizerConfig {
-  lr: number
-  weightDecay: number
-  centres?: CentreGroupConfig
-  /** Clip the gradient to this global L2 norm before the update (absent or 0 = no clipping). */
-  clipNorm?: number
-}
-
-export interface SgdConfig extends CommonOptimizerConfig {
-  kind: 'sgd'
-  momentum: number
-  nesterov?: boolean
-}
-
-/** Adam adds weight decay to the gradient (L2); AdamW decays the weights directly (decoupled). */
-export interface AdamConfig extends CommonOptimizerConfig {
-  kind: 'adam' | 'adamw'
-  beta1?: number
-  beta2?: number
-  epsilon?: number
-}
-
-export type OptimizerConfig = SgdConfig | AdamConfig
-export const OPTIMIZER_KINDS = ['sgd', 'adam', 'adamw'] as const
+// The optimizer part of the recipe (its shape and kinds) is defined with the recipe in src/common.
+export type { AdamConfig, CentreGroupConfig, OptimizerConfig, SgdConfig } from '../../common/schemas/recipe'
+export { OPTIMIZER_KINDS } from '../../common/names'
 
 export type ParamGroup = 'backbone' | 'centres'
 

@@ -1,15 +1,12 @@
 // Learning-rate schedules as pure functions of the step, so a resumed run gets the same rates.
 // Each has an optional linear warm-up from base/warmupSteps to the base rate.
 
-export type ScheduleConfig =
-  | { kind: 'constant'; warmupSteps?: number }
-  | { kind: 'cosine'; warmupSteps?: number; /** floor as a fraction of the base rate */ minFactor?: number }
-  /** Multiply by `gamma` at each milestone, given as fractions of the whole run (e.g. [0.5, 0.75]). */
-  | { kind: 'step'; warmupSteps?: number; milestones: number[]; gamma: number }
-  /** base·(1 − progress)^power down to a floor (power 1 = linear decay). */
-  | { kind: 'polynomial'; warmupSteps?: number; power: number; minFactor?: number }
+import { SCHEDULE_KINDS } from '../../common/names'
+import type { ScheduleConfig } from '../../common/schemas/recipe'
 
-export const SCHEDULE_KINDS = ['constant', 'cosine', 'step', 'polynomial'] as const
+// The schedule part of the recipe (its shape and kinds) is defined with the recipe in src/common.
+export type { ScheduleConfig } from '../../common/schemas/recipe'
+export { SCHEDULE_KINDS } from '../../common/names'
 
 export function validateSchedule(schedule: ScheduleConfig): string[] {
   const problems: string[] = []

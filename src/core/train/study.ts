@@ -16,9 +16,9 @@ import { checkpointValues } from './checkpoint'
 import type { TrainConfig } from './config'
 import { join } from 'node:path'
 import { writeJsonAtomic } from '../util/atomicWrite'
+import type { Figure1Loss } from '../../common/names'
 
-export const FIGURE1_LOSSES = ['softmax', 'normface', 'dsoftmax'] as const
-export type Figure1Loss = (typeof FIGURE1_LOSSES)[number]
+export { FIGURE1_LOSSES, type Figure1Loss } from '../../common/names'
 
 export interface Figure1Options {
   /** Class counts to compare (default 5 and 10). */
