@@ -6,9 +6,9 @@
  */
 import type { Estimate, RecipeCheck, TrainRecipe } from '../common/contract'
 import { validateLossParams } from '../core/losses/params'
-import { BACKBONE_INFO, BACKBONE_NAMES, backboneSpec, isBackboneName } from '../core/models/architectures'
+import { backboneSpec, inputChannels, isBackboneName } from '../core/models/architectures'
 import { specCost, walkLayers } from '../core/models/plan'
-import { validateTrainConfig, type TrainConfig } from '../core/train/config'
+import { validateTrainConfig } from '../core/train/config'
 import { gpuPlanOf } from '../core/train/memoryFit'
 import type { ThroughputMeasurement } from './jobs/protocol'
 
@@ -23,9 +23,9 @@ export interface DataSize {
   classes: number
 }
 
-/** Channels the backbone is built for: 1 for the glyph models, 3 (RGB) for faces. */
+/** Channels the recipe's images have: the engine's answer for its backbone (1 for glyphs, 3 for faces). */
 export function channelsOf(recipe: Pick<TrainRecipe, 'backbone'>): 1 | 3 {
-  return isBackboneName(recipe.backbone) && BACKBONE_INFO[recipe.backbone].input[1] === 1 ? 1 : 3
+  return inputChannels(recipe.backbone)
 }
 
 /** What the time is scaled from: this machine's measurement, or (until it exists) the fallback. */
@@ -55,7 +55,6 @@ function speedBasisText(basis: SpeedBasis, imagesPerSecond: number, macs: number
 }
 
 export function estimateRecipe(recipe: TrainRecipe, data: DataSize | null, speed: SpeedBasis = { measured: null }): Estimate {
-  if (!isBackboneName(recipe.backbone)) throw new Error(`unknown backbone "${recipe.backbone}"`)
   const spec = backboneSpec(recipe.backbone, { embeddingDim: recipe.embeddingDim, inputSize: recipe.inputSize, channels: channelsOf(recipe) })
   const cost = specCost(spec)
   let activations = 0
@@ -69,7 +68,7 @@ export function estimateRecipe(recipe: TrainRecipe, data: DataSize | null, speed
   const stepsPerEpoch = data ? Math.max(1, Math.floor(data.examples / recipe.batchSize)) : null
   const totalSteps = stepsPerEpoch === null ? null : recipe.steps ?? Math.max(1, Math.round(recipe.epochs * stepsPerEpoch))
   // Without a dataset the class count is unknown: the GPU figure then covers the backbone only.
-  const gpuPlan = gpuPlanOf(recipe as unknown as TrainConfig, data?.classes ?? 1, channelsOf(recipe))
+  const gpuPlan = gpuPlanOf(recipe, data?.classes ?? 1, channelsOf(recipe))
   const reference = speed.measured ?? { imagesPerSecond: FALLBACK_IMAGES_PER_SECOND, macsPerImage: FALLBACK_MACS_PER_IMAGE }
   const imagesPerSecond = (reference.imagesPerSecond * reference.macsPerImage) / Math.max(cost.macs, 1)
   return {
@@ -92,21 +91,21 @@ export function estimateRecipe(recipe: TrainRecipe, data: DataSize | null, speed
 
 /** Problems in words (engine checks), and the estimate when the recipe can be sized. */
 export function checkRecipe(recipe: TrainRecipe, data: DataSize | null, speed: SpeedBasis = { measured: null }): RecipeCheck {
-  const config = recipe as unknown as TrainConfig
-  const problems = [...validateTrainConfig(config), ...validateLossParams(recipe.loss, recipe.lossParams)]
+  const problems = [...validateTrainConfig(recipe), ...validateLossParams(recipe.loss, recipe.lossParams)]
   if (!(recipe.embeddingDim >= 2 && recipe.embeddingDim <= 4096)) problems.push(`embedding size must be between 2 and 4096, got ${recipe.embeddingDim}`)
   if (!(recipe.inputSize >= 8 && recipe.inputSize <= 512)) problems.push(`input size must be between 8 and 512 pixels, got ${recipe.inputSize}`)
-  if (!isBackboneName(recipe.backbone)) problems.push(`backbone must be one of ${BACKBONE_NAMES.join(', ')}, got "${recipe.backbone}"`)
-  const glyphModel = channelsOf(recipe) === 1
+  // The schema admits only known backbones; a caller that skipped it gets the engine's problem, not a crash.
+  const known = isBackboneName(recipe.backbone)
+  const glyphModel = known && channelsOf(recipe) === 1
   if (glyphModel && recipe.dataset === 'files') problems.push(`${recipe.backbone} takes 32×32 grayscale glyphs: use it with the bundled fonts, or pick a face backbone for a dataset on disk`)
   if (recipe.dataset !== 'files' && recipe.inputSize !== 32) problems.push(`the bundled glyphs are 32×32: input size must be 32, got ${recipe.inputSize}`)
-  if (!glyphModel && recipe.dataset !== 'files') problems.push(`${recipe.backbone} takes colour images: the bundled glyphs need the glyph CNN`)
+  if (known && !glyphModel && recipe.dataset !== 'files') problems.push(`${recipe.backbone} takes colour images: the bundled glyphs need the glyph CNN`)
   let estimate: Estimate | undefined
   try {
     // Counts per batch and per epoch need a positive batch (and epochs): a batch of 0 made the
     // estimate Infinity, which no answer schema takes (a 500 for what is the caller's mistake).
     const sizable = recipe.batchSize >= 1 && (recipe.steps !== undefined ? recipe.steps >= 1 : Number.isFinite(recipe.epochs) && recipe.epochs > 0)
-    if (sizable && isBackboneName(recipe.backbone) && recipe.embeddingDim > 0 && recipe.inputSize >= 8) estimate = estimateRecipe(recipe, data, speed)
+    if (sizable && known && recipe.embeddingDim > 0 && recipe.inputSize >= 8) estimate = estimateRecipe(recipe, data, speed)
   } catch (error) {
     problems.push((error as Error).message)
   }

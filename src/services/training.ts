@@ -122,7 +122,7 @@ export class TrainingService {
   }
 
   async start(request: StartTrainingRequest): Promise<TrainingState> {
-    if (request.kind === 'quick') return this.launch({ config: presetConfig(DEFAULT_PRESET) as unknown as Record<string, unknown> })
+    if (request.kind === 'quick') return this.launch({ config: presetConfig(DEFAULT_PRESET) })
     const recipe: TrainRecipe = structuredClone(request.recipe)
     if (recipe.data) {
       const { train, val, test } = recipe.data
@@ -130,7 +130,7 @@ export class TrainingService {
     }
     const check = await this.validate(recipe)
     if (check.problems.length) throw new HostError('bad-request', `the recipe cannot start: ${check.problems.join('; ')}`)
-    return this.launch({ config: recipe as unknown as Record<string, unknown>, ...(request.backend ? { backend: request.backend } : {}) }, request.name)
+    return this.launch({ config: recipe, ...(request.backend ? { backend: request.backend } : {}) }, request.name)
   }
 
   async resumeRun(runId: string, backend?: string): Promise<TrainingState> {

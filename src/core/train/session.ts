@@ -11,6 +11,9 @@ import { fontImageSet, fontPairSet, loadFontDataset } from '../data'
 import { openPairSet, openTrainingData, type TrainingData } from '../data/open'
 import type { PairSet } from '../data/imageSets'
 import type { ProgressEvent, TrainerEvent, ValidationSummary } from '../../common/trainer'
+import { describeIssues } from '../../common/contract'
+import { trainRecipeSchema } from '../../common/schemas/recipe'
+import { inputChannels } from '../models/architectures'
 import { validateTrainConfig, type TrainConfig } from './config'
 import { resolveLossParams, unreadKnobs, type LossParams } from '../losses'
 import { CheckpointStore, checkpointValues, shapeOf, type LoadedCheckpoint } from './checkpoint'
@@ -38,11 +41,13 @@ export interface SessionControl {
 /** Fields config.json holds besides the recipe. */
 const RUN_FACTS = ['replicasUsed', 'backend', 'versions', 'createdAt'] as const
 
-/** The recipe stored in a run's config.json. */
-export function recipeOf(stored: Record<string, unknown>): TrainConfig {
+/** The recipe stored in a run's config.json (`file`, for the message when it is not one). */
+export function recipeOf(stored: Record<string, unknown>, file = 'config.json'): TrainConfig {
   const recipe = { ...stored }
   for (const key of RUN_FACTS) delete recipe[key]
-  return recipe as unknown as TrainConfig
+  const parsed = trainRecipeSchema.safeParse(recipe)
+  if (!parsed.success) throw new Error(`${file} does not hold a valid training recipe: ${describeIssues(parsed.error)}`)
+  return parsed.data
 }
 
 /** Where a run's config.json says it ran: the backend chosen and the replicas used (absent in older runs). */
@@ -69,7 +74,7 @@ interface LoadedData {
 async function loadData(config: TrainConfig): Promise<LoadedData> {
   if (config.dataset === 'files') {
     const paths = config.data as NonNullable<TrainConfig['data']>
-    const channels = config.backbone === 'glyph-cnn' ? 1 : 3
+    const channels = inputChannels(config.backbone)
     const data: TrainingData = await openTrainingData(paths.train, { inputSize: config.inputSize, channels })
     const valSets: PairSet[] = []
     for (const path of paths.val ? [paths.val, ...(paths.extraVal ?? [])] : []) valSets.push(await openPairSet(path, { inputSize: config.inputSize, channels }))
@@ -147,7 +152,7 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
       lock = acquireRunLock(dir)
       run = openRunFolder(dir)
       const stored = JSON.parse(readFileSync(join(run.dir, 'config.json'), 'utf8')) as Record<string, unknown>
-      config = recipeOf(stored)
+      config = recipeOf(stored, join(run.dir, 'config.json'))
       // Runs recorded before unread knobs were refused may carry some: they never shaped the run.
       const unread = unreadKnobs(config.loss, config.lossParams ?? {})
       if (unread.length > 0) {
