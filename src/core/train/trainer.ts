@@ -190,17 +190,14 @@ async function takeStep(run: Run): Promise<Omit<StepEnd, 'epoch' | 'epochDone'>>
   return { losses, lr, batchEpoch: batch.epoch + 1, seconds: (performance.now() - started) / 1000 }
 }
 
-/**
- * Trains `config` on `data`. The loop only steps; what happens around a step lives in the step-end
- * hooks (loop/), run in list order: the step event, validation (with its checkpoint), the scheduled
- * checkpoint, then the epoch event, which says both are done.
- */
+/** Trains `config` on `data`. The loop only steps; what happens around a step lives in the step-end hooks (loop/). */
 export async function trainModel(config: TrainConfig, data: TrainData, hooks: TrainHooks = {}, options: TrainOptions = {}): Promise<TrainedModel> {
   const { run, validation } = await openRun(config, data, hooks, options)
   const { state, replicas } = run
   const progress = new Progress(options.resume?.name)
   const checkpointer = new Checkpointer()
   const divergence = new DivergenceBackoff(checkpointer)
+  // List order is call order: a validation step's checkpoint stands in for its scheduled one, and 'epoch' comes after both.
   const stepEndHooks: StepEndHook[] = [progress, new Validation(validation, checkpointer), checkpointer, divergence, epochEnd]
   try {
     await replicas.startWorkers()
@@ -235,14 +232,19 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
   }
   replicas.own.disposeOptimizer()
   progress.finished(run)
-  const model = replicas.own
+  return trainedModel(run)
+}
+
+/** The model a finished run hands back: this thread's replica, whose weights the checkpoints hold. */
+function trainedModel(run: Run): TrainedModel {
+  const model = run.replicas.own
   return {
     backbone: model.backbone,
     head: model.head,
     weights: () => model.checkpointWeights(),
-    steps: state.step,
-    replicas: replicas.count,
-    stopped: state.stopped,
+    steps: run.state.step,
+    replicas: run.replicas.count,
+    stopped: run.state.stopped,
     dispose: () => model.dispose()
   }
 }

@@ -64,8 +64,13 @@ export interface Run {
 /** Continues from `checkpoint`: weights, optimizer state, counters and loader position. */
 export async function restoreRun(run: Run, checkpoint: LoadedCheckpoint): Promise<void> {
   const { meta } = checkpoint
+  const { state } = run
   run.replicas.load(checkpoint)
-  Object.assign(run.state, { step: meta.step, lrScale: meta.lrScale, backoffs: meta.backoffs, best: meta.best, lastGood: { name: checkpoint.name, step: meta.step } })
+  state.step = meta.step
+  state.lrScale = meta.lrScale
+  state.backoffs = meta.backoffs
+  state.best = meta.best
+  state.lastGood = { name: checkpoint.name, step: meta.step }
   await run.stream.seek(meta.position)
 }
 
