@@ -49,6 +49,7 @@ export class BatchStream {
   }
 }
 
+/** One training run: what the loop and every hook read, and the state they update. */
 export interface Run {
   readonly config: TrainConfig
   readonly state: RunState

@@ -14,7 +14,7 @@ export interface ValidationSets {
 
 /** The run's validation sets; refuses two sets of one name and a best set that is not among them. */
 export function validationSets(config: Pick<TrainConfig, 'bestSet'>, val: PairSet | PairSet[] | undefined): ValidationSets {
-  const sets = val === undefined ? [] : Array.isArray(val) ? val : [val]
+  const sets = val === undefined ? [] : [val].flat()
   const names = sets.map((s) => s.name)
   const twice = names.find((n, i) => names.indexOf(n) !== i)
   if (twice !== undefined) throw new Error(`two validation sets are named "${twice}"; rename one file so each set's metrics can be told apart`)
