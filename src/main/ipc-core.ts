@@ -47,7 +47,8 @@ export class UntrustedSenderError extends Error {
 export function createMainIpc(ipc: IpcMainLike, isTrustedSender: (url: string) => boolean): MainIpc {
   const served: Partial<ChannelHandlers> = {}
   for (const channel of REQUEST_CHANNELS) {
-    ipc.handle(channel, (event, ...args) => {
+    // async: a refusal is a rejected promise, as Electron hands it to the caller, never a synchronous throw.
+    ipc.handle(channel, async (event, ...args) => {
       const url = event.senderFrame?.url
       if (url === undefined || !isTrustedSender(url)) throw new UntrustedSenderError(channel, url)
       return dispatch(served, channel, args, reportUnexpected)
