@@ -2,6 +2,9 @@
  * Errors over HTTP: the web host's envelope and status per code, and the web client
  * (src/renderer/src/host/webApi.ts) rebuilding each as a HostError with its code.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeWire, encodeWire } from '../../../src/common/wire'
@@ -12,13 +15,17 @@ import { expectCodesSurvive, failingHandlers } from '../../helpers/hostErrors'
 import { rawRequest } from '../../helpers/rawHttp'
 
 let host: WebHost
+let root: string
 
 beforeAll(async () => {
-  host = await startWebHost({ root: import.meta.dirname, services: () => ({ handlers: failingHandlers() as ChannelHandlers, shutdown: async () => {} }) })
+  // The API is what is under test; the static root stays empty.
+  root = mkdtempSync(join(tmpdir(), 'dsoftmax-envelope-'))
+  host = await startWebHost({ root, services: () => ({ handlers: failingHandlers() as ChannelHandlers, shutdown: async () => {} }) })
 })
 
 afterAll(async () => {
   await host?.close()
+  rmSync(root, { recursive: true, force: true })
 })
 
 const post = (channel: string, args: unknown[]) =>
