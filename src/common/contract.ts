@@ -2,7 +2,8 @@
  * The typed contract between the renderer and its host — Electron main (IPC) and the web host
  * (HTTP + WebSocket). Each channel is a pair of zod schemas; the TypeScript types are inferred
  * from them, so a channel cannot exist without its validators. Hosts parse every request (and
- * check their own responses); clients check every event payload.
+ * check their own responses); clients check every event payload. Every answer travels in the
+ * envelope of ./envelope.ts (src/services/dispatch.ts makes it, openEnvelope opens it).
  *
  * Request channels (renderer → host, answered once):
  *   app:info               → AppInfo (versions, host kind, whether native dialogs exist)
