@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'electron-vite'
 import type { Plugin } from 'vite'
-import { buildCsp } from './src/main/security'
+import { buildCsp } from './src/services/csp'
 
 /**
  * electron-vite derives its Node target and output format from the installed Electron's

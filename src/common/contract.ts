@@ -2,7 +2,8 @@
  * The typed contract between the renderer and its host — Electron main (IPC) and the web host
  * (HTTP + WebSocket). Each channel is a pair of zod schemas; the TypeScript types are inferred
  * from them, so a channel cannot exist without its validators. Hosts parse every request (and
- * check their own responses); clients check every event payload.
+ * check their own responses); clients check every event payload. Every answer travels in the
+ * envelope of ./envelope.ts (src/services/dispatch.ts makes it, openEnvelope opens it).
  *
  * Request channels (renderer → host, answered once):
  *   app:info               → AppInfo (versions, host kind, whether native dialogs exist)
@@ -42,6 +43,7 @@
  */
 import { z } from 'zod'
 import { appInfoSchema, backendReportSchema } from './dto'
+import { type ContractErrorCode, type Envelope, HostError, envelopeSchema, isContractErrorCode } from './envelope'
 import { noRequest } from './schemas/base'
 import * as datasets from './schemas/datasets'
 import * as evaluation from './schemas/evaluation'
@@ -153,14 +155,27 @@ export function takesNoRequest(channel: RequestChannel): boolean {
   return REQUEST_SCHEMAS[channel].request === noRequest
 }
 
-/** Raised when something does not match the contract (bad channel, request, response or payload). */
-export class ContractError extends Error {
+/**
+ * Raised when something does not match the contract (bad channel, request, response or
+ * payload). A HostError, so its code crosses every transport like any other.
+ */
+export class ContractError extends HostError {
+  declare readonly code: ContractErrorCode
+
   constructor(
     readonly channel: string,
-    detail: string
+    detail: string,
+    code: ContractErrorCode = 'malformed-request'
   ) {
-    super(`contract violation on "${channel}": ${detail}`)
+    super(code, `contract violation on "${channel}": ${detail}`)
     this.name = 'ContractError'
+  }
+
+  /** The same error on the client side of a transport, message as the host wrote it. */
+  static rebuilt(channel: string, code: ContractErrorCode, message: string): ContractError {
+    const error = new ContractError(channel, '', code)
+    error.message = message
+    return error
   }
 }
 
@@ -177,7 +192,7 @@ export function describeIssues(error: z.ZodError, limit = 5): string {
  * (undefined for channels without one; unknown keys refused) or throws a ContractError.
  */
 export function parseRequest<C extends RequestChannel>(channel: C, args: readonly unknown[]): RequestOf<C> {
-  if (!isRequestChannel(channel)) throw new ContractError(String(channel), 'not a request channel')
+  if (!isRequestChannel(channel)) throw new ContractError(String(channel), 'not a request channel', 'unknown-channel')
   const none = takesNoRequest(channel)
   if (args.length > 1 || (none && args.length !== 0) || (!none && args.length !== 1)) {
     throw new ContractError(channel, `expected ${none ? 'no argument' : 'one argument'}, got ${args.length}`)
@@ -190,15 +205,15 @@ export function parseRequest<C extends RequestChannel>(channel: C, args: readonl
 /** Checks a host's own response before it leaves (a failure is the host's bug, said loudly). */
 export function parseResponse<C extends RequestChannel>(channel: C, value: unknown): ResponseOf<C> {
   const result = REQUEST_SCHEMAS[channel].response.safeParse(value)
-  if (!result.success) throw new ContractError(channel, `malformed response: ${describeIssues(result.error)}`)
+  if (!result.success) throw new ContractError(channel, `malformed response: ${describeIssues(result.error)}`, 'malformed-response')
   return result.data as ResponseOf<C>
 }
 
 /** Checks an event payload (hosts before sending, clients on arrival). */
 export function parsePayload<E extends EventChannel>(event: E, value: unknown): PayloadOf<E> {
-  if (!isEventChannel(event)) throw new ContractError(String(event), 'not an event channel')
+  if (!isEventChannel(event)) throw new ContractError(String(event), 'not an event channel', 'unknown-channel')
   const result = EVENT_SCHEMAS[event].safeParse(value)
-  if (!result.success) throw new ContractError(event, `malformed payload: ${describeIssues(result.error)}`)
+  if (!result.success) throw new ContractError(event, `malformed payload: ${describeIssues(result.error)}`, 'malformed-response')
   return result.data as PayloadOf<E>
 }
 
@@ -208,46 +223,60 @@ export function isPayload<E extends EventChannel>(event: E, value: unknown): val
 
 /** Invokers generated from the contract: `api.invoke['runs:get']({ id })`. */
 export type Invokers = { readonly [C in RequestChannel]: (...args: RequestArgs<C>) => Promise<ResponseOf<C>> }
+/** The same invokers one step earlier: they resolve with the host's envelope, success or not. */
+export type EnvelopeInvokers = { readonly [C in RequestChannel]: (...args: RequestArgs<C>) => Promise<Envelope<ResponseOf<C>>> }
 
 export type Unsubscribe = () => void
 
 /** Frozen invokers for every request channel; each hands its channel and argument list to `call`. */
-export function createInvokers(call: (channel: RequestChannel, args: unknown[]) => Promise<unknown>): Invokers {
+export function createInvokers<I extends Invokers | EnvelopeInvokers = Invokers>(call: (channel: RequestChannel, args: unknown[]) => Promise<unknown>): I {
   return Object.freeze(
     Object.fromEntries(REQUEST_CHANNELS.map((channel) => [channel, (...args: unknown[]) => call(channel, args)]))
-  ) as unknown as Invokers
+  ) as unknown as I
 }
 
 /** Checks a subscription at runtime too: the renderer is not trusted to respect the types. */
 export function checkSubscription(event: unknown, listener: unknown): void {
-  if (!isEventChannel(event)) throw new ContractError(String(event), 'not an event channel')
+  if (!isEventChannel(event)) throw new ContractError(String(event), 'not an event channel', 'unknown-channel')
   if (typeof listener !== 'function') throw new ContractError(event, 'listener must be a function')
 }
 
+type Subscribe = <E extends EventChannel>(event: E, listener: (payload: PayloadOf<E>) => void) => Unsubscribe
+
 /**
- * What the renderer may use — and all it may use — to talk to its host. Exposed as
- * `window.api` by the Electron preload; the web client (src/renderer/src/host/webApi.ts)
- * implements the same interface over HTTP + WebSocket.
+ * What the renderer may use — and all it may use — to talk to its host: built from the
+ * preload's BridgeApi in Electron, by the web client (src/renderer/src/host/webApi.ts) over
+ * HTTP + WebSocket. A failed request rejects with the host's HostError, code included.
  */
 export interface ContractApi {
   readonly invoke: Invokers
-  on<E extends EventChannel>(event: E, listener: (payload: PayloadOf<E>) => void): Unsubscribe
+  readonly on: Subscribe
 }
 
-/** Errors a host answers with: `code` lets the UI pick words and actions. */
-export const HOST_ERROR_CODES = ['bad-request', 'not-found', 'conflict', 'forbidden', 'cancelled', 'failed'] as const
-export type HostErrorCode = (typeof HOST_ERROR_CODES)[number]
-
-/** An error a service raises on purpose: its message is written for the user. */
-export class HostError extends Error {
-  constructor(
-    readonly code: HostErrorCode,
-    message: string
-  ) {
-    super(message)
-    this.name = 'HostError'
-  }
+/**
+ * What the Electron preload exposes as `window.api`. Its invokers resolve with the envelope
+ * itself, failures included: contextBridge copies an Error's message only, so a HostError's
+ * class and code would not survive the crossing; plain data does, and the renderer opens it.
+ */
+export interface BridgeApi {
+  readonly invoke: EnvelopeInvokers
+  readonly on: Subscribe
 }
+
+/**
+ * The client side of every transport: the value of a success envelope, or the host's error
+ * rebuilt with its code (a ContractError for the contract's own refusals). Anything that is
+ * not an envelope is said as 'unreachable'.
+ */
+export function openEnvelope(channel: string, answer: unknown): unknown {
+  const parsed = envelopeSchema.safeParse(answer)
+  if (!parsed.success) throw new HostError('unreachable', `the host's answer to "${channel}" is not one it could have sent`)
+  if (parsed.data.ok) return parsed.data.value
+  const { code, message } = parsed.data.error
+  throw isContractErrorCode(code) ? ContractError.rebuilt(channel, code, message) : new HostError(code, message)
+}
+
+export { HOST_ERROR_CODES, HostError, type HostErrorCode } from './envelope'
 
 // Re-exported so hosts and clients import every DTO type from one place.
 export type { AppInfo, BackendReport } from './dto'

@@ -2,18 +2,8 @@
  * Typed IPC plumbing for the main process, independent of Electron's runtime so it can be
  * tested with fakes. src/main/ipc.ts binds it to Electron's real `ipcMain`.
  */
-import {
-  ContractError,
-  type EventChannel,
-  type PayloadOf,
-  type RequestChannel,
-  type RequestOf,
-  type ResponseOf,
-  isRequestChannel,
-  parsePayload,
-  parseRequest,
-  parseResponse
-} from '../common/contract'
+import { ContractError, type EventChannel, type PayloadOf, REQUEST_CHANNELS, type RequestChannel, isRequestChannel, parsePayload } from '../common/contract'
+import { type ChannelHandler, type ChannelHandlers, dispatch } from '../services/dispatch'
 
 /** The part of Electron's IpcMainInvokeEvent we rely on. */
 export interface InvokeEventLike {
@@ -32,15 +22,10 @@ export interface EventSinkLike {
   send(channel: string, ...args: unknown[]): void
 }
 
-export type Handler<C extends RequestChannel> = (
-  request: RequestOf<C>,
-  event: InvokeEventLike
-) => ResponseOf<C> | Promise<ResponseOf<C>>
-
 export interface MainIpc {
-  /** Registers the one handler for `channel`; request and sender are checked before `fn` runs. */
-  handle<C extends RequestChannel>(channel: C, fn: Handler<C>): void
-  /** Removes every handler registered through this object. */
+  /** Sets the one handler for `channel`; request and sender are checked before `fn` runs. */
+  handle<C extends RequestChannel>(channel: C, fn: ChannelHandler<C>): void
+  /** Removes every channel this object registered with ipcMain. */
   dispose(): void
 }
 
@@ -52,29 +37,41 @@ export class UntrustedSenderError extends Error {
 }
 
 /**
+ * Listens on every contract channel at once, so a call that races startup is answered
+ * ('unknown-channel': not served yet) like any other. A stranger's call is refused by throwing:
+ * it gets no envelope at all. Our renderer's calls go through dispatch.
+ *
  * @param ipc Electron's ipcMain (or a fake).
  * @param isTrustedSender Decides from the sender frame's URL whether it is our renderer.
  */
 export function createMainIpc(ipc: IpcMainLike, isTrustedSender: (url: string) => boolean): MainIpc {
-  const registered = new Set<string>()
+  const served: Partial<ChannelHandlers> = {}
+  for (const channel of REQUEST_CHANNELS) {
+    // async: a refusal is a rejected promise, as Electron hands it to the caller, never a synchronous throw.
+    ipc.handle(channel, async (event, ...args) => {
+      const url = event.senderFrame?.url
+      if (url === undefined || !isTrustedSender(url)) throw new UntrustedSenderError(channel, url)
+      return dispatch(served, channel, args, reportUnexpected)
+    })
+  }
   return {
-    handle<C extends RequestChannel>(channel: C, fn: Handler<C>): void {
-      if (!isRequestChannel(channel)) throw new ContractError(channel, 'not a request channel')
-      if (registered.has(channel)) throw new Error(`ipc: "${channel}" already has a handler`)
-      registered.add(channel)
-      ipc.handle(channel, async (event, ...args) => {
-        const url = event.senderFrame?.url
-        if (url === undefined || !isTrustedSender(url)) throw new UntrustedSenderError(channel, url)
-        const request = parseRequest(channel, args)
-        // Our own bug if the response check fails; better a loud error here than a confused renderer.
-        return parseResponse(channel, await fn(request, event))
-      })
+    handle<C extends RequestChannel>(channel: C, fn: ChannelHandler<C>): void {
+      if (!isRequestChannel(channel)) throw new ContractError(channel, 'not a request channel', 'unknown-channel')
+      if (Object.hasOwn(served, channel)) throw new Error(`ipc: "${channel}" already has a handler`)
+      Object.assign(served, { [channel]: fn })
     },
     dispose(): void {
-      for (const channel of registered) ipc.removeHandler(channel)
-      registered.clear()
+      for (const channel of REQUEST_CHANNELS) {
+        ipc.removeHandler(channel)
+        delete served[channel]
+      }
     }
   }
+}
+
+/** A handler's bug or a bad answer: the renderer gets the envelope, the developer the stack. */
+function reportUnexpected(channel: RequestChannel, error: unknown): void {
+  console.error(`[ipc] ${channel} failed:`, error)
 }
 
 /** Sends a validated push event to one renderer. */

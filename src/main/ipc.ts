@@ -5,7 +5,7 @@
 import { ipcMain } from 'electron'
 import { type MainIpc, createMainIpc, sendEvent } from './ipc-core'
 
-export type { Handler, MainIpc } from './ipc-core'
+export type { MainIpc } from './ipc-core'
 export { sendEvent }
 
 /** Typed `handle(channel, fn)` bound to Electron's ipcMain, accepting only our renderer. */

@@ -14,11 +14,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { ContractError, HostError, isRequestChannel, parsePayload, parseRequest, parseResponse, type EventChannel, type HostErrorCode, type PayloadOf } from '../common/contract'
+import { HostError, parsePayload, type EventChannel, type PayloadOf } from '../common/contract'
+import { type Envelope, type HostErrorCode, failure } from '../common/envelope'
 import { decodeWire, encodeWire } from '../common/wire'
-import { buildCsp } from '../main/security'
+import { buildCsp } from '../services/csp'
+import { dispatch, type ChannelHandlers } from '../services/dispatch'
 import type { Emit } from '../services/events'
-import type { Handlers } from '../services/index'
 import { checkOrigin, hasToken, newToken, tokenCookieName, type HostPolicy } from './auth'
 import { sameSiteLocation, splitTarget } from './target'
 import { resolveStatic, sendFile } from './static'
@@ -31,7 +32,7 @@ export interface WebHostOptions {
   /** Folder of the built renderer (out/renderer). */
   root: string
   /** Builds the services with the host's event sink. */
-  services: (emit: Emit) => { handlers: Handlers; shutdown(): Promise<void> }
+  services: (emit: Emit) => { handlers: ChannelHandlers; shutdown(): Promise<void> }
   token?: string
   /** Address to listen on; loopback unless `allowRemote`. */
   host?: string
@@ -54,7 +55,21 @@ export interface WebHost {
 }
 
 const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }
-const STATUS: Record<HostErrorCode, number> = { 'bad-request': 400, 'not-found': 404, conflict: 409, forbidden: 403, cancelled: 409, failed: 500 }
+/** HTTP status per error code: the envelope carries the code, the status tells proxies and tools. */
+const STATUS: Record<HostErrorCode, number> = {
+  'unknown-channel': 404,
+  'malformed-request': 400,
+  'malformed-response': 500,
+  failed: 500,
+  'bad-request': 400,
+  'not-found': 404,
+  conflict: 409,
+  forbidden: 403,
+  cancelled: 409,
+  'no-space': 507,
+  unauthorized: 401,
+  unreachable: 502
+}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = encodeWire(body)
@@ -62,8 +77,13 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text)
 }
 
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { ok: false, error: { code, message } })
+function sendEnvelope(res: ServerResponse, envelope: Envelope): void {
+  sendJson(res, envelope.ok ? 200 : STATUS[envelope.error.code], envelope)
+}
+
+/** A refusal before any channel is involved (method, token, origin); `status` when it differs from the code's. */
+function sendError(res: ServerResponse, code: HostErrorCode, message: string, status = STATUS[code]): void {
+  sendJson(res, status, failure(code, message))
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -73,7 +93,7 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length
       if (size > MAX_BODY_BYTES) {
-        reject(new HostError('bad-request', `request body over ${MAX_BODY_BYTES} bytes`))
+        reject(new HostError('malformed-request', `request body over ${MAX_BODY_BYTES} bytes`))
         req.destroy()
         return
       }
@@ -84,11 +104,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   })
 }
 
-function answerError(res: ServerResponse, channel: string, error: unknown): void {
-  if (error instanceof ContractError) return sendError(res, 400, 'bad-request', error.message)
-  if (error instanceof HostError) return sendError(res, STATUS[error.code], error.code, error.message)
+function logUnexpected(channel: string, error: unknown): void {
   console.error(`[web host] ${channel} failed:`, error)
-  sendError(res, 500, 'failed', error instanceof Error ? error.message : String(error))
 }
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
@@ -109,44 +126,27 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   let securityHeaders: (hostHeader: string) => Record<string, string> = () => ({})
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, channel: string): Promise<void> {
-    if (req.method !== 'POST') return sendError(res, 405, 'bad-request', 'use POST')
-    if (!isRequestChannel(channel)) return sendError(res, 404, 'not-found', `no channel "${channel}"`)
+    if (req.method !== 'POST') return sendError(res, 'malformed-request', 'use POST', 405)
     const type = req.headers['content-type'] ?? ''
-    if (!type.startsWith('application/json')) return sendError(res, 415, 'bad-request', 'send application/json')
-    let args: unknown[]
+    if (!type.startsWith('application/json')) return sendError(res, 'malformed-request', 'send application/json', 415)
+    let body: unknown
     try {
-      const body = decodeWire(await readBody(req)) as { args?: unknown }
-      if (typeof body !== 'object' || body === null || !Array.isArray(body.args)) throw new ContractError(channel, 'body must be {"args": [...]}')
-      args = body.args
+      body = decodeWire(await readBody(req))
     } catch (error) {
-      if (error instanceof SyntaxError) return sendError(res, 400, 'bad-request', `body is not JSON: ${error.message}`)
-      return answerError(res, channel, error)
+      if (error instanceof HostError) return sendError(res, error.code, error.message)
+      return sendError(res, 'malformed-request', `body is not JSON: ${(error as Error).message}`)
     }
-    try {
-      const request = parseRequest(channel, args)
-      const handler = services.handlers[channel] as (request: unknown) => unknown
-      const answer = await handler(request)
-      let value: unknown
-      try {
-        value = parseResponse(channel, answer)
-      } catch (error) {
-        // The host's own bug, not the caller's: say so as a server error.
-        console.error(`[web host] ${channel}:`, error)
-        return sendError(res, 500, 'failed', (error as Error).message)
-      }
-      sendJson(res, 200, { ok: true, value })
-    } catch (error) {
-      // A handler's own SyntaxError (a bad file it parsed) is its failure, not a malformed body.
-      answerError(res, channel, error)
-    }
+    const args = typeof body === 'object' && body !== null ? (body as { args?: unknown }).args : undefined
+    if (!Array.isArray(args)) return sendError(res, 'malformed-request', 'body must be {"args": [...]}')
+    sendEnvelope(res, await dispatch(services.handlers, channel, args, logUnexpected))
   }
 
   function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const target = splitTarget(req.url ?? '')
-    if (!target) return sendError(res, 400, 'bad-request', 'malformed request target')
+    if (!target) return sendError(res, 'malformed-request', 'malformed request target')
     const originProblem = checkOrigin(req, policy)
-    if (originProblem) return sendError(res, 403, 'forbidden', originProblem)
-    if (!hasToken(req, target.query, token, cookieName)) return sendError(res, 401, 'unauthorized', 'this server needs its token: open the URL it printed (…/?token=…)')
+    if (originProblem) return sendError(res, 'forbidden', originProblem)
+    if (!hasToken(req, target.query, token, cookieName)) return sendError(res, 'unauthorized', 'this server needs its token: open the URL it printed (…/?token=…)')
     if (target.path.startsWith('/api/')) {
       handleApi(req, res, target.path.slice('/api/'.length)).catch((error: unknown) => {
         console.error('[web host] request failed:', error)
@@ -154,7 +154,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       })
       return
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'bad-request', 'only GET here')
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 'malformed-request', 'only GET here', 405)
     const headers = securityHeaders(req.headers.host!)
     if (target.path === '/favicon.ico') {
       res.writeHead(204, headers)
@@ -168,7 +168,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       return
     }
     const file = resolveStatic(options.root, target.path)
-    if (!file) return sendError(res, 404, 'not-found', `${target.path}: not found`)
+    if (!file) return sendError(res, 'not-found', `${target.path}: not found`)
     sendFile(res, file, headers)
   }
 
@@ -179,7 +179,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       handleRequest(req, res)
     } catch (error) {
       console.error('[web host] request failed:', error)
-      if (!res.headersSent) sendError(res, 500, 'failed', 'the web host could not answer this request')
+      if (!res.headersSent) sendError(res, 'failed', 'the web host could not answer this request')
       else res.destroy()
     }
   })

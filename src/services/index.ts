@@ -5,12 +5,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { HostError, type AppInfo, type BackendReport, type DialogResult, type RequestChannel, type RequestOf, type ResponseOf, type TrainingState } from '../common/contract'
+import { HostError, type AppInfo, type BackendReport, type DialogResult, type RequestOf, type TrainingState } from '../common/contract'
 import { evaluationReportSchema } from '../common/schemas/evaluation'
 import { TRAIN_BACKENDS } from '../common/schemas/recipe'
 import type { TrainerChannel } from '../core/train/process/host'
 import { runDir } from '../core/train/runs'
 import type { ServiceContext } from './context'
+import type { ChannelHandlers } from './dispatch'
 import { DatasetsService } from './datasets'
 import type { Emit } from './events'
 import { createJobPool, type JobRunner } from './jobs/runner'
@@ -53,11 +54,10 @@ export interface HostOptions {
   onRunEnded?: (state: TrainingState) => void
 }
 
-export type Handler<C extends RequestChannel> = (request: RequestOf<C>) => ResponseOf<C> | Promise<ResponseOf<C>>
-export type Handlers = { [C in RequestChannel]: Handler<C> }
+export type { ChannelHandler, ChannelHandlers } from './dispatch'
 
 export interface Services {
-  handlers: Handlers
+  handlers: ChannelHandlers
   settings: SettingsStore
   workspace: WorkspaceService
   training: TrainingService
@@ -69,11 +69,9 @@ export interface Services {
 /** How long `backend:probe` waits for a probe in progress before answering "not probed yet". */
 const PROBE_WAIT_MS = 1500
 
-const NOT_PROBED: BackendReport = {
-  status: 'not-probed',
-  choice: null,
-  reason: 'The backend is chosen in the engine process; it has not been probed yet.',
-  rejected: []
+/** The `backend:probe` answer before the engine has chosen: honest "not probed", never a guess. */
+export function notProbedReport(reason = 'The backend is chosen in the engine process; it has not been probed yet.'): BackendReport {
+  return { status: 'not-probed', choice: null, reason, rejected: [] }
 }
 
 export function createServices(hostOptions: HostOptions): Services {
@@ -129,7 +127,7 @@ export function createServices(hostOptions: HostOptions): Services {
     knownDataSize: (path) => datasets.sizeOf(path)
   })
   const trainingService = training
-  let backend: BackendReport = NOT_PROBED
+  let backend: BackendReport = notProbedReport()
   let probing: Promise<BackendReport> | null = null
   let probeSettled = false
   /** Probes once in a job worker; the answer is also pushed as `backend:report`. */
@@ -143,7 +141,7 @@ export function createServices(hostOptions: HostOptions): Services {
       })
       .catch((error: unknown) => {
         probeSettled = true
-        backend = { ...NOT_PROBED, reason: `The backend probe failed: ${error instanceof Error ? error.message : String(error)}` }
+        backend = notProbedReport(`The backend probe failed: ${error instanceof Error ? error.message : String(error)}`)
         return backend
       }))
 
@@ -184,13 +182,13 @@ export function createServices(hostOptions: HostOptions): Services {
     return result
   }
 
-  const handlers: Handlers = {
+  const handlers: ChannelHandlers = {
     'app:info': () => options.appInfo(),
     // Answers at once: the report when the probe is done, else "not probed yet" (the report follows as an event).
     'backend:probe': async () => {
       const pending = probe()
       const quick = await Promise.race([pending, new Promise<null>((resolve) => setTimeout(() => resolve(null), PROBE_WAIT_MS))])
-      return quick ?? { ...NOT_PROBED, reason: `The engine is probing its backends (${TRAIN_BACKENDS.join(' → ')}); the answer follows in a moment.` }
+      return quick ?? notProbedReport(`The engine is probing its backends (${TRAIN_BACKENDS.join(' → ')}); the answer follows in a moment.`)
     },
 
     'workspace:get': () => workspace.info(),

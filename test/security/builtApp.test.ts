@@ -18,7 +18,7 @@ import { promisify } from 'node:util'
 import vm from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REQUEST_CHANNELS, isRequestChannel } from '../../src/common/contract'
-import { buildCsp } from '../../src/main/security'
+import { buildCsp } from '../../src/services/csp'
 import { MAIN_ENTRY, OUT, PRELOAD_ENTRY, RENDERER_INDEX, ROOT, ensureBuilt, trainerChunk } from './builtOut'
 
 const run = promisify(execFile)

@@ -9,7 +9,7 @@
  */
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { REQUEST_CHANNELS, type RequestChannel, parseRequest, takesNoRequest } from '../../src/common/contract'
+import { REQUEST_CHANNELS, type RequestChannel, openEnvelope, parseRequest, takesNoRequest } from '../../src/common/contract'
 import { MAX_PATH_CHARS } from '../../src/common/schemas/base'
 import { type IpcMainLike, type InvokeEventLike, createMainIpc } from '../../src/main/ipc-core'
 import { insideRoot, isInside } from '../../src/services/paths'
@@ -126,7 +126,7 @@ async function call(channel: RequestChannel, args: unknown[]): Promise<{ reached
   const listener = listeners.get(channel)
   if (!listener) throw new Error(`${channel} was not registered`)
   try {
-    await listener(trustedEvent, ...args)
+    openEnvelope(channel, await listener(trustedEvent, ...args))
     return { reached: reached.length > 0 }
   } catch (e) {
     return { reached: reached.length > 0, error: (e as Error).message }

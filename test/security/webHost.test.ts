@@ -20,7 +20,7 @@ import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AppInfo } from '../../src/common/contract'
 import { encodeWire } from '../../src/common/wire'
-import type { Handlers } from '../../src/services/index'
+import type { ChannelHandlers } from '../../src/services/index'
 import { startWebHost, type WebHost } from '../../src/server/server'
 import { rawRequest, type RawAnswer } from '../helpers/rawHttp'
 
@@ -31,8 +31,8 @@ let root: string
 let host: WebHost
 const reached: string[] = []
 
-function handlers(): Handlers {
-  return new Proxy({} as Handlers, {
+function handlers(): ChannelHandlers {
+  return new Proxy({} as ChannelHandlers, {
     get(_target, key) {
       if (typeof key !== 'string') return undefined
       return () => {

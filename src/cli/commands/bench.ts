@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { tf } from '../../core/tf'
-import { BACKEND_CHOICES, adapterName, initBackend, type BackendChoice, type BackendReport } from '../../core/backend'
+import { BACKEND_CHOICES, adapterName, initBackend, type BackendChoice, type BackendInitReport } from '../../core/backend'
 import type { LossName } from '../../core/losses'
 import { backboneSpec, type BackboneSpec } from '../../core/models'
 import { Replica, defaultReplicaCount, presetConfig, trainModel, type TrainConfig } from '../../core/train'
@@ -73,7 +73,7 @@ function benchCases(): BenchCase[] {
 }
 
 /** How a row names its backend: webgpu rows by their adapter, software adapters as CPU emulation. */
-export function deviceLabel(report: BackendReport): string {
+export function deviceLabel(report: BackendInitReport): string {
   if (!report.adapter) return report.choice
   return `webgpu on ${adapterName(report.adapter)}${report.adapter.fallback ? ' — CPU emulation, not a GPU figure' : ''}`
 }
@@ -110,7 +110,7 @@ function benchConfig(bench: BenchCase, replicas: number, steps: number): TrainCo
   }
 }
 
-async function benchThroughput(backend: BackendReport, bench: BenchCase, replicas: number, warmup: number, steps: number): Promise<TrainBenchResult> {
+async function benchThroughput(backend: BackendInitReport, bench: BenchCase, replicas: number, warmup: number, steps: number): Promise<TrainBenchResult> {
   const times: number[] = []
   const data = randomImages(bench, bench.batchSize * 4)
   const model = await trainModel(benchConfig(bench, replicas, warmup + steps), { train: data }, {

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { cpus, totalmem, platform, arch } from 'node:os'
 import { join } from 'node:path'
 import { writeFileAtomic, writeJsonAtomic } from '../../core/util/atomicWrite'
-import type { BackendReport } from '../../core/backend'
+import type { BackendInitReport } from '../../core/backend'
 import type { CliIo } from '../io'
 
 export type BenchGroup = (argv: string[], io: CliIo) => Promise<unknown>
@@ -64,7 +64,7 @@ export interface SuiteOptions {
   /** Arguments each group runs with (e.g. ['--quick']). */
   argsFor: (group: string) => string[]
   mode: 'quick' | 'full'
-  backend: BackendReport
+  backend: BackendInitReport
   outDir: string
   /** Where git is asked for the commit (the repository root). */
   repoDir: string

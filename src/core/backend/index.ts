@@ -22,7 +22,11 @@ export { adapterName } from './webgpu'
 
 export type BackendChoice = (typeof TRAIN_BACKENDS)[number]
 
-export interface BackendReport {
+/**
+ * What initBackend chose and how, in full (versions, threads, adapter). The hosts' smaller
+ * summary for the UI is `BackendReport` in src/common/dto.ts.
+ */
+export interface BackendInitReport {
   choice: BackendChoice
   /** tf.getBackend() after the switch: 'tensorflow', 'webgpu', 'wasm' or 'cpu'. */
   tfBackend: string
@@ -92,7 +96,7 @@ function loadNodePackage(choice: keyof typeof NODE_PACKAGES): void {
   if (error) throw error
 }
 
-async function activateNode(choice: keyof typeof NODE_PACKAGES): Promise<Partial<BackendReport>> {
+async function activateNode(choice: keyof typeof NODE_PACKAGES): Promise<Partial<BackendInitReport>> {
   // Both packages register the same 'tensorflow' backend and the first loaded wins. When the GPU
   // build loaded but found no GPU, it still is native TensorFlow on the CPU: use it as 'node'.
   const gpuBuildLoaded = choice === 'node' && nodeLoads.has('node-gpu') && !nodeLoads.get('node-gpu')?.error
@@ -115,7 +119,7 @@ async function activateNode(choice: keyof typeof NODE_PACKAGES): Promise<Partial
 
 let wasmDirSet: string | undefined
 
-async function activateWasm(wasmDir: string | undefined): Promise<Partial<BackendReport>> {
+async function activateWasm(wasmDir: string | undefined): Promise<Partial<BackendInitReport>> {
   let wasmModule: typeof import('@tensorflow/tfjs-backend-wasm')
   try {
     wasmModule = await import('@tensorflow/tfjs-backend-wasm')
@@ -160,7 +164,7 @@ function defaultWasmDir(): string | undefined {
   }
 }
 
-async function activateCpu(): Promise<Partial<BackendReport>> {
+async function activateCpu(): Promise<Partial<BackendInitReport>> {
   try {
     await import('@tensorflow/tfjs-backend-cpu')
   } catch (e) {
@@ -170,7 +174,7 @@ async function activateCpu(): Promise<Partial<BackendReport>> {
   return { versions: { 'tfjs-backend-cpu': tf.version_core } }
 }
 
-async function activateGpu(forced: boolean): Promise<Partial<BackendReport>> {
+async function activateGpu(forced: boolean): Promise<Partial<BackendInitReport>> {
   try {
     if (!forced) {
       // Looked at from a child first (see probeAdapterIsolated), except under Electron: its
@@ -186,7 +190,7 @@ async function activateGpu(forced: boolean): Promise<Partial<BackendReport>> {
   }
 }
 
-function activate(choice: BackendChoice, opts: InitBackendOptions): Promise<Partial<BackendReport>> {
+function activate(choice: BackendChoice, opts: InitBackendOptions): Promise<Partial<BackendInitReport>> {
   switch (choice) {
     case 'webgpu':
       return activateGpu(opts.force === 'webgpu')
@@ -206,7 +210,7 @@ function activate(choice: BackendChoice, opts: InitBackendOptions): Promise<Part
  * switches backends (used by `bench`); existing tensors then move lazily.
  * A forced choice that is unavailable throws; it never falls back silently.
  */
-export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendReport> {
+export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendInitReport> {
   const log = opts.log ?? (() => {})
   // tfjs prints an "install tfjs-node" banner and debug warnings unless in production mode.
   tf.env().set('PROD', true)
@@ -214,7 +218,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
     throw new Error(`Unknown backend '${String(opts.force)}': expected one of ${BACKEND_CHOICES.join(', ')}`)
   }
   const candidates = opts.force ? [opts.force] : BACKEND_CHOICES
-  const rejected: BackendReport['rejected'] = []
+  const rejected: BackendInitReport['rejected'] = []
   for (const choice of candidates) {
     try {
       const extra = await activate(choice, opts)
@@ -223,7 +227,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
         : rejected.length
           ? `fastest available (${rejected.map((r) => `${r.choice}: ${r.reason}`).join('; ')})`
           : 'fastest available'
-      const report: BackendReport = {
+      const report: BackendInitReport = {
         choice,
         tfBackend: tf.getBackend(),
         forced: Boolean(opts.force),
@@ -250,7 +254,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
 }
 
 /** One or two lines for the CLI. */
-export function describeBackend(r: BackendReport): string {
+export function describeBackend(r: BackendInitReport): string {
   const details: string[] = [r.tfBackend]
   if (r.simd !== undefined) details.push(r.simd ? 'SIMD' : 'no SIMD')
   if (r.threads !== undefined) details.push(`${r.threads} thread${r.threads === 1 ? '' : 's'}`)

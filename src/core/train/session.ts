@@ -4,7 +4,7 @@
 // (tests) both use it.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { BACKEND_CHOICES, adapterName, describeBackend, initBackend, type BackendChoice, type BackendReport } from '../backend'
+import { BACKEND_CHOICES, adapterName, describeBackend, initBackend, type BackendChoice, type BackendInitReport } from '../backend'
 import { gpuFitProblems, gpuPlanOf, wasmHeapProblems } from './memoryFit'
 import { centreCollapseWarning } from '../eval'
 import { fontImageSet, fontPairSet, loadFontDataset } from '../data'
@@ -185,7 +185,7 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
       config = { ...config, lossParams: { ...config.lossParams, marginFallback: resolveLossParams('arcface', config.lossParams).marginFallback } }
     }
 
-    const backend: BackendReport = await initBackend({ force: backendChoice })
+    const backend: BackendInitReport = await initBackend({ force: backendChoice })
     const data = await loadData(config)
     if (backend.adapter) {
       // Refused before a run folder exists: a tensor over the adapter's buffer limit fails mid-step.

@@ -15,10 +15,3 @@ export const API_KEY: InjectionKey<Api | null> = Symbol('api')
 export function useApi(): Api | null {
   return inject(API_KEY, null)
 }
-
-/** Minimal structural check of a candidate `window.api` (the preload's object is frozen). */
-export function isApi(value: unknown): value is Api {
-  if (typeof value !== 'object' || value === null) return false
-  const candidate = value as { invoke?: unknown; on?: unknown }
-  return typeof candidate.on === 'function' && typeof candidate.invoke === 'object' && candidate.invoke !== null
-}

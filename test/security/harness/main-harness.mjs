@@ -20,9 +20,15 @@ async function settle() {
   for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
 }
 
+// The contract's own refusals, which the renderer rebuilds as ContractError (src/common/envelope.ts).
+const CONTRACT_ERROR_CODES = new Set(['unknown-channel', 'malformed-request', 'malformed-response'])
+
+/** What the renderer would see: a thrown error, or a failure envelope opened as its error. */
 async function outcome(promiseLike) {
   try {
-    return { ok: true, value: await promiseLike }
+    const answer = await promiseLike
+    if (answer?.ok === false) return { ok: false, error: `${CONTRACT_ERROR_CODES.has(answer.error.code) ? 'ContractError' : 'HostError'}: ${answer.error.message}` }
+    return { ok: true, value: answer?.ok === true ? answer.value : answer }
   } catch (e) {
     return { ok: false, error: `${e?.name}: ${e?.message}` }
   }

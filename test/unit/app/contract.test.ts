@@ -7,13 +7,14 @@ import {
   REQUEST_SCHEMAS,
   isEventChannel,
   isRequestChannel,
+  openEnvelope,
   parseRequest
 } from '../../../src/common/contract'
 import { type AppInfo, type BackendReport, isAppInfo, isBackendReport } from '../../../src/common/dto'
 import { type IpcMainLike, type InvokeEventLike, createMainIpc, sendEvent } from '../../../src/main/ipc-core'
 import { collectAppInfo } from '../../../src/main/services/app-info'
-import { notProbedReport } from '../../../src/main/services/backend'
-import { createContractApi } from '../../../src/preload/api'
+import { notProbedReport } from '../../../src/services/index'
+import { createBridgeApi } from '../../../src/preload/api'
 import { FAKE_INFO, PROBED_REPORT } from './fixtures'
 
 describe('DTO validators', () => {
@@ -80,6 +81,7 @@ describe('contract', () => {
   })
 })
 
+/** A fake ipcMain; `invoke` plays the renderer's side too, opening the envelope like openBridge. */
 function fakeIpcMain(): IpcMainLike & { invoke(channel: string, url: string | null, ...args: unknown[]): Promise<unknown> } {
   const handlers = new Map<string, (event: InvokeEventLike, ...args: unknown[]) => unknown>()
   return {
@@ -88,7 +90,7 @@ function fakeIpcMain(): IpcMainLike & { invoke(channel: string, url: string | nu
     async invoke(channel, url, ...args) {
       const handler = handlers.get(channel)
       if (!handler) throw new Error(`No handler registered for '${channel}'`)
-      return handler({ senderFrame: url === null ? null : { url } }, ...args)
+      return openEnvelope(channel, await handler({ senderFrame: url === null ? null : { url } }, ...args))
     }
   }
 }
@@ -191,7 +193,7 @@ describe('preload API', () => {
   }
 
   it('exposes exactly invoke + on, with one invoker per request channel', () => {
-    const api = createContractApi(fakeTransport().transport)
+    const api = createBridgeApi(fakeTransport().transport)
     expect(Object.keys(api).sort()).toEqual(['invoke', 'on'])
     expect(Object.keys(api.invoke).sort()).toEqual([...REQUEST_CHANNELS].sort())
     expect(Object.isFrozen(api)).toBe(true)
@@ -200,14 +202,14 @@ describe('preload API', () => {
 
   it('invokers forward to their own channel', async () => {
     const { transport } = fakeTransport()
-    const api = createContractApi(transport)
+    const api = createBridgeApi(transport)
     await api.invoke['backend:probe']()
     expect(transport.invoke).toHaveBeenCalledWith('backend:probe')
   })
 
   it('on() accepts only contract events, passes valid payloads only, and unsubscribes', () => {
     const { transport, listeners } = fakeTransport()
-    const api = createContractApi(transport)
+    const api = createBridgeApi(transport)
     expect(() => api.on('ipc:anything' as 'backend:report', () => {})).toThrow(ContractError)
 
     const seen: BackendReport[] = []

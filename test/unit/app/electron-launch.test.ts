@@ -95,12 +95,12 @@ describe('Electron app', () => {
         expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined')
         expect(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined')
         expect(await page.evaluate(() => Object.keys((globalThis as { api?: object }).api ?? {}).sort().join(','))).toBe('invoke,on')
-        // A round trip through preload → IPC → services.
+        // A round trip through preload → IPC → services; the bridge answers with the envelope.
         const info = await page.evaluate(async () => {
-          const api = (globalThis as unknown as { api: { invoke: Record<string, () => Promise<{ host?: string; name: string }>> } }).api
+          const api = (globalThis as unknown as { api: { invoke: Record<string, () => Promise<{ ok: boolean; value?: { host?: string; name: string } }>> } }).api
           return api.invoke['app:info']()
         })
-        expect(info).toMatchObject({ name: 'D-Softmax Studio', host: 'electron' })
+        expect(info).toMatchObject({ ok: true, value: { name: 'D-Softmax Studio', host: 'electron' } })
         // window.open is denied.
         expect(await page.evaluate(() => (globalThis as unknown as { open(url: string): unknown }).open('https://example.com') === null)).toBe(true)
         expect(app.windows()).toHaveLength(1)

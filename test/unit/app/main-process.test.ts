@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { REQUEST_CHANNELS } from '../../../src/common/contract'
+import { REQUEST_CHANNELS, openEnvelope } from '../../../src/common/contract'
 
 interface FakeWindow {
   options: Record<string, unknown>
@@ -112,7 +112,9 @@ const fake = vi.hoisted(() => {
       }
     },
     ipcMain: {
-      handle: (channel: string, fn: (event: unknown, ...args: unknown[]) => unknown) => state.ipc.set(channel, fn),
+      // Each stored listener plays the renderer's side too: it opens the envelope, as openBridge does.
+      handle: (channel: string, fn: (event: unknown, ...args: unknown[]) => unknown) =>
+        state.ipc.set(channel, async (event: unknown, ...args: unknown[]) => openEnvelope(channel, await fn(event, ...args))),
       removeHandler: (channel: string) => state.ipc.delete(channel)
     },
     utilityProcess: { fork: () => ({ pid: 1, postMessage() {}, on() {}, kill: () => true }) }

@@ -2,12 +2,8 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import {
-  SECURE_WEB_PREFERENCES,
-  buildCsp,
-  isTrustedRendererUrl,
-  secureWebPreferences
-} from '../../../src/main/security'
+import { SECURE_WEB_PREFERENCES, isTrustedRendererUrl, secureWebPreferences } from '../../../src/main/security'
+import { buildCsp } from '../../../src/services/csp'
 
 function directives(csp: string): Map<string, string[]> {
   return new Map(

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AppInfo } from '../../../src/common/contract'
 import { decodeWire, encodeWire } from '../../../src/common/wire'
-import type { Handlers } from '../../../src/services/index'
+import type { ChannelHandlers } from '../../../src/services/index'
 import { startWebHost, type WebHost, type WebHostOptions } from '../../../src/server/server'
 import { rawExchange, rawRequest } from '../../helpers/rawHttp'
 
@@ -21,15 +21,15 @@ let dir: string
 let root: string
 const hosts: WebHost[] = []
 
-function handlers(): Handlers {
-  const partial: Partial<Handlers> = {
+function handlers(): ChannelHandlers {
+  const partial: Partial<ChannelHandlers> = {
     'app:info': () => INFO,
     'runs:list': () => {
       // What JSON.parse throws on a damaged file the handler read: the handler's failure, not the body's.
       throw new SyntaxError('Unexpected end of JSON input')
     }
   }
-  return partial as Handlers
+  return partial as ChannelHandlers
 }
 
 async function start(options: Partial<WebHostOptions> = {}): Promise<WebHost> {

@@ -10,7 +10,7 @@ import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HostError, type AppInfo } from '../../../src/common/contract'
 import { decodeWire, encodeWire } from '../../../src/common/wire'
-import type { Handlers } from '../../../src/services/index'
+import type { ChannelHandlers } from '../../../src/services/index'
 import { startWebHost, type WebHost } from '../../../src/server/server'
 import { rawRequest, type RawAnswer } from '../../helpers/rawHttp'
 
@@ -20,15 +20,15 @@ let dir: string
 let root: string
 let host: WebHost
 
-function stubHandlers(): Handlers {
-  const handlers: Partial<Handlers> = {
+function stubHandlers(): ChannelHandlers {
+  const handlers: Partial<ChannelHandlers> = {
     'app:info': () => INFO,
     'runs:get': ({ id }) => {
       throw new HostError('not-found', `no run "${id}"`)
     },
     'workspace:get': () => ({ path: '/w', recent: [], runs: Number.NaN, writable: true })
   }
-  return handlers as Handlers
+  return handlers as ChannelHandlers
 }
 
 /** A raw request, so that paths reach the server exactly as written (fetch would normalize `..`). */

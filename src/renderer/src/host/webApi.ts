@@ -9,26 +9,16 @@ import {
   type PayloadOf,
   type RequestChannel,
   type Unsubscribe,
+  HostError,
   checkSubscription,
   createInvokers,
   isEventChannel,
   isPayload,
+  openEnvelope,
   parseResponse
 } from '../../../common/contract'
 import { decodeWire, encodeWire } from '../../../common/wire'
-
-/** A request the host refused or failed: `code` (bad-request, not-found, conflict, forbidden, cancelled, failed, unauthorized) and `status`. */
-export class HostRequestError extends Error {
-  constructor(
-    readonly channel: string,
-    readonly code: string,
-    readonly status: number,
-    message: string
-  ) {
-    super(message)
-    this.name = 'HostRequestError'
-  }
-}
+import { isBridgeApi, openBridge } from './bridge'
 
 export interface WebApiOptions {
   /** Origin of the web host; default the page's own. */
@@ -47,24 +37,26 @@ export function createWebApi(options: WebApiOptions = {}): ContractApi {
   let socket: WebSocket | null = null
   let retry: ReturnType<typeof setTimeout> | null = null
 
+  /** The HTTP status only says what the envelope says; the envelope's code is what counts. */
   async function call(channel: RequestChannel, args: unknown[]): Promise<unknown> {
-    const response = await doFetch(`${base}/api/${channel}`, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json' },
-      body: encodeWire({ args })
-    })
-    let body: { ok?: boolean; value?: unknown; error?: { code?: string; message?: string } }
+    let response: Response
     try {
-      body = decodeWire(await response.text()) as typeof body
+      response = await doFetch(`${base}/api/${channel}`, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json' },
+        body: encodeWire({ args })
+      })
+    } catch (error) {
+      throw new HostError('unreachable', `could not reach the host: ${error instanceof Error ? error.message : String(error)}`)
+    }
+    let envelope: unknown
+    try {
+      envelope = decodeWire(await response.text())
     } catch {
-      throw new HostRequestError(channel, 'failed', response.status, `the host answered ${response.status} with something that is not JSON`)
+      throw new HostError('unreachable', `the host answered ${response.status} with something that is not JSON`)
     }
-    if (!response.ok || body.ok !== true) {
-      const message = body.error?.message ?? `the host answered ${response.status}`
-      throw new HostRequestError(channel, body.error?.code ?? 'failed', response.status, message)
-    }
-    return parseResponse(channel, body.value)
+    return parseResponse(channel, openEnvelope(channel, envelope))
   }
 
   const invoke = createInvokers(call)
@@ -116,22 +108,12 @@ export function createWebApi(options: WebApiOptions = {}): ContractApi {
 }
 
 /**
- * The host seam: the preload's `window.api` in Electron, else the web client when the page
- * came from the web host (http/https), else null (a plain file, tests without a fake).
+ * The host seam: the preload's `window.api` in Electron (its envelopes opened), else the web
+ * client when the page came from the web host (http/https), else null (a plain file, tests
+ * without a fake).
  */
 export function chooseApi(candidate: unknown, location: Pick<Location, 'protocol'> = window.location): ContractApi | null {
-  if (isContractApi(candidate)) return candidate
+  if (isBridgeApi(candidate)) return openBridge(candidate)
   if (location.protocol === 'http:' || location.protocol === 'https:') return createWebApi()
   return null
-}
-
-function isContractApi(value: unknown): value is ContractApi {
-  if (typeof value !== 'object' || value === null) return false
-  const candidate = value as { invoke?: unknown; on?: unknown }
-  return typeof candidate.on === 'function' && typeof candidate.invoke === 'object' && candidate.invoke !== null
-}
-
-/** The web client when the page was served over http(s) by the web host; null otherwise (file://, tests). */
-export function webApiFromLocation(location: Pick<Location, 'protocol'> = window.location): ContractApi | null {
-  return location.protocol === 'http:' || location.protocol === 'https:' ? createWebApi() : null
 }

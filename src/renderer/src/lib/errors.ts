@@ -1,7 +1,10 @@
 /**
- * Turns whatever a host call threw into words a user can act on: the host's own message
- * when it wrote one for people, plus what to do for the failures we can recognise.
+ * Turns whatever a host call threw into words a user can act on: the host's own message,
+ * plus what to do, chosen by the HostError's code (the envelope carries it over every
+ * transport), never guessed from the message's wording.
  */
+import { HostError, type HostErrorCode } from '../../../common/contract'
+
 export interface UserError {
   /** What went wrong, in one sentence. */
   message: string
@@ -9,15 +12,20 @@ export interface UserError {
   hint?: string
 }
 
-const HINTS: [RegExp, string][] = [
-  [/ENOENT|no such file|does not exist|not found/i, 'Check the path: the file or folder is not there (or was moved).'],
-  [/EACCES|EPERM|permission denied|not writable/i, 'The app may not read or write there: pick another folder or fix its permissions.'],
-  [/ENOSPC|no space/i, 'The disk is full: free some space and try again.'],
-  [/Failed to fetch|NetworkError|ECONNREFUSED|socket.*(closed|hang up)|connection.*(lost|closed)/i, 'The connection to the application host was lost: is it still running? Reload the page once it is.'],
-  [/401|403|token|forbidden/i, 'The host refused the request: open the exact URL the host printed (it carries the access token).'],
-  [/cancel/i, 'The action was cancelled; nothing was changed.'],
-  [/out of memory|allocation failed|OOM/i, 'Not enough memory: use a smaller batch, input or model.']
-]
+const MISMATCH = 'The page and its host do not match (a half-applied update?): reload the page, or restart the app.'
+
+const HINTS: Partial<Record<HostErrorCode, string>> = {
+  'not-found': 'It is not there (any more): check the path or name, or refresh the list.',
+  forbidden: 'The app may not use that place: choose it with Browse…, pick another folder, or fix its permissions.',
+  'no-space': 'The disk is full: free some space and try again.',
+  cancelled: 'The action was cancelled; nothing was changed.',
+  unauthorized: 'The host refused the request: open the exact URL the host printed (it carries the access token).',
+  unreachable: 'The connection to the application host was lost: is it still running? Reload the page once it is.',
+  'unknown-channel': MISMATCH,
+  'malformed-response': MISMATCH
+}
+
+const NO_REASON = 'Something went wrong, and the host gave no reason.'
 
 function rawMessage(cause: unknown): string {
   if (cause instanceof Error) return cause.message
@@ -25,17 +33,17 @@ function rawMessage(cause: unknown): string {
   if (typeof cause === 'object' && cause !== null && typeof (cause as { message?: unknown }).message === 'string') {
     return (cause as { message: string }).message
   }
-  return 'Something went wrong, and the host gave no reason.'
+  return NO_REASON
 }
 
-/** Electron wraps handler errors as "Error invoking remote method 'x': Error: real message". */
+/** Electron wraps errors thrown outside the envelope as "Error invoking remote method 'x': Error: real message". */
 function unwrap(message: string): string {
   return message.replace(/^Error invoking remote method '[^']*':\s*(\w*Error:\s*)?/, '').trim()
 }
 
 export function toUserError(cause: unknown): UserError {
-  const message = unwrap(rawMessage(cause)) || 'Something went wrong, and the host gave no reason.'
-  const hint = HINTS.find(([pattern]) => pattern.test(message))?.[1]
+  const message = unwrap(rawMessage(cause)) || NO_REASON
+  const hint = cause instanceof HostError ? HINTS[cause.code] : undefined
   return hint ? { message, hint } : { message }
 }
 

@@ -40,10 +40,10 @@ export const useAppStore = defineStore('app', () => {
   }
 
   /** Stops listening to host events. */
-  function stop(): void {
+  function unlisten(): void {
     unsubscribe?.()
     unsubscribe = null
   }
 
-  return { info, backend, status, error, hasApi, load, stop }
+  return { info, backend, status, error, hasApi, load, unlisten }
 })

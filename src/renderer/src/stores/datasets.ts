@@ -71,10 +71,10 @@ export const useDatasetsStore = defineStore('datasets', () => {
     }
   }
 
-  function stop(): void {
+  function unlisten(): void {
     unsubscribe?.()
     unsubscribe = null
   }
 
-  return { entries, report, busy, error, load, add, inspect, remove, stop }
+  return { entries, report, busy, error, load, add, inspect, remove, unlisten }
 })

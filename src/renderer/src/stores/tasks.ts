@@ -67,10 +67,10 @@ export const useTasksStore = defineStore('tasks', () => {
 
   const running = computed(() => Object.values(tasks.value))
 
-  function stop(): void {
+  function unlisten(): void {
     unsubscribe?.()
     unsubscribe = null
   }
 
-  return { tasks, running, cancelError, track, cancel, listen, stop }
+  return { tasks, running, cancelError, track, cancel, listen, unlisten }
 })

@@ -201,7 +201,7 @@ export const useTrainingStore = defineStore('training', () => {
     }
   }
 
-  function stop(): void {
+  function unlisten(): void {
     for (const unsubscribe of unsubscribers) unsubscribe()
     unsubscribers = []
   }
@@ -232,6 +232,6 @@ export const useTrainingStore = defineStore('training', () => {
     stopRun: () => control('training:stop'),
     resumeRun,
     refreshDetail,
-    stop
+    unlisten
   }
 })

@@ -79,9 +79,9 @@ export const useWorkspaceStore = defineStore('workspace', () => {
     }
   }
 
-  function stop(): void {
+  function unlisten(): void {
     while (unsubscribers.length) unsubscribers.pop()?.()
   }
 
-  return { workspace, runs, runProblems, loading, error, starting, load, open, refreshRuns, quickStart, stop }
+  return { workspace, runs, runProblems, loading, error, starting, load, open, refreshRuns, quickStart, unlisten }
 })

@@ -40,7 +40,7 @@ describe('app store', () => {
     const cpu: BackendReport = { status: 'probed', choice: 'cpu', reason: 'wasm failed to load', rejected: [] }
     fake.emit('backend:report', cpu)
     expect(store.backend).toEqual(cpu)
-    store.stop()
+    store.unlisten()
     expect(fake.listenerCount()).toBe(0)
     fake.emit('backend:report', PROBED_REPORT)
     expect(store.backend).toEqual(cpu)

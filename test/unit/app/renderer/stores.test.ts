@@ -1,5 +1,6 @@
 import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
+import { HostError } from '../../../../src/common/contract'
 import { useNewRunStore } from '../../../../src/renderer/src/stores/newRun'
 import { useEvaluationStore } from '../../../../src/renderer/src/stores/evaluation'
 import { useDatasetsStore } from '../../../../src/renderer/src/stores/datasets'
@@ -153,7 +154,8 @@ describe('datasets, tasks and exports stores', () => {
   })
 
   it('exports report the host’s results and errors with a hint', async () => {
-    const fake = createFakeApi({ handlers: { 'export:tfjs': () => Promise.reject(new Error('EACCES: permission denied, open /x/tfjs')) } })
+    // What a host makes of a handler's EACCES (dispatch maps the errno to 'forbidden').
+    const fake = createFakeApi({ handlers: { 'export:tfjs': () => Promise.reject(new HostError('forbidden', 'EACCES: permission denied, open /x/tfjs')) } })
     withApi(fake.api)
     const store = useExportsStore()
     await store.exportOnnx('run-1', true)

@@ -44,7 +44,7 @@ describe('training store', () => {
     expect(store.validationSeries.last('auc')).toBe(0.93)
     fake.emit('training:log', { runId: 'run-1', lines: ['validation: AUC 0.93'] })
     expect(store.log.at(-1)).toBe('validation: AUC 0.93')
-    store.stop()
+    store.unlisten()
     expect(fake.listenerCount()).toBe(0)
   })
 
@@ -75,7 +75,7 @@ describe('training store', () => {
     fake.emit('training:event', { runId: 'run-1', event: progress(7, 0.5) })
     expect(store.trainSeries.last('loss')).toBe(0.5)
     expect(store.trainSeries.length).toBe(7)
-    store.stop()
+    store.unlisten()
   })
 
   it('pause, resume and stop go to the host with the run id and take its answer', async () => {
@@ -97,7 +97,7 @@ describe('training store', () => {
       { channel: 'training:resume', request: { runId: 'run-1' } },
       { channel: 'training:stop', request: { runId: 'run-1' } }
     ])
-    store.stop()
+    store.unlisten()
   })
 
   it('offers resume for an interrupted run and says why it stopped', async () => {
@@ -121,7 +121,7 @@ describe('training store', () => {
     await flushPromises()
     expect(store.state?.phase).toBe('stopped')
     expect(fake.requests.filter((r) => r.channel === 'runs:get')).toHaveLength(2)
-    store.stop()
+    store.unlisten()
   })
 
   it('reports host errors in words', async () => {
@@ -131,6 +131,6 @@ describe('training store', () => {
     await store.attach('run-1')
     await store.pause()
     expect(store.error).toBe('run-1 is not running')
-    store.stop()
+    store.unlisten()
   })
 })
