@@ -11,7 +11,7 @@ import { createTrainerService, type UtilityChild, type UtilityProcessApi } from 
 import { trainerEntryPath } from '../../src/core/train/process/fork'
 import { presetConfig } from '../../src/core/train/presets'
 import { readRunRecord } from '../../src/core/train/runs'
-import type { HostEvent } from '../../src/common/trainer'
+import type { RunEvent } from '../../src/common/trainer'
 
 const dir = mkdtempSync(join(tmpdir(), 'dsoftmax-electron-'))
 const workspace = join(dir, 'workspace')
@@ -60,7 +60,7 @@ const fakeUtility: UtilityProcessApi = {
 
 describe('Electron trainer service (utilityProcess replaced)', () => {
   const service = createTrainerService({ utility: fakeUtility, modulePath: trainerEntryPath(), workspace })
-  const events: HostEvent[] = []
+  const events: RunEvent[] = []
   service.onEvent((event) => events.push(event))
 
   it('reports a failure a person can act on (unknown run) and forgets the finished trainer', async () => {

@@ -11,10 +11,10 @@ import { DEFAULT_PRESET, PRESETS, presetConfig } from '../../core/train/presets'
 import { VALIDATION_METRICS, validateTrainConfig, type TrainConfig, type ValidationMetric } from '../../core/train/config'
 import { OPTIMIZER_KINDS, type OptimizerConfig } from '../../core/train/optimizer'
 import { SCHEDULE_KINDS, type ScheduleConfig } from '../../core/train/schedule'
-import { defaultWorkspace } from '../../core/train/runs'
+import { defaultWorkspace, unusedRunId } from '../../core/train/runs'
 import { forkTrainer } from '../../core/train/process/fork'
 import { TrainerHost, type TerminalEvent } from '../../core/train/process/host'
-import type { HostEvent } from '../../common/trainer'
+import type { RunEvent } from '../../common/trainer'
 import type { VerificationReport } from '../../core/eval'
 import { formatDuration, metricsTable } from '../format'
 import { progressPrinter } from '../progress'
@@ -270,7 +270,7 @@ export interface TrainOutcome {
 }
 
 /** Runs a session in a trainer process and relays its events to the terminal. */
-export async function runTraining(request: ParsedTrainArgs, options: { io: CliIo; quiet?: boolean; onEvent?: (event: HostEvent, host: TrainerHost) => void }): Promise<TrainOutcome> {
+export async function runTraining(request: ParsedTrainArgs, options: { io: CliIo; quiet?: boolean; onEvent?: (event: RunEvent, host: TrainerHost) => void }): Promise<TrainOutcome> {
   const { io } = options
   const say = (line: string): void => {
     if (!options.quiet) io.stderr(line + '\n')
@@ -323,7 +323,8 @@ export async function runTraining(request: ParsedTrainArgs, options: { io: CliIo
         break
     }
   })
-  host.start(request.resumeRun ? { resumeRun: request.resumeRun, backend: request.backend } : { config: request.config as unknown as Record<string, unknown>, backend: request.backend })
+  // A new run's id is chosen here, by the host, before its trainer starts.
+  host.start(request.resumeRun ? { resumeRun: request.resumeRun, backend: request.backend } : { config: request.config as unknown as Record<string, unknown>, runId: unusedRunId(request.out, request.config?.preset ?? 'run', request.config?.loss ?? 'run'), backend: request.backend })
   try {
     const end = await host.done
     runDir ??= end.type === 'finished' || end.type === 'failed' ? end.runDir : undefined

@@ -10,20 +10,21 @@ import { centreCollapseWarning } from '../eval'
 import { fontImageSet, fontPairSet, loadFontDataset } from '../data'
 import { openPairSet, openTrainingData, type TrainingData } from '../data/open'
 import type { PairSet } from '../data/imageSets'
-import type { ProgressEvent, TrainerEvent, ValidationSummary } from '../../common/trainer'
+import type { TrainerProcessEvent, ValidationSummary } from '../../common/trainer'
 import { validateTrainConfig, type TrainConfig } from './config'
 import { resolveLossParams, unreadKnobs, type LossParams } from '../losses'
 import { CheckpointStore, checkpointValues, shapeOf, type LoadedCheckpoint } from './checkpoint'
 import { evaluatePairs, type PairEvaluation } from './evaluate'
-import { createRunFolder, newRunId, openRunFolder, saveWeights, type RunFolder } from './runStore'
-import { existingRun, writeRunRecord } from './runs'
+import { createRunFolder, openRunFolder, saveWeights, type RunFolder } from './runStore'
+import { existingRun, unusedRunId, writeRunRecord } from './runs'
 import { acquireRunLock, type RunLock } from './runLock'
 import { TrainingDivergedError, batchSourceFactory, resolveReplicas, trainModel, type BatchSourceFactory, type TrainEvent } from './trainer'
 
 export interface SessionRequest {
   workspace: string
-  /** A new run's recipe, or… */
+  /** A new run's recipe and the id its host chose (absent: a fresh one, for in-process callers), or… */
   config?: TrainConfig
+  runId?: string
   /** …the id of a run to resume. */
   resumeRun?: string
   backend?: BackendChoice
@@ -123,7 +124,7 @@ function storeEvaluation(run: RunFolder, evaluation: PairEvaluation, role: Evalu
   return name
 }
 
-export async function runSession(request: SessionRequest, emit: (event: TrainerEvent) => void, control: SessionControl): Promise<void> {
+export async function runSession(request: SessionRequest, emit: (event: TrainerProcessEvent) => void, control: SessionControl): Promise<void> {
   let run: RunFolder | undefined
   let lock: RunLock | undefined
   let step = 0
@@ -200,7 +201,7 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
       }
     }
     if (!run) {
-      run = createRunFolder(request.workspace, newRunId(config.preset, config.loss))
+      run = createRunFolder(request.workspace, request.runId ?? unusedRunId(request.workspace, config.preset, config.loss))
       lock = acquireRunLock(run.dir)
       run.writeConfig({ ...config, replicasUsed: replicas, backend, versions: { node: process.version, ...backend.versions }, createdAt: new Date().toISOString() })
     }
@@ -263,17 +264,16 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
         }
         case 'step': {
           step = event.step
-          const { type: _t, stepSeconds: _s, ...rest } = event
-          const progress: ProgressEvent = { type: 'progress', ...rest }
-          emit(progress)
-          if (event.step % 10 === 0 || event.step === event.totalSteps) folder.appendMetrics({ kind: 'train', ...rest })
+          // The common progress payload passes through whole: a new metric needs no edit here.
+          const { type: _t, stepSeconds: _s, ...progress } = event
+          emit({ type: 'progress', ...progress })
+          if (event.step % 10 === 0 || event.step === event.totalSteps) folder.appendMetrics({ kind: 'train', ...progress })
           break
         }
         case 'validation': {
           lastValidation = summary(event.evaluation, event.metric, event.value, event.best)
           validatedAt = event.step
-          const { set: _s, ...numbers } = lastValidation
-          folder.appendMetrics({ kind: 'validation', step: event.step, epoch: event.epoch, set: lastValidation.set, ...numbers })
+          folder.appendMetrics({ kind: 'validation', step: event.step, epoch: event.epoch, ...lastValidation })
           emit({ type: 'validation', step: event.step, epoch: event.epoch, validation: lastValidation })
           break
         }

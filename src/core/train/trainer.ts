@@ -13,22 +13,11 @@ import { evaluatePairs, type PairEvaluation } from './evaluate'
 import { Replica, type LossValues, type ReplicaSpec, type StepLoss } from './replica'
 import { WorkerReplicas, defaultReplicaCount } from './dataParallel'
 import { ReplicaExchange, exchangeBuffer } from './crossReplica'
+import type { TrainingProgress } from '../../common/trainer'
 import { stepOfName, type CheckpointMeta, type CheckpointStore, type CheckpointTensor, type LoadedCheckpoint } from './checkpoint'
 
-export interface StepEvent {
-  type: 'step'
-  step: number
-  totalSteps: number
-  epoch: number
-  loss: number
-  intra: number
-  inter: number
-  lr: number
-  /** Wall time of this step, batch assembly included. */
-  stepSeconds: number
-  imagesPerSecond: number
-  etaSeconds: number
-}
+/** One step done: the common progress payload (src/common/trainer.ts) plus the step's wall time. */
+export type StepEvent = { type: 'step'; stepSeconds: number } & TrainingProgress
 
 export type CheckpointReason = 'initial' | 'interval' | 'epoch' | 'validation' | 'stop' | 'end'
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { EventChannel, TrainingState } from '../../../src/common/contract'
-import type { StartedEvent, TrainerCommand, TrainerEvent } from '../../../src/common/trainer'
+import type { StartedEvent, TrainerCommand, TrainerProcessEvent } from '../../../src/common/trainer'
 import type { TrainerChannel } from '../../../src/core/train/process/host'
 import { TaskRegistry } from '../../../src/services/tasks'
 import { describeEvent, TrainingService } from '../../../src/services/training'
@@ -16,7 +16,7 @@ import { describeEvent, TrainingService } from '../../../src/services/training'
 const dir = mkdtempSync(join(tmpdir(), 'dsoftmax-training-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-function scriptedChannel(): TrainerChannel & { sent: TrainerCommand[]; push(event: TrainerEvent): void; exit(code: number | null): void } {
+function scriptedChannel(): TrainerChannel & { sent: TrainerCommand[]; push(event: TrainerProcessEvent): void; exit(code: number | null): void } {
   let onMessage: (message: unknown) => void = () => {}
   let onExit: (code: number | null, signal: string | null) => void = () => {}
   const sent: TrainerCommand[] = []
