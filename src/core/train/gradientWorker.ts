@@ -2,7 +2,7 @@
 // share of each batch it is sent, and applies the averaged gradient the trainer sends back.
 import { parentPort, workerData } from 'node:worker_threads'
 import { initBackend, type BackendChoice } from '../backend'
-import { Replica, type ReplicaSpec, type StepLoss } from './replica'
+import { Replica, type ReplicaSpec } from './replica'
 import { ReplicaExchange } from './crossReplica'
 import { receive } from '../../common/messages'
 import { workerRequestSchema, type WorkerReply, type WorkerRequest } from './gradientProtocol'
