@@ -15,19 +15,22 @@ export type MetricsRecord =
   | { kind: 'test' | 'final-validation'; set: string; auc: number; eer: number; tenFold: number }
   | { kind: 'started'; [fact: string]: unknown }
 
-/** A stored number: null where JSON had to drop NaN/Infinity, absent in rows that predate it. */
-const storedSchema = z.union([measuredSchema, z.null()]).optional()
+/**
+ * A stored number: null where JSON had to drop NaN/Infinity, absent in rows that predate it; a
+ * value of another type (older writers put "NaN" as text) reads as null, keeping the row's other figures.
+ */
+const storedSchema = z.union([measuredSchema, z.null()]).optional().catch(null)
 
 function storedShape<K extends string>(keys: readonly K[]): Record<K, typeof storedSchema> {
   return Object.fromEntries(keys.map((key) => [key, storedSchema])) as Record<K, typeof storedSchema>
 }
 
-const figuresShape = { set: z.string().optional(), ...storedShape(['auc', 'eer', 'tenFold']) }
+const figuresShape = { set: z.string().optional().catch(undefined), ...storedShape(['auc', 'eer', 'tenFold']) }
 
 /** Unknown keys are dropped (a newer writer's fields do not make a row unreadable). */
 export const metricsRowSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('train'), step: z.number(), ...storedShape(['epoch', 'totalSteps', 'etaSeconds'] as const), ...storedShape(PROGRESS_METRICS) }),
-  z.object({ kind: z.literal('validation'), step: z.number(), epoch: storedSchema, ...figuresShape, metric: z.string().optional(), value: storedSchema, best: z.boolean().optional() }),
+  z.object({ kind: z.literal('validation'), step: z.number(), epoch: storedSchema, ...figuresShape, metric: z.string().optional().catch(undefined), value: storedSchema, best: z.boolean().optional().catch(undefined) }),
   z.object({ kind: z.literal('test'), ...figuresShape }),
   z.object({ kind: z.literal('final-validation'), ...figuresShape }),
   z.looseObject({ kind: z.literal('started') })
