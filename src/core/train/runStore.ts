@@ -26,20 +26,30 @@ export function openRunFolder(dir: string): RunFolder {
   return runFolderAt(dir)
 }
 
+const existingRunMessage = (workspace: string, id: string): string => `run "${id}" already exists in ${resolve(workspace, 'runs')}; a new run needs an id of its own`
+
+/** The folder a new run `id` would get; throws, saying why, when the id is not a plain name or is taken. */
+export function checkNewRunId(workspace: string, id: string): string {
+  const runs = resolve(workspace, 'runs')
+  const dir = runDir(workspace, id)
+  if (dirname(resolve(dir)) !== runs) throw new Error(`run folder ${dir} would not be inside ${runs}`)
+  if (existsSync(dir)) throw new Error(existingRunMessage(workspace, id))
+  return dir
+}
+
 /**
  * A new folder directly inside runs/, under the id its host chose. The id is checked (runDir)
  * and the resolved folder is compared with runs/, so no id can place a run elsewhere; an id
  * that exists is refused (nothing already saved is touched).
  */
 export function createRunFolder(workspace: string, id: string): RunFolder {
-  const runs = resolve(workspace, 'runs')
-  const dir = runDir(workspace, id)
-  if (dirname(resolve(dir)) !== runs) throw new Error(`run folder ${dir} would not be inside ${runs}`)
-  mkdirSync(runs, { recursive: true })
+  const dir = checkNewRunId(workspace, id)
+  mkdirSync(resolve(workspace, 'runs'), { recursive: true })
   try {
     mkdirSync(dir)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`run "${id}" already exists in ${runs}; a new run needs an id of its own`)
+    // Another trainer created it since the check.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(existingRunMessage(workspace, id))
     throw error
   }
   for (const sub of ['checkpoints', 'eval', 'exports']) mkdirSync(join(dir, sub), { recursive: true })

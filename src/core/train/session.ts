@@ -15,7 +15,7 @@ import { validateTrainConfig, type TrainConfig } from './config'
 import { resolveLossParams, unreadKnobs, type LossParams } from '../losses'
 import { CheckpointStore, checkpointValues, shapeOf, type LoadedCheckpoint } from './checkpoint'
 import { evaluatePairs, type PairEvaluation } from './evaluate'
-import { createRunFolder, openRunFolder, saveWeights, type RunFolder } from './runStore'
+import { checkNewRunId, createRunFolder, openRunFolder, saveWeights, type RunFolder } from './runStore'
 import { existingRun, unusedRunId, writeRunRecord } from './runs'
 import { acquireRunLock, type RunLock } from './runLock'
 import { TrainingDivergedError, batchSourceFactory, resolveReplicas, trainModel, type BatchSourceFactory, type TrainEvent } from './trainer'
@@ -173,6 +173,8 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerP
     } else {
       if (!request.config) throw new Error('start needs a recipe or a run to resume')
       config = request.config
+      // Refused before any work: the host named a run that exists.
+      if (request.runId) checkNewRunId(request.workspace, request.runId)
     }
     const problems = validateTrainConfig(config)
     if (problems.length > 0) throw new Error(`invalid training recipe: ${problems.join('; ')}`)

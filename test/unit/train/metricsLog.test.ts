@@ -1,11 +1,13 @@
 // metrics.jsonl: rows are the event payloads (kind + TrainingProgress, kind + validation), read
 // back with the same schema; rows written before this schema existed still read. Run folders are
 // created under the id their host chose, and an id in use is refused.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
-import { PROGRESS_METRICS, type TrainingProgress } from '../../../src/common/trainer'
+import { PROGRESS_METRICS, type TrainerProcessEvent, type TrainingProgress } from '../../../src/common/trainer'
+import { presetConfig } from '../../../src/core/train/presets'
+import { runSession } from '../../../src/core/train/session'
 import { readMetrics, unusedRunId } from '../../../src/core/train/runs'
 import { createRunFolder } from '../../../src/core/train/runStore'
 import { metricsHistory } from '../../../src/services/runs'
@@ -66,6 +68,15 @@ describe('run ids chosen by the host', () => {
     writeFileSync(join(first.dir, 'config.json'), '{"kept":true}')
     expect(() => createRunFolder(ws, 'twice')).toThrow(/run "twice" already exists in .*runs; a new run needs an id of its own/)
     expect(readFileSync(join(first.dir, 'config.json'), 'utf8')).toBe('{"kept":true}')
+  })
+
+  it('a trainer told to start a run under an existing id fails saying so, before any work', async () => {
+    const ws = join(root, 'ws-session')
+    createRunFolder(ws, 'taken')
+    const events: TrainerProcessEvent[] = []
+    await runSession({ workspace: ws, runId: 'taken', config: presetConfig('fonts-quick'), backend: 'cpu' }, (e) => events.push(e), { shouldStop: () => false, gate: () => undefined })
+    expect(events).toEqual([{ type: 'failed', message: expect.stringMatching(/^run "taken" already exists in .*; a new run needs an id of its own$/), step: 0 }])
+    expect(readdirSync(join(ws, 'runs', 'taken')).sort()).toEqual(['checkpoints', 'eval', 'exports'])
   })
 
   it('picks an unused id: the folder or a start in flight takes it, a suffix frees it', () => {
