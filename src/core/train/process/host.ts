@@ -106,9 +106,14 @@ export class TrainerHost {
     this.channel.send(checked.value)
   }
 
+  /** Ids this process has given new runs: two starts in one second must not pick the same one before either folder exists. */
+  private static readonly named = new Set<string>()
+
   private unusedId(config: Record<string, unknown>): string {
     const text = (value: unknown): string => (typeof value === 'string' ? value : 'run')
-    return unusedRunId(this.workspace, text(config.preset), text(config.loss))
+    const id = unusedRunId(this.workspace, text(config.preset), text(config.loss), (candidate) => TrainerHost.named.has(candidate))
+    TrainerHost.named.add(id)
+    return id
   }
 
   pause(): void {
