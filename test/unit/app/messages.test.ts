@@ -2,11 +2,12 @@
 // channel and the problem — never a throw, whatever arrives.
 import { describe, expect, it } from 'vitest'
 import { receive } from '../../../src/common/messages'
-import { trainerCommandSchema, trainerProcessEventSchema } from '../../../src/common/trainer'
+import { PROGRESS_METRICS, trainerCommandSchema, trainerProcessEventSchema } from '../../../src/common/trainer'
+import { progressPayload } from '../../helpers/progress'
 import { jobMessageSchema, jobRequestSchema } from '../../../src/services/jobs/protocol'
 import { workerReplySchema, workerRequestSchema } from '../../../src/core/train/gradientProtocol'
 
-const progress = { type: 'progress', epoch: 1, step: 3, totalSteps: 10, loss: 1, intra: 0.6, inter: 0.4, lr: 0.1, imagesPerSecond: 30, etaSeconds: 5 }
+const progress = { type: 'progress', ...progressPayload({ epoch: 1, step: 3, totalSteps: 10, loss: 1, intra: 0.6, inter: 0.4, lr: 0.1, imagesPerSecond: 30, etaSeconds: 5 }) }
 
 describe('receive', () => {
   it('returns the parsed, typed message', () => {
@@ -27,8 +28,8 @@ describe('receive', () => {
     expect(received.ok).toBe(false)
     if (received.ok) return
     for (const field of ['step', 'epoch', 'totalSteps', 'etaSeconds']) expect(received.error).toContain(`${field}: `)
-    // 9 fields are missing: 4 listed, 5 counted.
-    expect(received.error).toContain('and 5 more')
+    // Every field is missing (4 for position, one per metric): 4 listed, the rest counted.
+    expect(received.error).toContain(`and ${PROGRESS_METRICS.length} more`)
   })
 
   it('keeps the error short when the message holds a huge string', () => {

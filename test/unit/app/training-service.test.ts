@@ -12,6 +12,7 @@ import type { StartedEvent, TrainerCommand, TrainerProcessEvent } from '../../..
 import type { TrainerChannel } from '../../../src/core/train/process/host'
 import { TaskRegistry } from '../../../src/services/tasks'
 import { describeEvent, TrainingService } from '../../../src/services/training'
+import { progressPayload } from '../../helpers/progress'
 
 const dir = mkdtempSync(join(tmpdir(), 'dsoftmax-training-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -68,7 +69,7 @@ describe('training service', () => {
     expect(state).toMatchObject({ runId: id, phase: 'running', backend: 'wasm', totalSteps: 20 })
     expect(service.isTraining(id)).toBe(true)
 
-    channel.push({ type: 'progress', epoch: 0.5, step: 5, totalSteps: 20, loss: Number.NaN, intra: 1, inter: 2, lr: 0.1, imagesPerSecond: 30, etaSeconds: Infinity })
+    channel.push({ type: 'progress', ...progressPayload({ epoch: 0.5, step: 5, totalSteps: 20, loss: Number.NaN, intra: 1, inter: 2, lr: 0.1, imagesPerSecond: 30, etaSeconds: Infinity }) })
     expect(service.active()[0]).toMatchObject({ step: 5, epoch: 0.5, imagesPerSecond: 30, etaSeconds: null })
     service.pause(id)
     service.resume(id)
@@ -109,6 +110,6 @@ describe('training service', () => {
   it('describes checkpoints, validations and warnings for the log', () => {
     expect(describeEvent({ type: 'checkpoint', step: 4, dir: '/x', reason: 'interval', best: true, seconds: 0.1 })).toBe('checkpoint at step 4 (interval, best)')
     expect(describeEvent({ type: 'warning', message: 'loss spike' })).toBe('warning: loss spike')
-    expect(describeEvent({ type: 'progress', epoch: 0, step: 3, totalSteps: 20, loss: 1, intra: 1, inter: 1, lr: 1, imagesPerSecond: 1, etaSeconds: 1 })).toBeNull()
+    expect(describeEvent({ type: 'progress', ...progressPayload({ epoch: 0, step: 3, totalSteps: 20, loss: 1, intra: 1, inter: 1, lr: 1, imagesPerSecond: 1, etaSeconds: 1 }) })).toBeNull()
   })
 })

@@ -1,7 +1,8 @@
 // The trainer protocol's schemas: what each end accepts, and what it refuses.
 import { describe, expect, it } from 'vitest'
 import { presetConfig } from '../../../src/core/train/presets'
-import { trainerCommandSchema, trainerProcessEventSchema, type TrainerProcessEvent } from '../../../src/common/trainer'
+import { trainerCommandSchema, trainerProcessEventSchema } from '../../../src/common/trainer'
+import { progressPayload } from '../../helpers/progress'
 
 const accepts = (schema: { safeParse(v: unknown): { success: boolean } }) => (value: unknown) => schema.safeParse(value).success
 const isTrainerCommand = accepts(trainerCommandSchema)
@@ -26,7 +27,7 @@ describe('trainer protocol', () => {
   })
 
   it('checks every event field', () => {
-    const progress: TrainerProcessEvent = { type: 'progress', epoch: 1, step: 3, totalSteps: 10, loss: 1, intra: 0.6, inter: 0.4, lr: 0.1, imagesPerSecond: 30, etaSeconds: 5 }
+    const progress = { type: 'progress' as const, ...progressPayload({ epoch: 1, step: 3, totalSteps: 10, loss: 1, intra: 0.6, inter: 0.4, lr: 0.1, imagesPerSecond: 30, etaSeconds: 5 }) }
     expect(isTrainerProcessEvent(progress)).toBe(true)
     expect(isTrainerProcessEvent({ ...progress, loss: '1' })).toBe(false)
     const { lr: _lr, ...withoutLr } = progress
