@@ -10,9 +10,9 @@ import type { RunEvent } from '../common/trainer'
 import { initialTrainingState, reduceTrainingState } from '../common/trainingState'
 import { loadFontDataset } from '../core/data'
 import { DEFAULT_PRESET, presetConfig } from '../core/train/presets'
-import { TrainerHost, type StartRequest, type TrainerChannel } from '../core/train/process/host'
+import { TrainerHost, newRunIdFor, type StartRequest, type TrainerChannel } from '../core/train/process/host'
 import { lockHolder } from '../core/train/runLock'
-import { readRunRecord, renameRun, runDir, unusedRunId } from '../core/train/runs'
+import { readRunRecord, renameRun, runDir } from '../core/train/runs'
 import type { ServiceContext } from './context'
 import type { DataSize, SpeedBasis } from './estimate'
 import type { ModelFamily } from './throughput'
@@ -130,7 +130,7 @@ export class TrainingService {
     const runId =
       'resumeRun' in request
         ? request.resumeRun
-        : unusedRunId(this.ctx.workspace(), String(request.config.preset ?? 'run'), String(request.config.loss ?? 'run'), (id) => this.trainings.has(id))
+        : newRunIdFor(this.ctx.workspace(), request.config, (id) => this.trainings.has(id))
     const command: StartRequest = 'resumeRun' in request ? request : { ...request, runId }
     const channel = this.options.launch()
     const host = new TrainerHost(channel, this.ctx.workspace())

@@ -11,9 +11,9 @@ import { DEFAULT_PRESET, PRESETS, presetConfig } from '../../core/train/presets'
 import { VALIDATION_METRICS, validateTrainConfig, type TrainConfig, type ValidationMetric } from '../../core/train/config'
 import { OPTIMIZER_KINDS, type OptimizerConfig } from '../../core/train/optimizer'
 import { SCHEDULE_KINDS, type ScheduleConfig } from '../../core/train/schedule'
-import { defaultWorkspace, unusedRunId } from '../../core/train/runs'
+import { defaultWorkspace } from '../../core/train/runs'
 import { forkTrainer } from '../../core/train/process/fork'
-import { TrainerHost, type TerminalEvent } from '../../core/train/process/host'
+import { TrainerHost, newRunIdFor, type TerminalEvent } from '../../core/train/process/host'
 import type { RunEvent } from '../../common/trainer'
 import type { VerificationReport } from '../../core/eval'
 import { formatDuration, metricsTable } from '../format'
@@ -323,8 +323,12 @@ export async function runTraining(request: ParsedTrainArgs, options: { io: CliIo
         break
     }
   })
-  // A new run's id is chosen here, by the host, before its trainer starts.
-  host.start(request.resumeRun ? { resumeRun: request.resumeRun, backend: request.backend } : { config: request.config as unknown as Record<string, unknown>, runId: unusedRunId(request.out, request.config?.preset ?? 'run', request.config?.loss ?? 'run'), backend: request.backend })
+  if (request.resumeRun) host.start({ resumeRun: request.resumeRun, backend: request.backend })
+  else {
+    const config = request.config as unknown as Record<string, unknown>
+    // A new run's id is chosen here, by the host, before its trainer starts.
+    host.start({ config, runId: newRunIdFor(request.out, config), backend: request.backend })
+  }
   try {
     const end = await host.done
     runDir ??= end.type === 'finished' || end.type === 'failed' ? end.runDir : undefined

@@ -28,6 +28,20 @@ export type TerminalEvent = Extract<RunEvent, { type: 'finished' | 'failed' | 'e
  */
 export type StartRequest = { config: Record<string, unknown>; runId?: string; backend?: string } | { resumeRun: string; backend?: string }
 
+/** Ids this process has given new runs: two starts in one second must not get the same one before either folder exists. */
+const namedHere = new Set<string>()
+
+/**
+ * The id a host gives a new run of `config` (its preset and loss, UTC time; see newRunId): not
+ * a folder of the workspace, not given before by this process, not `taken` by the caller.
+ */
+export function newRunIdFor(workspace: string, config: Record<string, unknown>, taken: (id: string) => boolean = () => false): string {
+  const text = (value: unknown): string => (typeof value === 'string' ? value : 'run')
+  const id = unusedRunId(workspace, text(config.preset), text(config.loss), (candidate) => namedHere.has(candidate) || taken(candidate))
+  namedHere.add(id)
+  return id
+}
+
 export class TrainerHost {
   private readonly listeners = new Set<(event: RunEvent) => void>()
   private id: string | undefined
@@ -94,26 +108,17 @@ export class TrainerHost {
     const command =
       'resumeRun' in request
         ? { type: 'start', workspace: this.workspace, ...request }
-        : { type: 'start', workspace: this.workspace, ...request, runId: request.runId ?? this.unusedId(request.config) }
+        : { type: 'start', workspace: this.workspace, ...request, runId: request.runId ?? newRunIdFor(this.workspace, request.config) }
     const checked = receive('start command', startCommandSchema, command)
     if (!checked.ok) {
-      this.emit({ type: 'failed', message: `the run cannot start: ${checked.error}` })
-      this.end({ type: 'failed', message: checked.error })
+      const refused: TerminalEvent = { type: 'failed', message: `the run cannot start: ${checked.error}` }
+      this.emit(refused)
+      this.end(refused)
       this.channel.kill()
       return
     }
     this.id = 'resumeRun' in checked.value ? checked.value.resumeRun : checked.value.runId
     this.channel.send(checked.value)
-  }
-
-  /** Ids this process has given new runs: two starts in one second must not pick the same one before either folder exists. */
-  private static readonly named = new Set<string>()
-
-  private unusedId(config: Record<string, unknown>): string {
-    const text = (value: unknown): string => (typeof value === 'string' ? value : 'run')
-    const id = unusedRunId(this.workspace, text(config.preset), text(config.loss), (candidate) => TrainerHost.named.has(candidate))
-    TrainerHost.named.add(id)
-    return id
   }
 
   pause(): void {
