@@ -1,7 +1,6 @@
 // The training loop: a restartable batch stream, one gradient step of backbone + head, schedules,
 // progress events, periodic validation with the best checkpoint kept, checkpoints, resume,
 // pause/stop, and NaN/Inf handling. Runs wherever the engine runs (trainer process, CLI, tests).
-import type { TrainingProgress } from '../../common/trainer'
 import { tf } from '../tf'
 import { mergeRowGradients, sphereFaceLambda, type RowGradients, type TrainingHead } from '../losses'
 import { backboneSpec, type Backbone } from '../models'
@@ -15,6 +14,8 @@ import { Replica, type LossValues, type ReplicaSpec, type StepLoss } from './rep
 import { WorkerReplicas, defaultReplicaCount } from './dataParallel'
 import { ReplicaExchange, exchangeBuffer } from './crossReplica'
 import { stepOfName, type CheckpointMeta, type CheckpointStore, type CheckpointTensor, type LoadedCheckpoint } from './checkpoint'
+
+import type { TrainingProgress } from '../../common/trainer'
 
 /** One step done: the common progress payload (src/common/trainer.ts) plus the step's wall time. */
 export type StepEvent = { type: 'step'; stepSeconds: number } & TrainingProgress
