@@ -22,11 +22,12 @@ import { TrainingDivergedError, batchSourceFactory, resolveReplicas, trainModel,
 
 export interface SessionRequest {
   workspace: string
-  /** A new run's recipe and the id its host chose (absent: a fresh one, for in-process callers), or… */
+  /** A new run's recipe, or… */
   config?: TrainConfig
-  runId?: string
   /** …the id of a run to resume. */
   resumeRun?: string
+  /** The id for a new run (a sweep names its runs); default a timestamped one. */
+  runId?: string
   backend?: BackendChoice
 }
 
