@@ -1,171 +1,156 @@
 /**
- * The message protocol between a host (Electron main, the CLI, the web host, tests) and the
- * trainer process. One protocol for both launchers: Electron's utilityProcess and Node's
- * child_process.fork. Plain JSON objects; every message has a guard, and both ends check what
- * they receive.
+ * The trainer process's vocabulary: commands a host sends it, events it sends back, and the
+ * progress payload that the engine, the process channel, metrics.jsonl and the dashboard share.
+ * One protocol for both launchers (Electron's utilityProcess, Node's child_process.fork); each
+ * end checks what it receives with these schemas (src/common/messages.ts).
  *
- * Commands (host → trainer): start, pause, resume, stop.
- * Events (trainer → host): ready, started, progress, validation, epoch-end, checkpoint, paused,
- * resumed, warning, finished, failed. The host adds `exited` when the process ends without
- * `finished` or `failed` (crash, out of memory, killed).
- *
- * The recipe travels as a plain object: its shape is the engine's TrainConfig, checked by the
- * trainer (src/common does not import the engine).
+ * Names, one per layer, so none is mistaken for another:
+ * - `TrainEvent` / `StepEvent` (src/core/train/trainer.ts): the engine's training loop.
+ * - `TrainerCommand`: host → trainer process (start, pause, resume, stop).
+ * - `TrainerProcessEvent`: trainer process → host (ready, started, progress, …, failed).
+ * - `RunEvent`: what a host knows about one run: a `TrainerProcessEvent`, or `exited` when the
+ *   process ended without saying finished or failed (crash, out of memory, killed).
+ * - `TrainingEvent` (./schemas/events.ts): the `training:event` push payload, `{ runId, event: RunEvent }`.
+ * - `TrainingProgress`: the numbers of one step, the same object in every one of those layers.
  */
-import { isRecord, type Guard } from './dto'
+import { z } from 'zod'
+import { runIdSchema } from './schemas/base'
+import { TRAIN_BACKENDS, trainRecipeSchema } from './schemas/recipe'
 
-export interface StartCommand {
-  type: 'start'
+/**
+ * Any number a step can produce: NaN and ±Infinity are real outcomes (a diverged loss, an
+ * unknown ETA), which zod's plain number refuses.
+ */
+export const measuredSchema = z.union([z.number(), z.nan(), z.literal([Infinity, -Infinity])])
+
+/** Where a step is: its index (the charts' x axis), epoch, the run's length and the time left. */
+const progressPositionShape = {
+  step: z.number().int(),
+  epoch: z.number(),
+  totalSteps: z.number().int(),
+  etaSeconds: measuredSchema
+}
+
+/**
+ * What a step measured. Every key here is a series: logged to metrics.jsonl, charted, kept in
+ * the runs' metrics history. A new metric is one more line here (and the engine computing it).
+ */
+export const progressMetricsShape = {
+  loss: measuredSchema,
+  intra: measuredSchema,
+  inter: measuredSchema,
+  lr: measuredSchema,
+  imagesPerSecond: measuredSchema
+}
+export type ProgressMetric = keyof typeof progressMetricsShape
+export const PROGRESS_METRICS = Object.keys(progressMetricsShape) as ProgressMetric[]
+
+export const trainingProgressSchema = z.strictObject({ ...progressPositionShape, ...progressMetricsShape })
+/** One step's numbers: the engine's step event, the `progress` event and a metrics.jsonl train row carry exactly these. */
+export type TrainingProgress = z.infer<typeof trainingProgressSchema>
+
+const backendChoiceSchema = z.enum(TRAIN_BACKENDS)
+
+/** Start a new run under `runId` (chosen by the host; the trainer refuses one that exists). */
+const startNewRunSchema = z.strictObject({
+  type: z.literal('start'),
   /** Folder holding runs/. */
-  workspace: string
-  /** The recipe for a new run (TrainConfig); absent when resuming. */
-  config?: Record<string, unknown>
-  /** Id of a run in the workspace to continue from its last good checkpoint. */
-  resumeRun?: string
-  /** Force a backend (node-gpu, node, wasm, cpu); default the fastest that works. */
-  backend?: string
-}
+  workspace: z.string().min(1),
+  runId: runIdSchema,
+  config: trainRecipeSchema,
+  /** Force a backend; default the fastest that works. */
+  backend: backendChoiceSchema.optional()
+})
 
-export type TrainerCommand = StartCommand | { type: 'pause' } | { type: 'resume' } | { type: 'stop' }
+/** Continue a run of the workspace from its last good checkpoint. */
+const startResumeSchema = z.strictObject({
+  type: z.literal('start'),
+  workspace: z.string().min(1),
+  resumeRun: runIdSchema,
+  backend: backendChoiceSchema.optional()
+})
 
-export interface ValidationSummary {
-  set: string
-  auc: number
-  eer: number
-  tenFold: number
+export const startCommandSchema = z.union([startNewRunSchema, startResumeSchema])
+export type StartCommand = z.infer<typeof startCommandSchema>
+
+export const trainerCommandSchema = z.union([
+  startNewRunSchema,
+  startResumeSchema,
+  z.strictObject({ type: z.enum(['pause', 'resume', 'stop']) })
+])
+export type TrainerCommand = z.infer<typeof trainerCommandSchema>
+
+/** Pair metrics of one evaluation. */
+export const pairFiguresShape = { set: z.string(), auc: measuredSchema, eer: measuredSchema, tenFold: measuredSchema }
+const pairFiguresSchema = z.strictObject(pairFiguresShape)
+
+export const validationSummarySchema = z.strictObject({
+  ...pairFiguresShape,
   /** The metric that picks the best checkpoint, its value, and whether this is the best so far. */
-  metric: string
-  value: number
-  best: boolean
-}
+  metric: z.string(),
+  value: measuredSchema,
+  best: z.boolean()
+})
+export type ValidationSummary = z.infer<typeof validationSummarySchema>
 
-export interface StartedEvent {
-  type: 'started'
-  runId: string
-  runDir: string
-  backend: { choice: string; description: string }
-  /** Where it computes, in words (e.g. "wasm, 1 thread + 1 data-parallel worker thread"). */
-  device: string
-  dataset: { name: string; examples: number; classes: number; valPairs: number }
-  model: { backbone: string; parameters: number; macsPerImage: number }
-  replicas: number
-  totalSteps: number
-  stepsPerEpoch: number
+export const startedEventSchema = z.strictObject({
+  type: z.literal('started'),
+  runId: z.string(),
+  runDir: z.string(),
+  backend: z.strictObject({ choice: z.string(), description: z.string() }),
+  /** Where it computes, in words (e.g. "wasm, 1 + 1 data-parallel worker thread"). */
+  device: z.string(),
+  dataset: z.strictObject({ name: z.string(), examples: z.number(), classes: z.number(), valPairs: z.number() }),
+  model: z.strictObject({ backbone: z.string(), parameters: z.number(), macsPerImage: z.number() }),
+  replicas: z.number(),
+  totalSteps: z.number(),
+  stepsPerEpoch: z.number(),
   /** Steps already done: 0, or the checkpoint's step when resuming. */
-  startStep: number
-  resumedFrom?: string
-}
+  startStep: z.number(),
+  resumedFrom: z.string().optional()
+})
+export type StartedEvent = z.infer<typeof startedEventSchema>
 
-export interface ProgressEvent {
-  type: 'progress'
-  epoch: number
-  step: number
-  totalSteps: number
-  loss: number
-  intra: number
-  inter: number
-  lr: number
-  imagesPerSecond: number
-  etaSeconds: number
-}
+export const progressEventSchema = trainingProgressSchema.extend({ type: z.literal('progress') })
+export type ProgressEvent = z.infer<typeof progressEventSchema>
 
-export type TrainerEvent =
-  | { type: 'ready'; pid: number }
-  | StartedEvent
-  | ProgressEvent
-  | { type: 'validation'; step: number; epoch: number; validation: ValidationSummary }
-  | { type: 'epoch-end'; epoch: number; step: number; validation?: ValidationSummary }
-  | { type: 'checkpoint'; step: number; dir: string; reason: string; best: boolean; seconds: number }
-  | { type: 'paused'; step: number }
-  | { type: 'resumed'; step: number }
-  | { type: 'warning'; message: string; step?: number }
-  | {
-      type: 'finished'
-      runId: string
-      runDir: string
-      steps: number
-      seconds: number
-      stopped: boolean
-      /** The held-out test pairs on the final weights (eval/test-<set>.json). */
-      test?: { set: string; auc: number; eer: number; tenFold: number }
-      /** Without test pairs: the final weights on the validation pairs (eval/validation-<set>.json), not a test. */
-      finalValidation?: { set: string; auc: number; eer: number; tenFold: number }
-    }
-  | { type: 'failed'; message: string; step?: number; runId?: string; runDir?: string }
+export const trainerProcessEventSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('ready'), pid: z.number() }),
+  startedEventSchema,
+  progressEventSchema,
+  z.strictObject({ type: z.literal('validation'), step: z.number(), epoch: z.number(), validation: validationSummarySchema }),
+  z.strictObject({ type: z.literal('epoch-end'), epoch: z.number(), step: z.number(), validation: validationSummarySchema.optional() }),
+  z.strictObject({ type: z.literal('checkpoint'), step: z.number(), dir: z.string(), reason: z.string(), best: z.boolean(), seconds: z.number() }),
+  z.strictObject({ type: z.literal('paused'), step: z.number() }),
+  z.strictObject({ type: z.literal('resumed'), step: z.number() }),
+  z.strictObject({ type: z.literal('warning'), message: z.string(), step: z.number().optional() }),
+  z.strictObject({
+    type: z.literal('finished'),
+    runId: z.string(),
+    runDir: z.string(),
+    steps: z.number(),
+    seconds: z.number(),
+    stopped: z.boolean(),
+    /** The held-out test pairs on the final weights (eval/test-<set>.json). */
+    test: pairFiguresSchema.optional(),
+    /** Without test pairs: the final weights on the validation pairs (eval/validation-<set>.json), not a test. */
+    finalValidation: pairFiguresSchema.optional()
+  }),
+  z.strictObject({ type: z.literal('failed'), message: z.string(), step: z.number().optional(), runId: z.string().optional(), runDir: z.string().optional() })
+])
+export type TrainerProcessEvent = z.infer<typeof trainerProcessEventSchema>
 
 /** Host-side only: the trainer process ended without saying finished or failed. */
-export interface ExitedEvent {
-  type: 'exited'
-  code: number | null
-  signal: string | null
+export const exitedEventSchema = z.strictObject({
+  type: z.literal('exited'),
+  code: z.number().nullable(),
+  signal: z.string().nullable(),
   /** True when the run was cut off; it is marked interrupted and can be resumed. */
-  interrupted: boolean
-  runId?: string
-  message: string
-}
+  interrupted: z.boolean(),
+  runId: z.string().optional(),
+  message: z.string()
+})
+export type ExitedEvent = z.infer<typeof exitedEventSchema>
 
-export type HostEvent = TrainerEvent | ExitedEvent
-
-const isString = (v: unknown): v is string => typeof v === 'string'
-const isNumber = (v: unknown): v is number => typeof v === 'number'
-const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean'
-type Check = (value: unknown) => boolean
-const optional = (check: Check): Check => (v) => v === undefined || check(v)
-
-function fields(value: unknown, shape: Record<string, Check>): boolean {
-  return isRecord(value) && Object.entries(shape).every(([key, guard]) => guard(value[key]))
-}
-
-const isValidation: Guard<ValidationSummary> = (v): v is ValidationSummary =>
-  fields(v, { set: isString, auc: isNumber, eer: isNumber, tenFold: isNumber, metric: isString, value: isNumber, best: isBoolean })
-
-export const isTrainerCommand: Guard<TrainerCommand> = (v): v is TrainerCommand => {
-  if (!isRecord(v)) return false
-  switch (v.type) {
-    case 'start':
-      return fields(v, { workspace: isString, config: optional(isRecord), resumeRun: optional(isString), backend: optional(isString) }) && (v.config !== undefined) !== (v.resumeRun !== undefined)
-    case 'pause':
-    case 'resume':
-    case 'stop':
-      return true
-    default:
-      return false
-  }
-}
-
-const EVENT_SHAPES: Record<TrainerEvent['type'], Record<string, Check>> = {
-  ready: { pid: isNumber },
-  started: {
-    runId: isString,
-    runDir: isString,
-    backend: (b) => fields(b, { choice: isString, description: isString }),
-    device: isString,
-    dataset: (d) => fields(d, { name: isString, examples: isNumber, classes: isNumber, valPairs: isNumber }),
-    model: (m) => fields(m, { backbone: isString, parameters: isNumber, macsPerImage: isNumber }),
-    replicas: isNumber,
-    totalSteps: isNumber,
-    stepsPerEpoch: isNumber,
-    startStep: isNumber,
-    resumedFrom: optional(isString)
-  },
-  progress: { epoch: isNumber, step: isNumber, totalSteps: isNumber, loss: isNumber, intra: isNumber, inter: isNumber, lr: isNumber, imagesPerSecond: isNumber, etaSeconds: isNumber },
-  validation: { step: isNumber, epoch: isNumber, validation: isValidation },
-  'epoch-end': { epoch: isNumber, step: isNumber, validation: optional(isValidation) },
-  checkpoint: { step: isNumber, dir: isString, reason: isString, best: isBoolean, seconds: isNumber },
-  paused: { step: isNumber },
-  resumed: { step: isNumber },
-  warning: { message: isString, step: optional(isNumber) },
-  finished: {
-    runId: isString,
-    runDir: isString,
-    steps: isNumber,
-    seconds: isNumber,
-    stopped: isBoolean,
-    test: optional((t) => fields(t, { set: isString, auc: isNumber, eer: isNumber, tenFold: isNumber })),
-    finalValidation: optional((t) => fields(t, { set: isString, auc: isNumber, eer: isNumber, tenFold: isNumber }))
-  },
-  failed: { message: isString, step: optional(isNumber), runId: optional(isString), runDir: optional(isString) }
-}
-
-export const isTrainerEvent: Guard<TrainerEvent> = (v): v is TrainerEvent =>
-  isRecord(v) && isString(v.type) && Object.hasOwn(EVENT_SHAPES, v.type) && fields(v, EVENT_SHAPES[v.type as TrainerEvent['type']])
+export const runEventSchema = z.discriminatedUnion('type', [...trainerProcessEventSchema.options, exitedEventSchema])
+export type RunEvent = z.infer<typeof runEventSchema>

@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import { HostError, type MetricsHistory, type RunComparison, type RunDetail, type RunList, type RunSummary } from '../common/contract'
 import { deleteRun, listRuns, readMetrics, readRunRecord, renameRun, runDir, tagRun, type RunRecord } from '../core/train/runs'
 import { runSummarySchema } from '../common/schemas/runs'
+import { metricsRowSchema, type TrainSeries } from '../common/metricsLog'
+import { PROGRESS_METRICS, type ProgressMetric } from '../common/trainer'
 import { lockHolder } from '../core/train/runLock'
 import type { ServiceContext } from './context'
 
@@ -20,35 +22,30 @@ export function filesValidationAsTest(config: Record<string, unknown>): boolean 
 }
 
 /**
- * metrics.jsonl column-wise: one array per series, ready for a chart. `noTest`: the run has no
- * held-out pairs, so a "test" record (an older run's) is not shown as one.
+ * metrics.jsonl column-wise: one array per series, ready for a chart (every progress metric is a
+ * series). Rows are checked by the log's schema; one that does not read is left out. `noTest`:
+ * the run has no held-out pairs, so a "test" record (an older run's) is not shown as one.
  */
-export function metricsHistory(records: readonly Record<string, unknown>[], options: { noTest?: boolean } = {}): MetricsHistory {
-  const history: MetricsHistory = {
-    train: { step: [], epoch: [], loss: [], intra: [], inter: [], lr: [], imagesPerSecond: [] },
-    validation: { step: [], epoch: [], auc: [], eer: [], tenFold: [] },
-    test: null
-  }
-  for (const r of records) {
-    const step = num(r.step)
-    if (r.kind === 'train' && step !== null) {
-      const t = history.train
-      t.step.push(step)
-      t.epoch.push(num(r.epoch) ?? 0)
-      t.loss.push(num(r.loss))
-      t.intra.push(num(r.intra))
-      t.inter.push(num(r.inter))
-      t.lr.push(num(r.lr))
-      t.imagesPerSecond.push(num(r.imagesPerSecond))
-    } else if (r.kind === 'validation' && step !== null) {
+export function metricsHistory(records: readonly unknown[], options: { noTest?: boolean } = {}): MetricsHistory {
+  const train: TrainSeries = { step: [], epoch: [], ...(Object.fromEntries(PROGRESS_METRICS.map((key) => [key, [] as (number | null)[]])) as Record<ProgressMetric, (number | null)[]>) }
+  const history: MetricsHistory = { train, validation: { step: [], epoch: [], auc: [], eer: [], tenFold: [] }, test: null }
+  for (const record of records) {
+    const parsed = metricsRowSchema.safeParse(record)
+    if (!parsed.success) continue
+    const r = parsed.data
+    if (r.kind === 'train') {
+      train.step.push(r.step)
+      train.epoch.push(num(r.epoch) ?? 0)
+      for (const key of PROGRESS_METRICS) train[key].push(num(r[key]))
+    } else if (r.kind === 'validation') {
       const v = history.validation
-      v.step.push(step)
+      v.step.push(r.step)
       v.epoch.push(num(r.epoch) ?? 0)
       v.auc.push(num(r.auc))
       v.eer.push(num(r.eer))
       v.tenFold.push(num(r.tenFold))
     } else if (r.kind === 'test' && !options.noTest) {
-      history.test = { set: typeof r.set === 'string' ? r.set : 'test', auc: num(r.auc), eer: num(r.eer), tenFold: num(r.tenFold) }
+      history.test = { set: r.set ?? 'test', auc: num(r.auc), eer: num(r.eer), tenFold: num(r.tenFold) }
     }
   }
   return history

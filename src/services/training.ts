@@ -6,10 +6,11 @@
  */
 import { existsSync } from 'node:fs'
 import { HostError, type RecipeCheck, type StartTrainingRequest, type TrainingState, type TrainRecipe } from '../common/contract'
-import type { HostEvent } from '../common/trainer'
+import type { RunEvent } from '../common/trainer'
+import { initialTrainingState, reduceTrainingState } from '../common/trainingState'
 import { loadFontDataset } from '../core/data'
 import { DEFAULT_PRESET, presetConfig } from '../core/train/presets'
-import { TrainerHost, type TrainerChannel } from '../core/train/process/host'
+import { TrainerHost, newRunIdFor, type StartRequest, type TrainerChannel } from '../core/train/process/host'
 import { lockHolder } from '../core/train/runLock'
 import { readRunRecord, renameRun, runDir } from '../core/train/runs'
 import type { ServiceContext } from './context'
@@ -33,28 +34,8 @@ interface Training {
   state: TrainingState
 }
 
-const NO_BACKEND = 'starting…'
-
-function initialState(runId: string): TrainingState {
-  return {
-    runId,
-    runDir: '',
-    phase: 'starting',
-    backend: NO_BACKEND,
-    device: '',
-    dataset: { name: '', examples: 0, classes: 0, valPairs: 0 },
-    model: { backbone: '', parameters: 0, macsPerImage: 0 },
-    step: 0,
-    totalSteps: 0,
-    stepsPerEpoch: 0,
-    epoch: 0,
-    imagesPerSecond: null,
-    etaSeconds: null
-  }
-}
-
 /** One trainer event in words, for the dashboard's log. */
-export function describeEvent(event: HostEvent): string | null {
+export function describeEvent(event: RunEvent): string | null {
   const n = (value: number, digits = 4): string => (Number.isFinite(value) ? value.toFixed(digits) : String(value))
   switch (event.type) {
     case 'started':
@@ -86,7 +67,6 @@ export function describeEvent(event: HostEvent): string | null {
 
 export class TrainingService {
   private readonly trainings = new Map<string, Training>()
-  private pendingCounter = 0
   private fonts: Promise<{ fonts: number; trainFonts: number }> | null = null
 
   constructor(
@@ -145,15 +125,19 @@ export class TrainingService {
     return this.launch({ resumeRun: runId, ...(backend ? { backend } : {}) })
   }
 
-  private launch(command: { config?: Record<string, unknown>; resumeRun?: string; backend?: string }, name?: string): Promise<TrainingState> {
+  private launch(request: StartRequest, name?: string): Promise<TrainingState> {
+    // The host names a new run before its trainer starts (unique among this host's trainings too).
+    const runId =
+      'resumeRun' in request
+        ? request.resumeRun
+        : newRunIdFor(this.ctx.workspace(), request.config, (id) => this.trainings.has(id))
+    const command: StartRequest = 'resumeRun' in request ? request : { ...request, runId }
     const channel = this.options.launch()
     const host = new TrainerHost(channel, this.ctx.workspace())
-    let key = command.resumeRun ?? `pending-${++this.pendingCounter}`
-    let training: Training = { host, state: initialState(key) }
-    this.trainings.set(key, training)
-    const publicId = (): string | null => (key.startsWith('pending-') ? null : key)
+    const training: Training = { host, state: initialTrainingState(runId) }
+    this.trainings.set(runId, training)
     const log = (lines: string[]): void => {
-      if (lines.length) this.ctx.emit('training:log', { runId: publicId(), lines })
+      if (lines.length) this.ctx.emit('training:log', { runId, lines })
     }
     channel.onOutput?.((text) => log(text.split('\n').filter((line) => line.trim().length > 0)))
 
@@ -161,24 +145,17 @@ export class TrainingService {
       let settled = false
       host.on((event) => {
         try {
-          if (event.type === 'started' && event.runId !== key) {
-            // The trainer named the new run: re-key this training under its id.
-            this.trainings.delete(key)
-            key = event.runId
-            training = { host, state: training.state }
-            this.trainings.set(key, training)
-          }
-          const state = this.apply(training.state, event, key)
+          const state = reduceTrainingState(training.state, event)
           training.state = state
-          this.ctx.emit('training:event', { runId: publicId(), event })
+          this.ctx.emit('training:event', { runId, event })
           const line = describeEvent(event)
           if (line) log([line])
-          if (event.type === 'started' && name) renameRun(this.ctx.workspace(), key, name)
+          if (event.type === 'started' && name) renameRun(this.ctx.workspace(), runId, name)
           if (event.type === 'progress' || event.type === 'started' || event.type === 'paused' || event.type === 'resumed' || event.type === 'checkpoint' || event.type === 'validation') {
             this.ctx.emit('training:state', state)
           }
           if (event.type === 'started') {
-            this.ctx.emit('runs:changed', { runId: key, reason: command.resumeRun ? 'resumed' : 'created' })
+            this.ctx.emit('runs:changed', { runId, reason: 'resumeRun' in command ? 'resumed' : 'created' })
             if (!settled) {
               settled = true
               resolve(state)
@@ -186,9 +163,10 @@ export class TrainingService {
           }
           if (event.type === 'finished' || event.type === 'failed' || event.type === 'exited') {
             this.ctx.emit('training:state', state)
-            this.ctx.emit('runs:changed', { runId: key, reason: state.phase })
-            if (key.startsWith('pending-')) this.trainings.delete(key)
+            this.ctx.emit('runs:changed', { runId, reason: state.phase })
             if (!settled) {
+              // It never started: nothing of it is left to follow.
+              this.trainings.delete(runId)
               settled = true
               reject(new HostError('failed', `the run could not start: ${event.type === 'finished' ? 'it ended before it began' : event.message}`))
             } else {
@@ -202,48 +180,6 @@ export class TrainingService {
       })
       host.start(command)
     })
-  }
-
-  private apply(state: TrainingState, event: HostEvent, runId: string): TrainingState {
-    switch (event.type) {
-      case 'started':
-        return {
-          ...state,
-          runId,
-          runDir: event.runDir,
-          phase: 'running',
-          backend: event.backend.choice,
-          device: event.device,
-          dataset: event.dataset,
-          model: event.model,
-          step: event.startStep,
-          totalSteps: event.totalSteps,
-          stepsPerEpoch: event.stepsPerEpoch,
-          epoch: event.stepsPerEpoch ? event.startStep / event.stepsPerEpoch : 0
-        }
-      case 'progress':
-        return {
-          ...state,
-          phase: state.phase === 'stopping' ? 'stopping' : state.phase === 'paused' ? 'paused' : 'running',
-          step: event.step,
-          totalSteps: event.totalSteps,
-          epoch: event.epoch,
-          imagesPerSecond: Number.isFinite(event.imagesPerSecond) ? event.imagesPerSecond : null,
-          etaSeconds: Number.isFinite(event.etaSeconds) ? event.etaSeconds : null
-        }
-      case 'paused':
-        return { ...state, phase: state.phase === 'stopping' ? 'stopping' : 'paused', step: event.step }
-      case 'resumed':
-        return { ...state, phase: 'running', step: event.step }
-      case 'finished':
-        return { ...state, phase: event.stopped ? 'stopped' : 'finished', step: event.steps, etaSeconds: 0 }
-      case 'failed':
-        return { ...state, phase: 'failed', message: event.message }
-      case 'exited':
-        return { ...state, phase: event.interrupted ? 'interrupted' : 'failed', message: event.message }
-      default:
-        return state
-    }
   }
 
   private running(runId: string): Training {

@@ -5,18 +5,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { forkTrainer } from '../../src/core/train/process/fork'
 import { TrainerHost, type TerminalEvent } from '../../src/core/train/process/host'
-import type { HostEvent, ProgressEvent } from '../../src/common/trainer'
+import type { RunEvent, ProgressEvent } from '../../src/common/trainer'
 
 export interface TrainerSession {
   host: TrainerHost
-  events: HostEvent[]
+  events: RunEvent[]
   end: Promise<TerminalEvent>
 }
 
 export interface TrainerSessions {
   workspace: string
   /** Starts a trainer (it inherits this process's environment); `onEvent` may steer it. */
-  launch(start: Parameters<TrainerHost['start']>[0], onEvent?: (event: HostEvent, host: TrainerHost) => void): TrainerSession
+  launch(start: Parameters<TrainerHost['start']>[0], onEvent?: (event: RunEvent, host: TrainerHost) => void): TrainerSession
   close(): void
 }
 
@@ -28,7 +28,7 @@ export function trainerSessions(prefix: string): TrainerSessions {
     launch(start, onEvent = () => {}) {
       const host = new TrainerHost(forkTrainer(), workspace)
       hosts.push(host)
-      const events: HostEvent[] = []
+      const events: RunEvent[] = []
       host.on((event) => {
         events.push(event)
         onEvent(event, host)
@@ -44,4 +44,4 @@ export function trainerSessions(prefix: string): TrainerSessions {
   }
 }
 
-export const progressEvents = (events: HostEvent[]): ProgressEvent[] => events.filter((e): e is ProgressEvent => e.type === 'progress')
+export const progressEvents = (events: RunEvent[]): ProgressEvent[] => events.filter((e): e is ProgressEvent => e.type === 'progress')

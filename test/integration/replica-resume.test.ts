@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { presetConfig } from '../../src/core/train/presets'
+import type { TrainConfig } from '../../src/core/train/config'
 import { trainerSessions } from '../helpers/trainerSessions'
 
 const sessions = trainerSessions('dsoftmax-replica-resume-')
@@ -21,7 +22,7 @@ const recipe = {
   replicas: 2,
   checkpointEverySteps: 3,
   validateEvery: 0
-} as unknown as Record<string, unknown>
+} satisfies TrainConfig
 
 const finalWeights = (runDir: string): Float32Array => new Float32Array(new Uint8Array(readFileSync(join(runDir, 'checkpoints/final/weights.bin'))).buffer)
 

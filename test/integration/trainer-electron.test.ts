@@ -11,7 +11,7 @@ import { createTrainerService, type UtilityChild, type UtilityProcessApi } from 
 import { trainerEntryPath } from '../../src/core/train/process/fork'
 import { presetConfig } from '../../src/core/train/presets'
 import { readRunRecord } from '../../src/core/train/runs'
-import type { HostEvent } from '../../src/common/trainer'
+import type { RunEvent } from '../../src/common/trainer'
 
 const dir = mkdtempSync(join(tmpdir(), 'dsoftmax-electron-'))
 const workspace = join(dir, 'workspace')
@@ -60,7 +60,7 @@ const fakeUtility: UtilityProcessApi = {
 
 describe('Electron trainer service (utilityProcess replaced)', () => {
   const service = createTrainerService({ utility: fakeUtility, modulePath: trainerEntryPath(), workspace })
-  const events: HostEvent[] = []
+  const events: RunEvent[] = []
   service.onEvent((event) => events.push(event))
 
   it('reports a failure a person can act on (unknown run) and forgets the finished trainer', async () => {
@@ -79,7 +79,7 @@ describe('Electron trainer service (utilityProcess replaced)', () => {
 
   it('stopAll (app quitting) stops a running trainer after its step with a checkpoint', async () => {
     const config = { ...presetConfig('fonts-quick'), batchSize: 16, steps: 500, replicas: 1, validateEvery: 0 }
-    const host = service.start({ config: config as unknown as Record<string, unknown> })
+    const host = service.start({ config: config })
     const off = service.onEvent((event) => {
       if (event.type === 'progress' && event.step === 2) service.stopAll()
     })

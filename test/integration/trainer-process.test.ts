@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { presetConfig } from '../../src/core/train/presets'
 import { readRunRecord } from '../../src/core/train/runs'
 import type { TrainConfig } from '../../src/core/train/config'
-import type { HostEvent } from '../../src/common/trainer'
+import type { RunEvent } from '../../src/common/trainer'
 import { progressEvents as progress, trainerSessions } from '../helpers/trainerSessions'
 
 const sessions = trainerSessions('dsoftmax-trainer-process-')
@@ -15,8 +15,8 @@ const { workspace, launch } = sessions
 afterAll(() => sessions.close())
 
 /** A few steps on the bundled fonts; one replica so runs are bit-reproducible. */
-const recipe = (overrides: Partial<TrainConfig> = {}): Record<string, unknown> =>
-  ({ ...presetConfig('fonts-quick'), batchSize: 16, steps: 12, replicas: 1, checkpointEverySteps: 3, validateEvery: 0, ...overrides }) as unknown as Record<string, unknown>
+const recipe = (overrides: Partial<TrainConfig> = {}): TrainConfig =>
+  ({ ...presetConfig('fonts-quick'), batchSize: 16, steps: 12, replicas: 1, checkpointEverySteps: 3, validateEvery: 0, ...overrides })
 
 const finalWeights = (runDir: string): Float32Array => new Float32Array(new Uint8Array(readFileSync(join(runDir, 'checkpoints/final/weights.bin'))).buffer)
 
@@ -32,7 +32,7 @@ describe('trainer process', () => {
     expect(types[1]).toBe('started')
     expect(types.filter((t) => t === 'progress')).toHaveLength(12)
     expect(run.events.filter((e) => e.type === 'checkpoint').map((e) => (e as { step: number }).step)).toEqual([3, 6, 9, 12])
-    const finished = end as Extract<HostEvent, { type: 'finished' }>
+    const finished = end as Extract<RunEvent, { type: 'finished' }>
     expect(finished.test?.set).toBe('test-fonts-test')
     expect(readRunRecord(finished.runDir).status).toBe('finished')
     reference = { losses: new Map(progress(run.events).map((p) => [p.step, p.loss])), weights: finalWeights(finished.runDir) }
@@ -93,7 +93,7 @@ describe('trainer process', () => {
     const run = launch({ config: recipe({ loss: 'softmax', lossParams: {}, optimizer: { kind: 'sgd', lr: 1e20, momentum: 0.9, weightDecay: 0 }, schedule: { kind: 'constant' } }) })
     const end = await run.end
     expect(end.type).toBe('failed')
-    const failed = end as Extract<HostEvent, { type: 'failed' }>
+    const failed = end as Extract<RunEvent, { type: 'failed' }>
     expect(failed.message).toMatch(new RegExp(`^training diverged at step ${failed.step}: .*What usually helps: a lower learning rate`))
     expect(readRunRecord(failed.runDir as string)).toMatchObject({ status: 'failed', message: failed.message })
   })

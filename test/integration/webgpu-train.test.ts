@@ -79,7 +79,7 @@ describe.skipIf(!available)('training on webgpu', () => {
   it('the trainer process records webgpu as the run’s backend; the stopped run resumes on wasm and ends where wasm alone does', async () => {
     // The forked trainer inherits VK_ICD_FILENAMES from this process: it sees SwiftShader too.
     // Stopped after step 4 (before the final test evaluation, which takes minutes on SwiftShader).
-    const first = launch({ config: recipe as unknown as Record<string, unknown>, backend: 'webgpu' }, (event, host) => {
+    const first = launch({ config: recipe, backend: 'webgpu' }, (event, host) => {
       if (event.type === 'progress' && event.step === 4) host.stop()
     })
     const stopped = await first.end

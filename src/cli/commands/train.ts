@@ -12,8 +12,8 @@ import { DEFAULT_PRESET, PRESETS, presetConfig } from '../../core/train/presets'
 import { validateTrainConfig, type TrainConfig } from '../../core/train/config'
 import { defaultWorkspace } from '../../core/train/runs'
 import { forkTrainer } from '../../core/train/process/fork'
-import { TrainerHost, type TerminalEvent } from '../../core/train/process/host'
-import type { HostEvent } from '../../common/trainer'
+import { TrainerHost, newRunIdFor, type TerminalEvent } from '../../core/train/process/host'
+import type { RunEvent } from '../../common/trainer'
 import type { VerificationReport } from '../../core/eval'
 import { formatDuration, metricsTable } from '../format'
 import { progressPrinter } from '../progress'
@@ -264,7 +264,7 @@ export interface TrainOutcome {
 }
 
 /** Runs a session in a trainer process and relays its events to the terminal. */
-export async function runTraining(request: ParsedTrainArgs, options: { io: CliIo; quiet?: boolean; onEvent?: (event: HostEvent, host: TrainerHost) => void }): Promise<TrainOutcome> {
+export async function runTraining(request: ParsedTrainArgs, options: { io: CliIo; quiet?: boolean; onEvent?: (event: RunEvent, host: TrainerHost) => void }): Promise<TrainOutcome> {
   const { io } = options
   const say = (line: string): void => {
     if (!options.quiet) io.stderr(line + '\n')
@@ -317,7 +317,11 @@ export async function runTraining(request: ParsedTrainArgs, options: { io: CliIo
         break
     }
   })
-  host.start(request.resumeRun ? { resumeRun: request.resumeRun, backend: request.backend } : { config: request.config, backend: request.backend })
+  const config = request.config
+  if (request.resumeRun) host.start({ resumeRun: request.resumeRun, backend: request.backend })
+  // A new run's id is chosen here, by the host, before its trainer starts.
+  else if (config) host.start({ config, runId: newRunIdFor(request.out, config), backend: request.backend })
+  else throw new Error('train needs a recipe or a run to resume')
   try {
     const end = await host.done
     runDir ??= end.type === 'finished' || end.type === 'failed' ? end.runDir : undefined

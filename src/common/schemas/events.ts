@@ -1,30 +1,13 @@
 /** Payloads of the push events that are not plain DTOs of another domain. */
 import { z } from 'zod'
-import { isTrainerEvent, type HostEvent, type ExitedEvent } from '../trainer'
-
-const exitedEventSchema = z.strictObject({
-  type: z.literal('exited'),
-  code: z.number().nullable(),
-  signal: z.string().nullable(),
-  interrupted: z.boolean(),
-  runId: z.string().optional(),
-  message: z.string()
-})
-
-function isExitedEvent(value: unknown): value is ExitedEvent {
-  return exitedEventSchema.safeParse(value).success
-}
-
-/** The trainer protocol's own events (src/common/trainer.ts, checked by its guard) plus `exited`. */
-export const hostEventSchema = z.custom<HostEvent>((value) => isTrainerEvent(value) || isExitedEvent(value), {
-  message: 'not a trainer event'
-})
+import { runEventSchema } from '../trainer'
 
 /**
- * `training:event`: one trainer event, relayed as the trainer sent it. `runId` is null only
- * before the trainer named its run (`ready`, an early `failed`).
+ * `training:event`: one run event (src/common/trainer.ts), relayed as the trainer sent it. The
+ * host names every run before its trainer starts, so `runId` is null only for an event that
+ * belongs to no run.
  */
-export const trainingEventSchema = z.strictObject({ runId: z.string().nullable(), event: hostEventSchema })
+export const trainingEventSchema = z.strictObject({ runId: z.string().nullable(), event: runEventSchema })
 export type TrainingEvent = z.infer<typeof trainingEventSchema>
 
 /** `training:log`: new lines for a run's log view (the trainer's events in words, and its output). */

@@ -1,5 +1,6 @@
 /** Workspace and runs: what `workspace:*` and `runs:*` carry. */
 import { z } from 'zod'
+import { trainSeriesSchema } from '../metricsLog'
 import { MAX_LIST_ITEMS, jsonRecordSchema, maybeNumber, runIdSchema, tagSchema, textSchema, userPathSchema } from './base'
 
 export const RUN_STATUSES = ['created', 'running', 'paused', 'stopped', 'finished', 'failed', 'interrupted'] as const
@@ -60,19 +61,11 @@ export type RunList = z.infer<typeof runListSchema>
 
 /**
  * Metrics history, column-wise (ready for uPlot: one x array, one array per series).
- * `train` has one entry per logged step, `validation` one per validation; NaN/Inf losses
+ * `train` has one entry per logged step (one series per progress metric), `validation` one per validation; NaN/Inf losses
  * arrive as null.
  */
 export const metricsHistorySchema = z.strictObject({
-  train: z.strictObject({
-    step: z.array(z.number()),
-    epoch: z.array(z.number()),
-    loss: z.array(maybeNumber),
-    intra: z.array(maybeNumber),
-    inter: z.array(maybeNumber),
-    lr: z.array(maybeNumber),
-    imagesPerSecond: z.array(maybeNumber)
-  }),
+  train: trainSeriesSchema,
   validation: z.strictObject({
     step: z.array(z.number()),
     epoch: z.array(z.number()),

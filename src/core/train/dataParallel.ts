@@ -6,7 +6,9 @@ import { availableParallelism } from 'node:os'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { WorkerReply, WorkerRequest, WorkerSetup } from './gradientWorker'
+import type { WorkerSetup } from './gradientWorker'
+import { receive } from '../../common/messages'
+import { workerReplySchema, type WorkerReply, type WorkerRequest } from './gradientProtocol'
 import type { LossValues, StepLoss } from './replica'
 import type { RowGradients } from '../losses'
 
@@ -36,11 +38,13 @@ class ReplicaThread {
   private failure: Error | null = null
 
   constructor(readonly worker: Worker) {
-    worker.on('message', (reply: WorkerReply) => {
+    worker.on('message', (message: unknown) => {
       const waiter = this.waiting.shift()
       if (!waiter) return
-      if (reply.type === 'error') waiter.reject(new Error(`training worker: ${reply.message}`))
-      else waiter.resolve(reply)
+      const reply = receive('gradient worker reply', workerReplySchema, message)
+      if (!reply.ok) waiter.reject(new Error(`training worker: ${reply.error}`))
+      else if (reply.value.type === 'error') waiter.reject(new Error(`training worker: ${reply.value.message}`))
+      else waiter.resolve(reply.value)
     })
     const fail = (error: Error): void => {
       this.failure = error

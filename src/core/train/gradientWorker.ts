@@ -2,26 +2,10 @@
 // share of each batch it is sent, and applies the averaged gradient the trainer sends back.
 import { parentPort, workerData } from 'node:worker_threads'
 import { initBackend, type BackendChoice } from '../backend'
-import type { RowGradients } from '../losses'
-import { Replica, type ReplicaSpec, type StepLoss } from './replica'
+import { Replica, type ReplicaSpec } from './replica'
 import { ReplicaExchange } from './crossReplica'
-
-export type WorkerRequest =
-  /** `negatives`: a sparse head's negative classes, drawn once for the whole batch by the trainer. */
-  | { type: 'gradients'; images: Float32Array; labels: Int32Array; count: number; stepLoss?: StepLoss; negatives?: Int32Array }
-  /** Resume / back-off: weights and optimizer state from a checkpoint (by name, flat float32). */
-  | { type: 'load'; weights: Map<string, Float32Array>; state: Map<string, Float32Array>; scalars: Record<string, number> }
-  /** `rows`: a sparse head's merged row gradients (D-Softmax-B/-K), applied after the flat part. */
-  | { type: 'apply'; flat: Float32Array; lr: number; rows?: RowGradients }
-  | { type: 'weights' }
-  /** A checkpoint flushed the trainer's sparse store: flush this one at the same step too. */
-  | { type: 'flush' }
-
-export type WorkerReply =
-  | { type: 'ready' }
-  | { type: 'gradients'; values: [number, number, number]; flat: Float32Array; rows?: RowGradients }
-  | { type: 'weights'; flat: Float32Array }
-  | { type: 'error'; message: string }
+import { receive } from '../../common/messages'
+import { workerRequestSchema, type WorkerReply, type WorkerRequest } from './gradientProtocol'
 
 /** This worker's place in the group's batch-norm exchange (see crossReplica.ts). */
 export interface ExchangeSetup {
@@ -85,8 +69,14 @@ async function serve(): Promise<void> {
   }
   // Requests are handled one after another, in arrival order, although reads are awaited.
   let queue = Promise.resolve()
-  port.on('message', (request: WorkerRequest) => {
-    queue = queue.then(() => handle(request))
+  port.on('message', (message: unknown) => {
+    const request = receive('gradient worker request', workerRequestSchema, message)
+    if (!request.ok) {
+      // The trainer waits for an answer to every gradients/weights request: it gets this one.
+      post({ type: 'error', message: request.error })
+      return
+    }
+    queue = queue.then(() => handle(request.value))
   })
   post({ type: 'ready' })
 }

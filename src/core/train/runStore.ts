@@ -7,26 +7,17 @@ import { dirname, join, resolve } from 'node:path'
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomicWrite'
 import { writeTensors, type CheckpointTensor, type TensorManifest } from './checkpoint'
 import { runDir } from './runs'
+import type { MetricsRecord } from '../../common/metricsLog'
 
 export interface RunFolder {
   id: string
   dir: string
   writeConfig(config: unknown): void
-  appendMetrics(record: Record<string, unknown>): void
+  appendMetrics(record: MetricsRecord): void
   /** One timestamped line in log.txt. */
   log(line: string): void
   writeJson(relativePath: string, value: unknown): void
   writeFile(relativePath: string, data: string | Uint8Array): void
-}
-
-/** A recipe value as part of a folder name: word characters and dashes only (a preset of `../x` becomes `x`). */
-function namePart(text: string): string {
-  return text.replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run'
-}
-
-export function newRunId(preset: string, loss: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..+$/, '').replace('T', '-')
-  return `${stamp}-${namePart(preset)}-${namePart(loss)}`
 }
 
 /** The folder of an existing run (for resume); nothing is created. */
@@ -35,17 +26,32 @@ export function openRunFolder(dir: string): RunFolder {
   return runFolderAt(dir)
 }
 
+const existingRunMessage = (workspace: string, id: string): string => `run "${id}" already exists in ${resolve(workspace, 'runs')}; a new run needs an id of its own`
+
+/** The folder a new run `id` would get; throws, saying why, when the id is not a plain name or is taken. */
+export function checkNewRunId(workspace: string, id: string): string {
+  const runs = resolve(workspace, 'runs')
+  const dir = runDir(workspace, id)
+  if (dirname(resolve(dir)) !== runs) throw new Error(`run folder ${dir} would not be inside ${runs}`)
+  if (existsSync(dir)) throw new Error(existingRunMessage(workspace, id))
+  return dir
+}
+
 /**
- * A new folder directly inside runs/. The id is checked (runDir) and the resolved folder is
- * compared with runs/, so no recipe value can place a run elsewhere.
+ * A new folder directly inside runs/, under the id its host chose. The id is checked (runDir)
+ * and the resolved folder is compared with runs/, so no id can place a run elsewhere; an id
+ * that exists is refused (nothing already saved is touched).
  */
 export function createRunFolder(workspace: string, id: string): RunFolder {
-  const runs = resolve(workspace, 'runs')
-  let dir = runDir(workspace, id)
-  for (let n = 2; existsSync(dir); n++) dir = runDir(workspace, `${id}-${n}`)
-  if (dirname(resolve(dir)) !== runs) throw new Error(`run folder ${dir} would not be inside ${runs}`)
-  mkdirSync(runs, { recursive: true })
-  mkdirSync(dir)
+  const dir = checkNewRunId(workspace, id)
+  mkdirSync(resolve(workspace, 'runs'), { recursive: true })
+  try {
+    mkdirSync(dir)
+  } catch (error) {
+    // Another trainer created it since the check.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(existingRunMessage(workspace, id))
+    throw error
+  }
   for (const sub of ['checkpoints', 'eval', 'exports']) mkdirSync(join(dir, sub), { recursive: true })
   return runFolderAt(dir)
 }

@@ -6,6 +6,7 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fsyncDirectory, writeJsonAtomic } from '../util/atomicWrite'
 import { isAlive, lockHolder } from './runLock'
+import { isRow, metricsRowSchema, type MetricsRow } from '../../common/metricsLog'
 
 export const RUN_STATUSES = ['created', 'running', 'paused', 'stopped', 'finished', 'failed', 'interrupted'] as const
 export type RunStatus = (typeof RUN_STATUSES)[number]
@@ -45,6 +46,28 @@ export function isRunId(id: string): boolean {
 export function runDir(workspace: string, id: string): string {
   if (!isRunId(id)) throw new Error(`"${id}" is not a run id`)
   return join(workspace, 'runs', id)
+}
+
+/** A recipe value as part of a folder name: word characters and dashes only (a preset of `../x` becomes `x`). */
+function namePart(text: string): string {
+  return text.replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run'
+}
+
+/** A new run's id: UTC time to the second, preset, loss (e.g. 20260203-040506-fonts-quick-dsoftmax). */
+export function newRunId(preset: string, loss: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..+$/, '').replace('T', '-')
+  return `${stamp}-${namePart(preset)}-${namePart(loss)}`
+}
+
+/**
+ * The id a host gives a new run: newRunId, with -2, -3, … when that folder exists or `taken`
+ * (runs this host is starting whose folders do not exist yet) holds it.
+ */
+export function unusedRunId(workspace: string, preset: string, loss: string, taken: (id: string) => boolean = () => false): string {
+  const base = newRunId(preset, loss)
+  let id = base
+  for (let n = 2; taken(id) || existsSync(runDir(workspace, id)); n++) id = `${base}-${n}`
+  return id
 }
 
 const isText = (v: unknown): v is string => typeof v === 'string'
@@ -119,44 +142,46 @@ export function listRuns(workspace: string): { runs: RunRecord[]; problems: stri
   return { runs, problems }
 }
 
-/** The metrics log; a torn last line (a crash mid-append) is skipped. */
-export function readMetrics(dir: string): Record<string, unknown>[] {
+/** The metrics log, each row checked (src/common/metricsLog.ts); a torn last line (a crash mid-append) or an unreadable row is skipped. */
+export function readMetrics(dir: string): MetricsRow[] {
   const path = join(dir, 'metrics.jsonl')
   if (!existsSync(path)) return []
-  const records: Record<string, unknown>[] = []
+  const rows: MetricsRow[] = []
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (!line.trim()) continue
+    let value: unknown
     try {
-      records.push(JSON.parse(line) as Record<string, unknown>)
+      value = JSON.parse(line)
     } catch {
-      // torn line
+      continue // torn line
     }
+    const row = metricsRowSchema.safeParse(value)
+    if (row.success) rows.push(row.data)
   }
-  return records
+  return rows
 }
 
 /** The numbers a comparison shows: last training loss, best and last validation, test metrics. */
 export function runSummary(dir: string): Record<string, number | string | undefined> {
   const metrics = readMetrics(dir)
-  const lastOf = (kind: string): Record<string, unknown> | undefined => metrics.filter((m) => m.kind === kind).at(-1)
-  const train = lastOf('train')
-  const validations = metrics.filter((m) => m.kind === 'validation')
-  const test = lastOf('test')
+  const train = metrics.filter(isRow('train')).at(-1)
+  const validations = metrics.filter(isRow('validation'))
+  const test = metrics.filter(isRow('test')).at(-1)
+  const num = (value: number | null | undefined): number | undefined => (typeof value === 'number' ? value : undefined)
   const bestAuc = validations.reduce<number | undefined>((best, v) => (typeof v.auc === 'number' && (best === undefined || v.auc > best) ? v.auc : best), undefined)
-  const num = (r: Record<string, unknown> | undefined, key: string): number | undefined => (r && typeof r[key] === 'number' ? (r[key] as number) : undefined)
   const config = existsSync(join(dir, 'config.json')) ? (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>) : {}
   return {
     loss: typeof config.loss === 'string' ? config.loss : undefined,
     backbone: typeof config.backbone === 'string' ? config.backbone : undefined,
-    steps: num(train, 'step'),
-    'train loss': num(train, 'loss'),
-    'train intra': num(train, 'intra'),
-    'train inter': num(train, 'inter'),
+    steps: num(train?.step),
+    'train loss': num(train?.loss),
+    'train intra': num(train?.intra),
+    'train inter': num(train?.inter),
     'val AUC (best)': bestAuc,
-    'val AUC (last)': num(validations.at(-1), 'auc'),
-    'test AUC': num(test, 'auc'),
-    'test EER': num(test, 'eer'),
-    'test 10-fold': num(test, 'tenFold')
+    'val AUC (last)': num(validations.at(-1)?.auc),
+    'test AUC': num(test?.auc),
+    'test EER': num(test?.eer),
+    'test 10-fold': num(test?.tenFold)
   }
 }
 

@@ -10,7 +10,7 @@ import { centreCollapseWarning } from '../eval'
 import { fontImageSet, fontPairSet, loadFontDataset } from '../data'
 import { openPairSet, openTrainingData, type TrainingData } from '../data/open'
 import type { PairSet } from '../data/imageSets'
-import type { ProgressEvent, TrainerEvent, ValidationSummary } from '../../common/trainer'
+import type { TrainerProcessEvent, ValidationSummary } from '../../common/trainer'
 import { describeIssues } from '../../common/contract'
 import { trainRecipeSchema } from '../../common/schemas/recipe'
 import { inputChannels } from '../models/architectures'
@@ -18,8 +18,8 @@ import { validateTrainConfig, type TrainConfig } from './config'
 import { resolveLossParams, unreadKnobs, type LossParams } from '../losses'
 import { CheckpointStore, checkpointValues, shapeOf, type LoadedCheckpoint } from './checkpoint'
 import { evaluatePairs, type PairEvaluation } from './evaluate'
-import { createRunFolder, newRunId, openRunFolder, saveWeights, type RunFolder } from './runStore'
-import { existingRun, writeRunRecord } from './runs'
+import { checkNewRunId, createRunFolder, openRunFolder, saveWeights, type RunFolder } from './runStore'
+import { existingRun, unusedRunId, writeRunRecord } from './runs'
 import { acquireRunLock, type RunLock } from './runLock'
 import { TrainingDivergedError, batchSourceFactory, resolveReplicas, trainModel, type BatchSourceFactory, type TrainEvent } from './trainer'
 
@@ -29,6 +29,8 @@ export interface SessionRequest {
   config?: TrainConfig
   /** …the id of a run to resume. */
   resumeRun?: string
+  /** The id for a new run (a sweep names its runs); default a timestamped one. */
+  runId?: string
   backend?: BackendChoice
 }
 
@@ -128,7 +130,7 @@ function storeEvaluation(run: RunFolder, evaluation: PairEvaluation, role: Evalu
   return name
 }
 
-export async function runSession(request: SessionRequest, emit: (event: TrainerEvent) => void, control: SessionControl): Promise<void> {
+export async function runSession(request: SessionRequest, emit: (event: TrainerProcessEvent) => void, control: SessionControl): Promise<void> {
   let run: RunFolder | undefined
   let lock: RunLock | undefined
   let step = 0
@@ -177,6 +179,8 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
     } else {
       if (!request.config) throw new Error('start needs a recipe or a run to resume')
       config = request.config
+      // Refused before any work: the host named a run that exists.
+      if (request.runId) checkNewRunId(request.workspace, request.runId)
     }
     const problems = validateTrainConfig(config)
     if (problems.length > 0) throw new Error(`invalid training recipe: ${problems.join('; ')}`)
@@ -205,7 +209,7 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
       }
     }
     if (!run) {
-      run = createRunFolder(request.workspace, newRunId(config.preset, config.loss))
+      run = createRunFolder(request.workspace, request.runId ?? unusedRunId(request.workspace, config.preset, config.loss))
       lock = acquireRunLock(run.dir)
       run.writeConfig({ ...config, replicasUsed: replicas, backend, versions: { node: process.version, ...backend.versions }, createdAt: new Date().toISOString() })
     }
@@ -268,17 +272,16 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
         }
         case 'step': {
           step = event.step
-          const { type: _t, stepSeconds: _s, ...rest } = event
-          const progress: ProgressEvent = { type: 'progress', ...rest }
-          emit(progress)
-          if (event.step % 10 === 0 || event.step === event.totalSteps) folder.appendMetrics({ kind: 'train', ...rest })
+          // The common progress payload passes through whole: a new metric needs no edit here.
+          const { type: _t, stepSeconds: _s, ...progress } = event
+          emit({ type: 'progress', ...progress })
+          if (event.step % 10 === 0 || event.step === event.totalSteps) folder.appendMetrics({ kind: 'train', ...progress })
           break
         }
         case 'validation': {
           lastValidation = summary(event.evaluation, event.metric, event.value, event.best)
           validatedAt = event.step
-          const { set: _s, ...numbers } = lastValidation
-          folder.appendMetrics({ kind: 'validation', step: event.step, epoch: event.epoch, set: lastValidation.set, ...numbers })
+          folder.appendMetrics({ kind: 'validation', step: event.step, epoch: event.epoch, ...lastValidation })
           emit({ type: 'validation', step: event.step, epoch: event.epoch, validation: lastValidation })
           break
         }

@@ -20,20 +20,10 @@ import { Validation, validationSets, type ValidationSets } from './loop/validati
 import { Checkpointer } from './loop/checkpointing'
 import { DivergenceBackoff } from './loop/divergence'
 
-export interface StepEvent {
-  type: 'step'
-  step: number
-  totalSteps: number
-  epoch: number
-  loss: number
-  intra: number
-  inter: number
-  lr: number
-  /** Wall time of this step, batch assembly included. */
-  stepSeconds: number
-  imagesPerSecond: number
-  etaSeconds: number
-}
+import type { TrainingProgress } from '../../common/trainer'
+
+/** One step done: the common progress payload (src/common/trainer.ts) plus the step's wall time. */
+export type StepEvent = { type: 'step'; stepSeconds: number } & TrainingProgress
 
 export type CheckpointReason = 'initial' | 'interval' | 'epoch' | 'validation' | 'stop' | 'end'
 

@@ -3,8 +3,8 @@
  * utilityProcess (never on this thread), one TrainerHost per run, and relays its events. The
  * utilityProcess API is passed in, so tests replace it at this boundary (no Electron binary needed).
  */
-import type { HostEvent, StartCommand } from '../../common/trainer'
-import { TrainerHost, type TrainerChannel } from '../../core/train/process/host'
+import type { RunEvent } from '../../common/trainer'
+import { TrainerHost, type StartRequest, type TrainerChannel } from '../../core/train/process/host'
 
 /** The part of a forked utility process this service uses (Electron's UtilityProcess). */
 export interface UtilityChild {
@@ -36,18 +36,18 @@ export function utilityTrainerChannel(utility: UtilityProcessApi, modulePath: st
 
 export interface TrainerService {
   /** Starts a trainer process for a new run or a resume; returns its host. */
-  start(request: Omit<StartCommand, 'type' | 'workspace'>): TrainerHost
+  start(request: StartRequest): TrainerHost
   /** Trainers still running. */
   readonly active: ReadonlySet<TrainerHost>
   /** Events of every trainer this service started. */
-  onEvent(listener: (event: HostEvent, host: TrainerHost) => void): () => void
+  onEvent(listener: (event: RunEvent, host: TrainerHost) => void): () => void
   /** Asks every running trainer to stop (finish the step, checkpoint, exit). */
   stopAll(): void
 }
 
 export function createTrainerService(options: { utility: UtilityProcessApi; modulePath: string; workspace: string }): TrainerService {
   const active = new Set<TrainerHost>()
-  const listeners = new Set<(event: HostEvent, host: TrainerHost) => void>()
+  const listeners = new Set<(event: RunEvent, host: TrainerHost) => void>()
   return {
     active,
     start(request) {

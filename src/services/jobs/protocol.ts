@@ -2,9 +2,10 @@
  * Jobs that need the engine's tensors (evaluation, embedding projection, export, the backend
  * probe) or parse datasets (inspection) run in a worker thread, never on a host's main thread:
  * the host stays responsive and a cancelled job is simply terminated. This is the message
- * protocol between the two.
+ * protocol between the two; each end checks what it receives (src/common/messages.ts).
  */
-import type { BackendReport, DatasetReport, EmbeddingProjection, EvaluationReport, Figure1Result, HostErrorCode, OnnxExportResult } from '../../common/contract'
+import { z } from 'zod'
+import { HOST_ERROR_CODES, type BackendReport, type DatasetReport, type EmbeddingProjection, type EvaluationReport, type Figure1Result, type OnnxExportResult } from '../../common/contract'
 import type { RequestOf } from '../../common/contract'
 
 export interface JobInputs {
@@ -46,14 +47,29 @@ export interface ThroughputMeasurement {
   measuredAt: string
 }
 
-export type JobKind = keyof JobInputs
+/** Every job kind, in the order the input map lists them (checked against JobInputs below). */
+export const JOB_KINDS = ['probe', 'evaluate', 'embedding', 'export-onnx', 'export-tfjs', 'export-embeddings', 'inspect-dataset', 'study-figure1', 'measure-throughput'] as const
+export type JobKind = (typeof JOB_KINDS)[number]
+// A kind added to JobInputs but not to JOB_KINDS (or the reverse) fails to compile here.
+const sameKinds: [JobKind, keyof JobInputs] extends [keyof JobInputs, JobKind] ? true : never = true
+void sameKinds
 /** Jobs that only parse data: their worker never loads tfjs. */
 export type DataJobKind = 'inspect-dataset'
 export type EngineJobKind = Exclude<JobKind, DataJobKind>
 
-export type JobMessage =
-  | { type: 'progress'; fraction: number | null; label?: string }
-  | { type: 'result'; value: unknown }
-  | { type: 'error'; message: string; code?: HostErrorCode }
+/**
+ * Host → worker: one job. The input's fields were checked by the contract's request schema
+ * before the host built it; here the envelope is checked (an id to answer, a known kind, an object).
+ */
+export const jobRequestSchema = z.strictObject({ id: z.number().int().nonnegative(), kind: z.enum(JOB_KINDS), input: z.record(z.string(), z.unknown()) })
+export type JobRequest = z.infer<typeof jobRequestSchema>
+
+/** Worker → host: progress of a job, its result, or why it failed. */
+export const jobMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({ id: z.number().int(), type: z.literal('progress'), fraction: z.number().nullable(), label: z.string().optional() }),
+  z.strictObject({ id: z.number().int(), type: z.literal('result'), value: z.unknown() }),
+  z.strictObject({ id: z.number().int(), type: z.literal('error'), message: z.string(), code: z.enum(HOST_ERROR_CODES).optional() })
+])
+export type JobMessage = z.infer<typeof jobMessageSchema>
 
 export type Progress = (fraction: number | null, label?: string) => void

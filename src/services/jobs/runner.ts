@@ -8,7 +8,8 @@ import { pathToFileURL } from 'node:url'
 import { Worker, type ResourceLimits } from 'node:worker_threads'
 import { HostError } from '../../common/contract'
 import type { Task } from '../tasks'
-import type { JobInputs, JobKind, JobMessage, JobOutputs } from './protocol'
+import { receive } from '../../common/messages'
+import { jobMessageSchema, type JobInputs, type JobKind, type JobOutputs, type JobRequest } from './protocol'
 
 /** The worker entry: built next to the main bundle (out/main/jobWorker.js), or the .ts source under tsx/vitest. */
 function startJobWorker(resourceLimits: ResourceLimits | undefined): Worker {
@@ -69,7 +70,14 @@ export function createJobPool(options: JobPoolOptions = {}): JobPool {
   function ensureWorker(): Worker {
     if (worker) return worker
     const started = startJobWorker(options.resourceLimits)
-    started.on('message', (message: JobMessage & { id: number }) => {
+    started.on('message', (raw: unknown) => {
+      const received = receive('job worker message', jobMessageSchema, raw)
+      if (!received.ok) {
+        // No job can be matched to it; the worker is no longer trusted with the ones in flight.
+        failAll(started, new HostError('failed', `the engine worker sent a ${received.error}`))
+        return
+      }
+      const message = received.value
       const job = pending.get(message.id)
       if (!job) return
       if (message.type === 'progress') job.task?.progress(message.fraction, message.label)
@@ -114,7 +122,8 @@ export function createJobPool(options: JobPoolOptions = {}): JobPool {
           reject(error)
         }
       })
-      current.postMessage({ id, kind, input })
+      const request: JobRequest = { id, kind, input: input as JobRequest['input'] }
+      current.postMessage(request)
     })
 
   return {

@@ -5,11 +5,12 @@
  */
 import { parentPort } from 'node:worker_threads'
 import { HostError } from '../../common/contract'
-import type { DataJobKind, EngineJobKind, JobKind, JobMessage, Progress } from './protocol'
+import { receive } from '../../common/messages'
+import { jobRequestSchema, type DataJobKind, type EngineJobKind, type JobKind, type JobMessage, type Progress } from './protocol'
 
 const port = parentPort
 if (!port) throw new Error('jobWorker must run as a worker thread')
-const post = (id: number, message: JobMessage): void => port.postMessage({ id, ...message })
+const post = (message: JobMessage): void => port.postMessage(message)
 
 async function run(kind: JobKind, input: never, progress: Progress): Promise<unknown> {
   if (kind === 'inspect-dataset') return (await import('./dataJobs')).runDataJob(kind as DataJobKind, input, progress)
@@ -17,12 +18,22 @@ async function run(kind: JobKind, input: never, progress: Progress): Promise<unk
 }
 
 let queue: Promise<void> = Promise.resolve()
-port.on('message', ({ id, kind, input }: { id: number; kind: JobKind; input: never }) => {
+port.on('message', (message: unknown) => {
+  const request = receive('job request', jobRequestSchema, message)
+  if (!request.ok) {
+    // Answered under the message's id when it has one; otherwise no job waits for it.
+    const id = typeof message === 'object' && message !== null && Number.isInteger((message as { id?: unknown }).id) ? (message as { id: number }).id : -1
+    post({ id, type: 'error', message: request.error, code: 'bad-request' })
+    return
+  }
+  const { id, kind } = request.value
+  // The input's fields were checked by the host against the contract before it built the job.
+  const input = request.value.input as never
   queue = queue.then(() =>
-    run(kind, input, (fraction, label) => post(id, { type: 'progress', fraction, ...(label ? { label } : {}) }))
-      .then((value) => post(id, { type: 'result', value }))
+    run(kind, input, (fraction, label) => post({ id, type: 'progress', fraction, ...(label ? { label } : {}) }))
+      .then((value) => post({ id, type: 'result', value }))
       .catch((error: unknown) =>
-        post(id, { type: 'error', message: error instanceof Error ? error.message : String(error), ...(error instanceof HostError ? { code: error.code } : {}) })
+        post({ id, type: 'error', message: error instanceof Error ? error.message : String(error), ...(error instanceof HostError ? { code: error.code } : {}) })
       )
   )
 })

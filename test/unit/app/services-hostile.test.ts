@@ -165,7 +165,7 @@ describe('a damaged workspace', () => {
   })
 
   it('checks a recipe with batch size 0 and answers with the problem, in a shape the contract accepts', async () => {
-    const recipe = { ...PRESETS['fonts-quick'], batchSize: 0 } as unknown as TrainRecipe
+    const recipe = { ...PRESETS['fonts-quick'], batchSize: 0 } satisfies TrainRecipe
     const check = await s.handlers['training:validate']({ recipe })
     expect(check.problems.join('; ')).toMatch(/batch size/)
     expect(() => parseResponse('training:validate', check)).not.toThrow()

@@ -8,15 +8,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { EventChannel, TrainingState } from '../../../src/common/contract'
-import type { StartedEvent, TrainerCommand, TrainerEvent } from '../../../src/common/trainer'
+import type { StartedEvent, TrainerCommand, TrainerProcessEvent } from '../../../src/common/trainer'
 import type { TrainerChannel } from '../../../src/core/train/process/host'
 import { TaskRegistry } from '../../../src/services/tasks'
 import { describeEvent, TrainingService } from '../../../src/services/training'
+import { progressPayload } from '../../helpers/progress'
 
 const dir = mkdtempSync(join(tmpdir(), 'dsoftmax-training-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-function scriptedChannel(): TrainerChannel & { sent: TrainerCommand[]; push(event: TrainerEvent): void; exit(code: number | null): void } {
+function scriptedChannel(): TrainerChannel & { sent: TrainerCommand[]; push(event: TrainerProcessEvent): void; exit(code: number | null): void } {
   let onMessage: (message: unknown) => void = () => {}
   let onExit: (code: number | null, signal: string | null) => void = () => {}
   const sent: TrainerCommand[] = []
@@ -38,6 +39,12 @@ const STARTED: StartedEvent = {
   replicas: 1, totalSteps: 20, stepsPerEpoch: 10, startStep: 0
 }
 
+/** The id a start command gave the new run (the host chooses it). */
+function runIdSent(command: TrainerCommand | undefined): string {
+  if (command?.type !== 'start' || !('runId' in command)) throw new Error('no start command for a new run was sent')
+  return command.runId
+}
+
 function setup() {
   const channel = scriptedChannel()
   const emitted: { event: EventChannel; payload: unknown }[] = []
@@ -55,26 +62,28 @@ describe('training service', () => {
     const { channel, emitted, ended, service } = setup()
     const starting = service.start({ kind: 'quick' })
     expect(channel.sent[0]).toMatchObject({ type: 'start', workspace: dir, config: { preset: 'fonts' } })
-    channel.push(STARTED)
+    // The host names the run; the trainer starts it under that id.
+    const id = runIdSent(channel.sent[0])
+    channel.push({ ...STARTED, runId: id, runDir: join(dir, 'runs', id) })
     const state = await starting
-    expect(state).toMatchObject({ runId: 'r-1', phase: 'running', backend: 'wasm', totalSteps: 20 })
-    expect(service.isTraining('r-1')).toBe(true)
+    expect(state).toMatchObject({ runId: id, phase: 'running', backend: 'wasm', totalSteps: 20 })
+    expect(service.isTraining(id)).toBe(true)
 
-    channel.push({ type: 'progress', epoch: 0.5, step: 5, totalSteps: 20, loss: Number.NaN, intra: 1, inter: 2, lr: 0.1, imagesPerSecond: 30, etaSeconds: Infinity })
+    channel.push({ type: 'progress', ...progressPayload({ epoch: 0.5, step: 5, totalSteps: 20, loss: Number.NaN, intra: 1, inter: 2, lr: 0.1, imagesPerSecond: 30, etaSeconds: Infinity }) })
     expect(service.active()[0]).toMatchObject({ step: 5, epoch: 0.5, imagesPerSecond: 30, etaSeconds: null })
-    service.pause('r-1')
-    service.resume('r-1')
-    expect(service.stop('r-1').phase).toBe('stopping')
+    service.pause(id)
+    service.resume(id)
+    expect(service.stop(id).phase).toBe('stopping')
     expect(channel.sent.slice(1).map((c) => c.type)).toEqual(['pause', 'resume', 'stop'])
 
-    channel.push({ type: 'finished', runId: 'r-1', runDir: STARTED.runDir, steps: 6, seconds: 3, stopped: true })
-    expect(service.isTraining('r-1')).toBe(false)
+    channel.push({ type: 'finished', runId: id, runDir: join(dir, 'runs', id), steps: 6, seconds: 3, stopped: true })
+    expect(service.isTraining(id)).toBe(false)
     expect(ended.map((s) => s.phase)).toEqual(['stopped'])
     expect(emitted.filter((e) => e.event === 'training:event').map((e) => (e.payload as { event: { type: string } }).event.type)).toEqual(['started', 'progress', 'finished'])
     const log = emitted.filter((e) => e.event === 'training:log').flatMap((e) => (e.payload as { lines: string[] }).lines)
-    expect(log[0]).toMatch(/^started r-1: glyph-cnn/)
+    expect(log[0]).toMatch(new RegExp(`^started ${id}: glyph-cnn`))
     expect(log.at(-1)).toBe('stopped after 6 steps in 3 s')
-    expect(() => service.pause('r-1')).toThrow(/not training/)
+    expect(() => service.pause(id)).toThrow(/not training/)
   })
 
   it('turns a failure before the run started into an error in words', async () => {
@@ -87,19 +96,20 @@ describe('training service', () => {
 
   it('marks a trainer that dies mid-run as interrupted', async () => {
     const { channel, ended, service } = setup()
-    mkdirSync(STARTED.runDir, { recursive: true })
-    writeFileSync(join(STARTED.runDir, 'config.json'), '{}')
     const starting = service.start({ kind: 'quick' })
-    channel.push(STARTED)
+    const id = runIdSent(channel.sent[0])
+    mkdirSync(join(dir, 'runs', id), { recursive: true })
+    writeFileSync(join(dir, 'runs', id, 'config.json'), '{}')
+    channel.push({ ...STARTED, runId: id, runDir: join(dir, 'runs', id) })
     await starting
     channel.exit(137)
-    expect(ended[0]).toMatchObject({ runId: 'r-1', phase: 'interrupted' })
+    expect(ended[0]).toMatchObject({ runId: id, phase: 'interrupted' })
     expect(ended[0].message).toMatch(/exited with code 137.*resumes from its last checkpoint/)
   })
 
   it('describes checkpoints, validations and warnings for the log', () => {
     expect(describeEvent({ type: 'checkpoint', step: 4, dir: '/x', reason: 'interval', best: true, seconds: 0.1 })).toBe('checkpoint at step 4 (interval, best)')
     expect(describeEvent({ type: 'warning', message: 'loss spike' })).toBe('warning: loss spike')
-    expect(describeEvent({ type: 'progress', epoch: 0, step: 3, totalSteps: 20, loss: 1, intra: 1, inter: 1, lr: 1, imagesPerSecond: 1, etaSeconds: 1 })).toBeNull()
+    expect(describeEvent({ type: 'progress', ...progressPayload({ epoch: 0, step: 3, totalSteps: 20, loss: 1, intra: 1, inter: 1, lr: 1, imagesPerSecond: 1, etaSeconds: 1 }) })).toBeNull()
   })
 })

@@ -3,19 +3,12 @@ import { formatDuration, metricsTable } from '../../../src/cli/format'
 import { progressPrinter } from '../../../src/cli/progress'
 import { verificationReport } from '../../../src/core/eval'
 import type { StepEvent } from '../../../src/core/train'
+import { progressPayload } from '../../helpers/progress'
 
 const step = (n: number, total: number): StepEvent => ({
   type: 'step',
-  step: n,
-  totalSteps: total,
-  epoch: 1,
-  loss: 3.25,
-  intra: 1.25,
-  inter: 2,
-  lr: 0.1,
   stepSeconds: 0.4,
-  imagesPerSecond: 320,
-  etaSeconds: 125
+  ...progressPayload({ step: n, totalSteps: total, epoch: 1, loss: 3.25, intra: 1.25, inter: 2, lr: 0.1, imagesPerSecond: 320, etaSeconds: 125 })
 })
 
 describe('CLI formatting', () => {

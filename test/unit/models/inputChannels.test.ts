@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { BACKBONE_NAMES } from '../../../src/common/names'
-import type { TrainerEvent } from '../../../src/common/trainer'
+import type { TrainerProcessEvent } from '../../../src/common/trainer'
 import { loadRun } from '../../../src/core/export/runLoader'
 import { BACKBONE_INFO, backboneSpec, inputChannels } from '../../../src/core/models'
 import { presetConfig, type TrainConfig } from '../../../src/core/train'
@@ -42,7 +42,7 @@ describe('input channels of a backbone', () => {
       validateEvery: 0,
       replicas: 1
     }
-    const events: TrainerEvent[] = []
+    const events: TrainerProcessEvent[] = []
     await runSession({ workspace: join(root, 'workspace'), config, backend: 'cpu' }, (e) => events.push(e), { shouldStop: () => false, gate: () => undefined })
     const end = events.at(-1)
     if (end?.type !== 'finished') throw new Error(`the run did not finish: ${JSON.stringify(end)}`)

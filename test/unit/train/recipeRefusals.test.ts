@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PRESETS, presetConfig, validateTrainConfig, type TrainConfig } from '../../../src/core/train'
 import { runSession } from '../../../src/core/train/session'
-import type { TrainerEvent } from '../../../src/common/trainer'
+import type { TrainerProcessEvent } from '../../../src/common/trainer'
 import { configFromArgs } from '../../../src/cli/commands/train'
 
 const fonts = (overrides: Partial<TrainConfig>): TrainConfig => ({ ...presetConfig('fonts'), ...overrides })
@@ -54,7 +54,7 @@ describe('a refused recipe leaves no run folder', () => {
   it('fails with the reason and writes nothing into the workspace', async () => {
     const workspace = mkdtempSync(join(tmpdir(), 'dsoftmax-refusal-'))
     roots.push(workspace)
-    const events: TrainerEvent[] = []
+    const events: TrainerProcessEvent[] = []
     const config = fonts({ loss: 'dsoftmax-k', lossParams: { s: 30, d: 0.9 }, softmaxWarmupEpochs: 1 })
     await runSession({ workspace, config }, (e) => events.push(e), { shouldStop: () => false, gate: () => undefined })
     const failed = events.find((e) => e.type === 'failed')

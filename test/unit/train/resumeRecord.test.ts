@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { defaultReplicaCount, presetConfig } from '../../../src/core/train'
 import { runSession, type SessionControl } from '../../../src/core/train/session'
-import type { TrainerEvent } from '../../../src/common/trainer'
+import type { TrainerProcessEvent } from '../../../src/common/trainer'
 
 const root = mkdtempSync(join(tmpdir(), 'dsoftmax-resume-record-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
-const control = (stopAfter: number, events: TrainerEvent[]): SessionControl => ({
+const control = (stopAfter: number, events: TrainerProcessEvent[]): SessionControl => ({
   shouldStop: () => events.filter((e) => e.type === 'progress').length >= stopAfter,
   gate: () => undefined
 })
@@ -20,7 +20,7 @@ const control = (stopAfter: number, events: TrainerEvent[]): SessionControl => (
 describe('resume', () => {
   it('reuses the recorded replica count and backend; an overriding --backend is warned about in the run', async () => {
     const config = { ...presetConfig('fonts-quick'), steps: 3, batchSize: 8, epochs: 1, checkpointEverySteps: 1, validateEvery: 0, replicas: 'auto' as const }
-    const first: TrainerEvent[] = []
+    const first: TrainerProcessEvent[] = []
     await runSession({ workspace: root, config, backend: 'cpu' }, (e) => first.push(e), control(1, first))
     const started = first.find((e) => e.type === 'started')
     if (started?.type !== 'started') throw new Error(`the first part did not start: ${JSON.stringify(first.at(-1))}`)
@@ -33,7 +33,7 @@ describe('resume', () => {
     // And a knob the loss never read, as runs recorded before such knobs were refused may hold.
     writeFileSync(configFile, JSON.stringify({ ...stored, replicasUsed: recorded, lossParams: { ...(stored.lossParams as object), m: 0.5 } }))
 
-    const second: TrainerEvent[] = []
+    const second: TrainerProcessEvent[] = []
     await runSession({ workspace: root, resumeRun: runId, backend: 'wasm' }, (e) => second.push(e), control(99, second))
     const resumed = second.find((e) => e.type === 'started')
     expect(resumed?.type === 'started' && resumed.replicas).toBe(recorded)

@@ -9,10 +9,10 @@ import { hostname, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { acquireRunLock, LOCK_FILE, lockHolder, RunLockedError } from '../../../src/core/train/runLock'
-import { deleteRun, listRuns, TRASH_FOLDER } from '../../../src/core/train/runs'
-import { createRunFolder, newRunId } from '../../../src/core/train/runStore'
+import { deleteRun, listRuns, newRunId, TRASH_FOLDER } from '../../../src/core/train/runs'
+import { createRunFolder } from '../../../src/core/train/runStore'
 import { runSession } from '../../../src/core/train/session'
-import type { TrainerEvent } from '../../../src/common/trainer'
+import type { TrainerProcessEvent } from '../../../src/common/trainer'
 
 const root = mkdtempSync(join(tmpdir(), 'dsoftmax-runsafety-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -111,7 +111,7 @@ describe('one trainer per run', () => {
     const dir = writeRun(ws, 'held', { ...good('held'), status: 'interrupted' })
     const before = readFileSync(join(dir, 'run.json'), 'utf8')
     const held = acquireRunLock(dir, process.pid)
-    const events: TrainerEvent[] = []
+    const events: TrainerProcessEvent[] = []
     await runSession({ workspace: ws, resumeRun: 'held' } as Parameters<typeof runSession>[0], (e) => events.push(e), { shouldStop: () => false, gate: () => undefined } as unknown as Parameters<typeof runSession>[2])
     held.release()
     expect(events).toHaveLength(1)

@@ -2,9 +2,8 @@
 // process.parentPort) or by Node's child_process.fork (process.send); one protocol either way
 // (src/common/trainer.ts). Runs one session, then exits. If its host goes away it stops after the
 // current step, writes a checkpoint and exits, so the run stays resumable.
-import { isTrainerCommand, type StartCommand, type TrainerEvent } from '../../../common/trainer'
-import type { BackendChoice } from '../../backend'
-import type { TrainConfig } from '../config'
+import { receive } from '../../../common/messages'
+import { trainerCommandSchema, type StartCommand, type TrainerProcessEvent } from '../../../common/trainer'
 import { runSession } from '../session'
 
 interface ElectronParentPort {
@@ -13,7 +12,7 @@ interface ElectronParentPort {
 }
 
 interface HostPort {
-  post(event: TrainerEvent): Promise<void>
+  post(event: TrainerProcessEvent): Promise<void>
   onCommand(listener: (command: unknown) => void): void
   onHostGone(listener: () => void): void
 }
@@ -45,17 +44,14 @@ function serve(): void {
     stopRequested = true
     pause?.release()
   }
-  const emit = (event: TrainerEvent): void => void port.post(event)
+  const emit = (event: TrainerProcessEvent): void => void port.post(event)
 
   const start = async (command: StartCommand): Promise<void> => {
     const events: Promise<void>[] = []
     await runSession(
-      {
-        workspace: command.workspace,
-        config: command.config as TrainConfig | undefined,
-        resumeRun: command.resumeRun,
-        backend: command.backend as BackendChoice | undefined
-      },
+      'resumeRun' in command
+        ? { workspace: command.workspace, resumeRun: command.resumeRun, backend: command.backend }
+        : { workspace: command.workspace, runId: command.runId, config: command.config, backend: command.backend },
       (event) => events.push(port.post(event)),
       { shouldStop: () => stopRequested, gate: () => pause?.promise }
     )
@@ -63,11 +59,13 @@ function serve(): void {
     process.exit(0)
   }
 
-  port.onCommand((command) => {
-    if (!isTrainerCommand(command)) {
-      emit({ type: 'warning', message: `ignored a malformed command: ${JSON.stringify(command)}` })
+  port.onCommand((message) => {
+    const received = receive('trainer command', trainerCommandSchema, message)
+    if (!received.ok) {
+      emit({ type: 'warning', message: `ignored a ${received.error}` })
       return
     }
+    const command = received.value
     switch (command.type) {
       case 'start':
         if (started) {

@@ -11,11 +11,14 @@ import type { RunDetail, TrainingEvent, TrainingState, Unsubscribe } from '../..
 import { useApi } from '../api'
 import { describeError } from '../lib/errors'
 import { StreamSeries } from '../lib/series'
+import { PROGRESS_METRICS, type ProgressMetric } from '../../../common/trainer'
+import { VALIDATION_SERIES, progressPoint, reduceTrainingState, validationPoint, type ValidationSeriesKey } from '../../../common/trainingState'
 
-export const TRAIN_KEYS = ['loss', 'intra', 'inter', 'lr', 'imagesPerSecond'] as const
-export const VALIDATION_KEYS = ['auc', 'eer', 'tenFold'] as const
-export type TrainKey = (typeof TRAIN_KEYS)[number]
-export type ValidationKey = (typeof VALIDATION_KEYS)[number]
+/** The training series: every metric of the common progress payload (src/common/trainer.ts). */
+export const TRAIN_KEYS = PROGRESS_METRICS
+export const VALIDATION_KEYS = VALIDATION_SERIES
+export type TrainKey = ProgressMetric
+export type ValidationKey = ValidationSeriesKey
 
 const MAX_LOG_LINES = 2000
 const ENDED = new Set<TrainingState['phase']>(['finished', 'stopped', 'failed', 'interrupted'])
@@ -58,6 +61,8 @@ export const useTrainingStore = defineStore('training', () => {
   function onEvent({ runId: id, event }: TrainingEvent): void {
     if (id !== runId.value && !(runId.value === null && id !== null)) return
     if (runId.value === null && id !== null) runId.value = id
+    // The same reducer as the host's (src/common/trainingState.ts), between its `training:state` pushes.
+    if (state.value) state.value = reduceTrainingState(state.value, event)
     switch (event.type) {
       case 'started':
         // A resumed run continues from its checkpoint: drop points after it.
@@ -68,19 +73,16 @@ export const useTrainingStore = defineStore('training', () => {
         void refreshDetail()
         break
       case 'progress':
-        trainSeries.push(event.step, { loss: event.loss, intra: event.intra, inter: event.inter, lr: event.lr, imagesPerSecond: event.imagesPerSecond })
-        if (state.value) {
-          state.value = { ...state.value, step: event.step, totalSteps: event.totalSteps, epoch: event.epoch, imagesPerSecond: event.imagesPerSecond, etaSeconds: event.etaSeconds }
-        }
+        trainSeries.push(event.step, progressPoint(event))
         version.value++
         break
       case 'validation':
-        validationSeries.push(event.step, { auc: event.validation.auc, eer: event.validation.eer, tenFold: event.validation.tenFold })
+        validationSeries.push(event.step, validationPoint(event.validation))
         version.value++
         break
       case 'epoch-end':
         if (event.validation) {
-          validationSeries.push(event.step, { auc: event.validation.auc, eer: event.validation.eer, tenFold: event.validation.tenFold })
+          validationSeries.push(event.step, validationPoint(event.validation))
           version.value++
         }
         break
@@ -121,13 +123,7 @@ export const useTrainingStore = defineStore('training', () => {
     validationSeries.clear()
     const t = run.metrics.train
     for (let i = 0; i < t.step.length; i++) {
-      trainSeries.push(t.step[i], {
-        loss: t.loss[i] ?? undefined,
-        intra: t.intra[i] ?? undefined,
-        inter: t.inter[i] ?? undefined,
-        lr: t.lr[i] ?? undefined,
-        imagesPerSecond: t.imagesPerSecond[i] ?? undefined
-      })
+      trainSeries.push(t.step[i], Object.fromEntries(TRAIN_KEYS.map((key) => [key, t[key][i] ?? undefined])))
     }
     const v = run.metrics.validation
     for (let i = 0; i < v.step.length; i++) {

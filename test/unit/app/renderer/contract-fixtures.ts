@@ -4,6 +4,7 @@
  * with the contract's own schemas, so they cannot drift from what hosts may send.
  */
 import type { DatasetEntry, DatasetReport, EmbeddingProjection, EvaluationReport, OnnxExportResult, RecipeCheck, RequestMap, RunDetail, RunList, RunSummary, TrainingCatalog, TrainingState, TrainRecipe, WorkspaceInfo } from '../../../../src/common/contract'
+import { trainSeries } from '../../../helpers/progress'
 
 export const RECIPE: TrainRecipe = {
   preset: 'fonts',
@@ -109,7 +110,7 @@ export function runDetail(overrides: Partial<RunDetail> = {}): RunDetail {
     dir: '/home/user/dsoftmax/runs/run-1',
     config: { ...RECIPE },
     metrics: {
-      train: { step: [1, 2, 3], epoch: [0, 0, 0], loss: [9, 8, null], intra: [5, 4, 3], inter: [4, 4, 4], lr: [0.01, 0.02, 0.03], imagesPerSecond: [100, 110, 120] },
+      train: trainSeries([1, 2, 3], [0, 0, 0], { loss: [9, 8, null], intra: [5, 4, 3], inter: [4, 4, 4], lr: [0.01, 0.02, 0.03], imagesPerSecond: [100, 110, 120] }),
       validation: { step: [3], epoch: [0], auc: [0.8], eer: [0.25], tenFold: [0.75] },
       test: null
     },

@@ -1,13 +1,14 @@
 import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it } from 'vitest'
 import type { ProgressEvent } from '../../../../src/common/trainer'
+import { progressPayload } from '../../../helpers/progress'
 import { useTrainingStore } from '../../../../src/renderer/src/stores/training'
 import { createFakeApi } from './fake-api'
 import { runDetail, runSummary, trainingState } from './contract-fixtures'
 import { withApi } from './store-helpers'
 
 function progress(step: number, loss: number): ProgressEvent {
-  return { type: 'progress', epoch: step / 312, step, totalSteps: 468, loss, intra: loss / 2, inter: loss / 2, lr: 0.1, imagesPerSecond: 100 + step, etaSeconds: 468 - step }
+  return { type: 'progress', ...progressPayload({ epoch: step / 312, step, totalSteps: 468, loss, intra: loss / 2, inter: loss / 2, lr: 0.1, imagesPerSecond: 100 + step, etaSeconds: 468 - step }) }
 }
 
 describe('training store', () => {

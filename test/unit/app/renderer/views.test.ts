@@ -12,6 +12,7 @@ import type { Mat3 } from '../../../../src/renderer/src/lib/sphere'
 import { createFakeApi } from './fake-api'
 import { embedding, evaluationReport, runSummary, trainingState } from './contract-fixtures'
 import { mountView } from './mount'
+import { progressPayload } from '../../../helpers/progress'
 
 describe('DatasetsView', () => {
   it('adding a broken dataset shows its counts, histogram, thumbnails and the problems with their paths', async () => {
@@ -91,7 +92,7 @@ describe('TrainingView', () => {
     expect(wrapper.get('[data-test=run-backend]').text()).toBe('wasm')
     fake.emit('training:event', {
       runId: 'run-1',
-      event: { type: 'progress', epoch: 0.5, step: 234, totalSteps: 468, loss: 3, intra: 1, inter: 2, lr: 0.05, imagesPerSecond: 150.26, etaSeconds: 125 }
+      event: { type: 'progress', ...progressPayload({ epoch: 0.5, step: 234, totalSteps: 468, loss: 3, intra: 1, inter: 2, lr: 0.05, imagesPerSecond: 150.26, etaSeconds: 125 }) }
     })
     await flushPromises()
     expect(wrapper.get('[data-test=step]').text()).toBe('234 / 468')
