@@ -1,0 +1,101 @@
+// One photo → one aligned crop: decode, find the faces, pick one by the policy, fit the five
+// points to the template, warp. Every way a photo can fail is an outcome, never an exception.
+import sharp from 'sharp'
+import { detectFaces, type DetectedFace, type DetectOptions, type RgbImage } from './detect'
+import type { FaceDetector } from './faceApi'
+import { fitSimilarity, type Similarity } from './similarity'
+import { alignmentTemplate } from './template'
+import { warpToCrop } from './warp'
+
+export type MultiFacePolicy = 'largest' | 'skip'
+export const MULTI_FACE_POLICIES: readonly MultiFacePolicy[] = ['largest', 'skip']
+
+export interface AlignSettings {
+  /** Side of the square crop in pixels (insightface: 112). */
+  size: number
+  /** Extra view around the face, as a fraction of the crop on each side (see alignmentTemplate). */
+  margin: number
+  /** Faces whose detection box is narrower or shorter than this (pixels of the photo) are too small. */
+  minFaceSize: number
+  multiFace: MultiFacePolicy
+  detector: FaceDetector
+  /** Detections scoring below this are not faces (0–1). */
+  minScore: number
+}
+
+export const DEFAULT_ALIGN_SETTINGS: AlignSettings = { size: 112, margin: 0, minFaceSize: 40, multiFace: 'largest', detector: 'ssd', minScore: 0.5 }
+
+export type RejectReason = 'no-face' | 'several-faces' | 'too-small' | 'unreadable'
+
+export type PhotoOutcome =
+  | { status: 'aligned'; crop: RgbImage; face: DetectedFace; transform: Similarity; faces: number }
+  | { status: RejectReason; detail: string }
+
+/** Photos larger than this on their longer side are shrunk before detection (memory, speed). */
+export const MAX_PHOTO_SIDE = 1600
+
+/** Decodes a photo file to RGB, upright (EXIF orientation applied), at most MAX_PHOTO_SIDE wide or high. */
+export async function decodePhoto(file: string | Uint8Array): Promise<RgbImage> {
+  const { data, info } = await sharp(file, { failOn: 'error' })
+    .rotate()
+    .resize({ width: MAX_PHOTO_SIDE, height: MAX_PHOTO_SIDE, fit: 'inside', withoutEnlargement: true })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+  if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected RGB`)
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height }
+}
+
+function area(face: DetectedFace): number {
+  return face.box.width * face.box.height
+}
+
+function sizeText(face: DetectedFace): string {
+  return `${Math.round(face.box.width)}×${Math.round(face.box.height)} px`
+}
+
+/** The face to align under the policy, or why there is none. */
+export function chooseFace(faces: DetectedFace[], settings: Pick<AlignSettings, 'minFaceSize' | 'multiFace'>): DetectedFace | { status: RejectReason; detail: string } {
+  if (!faces.length) return { status: 'no-face', detail: 'no face found' }
+  // Faces below the minimum size (people far behind) do not count as "several".
+  const usable = faces.filter((f) => Math.min(f.box.width, f.box.height) >= settings.minFaceSize)
+  if (!usable.length) {
+    const largest = faces.reduce((a, b) => (area(b) > area(a) ? b : a))
+    return { status: 'too-small', detail: `largest face ${sizeText(largest)}, below the minimum of ${settings.minFaceSize} px` }
+  }
+  if (usable.length > 1 && settings.multiFace === 'skip') return { status: 'several-faces', detail: `${usable.length} faces (${usable.map(sizeText).join(', ')})` }
+  return usable.reduce((a, b) => (area(b) > area(a) ? b : a))
+}
+
+/** The transform that takes a face's five points to the template of a crop of these settings. */
+export function alignmentTransform(face: DetectedFace, settings: Pick<AlignSettings, 'size' | 'margin'>): Similarity {
+  return fitSimilarity(face.points, alignmentTemplate(settings.size, settings.margin))
+}
+
+/** Aligns a decoded photo. */
+export async function alignImage(image: RgbImage, settings: AlignSettings): Promise<PhotoOutcome> {
+  const detect: DetectOptions = { detector: settings.detector, minScore: settings.minScore }
+  const faces = await detectFaces(image, detect)
+  const chosen = chooseFace(faces, settings)
+  if ('status' in chosen) return chosen
+  const transform = alignmentTransform(chosen, settings)
+  const crop = await warpToCrop(image, transform, settings.size)
+  return { status: 'aligned', crop, face: chosen, transform, faces: faces.length }
+}
+
+/** Aligns a photo file; an unreadable file is an outcome naming what is wrong. */
+export async function alignPhotoFile(file: string, settings: AlignSettings): Promise<PhotoOutcome> {
+  let image: RgbImage
+  try {
+    image = await decodePhoto(file)
+  } catch (error) {
+    return { status: 'unreadable', detail: error instanceof Error ? error.message.split('\n')[0] : String(error) }
+  }
+  return alignImage(image, settings)
+}
+
+/** PNG bytes of a crop. */
+export async function encodeCrop(crop: RgbImage): Promise<Buffer> {
+  return sharp(crop.data, { raw: { width: crop.width, height: crop.height, channels: 3 } }).png().toBuffer()
+}
