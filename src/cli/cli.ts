@@ -20,7 +20,7 @@ Usage: npm run cli -- <command> [options]     (add --help after a command for it
   bench         benchmarks: bench train|data|head|eval; without a group all of them (--quick each, or --full)
                 into one JSON + Markdown under bench/results/
   backend       which TensorFlow.js backend would be used, and why
-  dataset       inspect a dataset, convert folder ↔ .rec, make a .bin (inspect|convert|make-bin)
+  dataset       inspect a dataset, convert folder ↔ .rec, make a .bin, align face photos (inspect|convert|make-bin|align)
   models        the backbones with their parameter counts and MACs per image (--json)
   study         built-in studies: study figure1 (the paper's Figure 1: Softmax vs D-Softmax angles in 3-D)
   export        a run's model to ONNX (validated in ONNX Runtime), TF.js, embeddings .npy/CSV
