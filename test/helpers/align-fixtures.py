@@ -2,7 +2,8 @@
 """Photos for the face-alignment tests, from scikit-image's public-domain sample images.
 
   align-fixtures.py OUT_DIR            the fixture set (below), plus OUT_DIR/transforms.json
-  align-fixtures.py OUT_DIR --bench N  N photos: the astronaut under N random transforms
+  align-fixtures.py OUT_DIR --bench N  N photos: the astronaut under N random transforms, as JPEG
+                                       in 10 identity folders (OUT_DIR/person-00 … person-09)
 
 The fixture set:
   astronaut.png          skimage.data.astronaut() (512x512 RGB, a NASA portrait)
@@ -88,6 +89,8 @@ def fixture_set(out):
 
 def bench_set(out, count):
     """`count` photos of the astronaut under random transforms (seeded), as JPEG like most photos."""
+    for k in range(10):
+        os.makedirs(os.path.join(out, f"person-{k:02d}"), exist_ok=True)
     astronaut = data.astronaut()
     h, w = astronaut.shape[:2]
     centre = ((w - 1) / 2, (h - 1) / 2)
@@ -97,7 +100,7 @@ def bench_set(out, count):
         tx, ty = rng.uniform(-60, 60, size=2)
         matrix = similarity(degrees, scale, tx, ty, centre, ((CANVAS - 1) / 2, (CANVAS - 1) / 2))
         pixels = place(astronaut, matrix, (CANVAS, CANVAS))
-        Image.fromarray(np.clip(np.rint(pixels), 0, 255).astype(np.uint8)).save(os.path.join(out, f"photo-{i:04d}.jpg"), quality=90)
+        Image.fromarray(np.clip(np.rint(pixels), 0, 255).astype(np.uint8)).save(os.path.join(out, f"person-{i % 10:02d}", f"photo-{i:04d}.jpg"), quality=90)
 
 
 def main():
