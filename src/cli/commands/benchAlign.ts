@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { alignFolder, defaultAlignWorkers } from '../../core/align/alignFolder'
-import { DEFAULT_ALIGN_SETTINGS } from '../../core/align/alignPhoto'
+import { DEFAULT_ALIGN_SETTINGS } from '../../core/align/settings'
 import { UsageError, type CliIo } from '../io'
 
 export interface AlignBenchResult {

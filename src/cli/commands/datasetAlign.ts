@@ -3,8 +3,7 @@
 import { parseArgs } from 'node:util'
 import { BACKEND_CHOICES, type BackendChoice } from '../../core/backend'
 import { ALIGN_REPORT, alignFolder, defaultAlignWorkers, type AlignFolderReport, type RejectedFile } from '../../core/align/alignFolder'
-import { DEFAULT_ALIGN_SETTINGS, MULTI_FACE_POLICIES, type AlignSettings, type MultiFacePolicy } from '../../core/align/alignPhoto'
-import { FACE_DETECTORS, type FaceDetector } from '../../core/align/faceApi'
+import { DEFAULT_ALIGN_SETTINGS, FACE_DETECTORS, MULTI_FACE_POLICIES, type AlignSettings, type FaceDetector, type MultiFacePolicy } from '../../core/align/settings'
 import { progressBar } from '../progress'
 import { UsageError, type CliIo } from '../io'
 

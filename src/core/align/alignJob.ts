@@ -1,7 +1,8 @@
 // What `alignFolder` and its worker threads say to each other, and the step both run after a photo
 // is aligned: writing the crop.
 import { writeFileAtomic } from '../util/atomicWrite'
-import { alignPhotoFile, encodeCrop, type AlignSettings, type PhotoOutcome, type RejectReason } from './alignPhoto'
+import { alignPhotoFile, encodeCrop, type PhotoOutcome, type RejectReason } from './alignPhoto'
+import type { AlignSettings } from './settings'
 
 export interface AlignJob {
   id: number

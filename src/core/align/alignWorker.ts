@@ -2,7 +2,7 @@
 // the photos it is sent and writes each crop itself (atomically), replying with the outcome.
 import { parentPort, workerData } from 'node:worker_threads'
 import { initBackend, type BackendChoice } from '../backend'
-import type { AlignSettings } from './alignPhoto'
+import type { AlignSettings } from './settings'
 import { loadFaceModels } from './faceApi'
 import { runAlignJob, type AlignJob, type AlignReply } from './alignJob'
 

@@ -1,7 +1,8 @@
 // Faces in a decoded photo: a detection box and score, and the five alignment points taken from
 // face-api's 68 landmarks (iBUG 300-W numbering, 0-based).
 import { tf } from '../tf'
-import { loadFaceModels, type FaceApiResult, type FaceDetector } from './faceApi'
+import { loadFaceModels, type FaceApiResult } from './faceApi'
+import type { FaceDetector } from './settings'
 import type { Point } from './similarity'
 
 /** A decoded photo: 8-bit RGB, row by row, no alpha. */

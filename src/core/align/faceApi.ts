@@ -6,9 +6,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { toUnpacked } from '../appPaths'
 import type { Tensor } from '../tf'
-
-export type FaceDetector = 'ssd' | 'tiny'
-export const FACE_DETECTORS: readonly FaceDetector[] = ['ssd', 'tiny']
+import type { FaceDetector } from './settings'
 
 interface FaceApiPoint {
   x: number

@@ -4,8 +4,9 @@
  * the host stays responsive and a cancelled job is simply terminated. This is the message
  * protocol between the two.
  */
-import type { BackendReport, DatasetReport, EmbeddingProjection, EvaluationReport, Figure1Result, HostErrorCode, OnnxExportResult } from '../../common/contract'
+import type { AlignFacesResult, BackendReport, DatasetReport, EmbeddingProjection, EvaluationReport, Figure1Result, HostErrorCode, OnnxExportResult } from '../../common/contract'
 import type { RequestOf } from '../../common/contract'
+import type { AlignFacesInput } from './alignFacesJob'
 
 export interface JobInputs {
   probe: Record<string, never>
@@ -18,6 +19,7 @@ export interface JobInputs {
   /** The results are saved under `workspace`/studies/. */
   'study-figure1': Omit<RequestOf<'study:figure1'>, 'taskId'> & { workspace: string }
   'measure-throughput': { family: 'glyph' | 'face' }
+  'align-faces': AlignFacesInput
 }
 
 export interface JobOutputs {
@@ -30,6 +32,7 @@ export interface JobOutputs {
   'inspect-dataset': DatasetReport
   'study-figure1': Figure1Result
   'measure-throughput': ThroughputMeasurement
+  'align-faces': Omit<AlignFacesResult, 'entry'>
 }
 
 /** A training speed measured on this machine (cached by backend and model family). */
