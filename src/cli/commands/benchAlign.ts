@@ -16,6 +16,8 @@ export interface AlignBenchResult {
   workers: number
   backend: string
   aligned: number
+  /** Rejected photos by reason ('no-face': …). */
+  rejected: Record<string, number>
   seconds: number
   photosPerSecond: number
   /** Peak resident set of the aligning process, worker threads included. */
@@ -58,6 +60,7 @@ async function measureOnce(photos: string, workers: number): Promise<AlignBenchR
       workers,
       backend: report.backend ?? 'unknown',
       aligned: report.aligned.length,
+      rejected: report.rejected.reduce<Record<string, number>>((counts, r) => ({ ...counts, [r.reason]: (counts[r.reason] ?? 0) + 1 }), {}),
       seconds,
       photosPerSecond: count / seconds,
       peakRssMiB: process.resourceUsage().maxRSS / 1024
@@ -96,7 +99,8 @@ export async function benchAlign(argv: string[], io: CliIo): Promise<AlignBenchR
     results.push(r)
     io.stdout(
       `  ${workers} worker${workers === 1 ? '' : 's'} (${r.backend}): ${r.photosPerSecond.toFixed(2)} photos/s (${r.seconds.toFixed(1)} s including model loading), ` +
-        `${r.aligned}/${r.photos} aligned, peak RSS ${r.peakRssMiB.toFixed(0)} MiB\n`
+        `${r.aligned}/${r.photos} aligned${Object.keys(r.rejected).length ? ` (rejected: ${Object.entries(r.rejected).map(([reason, n]) => `${reason} ${n}`).join(', ')})` : ''}, ` +
+        `peak RSS ${r.peakRssMiB.toFixed(0)} MiB\n`
     )
   }
   return results

@@ -3,9 +3,9 @@
 import sharp from 'sharp'
 import { detectFaces, type DetectedFace, type DetectOptions, type RgbImage } from './detect'
 import type { AlignSettings } from './settings'
-import { fitSimilarity, type Similarity } from './similarity'
+import { applySimilarity, fitSimilarity, invertSimilarity, type Similarity } from './similarity'
 import { alignmentTemplate } from './template'
-import { warpToCrop } from './warp'
+import { warpImage, warpToCrop } from './warp'
 
 export type RejectReason = 'no-face' | 'several-faces' | 'too-small' | 'unreadable'
 
@@ -55,10 +55,39 @@ export function alignmentTransform(face: DetectedFace, settings: Pick<AlignSetti
   return fitSimilarity(face.points, alignmentTemplate(settings.size, settings.margin))
 }
 
+/**
+ * The detectors find upright faces and miss many turned by more than about 15°. When a photo shows
+ * none, it is searched again turned each way by this much, and what is found is turned back.
+ */
+export const RETRY_DEGREES = [25, -25]
+
+/** Faces in the photo as it is, else in the photo turned by RETRY_DEGREES (points in the photo's frame). */
+export async function findFaces(image: RgbImage, detect: DetectOptions, detector: typeof detectFaces = detectFaces): Promise<DetectedFace[]> {
+  const faces = await detector(image, detect)
+  if (faces.length) return faces
+  for (const degrees of RETRY_DEGREES) {
+    const radians = (degrees * Math.PI) / 180
+    const a = Math.cos(radians)
+    const b = Math.sin(radians)
+    // Turned about its centre on a canvas of its own size: the corners are lost, but the faces keep
+    // their size relative to the frame (SSD scores faces shrunk on a larger canvas much lower).
+    const [cx, cy] = [image.width / 2, image.height / 2]
+    const turn = { a, b, tx: cx - (a * cx - b * cy), ty: cy - (b * cx + a * cy) }
+    const found = await detector(await warpImage(image, turn, image.width, image.height), detect)
+    if (!found.length) continue
+    const back = invertSimilarity(turn)
+    return found.map((face) => {
+      const [x, y] = applySimilarity(back, [face.box.x + face.box.width / 2, face.box.y + face.box.height / 2])
+      return { ...face, box: { ...face.box, x: x - face.box.width / 2, y: y - face.box.height / 2 }, points: face.points.map((p) => applySimilarity(back, p)) }
+    })
+  }
+  return []
+}
+
 /** Aligns a decoded photo. */
 export async function alignImage(image: RgbImage, settings: AlignSettings): Promise<PhotoOutcome> {
   const detect: DetectOptions = { detector: settings.detector, minScore: settings.minScore }
-  const faces = await detectFaces(image, detect)
+  const faces = await findFaces(image, detect)
   const chosen = chooseFace(faces, settings)
   if ('status' in chosen) return chosen
   const transform = alignmentTransform(chosen, settings)

@@ -11,7 +11,12 @@ import type { Similarity } from './similarity'
  * odx/ody, and its whole part becomes the offset of an extract from that box, padded with black
  * where the crop reaches past the photo.
  */
-export async function warpToCrop(image: RgbImage, transform: Similarity, size: number): Promise<RgbImage> {
+export function warpToCrop(image: RgbImage, transform: Similarity, size: number): Promise<RgbImage> {
+  return warpImage(image, transform, size, size)
+}
+
+/** The photo warped by `transform` onto a width×height canvas (see warpToCrop). */
+export async function warpImage(image: RgbImage, transform: Similarity, width: number, height: number): Promise<RgbImage> {
   const { a, b, tx, ty } = transform
   const corners = [
     [0, 0],
@@ -32,13 +37,13 @@ export async function warpToCrop(image: RgbImage, transform: Similarity, size: n
   const top = -wholeY - originY
   const x0 = Math.max(0, left)
   const y0 = Math.max(0, top)
-  const x1 = Math.min(warped.info.width, left + size)
-  const y1 = Math.min(warped.info.height, top + size)
-  if (x1 <= x0 || y1 <= y0) return { data: new Uint8Array(size * size * 3), width: size, height: size }
+  const x1 = Math.min(warped.info.width, left + width)
+  const y1 = Math.min(warped.info.height, top + height)
+  if (x1 <= x0 || y1 <= y0) return { data: new Uint8Array(width * height * 3), width, height }
   const { data } = await sharp(warped.data, { raw: { width: warped.info.width, height: warped.info.height, channels: 3 } })
     .extract({ left: x0, top: y0, width: x1 - x0, height: y1 - y0 })
-    .extend({ left: x0 - left, top: y0 - top, right: left + size - x1, bottom: top + size - y1, background: '#000000' })
+    .extend({ left: x0 - left, top: y0 - top, right: left + width - x1, bottom: top + height - y1, background: '#000000' })
     .raw()
     .toBuffer({ resolveWithObject: true })
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: size, height: size }
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width, height }
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../src/core/backend'
-import { alignPhotoFile, decodePhoto, type PhotoOutcome } from '../../../src/core/align/alignPhoto'
+import { alignPhotoFile, decodePhoto, findFaces, RETRY_DEGREES, type PhotoOutcome } from '../../../src/core/align/alignPhoto'
 import { DEFAULT_ALIGN_SETTINGS, type AlignSettings } from '../../../src/core/align/settings'
 import { detectFaces, type DetectedFace, type RgbImage } from '../../../src/core/align/detect'
 import { applySimilarity, type Point } from '../../../src/core/align/similarity'
@@ -129,6 +129,27 @@ describe('alignment of copies moved by known transforms', () => {
       expect(mad).toBeLessThan(await shiftedMad(original.crop, 2))
     }, 60_000)
   }
+})
+
+describe('faces the detector misses upright', () => {
+  it('are searched in the photo turned each way, and their points are turned back onto the photo', async () => {
+    const photo = await decodePhoto(join(dir, 'astronaut.png'))
+    const direct = await detectFaces(photo)
+    // A detector that misses the face upright (as SSD does on some turned faces) and sees the turned copies.
+    let turnedSearches = 0
+    const found = await findFaces(photo, { detector: 'ssd', minScore: 0.5 }, (image, options) => {
+      if (image === photo) return Promise.resolve([])
+      turnedSearches++
+      return detectFaces(image, options)
+    })
+    expect(turnedSearches).toBeGreaterThanOrEqual(1)
+    expect(turnedSearches).toBeLessThanOrEqual(RETRY_DEGREES.length)
+    expect(found).toHaveLength(1)
+    // Landmarks on a turned copy differ by their own noise, a pixel or two, from those upright.
+    for (const i of [0, 1, 2]) expect(distance(found[0].points[i], direct[0].points[i])).toBeLessThan(3)
+    const centre = (f: DetectedFace): Point => [f.box.x + f.box.width / 2, f.box.y + f.box.height / 2]
+    expect(distance(centre(found[0]), centre(direct[0]))).toBeLessThan(10)
+  }, 60_000)
 })
 
 describe('photos that cannot be aligned as asked', () => {
