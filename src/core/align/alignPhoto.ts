@@ -16,9 +16,15 @@ export type PhotoOutcome =
 /** Photos larger than this on their longer side are shrunk before detection (memory, speed). */
 export const MAX_PHOTO_SIDE = 1600
 
+/** A decoded photo and its scale against the file's own pixels (below 1 where it was shrunk). */
+export type DecodedPhoto = RgbImage & { scale: number }
+
 /** Decodes a photo file to RGB, upright (EXIF orientation applied), at most MAX_PHOTO_SIDE wide or high. */
-export async function decodePhoto(file: string | Uint8Array): Promise<RgbImage> {
-  const { data, info } = await sharp(file, { failOn: 'error' })
+export async function decodePhoto(file: string | Uint8Array): Promise<DecodedPhoto> {
+  const source = sharp(file, { failOn: 'error' })
+  const { width = 0, height = 0 } = await source.metadata()
+  const longest = Math.max(width, height)
+  const { data, info } = await source
     .rotate()
     .resize({ width: MAX_PHOTO_SIDE, height: MAX_PHOTO_SIDE, fit: 'inside', withoutEnlargement: true })
     .removeAlpha()
@@ -26,22 +32,23 @@ export async function decodePhoto(file: string | Uint8Array): Promise<RgbImage> 
     .raw()
     .toBuffer({ resolveWithObject: true })
   if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected RGB`)
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height }
+  const scale = longest > 0 ? Math.max(info.width, info.height) / longest : 1
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, scale }
 }
 
 function area(face: DetectedFace): number {
   return face.box.width * face.box.height
 }
 
-function sizeText(face: DetectedFace): string {
-  return `${Math.round(face.box.width)}×${Math.round(face.box.height)} px`
-}
-
-/** The face to align under the policy, or why there is none. */
-export function chooseFace(faces: DetectedFace[], settings: Pick<AlignSettings, 'minFaceSize' | 'multiFace'>): DetectedFace | { status: RejectReason; detail: string } {
+/**
+ * The face to align under the policy, or why there is none. Sizes are in the file's pixels:
+ * `scale` is the decoded photo's against the file's (see decodePhoto).
+ */
+export function chooseFace(faces: DetectedFace[], settings: Pick<AlignSettings, 'minFaceSize' | 'multiFace'>, scale = 1): DetectedFace | { status: RejectReason; detail: string } {
   if (!faces.length) return { status: 'no-face', detail: 'no face found' }
+  const sizeText = (face: DetectedFace): string => `${Math.round(face.box.width / scale)}×${Math.round(face.box.height / scale)} px`
   // Faces below the minimum size (people far behind) do not count as "several".
-  const usable = faces.filter((f) => Math.min(f.box.width, f.box.height) >= settings.minFaceSize)
+  const usable = faces.filter((f) => Math.min(f.box.width, f.box.height) / scale >= settings.minFaceSize)
   if (!usable.length) {
     const largest = faces.reduce((a, b) => (area(b) > area(a) ? b : a))
     return { status: 'too-small', detail: `largest face ${sizeText(largest)}, below the minimum of ${settings.minFaceSize} px` }
@@ -84,11 +91,11 @@ export async function findFaces(image: RgbImage, detect: DetectOptions, detector
   return []
 }
 
-/** Aligns a decoded photo. */
-export async function alignImage(image: RgbImage, settings: AlignSettings): Promise<PhotoOutcome> {
+/** Aligns a decoded photo (`scale`: its size against the file's, for the minimum face size). */
+export async function alignImage(image: RgbImage, settings: AlignSettings, scale = 1): Promise<PhotoOutcome> {
   const detect: DetectOptions = { detector: settings.detector, minScore: settings.minScore }
   const faces = await findFaces(image, detect)
-  const chosen = chooseFace(faces, settings)
+  const chosen = chooseFace(faces, settings, scale)
   if ('status' in chosen) return chosen
   const transform = alignmentTransform(chosen, settings)
   const crop = await warpToCrop(image, transform, settings.size)
@@ -97,13 +104,13 @@ export async function alignImage(image: RgbImage, settings: AlignSettings): Prom
 
 /** Aligns a photo file; an unreadable file is an outcome naming what is wrong. */
 export async function alignPhotoFile(file: string, settings: AlignSettings): Promise<PhotoOutcome> {
-  let image: RgbImage
+  let image: DecodedPhoto
   try {
     image = await decodePhoto(file)
   } catch (error) {
     return { status: 'unreadable', detail: error instanceof Error ? error.message.split('\n')[0] : String(error) }
   }
-  return alignImage(image, settings)
+  return alignImage(image, settings, image.scale)
 }
 
 /** PNG bytes of a crop. */

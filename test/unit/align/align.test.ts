@@ -181,6 +181,20 @@ describe('photos that cannot be aligned as asked', () => {
     expect(pair.status).toBe('aligned')
   }, 60_000)
 
+  it('sizes are in the file’s pixels when a large photo is shrunk for detection; greyscale photos decode to RGB', async () => {
+    const large = join(dir, 'astronaut-2048.png')
+    await sharp(join(dir, 'astronaut.png')).resize(2048, 2048).toFile(large)
+    const decoded = await decodePhoto(large)
+    expect([decoded.width, decoded.height, decoded.scale]).toEqual([1600, 1600, 1600 / 2048])
+    // The face is ~330 px wide in the file, ~260 px as decoded.
+    expect((await alignPhotoFile(large, settings({ minFaceSize: 300 }))).status).toBe('aligned')
+    expect((await alignPhotoFile(large, settings({ minFaceSize: 400 }))).status).toBe('too-small')
+    const grey = join(dir, 'astronaut-grey.png')
+    await sharp(join(dir, 'astronaut.png')).greyscale().toFile(grey)
+    const greyPhoto = await decodePhoto(grey)
+    expect(greyPhoto.data.length).toBe(greyPhoto.width * greyPhoto.height * 3)
+  }, 60_000)
+
   it('truncated and non-image files are "unreadable" with the decoder’s reason, not a crash', async () => {
     const broken = mkdtempSync(join(tmpdir(), 'align-broken-'))
     const png = await sharp(join(dir, 'astronaut.png')).png().toBuffer()
