@@ -84,6 +84,14 @@ describe('alignment of the astronaut photo', () => {
     expect(distance(foundRight, RIGHT_EYE)).toBeLessThan(3)
   }, 60_000)
 
+  it('the tiny detector (an option) also puts the eyes within 3 px of the template’s', async () => {
+    const outcome = await alignPhotoFile(join(dir, 'astronaut.png'), { ...DEFAULT_ALIGN_SETTINGS, detector: 'tiny' })
+    if (outcome.status !== 'aligned') throw new Error(`tiny: ${outcome.status} (${outcome.detail})`)
+    const [left, right] = eyesMapped(outcome)
+    expect(distance(left, LEFT_EYE)).toBeLessThan(3)
+    expect(distance(right, RIGHT_EYE)).toBeLessThan(3)
+  }, 60_000)
+
   it('the crop is scikit-image’s bilinear warp of the photo by the same transform (also: RGB, not BGR)', async () => {
     const outcome = await aligned('astronaut')
     const expected = skimageWarp(join(dir, 'astronaut.png'), similarityMatrix(outcome.transform), 112, join(dir, 'reference-crop.rgb'))
