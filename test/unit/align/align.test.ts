@@ -3,11 +3,10 @@
 // found again by detecting on the crop; the crops of the moved copies must agree with the
 // original's; the crop must be the same as scikit-image's bilinear warp by the same transform;
 // photos without a face, with two faces, too small or broken must say so.
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../src/core/backend'
 import { alignPhotoFile, decodePhoto, findFaces, RETRY_DEGREES, type PhotoOutcome } from '../../../src/core/align/alignPhoto'
 import { DEFAULT_ALIGN_SETTINGS, type AlignSettings } from '../../../src/core/align/settings'
@@ -70,6 +69,7 @@ beforeAll(async () => {
   ;({ dir, transforms } = writeFacePhotos())
   await initBackend()
 }, 120_000)
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('alignment of the astronaut photo', () => {
   it('puts the detected eyes within 3 px of the template’s, and detection on the crop finds them there', async () => {
@@ -204,7 +204,8 @@ describe('photos that cannot be aligned as asked', () => {
   }, 60_000)
 
   it('truncated and non-image files are "unreadable" with the decoder’s reason, not a crash', async () => {
-    const broken = mkdtempSync(join(tmpdir(), 'align-broken-'))
+    const broken = join(dir, 'broken')
+    mkdirSync(broken)
     const png = await sharp(join(dir, 'astronaut.png')).png().toBuffer()
     writeFileSync(join(broken, 'truncated.png'), png.subarray(0, png.length / 3))
     const jpeg = await sharp(join(dir, 'astronaut.png')).jpeg().toBuffer()

@@ -1,11 +1,10 @@
 // `dataset align` end to end through the CLI entry, in one worker thread: an identity folder of
 // photos with a face, no face and a broken file → crops in the same layout, a summary and a
 // report naming each reject; a second run keeps what is done; other settings are refused.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../../src/cli/cli'
 import type { CliIo } from '../../../src/cli/io'
 import type { AlignFolderReport } from '../../../src/core/align/alignFolder'
@@ -16,14 +15,15 @@ function capture(): CliIo & { out: string; err: string } {
   return io
 }
 
+let dir: string
 let source: string
 let target: string
 
 beforeAll(() => {
-  const { dir } = writeFacePhotos()
-  source = mkdtempSync(join(tmpdir(), 'align-src-'))
-  target = join(mkdtempSync(join(tmpdir(), 'align-dst-')), 'aligned')
-  mkdirSync(join(source, 'astronaut'))
+  dir = writeFacePhotos().dir
+  source = join(dir, 'photos')
+  target = join(dir, 'aligned')
+  mkdirSync(join(source, 'astronaut'), { recursive: true })
   mkdirSync(join(source, 'things'))
   copyFileSync(join(dir, 'astronaut.png'), join(source, 'astronaut', 'front.png'))
   copyFileSync(join(dir, 'moved-rot-20.png'), join(source, 'astronaut', 'tilted.png'))
@@ -31,6 +31,7 @@ beforeAll(() => {
   writeFileSync(join(source, 'things', 'broken.jpg'), readFileSync(join(dir, 'astronaut.png')).subarray(0, 5000))
   writeFileSync(join(source, 'things', 'notes.txt'), 'not a photo')
 }, 60_000)
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('dataset align', () => {
   it('aligns an identity folder, names every reject, writes a report, and resumes without redoing crops', async () => {
