@@ -58,7 +58,9 @@ export default defineConfig({
           index: resolve('src/main/index.ts'),
           jobWorker: resolve('src/services/jobs/worker.ts'),
           'chunks/loaderWorker': resolve('src/core/data/loaderWorker.ts'),
-          'chunks/gradientWorker': resolve('src/core/train/gradientWorker.ts')
+          'chunks/gradientWorker': resolve('src/core/train/gradientWorker.ts'),
+          // Started as '../align/alignWorker' from the chunk that holds src/core/data/workerThread.
+          'align/alignWorker': resolve('src/core/align/alignWorker.ts')
         }
       }
     }

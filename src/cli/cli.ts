@@ -17,10 +17,10 @@ Usage: npm run cli -- <command> [options]     (add --help after a command for it
   demo          train the default preset (D-Softmax) and print the test metrics
   runs          the workspace's runs: list, show, compare, rename, tag, delete (resume: train --resume RUN)
   eval-scores   verification metrics from a label,score CSV (--input FILE [--json])
-  bench         benchmarks: bench train|data|head|eval; without a group all of them (--quick each, or --full)
+  bench         benchmarks: bench train|data|head|eval|align; without a group all of them (--quick each, or --full)
                 into one JSON + Markdown under bench/results/
   backend       which TensorFlow.js backend would be used, and why
-  dataset       inspect a dataset, convert folder ↔ .rec, make a .bin (inspect|convert|make-bin)
+  dataset       inspect a dataset, convert folder ↔ .rec, make a .bin, align face photos (inspect|convert|make-bin|align)
   models        the backbones with their parameter counts and MACs per image (--json)
   study         built-in studies: study figure1 (the paper's Figure 1: Softmax vs D-Softmax angles in 3-D)
   export        a run's model to ONNX (validated in ONNX Runtime), TF.js, embeddings .npy/CSV

@@ -20,6 +20,8 @@
  *   datasets:list          → DatasetEntry[] (the bundled dataset first)
  *   datasets:add           {path, name?, taskId?} → {entry, report}
  *   datasets:remove        {id} → DatasetEntry[]
+ *   datasets:align         {source, target, size?, margin?, minFaceSize?, multiFace?, detector?, addDataset?, taskId?}
+ *                          → AlignFacesResult (counts, rejects by file, a sample of crops, the added dataset)
  *   training:catalog       → TrainingCatalog (presets, backbones, losses with knobs, backends)
  *   training:validate      {recipe} → RecipeCheck (problems + memory/time estimate)
  *   training:start         {kind:'quick'} | {kind:'recipe', recipe, name?, backend?} → TrainingState
@@ -82,6 +84,7 @@ export const REQUEST_SCHEMAS = {
   'datasets:list': channel(noRequest, z.array(datasets.datasetEntrySchema)),
   'datasets:add': channel(datasets.addDatasetRequestSchema, datasets.addDatasetResponseSchema),
   'datasets:remove': channel(datasets.removeDatasetRequestSchema, z.array(datasets.datasetEntrySchema)),
+  'datasets:align': channel(datasets.alignFacesRequestSchema, datasets.alignFacesResultSchema),
 
   'training:catalog': channel(noRequest, training.trainingCatalogSchema),
   'training:validate': channel(training.validateRecipeRequestSchema, training.recipeCheckSchema),
@@ -281,7 +284,7 @@ export { HOST_ERROR_CODES, HostError, type HostErrorCode } from './envelope'
 // Re-exported so hosts and clients import every DTO type from one place.
 export type { AppInfo, BackendReport } from './dto'
 export type { WorkspaceInfo, RunSummary, RunList, RunDetail, MetricsHistory, RunComparison, RunStatus } from './schemas/runs'
-export type { DatasetReport, DatasetEntry, DatasetFormat } from './schemas/datasets'
+export type { AlignFacesResult, DatasetReport, DatasetEntry, DatasetFormat } from './schemas/datasets'
 export type { TrainingCatalog, RecipeCheck, Estimate, TrainingState, StartTrainingRequest } from './schemas/training'
 export type { TrainRecipe, LossName, BackboneName } from './schemas/recipe'
 export type { EvaluationReport, EmbeddingProjection } from './schemas/evaluation'

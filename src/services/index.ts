@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path'
 import { HostError, type AppInfo, type BackendReport, type DialogResult, type RequestOf, type TrainingState } from '../common/contract'
 import { evaluationReportSchema } from '../common/schemas/evaluation'
 import { TRAIN_BACKENDS } from '../common/schemas/recipe'
+import type { AlignSettings } from '../core/align/settings'
 import type { TrainerChannel } from '../core/train/process/host'
 import { runDir } from '../core/train/runs'
 import type { ServiceContext } from './context'
@@ -72,6 +73,12 @@ const PROBE_WAIT_MS = 1500
 /** The `backend:probe` answer before the engine has chosen: honest "not probed", never a guess. */
 export function notProbedReport(reason = 'The backend is chosen in the engine process; it has not been probed yet.'): BackendReport {
   return { status: 'not-probed', choice: null, reason, rejected: [] }
+}
+
+/** The engine's alignment settings: the request's choices over the defaults (loaded on first use). */
+async function alignSettings(choices: Omit<RequestOf<'datasets:align'>, 'source' | 'target' | 'taskId' | 'addDataset'>): Promise<AlignSettings> {
+  const { DEFAULT_ALIGN_SETTINGS } = await import('../core/align/settings')
+  return { ...DEFAULT_ALIGN_SETTINGS, ...Object.fromEntries(Object.entries(choices).filter(([, value]) => value !== undefined)) }
 }
 
 export function createServices(hostOptions: HostOptions): Services {
@@ -217,6 +224,16 @@ export function createServices(hostOptions: HostOptions): Services {
       return tasks.run(taskId, `Adding ${path}`, (task) => datasets.add(path, name, task))
     },
     'datasets:remove': ({ id }) => datasets.remove(id),
+    // Photos → aligned face crops in the job worker; the aligned folder is then added like any other.
+    'datasets:align': async ({ source, target, taskId, addDataset, ...options }) => {
+      const from = await grants.require(source, 'read these photos')
+      const to = await grants.require(target, 'write the aligned faces into this folder')
+      return tasks.run(taskId, `Aligning the faces in ${from}`, async (task) => {
+        const result = await runJob('align-faces', { source: from, target: to, settings: await alignSettings(options) }, task)
+        if (addDataset === false || result.aligned + result.alreadyDone === 0 || result.status === 'cancelled') return result
+        return { ...result, entry: (await datasets.add(to, undefined, task)).entry }
+      })
+    },
 
     // Loaded on first use: the catalog and the recipe checks pull in the engine's modules (and tfjs).
     'training:catalog': async () => (await import('./catalog')).trainingCatalog(),

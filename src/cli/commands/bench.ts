@@ -13,6 +13,7 @@ import type { LabelledImageSet } from '../../core/data'
 import { createRng } from '../../core/util/rng'
 import { UsageError, type CliIo } from '../io'
 import { benchEval } from './benchEval'
+import { benchAlign } from './benchAlign'
 import { benchData, loaderThroughput } from './benchData'
 import { benchHead } from './benchHead'
 import { runSuite } from './benchSuite'
@@ -238,7 +239,8 @@ const GROUPS: Record<string, (argv: string[], io: CliIo) => Promise<unknown>> = 
   train: benchTrain,
   data: benchData,
   head: benchHead,
-  eval: benchEval
+  eval: benchEval,
+  align: benchAlign
 }
 
 /** The suite's order (cheap, then the long head grid); groups not listed run last. */

@@ -1,5 +1,5 @@
-// `dataset inspect | convert | make-bin`: look into a dataset, and move data between this app's
-// formats and insightface's (identity folder ↔ .rec/.idx, pair list → .bin).
+// `dataset inspect | convert | make-bin | align`: look into a dataset, move data between this app's
+// formats and insightface's (identity folder ↔ .rec/.idx, pair list → .bin), align face photos.
 import { parseArgs } from 'node:util'
 import { detectFormat, defaultCacheDir } from '../../core/data'
 import { inspectDataset, type InspectReport } from '../../core/data/inspect'
@@ -7,8 +7,9 @@ import { readEncodedPairs } from '../../core/data/pairSets'
 import { indexTrainingData } from '../../core/data/trainingIndex'
 import { exportIdentityFolder, exportRecordIO, exportVerificationBin, type ExportResult } from '../../core/data/writers'
 import { UsageError, type CliIo } from '../io'
+import { ALIGN_HELP, datasetAlign } from './datasetAlign'
 
-const HELP = `Usage: npm run cli -- dataset <inspect|convert|make-bin> …
+const HELP = `Usage: npm run cli -- dataset <inspect|convert|make-bin|align> …
   dataset inspect PATH [--json] [--decode] [--cache-dir DIR] [--no-cache] [--images-root DIR]
       Format, identities, images, images per identity, image sizes and problems (unreadable
       files, identities with one image, duplicates by content hash) of an identity folder, a
@@ -20,7 +21,7 @@ const HELP = `Usage: npm run cli -- dataset <inspect|convert|make-bin> …
       (+ property); --to defaults to recordio when OUT ends in .rec. Images are copied as encoded.
   dataset make-bin PAIRS OUT.bin [--images-root DIR]
       Writes an insightface verification .bin from a pairs.txt (LFW) or a path1,path2,label CSV.
-Exit codes: 0 ok, 1 unreadable or invalid data, 2 bad options.
+${ALIGN_HELP}Exit codes: 0 ok, 1 unreadable or invalid data, 2 bad options.
 `
 
 function problemsText(report: InspectReport): string[] {
@@ -66,6 +67,7 @@ function exportText(what: string, result: ExportResult): string {
 }
 
 async function run(sub: string, argv: string[], io: CliIo): Promise<number> {
+  if (sub === 'align') return datasetAlign(argv, io)
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -73,3 +73,41 @@ export const addDatasetRequestSchema = z.strictObject({
 })
 export const addDatasetResponseSchema = z.strictObject({ entry: datasetEntrySchema, report: datasetReportSchema })
 export const removeDatasetRequestSchema = z.strictObject({ id: z.string().min(1).max(200) })
+
+/** `datasets:align`: an identity folder of photos → an identity folder of aligned face crops. */
+export const alignFacesRequestSchema = z.strictObject({
+  source: userPathSchema,
+  target: userPathSchema,
+  size: z.number().int().min(16).max(1024).optional(),
+  margin: z.number().min(0).max(1).optional(),
+  minFaceSize: z.number().min(0).max(10_000).optional(),
+  multiFace: z.enum(['largest', 'skip']).optional(),
+  detector: z.enum(['ssd', 'tiny']).optional(),
+  /** Add the aligned folder to the workspace's datasets when done (default true). */
+  addDataset: z.boolean().optional(),
+  taskId: taskIdSchema.optional()
+})
+
+const alignRejectSchema = z.strictObject({
+  source: z.string(),
+  reason: z.enum(['no-face', 'several-faces', 'too-small', 'unreadable', 'failed']),
+  detail: z.string(),
+  /** The photo, small; absent where it cannot be decoded. */
+  dataUrl: dataUrlSchema.optional()
+})
+
+export const alignFacesResultSchema = z.strictObject({
+  target: z.string(),
+  status: z.enum(['complete', 'cancelled']),
+  aligned: z.number().int(),
+  alreadyDone: z.number().int(),
+  rejected: z.array(alignRejectSchema),
+  seconds: z.number(),
+  workers: z.number().int(),
+  backend: z.string().optional(),
+  /** A sample of the crops (this run's first, else earlier ones). */
+  crops: z.array(z.strictObject({ path: z.string(), dataUrl: dataUrlSchema })),
+  /** The aligned folder as added to the workspace. */
+  entry: datasetEntrySchema.optional()
+})
+export type AlignFacesResult = z.infer<typeof alignFacesResultSchema>

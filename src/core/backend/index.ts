@@ -119,7 +119,32 @@ async function activateNode(choice: keyof typeof NODE_PACKAGES): Promise<Partial
 
 let wasmDirSet: string | undefined
 
+const PROCESS_ERROR_EVENTS = ['uncaughtException', 'unhandledRejection'] as const
+
+/**
+ * Runs `start` and removes the process-wide 'uncaughtException'/'unhandledRejection' listeners it
+ * added. Emscripten's Node glue (tfjs-backend-wasm) installs ones that rethrow, so after wasm
+ * starts any stray rejection would end the process even where the host handles them itself.
+ */
+async function withoutAddedErrorListeners<T>(start: () => Promise<T>): Promise<T> {
+  const emitter: NodeJS.EventEmitter = process
+  const before = new Map(PROCESS_ERROR_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]))
+  try {
+    return await start()
+  } finally {
+    for (const event of PROCESS_ERROR_EVENTS) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void)
+      }
+    }
+  }
+}
+
 async function activateWasm(wasmDir: string | undefined): Promise<Partial<BackendInitReport>> {
+  return withoutAddedErrorListeners(() => startWasm(wasmDir))
+}
+
+async function startWasm(wasmDir: string | undefined): Promise<Partial<BackendInitReport>> {
   let wasmModule: typeof import('@tensorflow/tfjs-backend-wasm')
   try {
     wasmModule = await import('@tensorflow/tfjs-backend-wasm')

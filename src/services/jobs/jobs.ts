@@ -30,6 +30,7 @@ import { sourceImageDataUrl } from '../images'
 import { pca, umap2d } from './projection'
 import { figure1Job } from './studyJob'
 import { throughputJob } from './throughputJob'
+import { alignFacesJob } from './alignFacesJob'
 import type { EngineJobKind, JobInputs, JobOutputs, Progress } from './protocol'
 import { median } from '../../core/util/stats'
 
@@ -295,7 +296,8 @@ export async function runJob<K extends EngineJobKind>(kind: K, input: JobInputs[
     'export-tfjs': exportTfjsJob,
     'export-embeddings': exportEmbeddingsJob,
     'study-figure1': figure1Job,
-    'measure-throughput': throughputJob
+    'measure-throughput': throughputJob,
+    'align-faces': alignFacesJob
   }
   return (jobs[kind] as (input: JobInputs[K], progress: Progress) => Promise<JobOutputs[K]>)(input, progress)
 }

@@ -5,8 +5,9 @@
  * protocol between the two; each end checks what it receives (src/common/messages.ts).
  */
 import { z } from 'zod'
-import { HOST_ERROR_CODES, type BackendReport, type DatasetReport, type EmbeddingProjection, type EvaluationReport, type Figure1Result, type OnnxExportResult } from '../../common/contract'
+import { HOST_ERROR_CODES, type AlignFacesResult, type BackendReport, type DatasetReport, type EmbeddingProjection, type EvaluationReport, type Figure1Result, type OnnxExportResult } from '../../common/contract'
 import type { RequestOf } from '../../common/contract'
+import type { AlignFacesInput } from './alignFacesJob'
 
 export interface JobInputs {
   probe: Record<string, never>
@@ -19,6 +20,7 @@ export interface JobInputs {
   /** The results are saved under `workspace`/studies/. */
   'study-figure1': Omit<RequestOf<'study:figure1'>, 'taskId'> & { workspace: string }
   'measure-throughput': { family: 'glyph' | 'face' }
+  'align-faces': AlignFacesInput
 }
 
 export interface JobOutputs {
@@ -31,6 +33,7 @@ export interface JobOutputs {
   'inspect-dataset': DatasetReport
   'study-figure1': Figure1Result
   'measure-throughput': ThroughputMeasurement
+  'align-faces': Omit<AlignFacesResult, 'entry'>
 }
 
 /** A training speed measured on this machine (cached by backend and model family). */
@@ -48,7 +51,7 @@ export interface ThroughputMeasurement {
 }
 
 /** Every job kind, in the order the input map lists them (checked against JobInputs below). */
-export const JOB_KINDS = ['probe', 'evaluate', 'embedding', 'export-onnx', 'export-tfjs', 'export-embeddings', 'inspect-dataset', 'study-figure1', 'measure-throughput'] as const
+export const JOB_KINDS = ['probe', 'evaluate', 'embedding', 'export-onnx', 'export-tfjs', 'export-embeddings', 'inspect-dataset', 'study-figure1', 'measure-throughput', 'align-faces'] as const
 export type JobKind = (typeof JOB_KINDS)[number]
 // A kind added to JobInputs but not to JOB_KINDS (or the reverse) fails to compile here.
 const sameKinds: [JobKind, keyof JobInputs] extends [keyof JobInputs, JobKind] ? true : never = true

@@ -153,6 +153,12 @@ describe('native modules and binaries are unpacked from the asar', () => {
     expect(`${paths.wasmDir}/${WASM_BINARY}`).toBe(unpackedWasm)
   })
 
+  it('the face models are unpacked, where the alignment workers read them in a package', () => {
+    const models = readdirSync(join(ROOT, 'node_modules/@vladmandic/face-api/model'))
+    expect(models).toContain('ssd_mobilenetv1_model.bin')
+    for (const file of models) expect(isUnpacked(`node_modules/@vladmandic/face-api/model/${file}`), file).toBe(true)
+  })
+
   it('each platform ships only its own Dawn build (webgpu/dist/<platform-arch>), unpacked', () => {
     const folders = readdirSync(join(ROOT, 'node_modules/webgpu/dist')).filter((f) => !f.includes('.'))
     expect(folders.sort()).toEqual(['darwin-universal', 'linux-arm64', 'linux-x64', 'win32-arm64', 'win32-x64'])

@@ -63,6 +63,16 @@ describe.skipIf(!present)('a built package (DSOFTMAX_PACKED_RESOURCES)', () => {
     }
   })
 
+  it('holds the face alignment worker, and the face models unpacked where faceModelDir looks', () => {
+    expect(files).toContain('/out/main/align/alignWorker.js')
+    const models = files.filter((f) => f.startsWith('/node_modules/@vladmandic/face-api/model/'))
+    expect(models).toContain('/node_modules/@vladmandic/face-api/model/ssd_mobilenetv1_model.bin')
+    for (const file of models) {
+      expect(asar.statFile(archive, file.slice(1)).unpacked, file).toBe(true)
+      expect(existsSync(join(RESOURCES, ASAR_UNPACKED, file)), file).toBe(true)
+    }
+  })
+
   it('holds only this platform’s Dawn build, unpacked (on Windows with the DirectX shader compilers beside it)', () => {
     const dawn = files.filter((f) => f.startsWith('/node_modules/webgpu/dist/'))
     const folders = [...new Set(dawn.map((f) => f.split('/')[4]))]

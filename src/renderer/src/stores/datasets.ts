@@ -1,7 +1,7 @@
 /** Datasets of the workspace, and the inspection report of the one being looked at. */
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
-import type { DatasetEntry, DatasetReport, Unsubscribe } from '../../../common/contract'
+import type { AlignFacesResult, DatasetEntry, DatasetReport, RequestOf, Unsubscribe } from '../../../common/contract'
 import { useApi } from '../api'
 import { describeError } from '../lib/errors'
 import { useTasksStore } from './tasks'
@@ -12,6 +12,8 @@ export const useDatasetsStore = defineStore('datasets', () => {
   const entries = ref<DatasetEntry[]>([])
   /** Reports can list thousands of paths: kept shallow. */
   const report = shallowRef<DatasetReport | null>(null)
+  /** The last face alignment: counts, a sample of crops, the rejected photos. */
+  const alignment = shallowRef<AlignFacesResult | null>(null)
   const busy = ref(false)
   const error = ref<string | null>(null)
   let unsubscribe: Unsubscribe | null = null
@@ -62,6 +64,15 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return result
   }
 
+  /** Aligns the faces of a folder of photos into another; the aligned folder is added as a dataset. */
+  async function align(request: Omit<RequestOf<'datasets:align'>, 'taskId'>): Promise<AlignFacesResult | null> {
+    const result = await run(`Aligning the faces in ${request.source}`, (taskId) => api!.invoke['datasets:align']({ ...request, taskId }))
+    if (!result) return null
+    alignment.value = result
+    await load()
+    return result
+  }
+
   async function remove(id: string): Promise<void> {
     if (!api) return
     try {
@@ -76,5 +87,5 @@ export const useDatasetsStore = defineStore('datasets', () => {
     unsubscribe = null
   }
 
-  return { entries, report, busy, error, load, add, inspect, remove, unlisten }
+  return { entries, report, alignment, busy, error, load, add, inspect, align, remove, unlisten }
 })

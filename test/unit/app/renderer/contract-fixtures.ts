@@ -3,7 +3,7 @@
  * response type, so a contract change breaks them at compile time, and a test parses them
  * with the contract's own schemas, so they cannot drift from what hosts may send.
  */
-import type { DatasetEntry, DatasetReport, EmbeddingProjection, EvaluationReport, OnnxExportResult, RecipeCheck, RequestMap, RunDetail, RunList, RunSummary, TrainingCatalog, TrainingState, TrainRecipe, WorkspaceInfo } from '../../../../src/common/contract'
+import type { AlignFacesResult, DatasetEntry, DatasetReport, EmbeddingProjection, EvaluationReport, OnnxExportResult, RecipeCheck, RequestMap, RunDetail, RunList, RunSummary, TrainingCatalog, TrainingState, TrainRecipe, WorkspaceInfo } from '../../../../src/common/contract'
 import { trainSeries } from '../../../helpers/progress'
 
 export const RECIPE: TrainRecipe = {
@@ -238,3 +238,25 @@ export const ONNX_RESULT: OnnxExportResult = {
 
 export const EMBEDDINGS_RESULT: RequestMap['export:embeddings']['response'] = { path: '/x/embeddings.npy', labelsPath: '/x/labels.txt', rows: 100, dim: 128 }
 export const TFJS_RESULT: RequestMap['export:tfjs']['response'] = { path: '/x/tfjs', files: ['model.json', 'group1-shard1of1.bin'], sizeBytes: 500_000 }
+
+export function alignFacesResult(overrides: Partial<AlignFacesResult> = {}): AlignFacesResult {
+  return {
+    target: '/data/aligned',
+    status: 'complete',
+    aligned: 2,
+    alreadyDone: 0,
+    rejected: [
+      { source: 'things/coffee.png', reason: 'no-face', detail: 'no face found', dataUrl: PNG },
+      { source: 'things/broken.jpg', reason: 'unreadable', detail: 'VipsJpeg: premature end of input file' }
+    ],
+    seconds: 3.5,
+    workers: 1,
+    backend: 'wasm',
+    crops: [
+      { path: 'astronaut/front.png', dataUrl: PNG },
+      { path: 'astronaut/tilted.png', dataUrl: PNG }
+    ],
+    entry: datasetEntry({ id: 'ds-aligned', name: 'aligned', path: '/data/aligned', format: 'folder', bundled: false, identities: 1, images: 2 }),
+    ...overrides
+  }
+}

@@ -48,6 +48,7 @@ function defaults(options: FakeOptions): Invokers {
     'datasets:add': ({ path }) =>
       ok({ entry: F.datasetEntry({ id: 'ds-1', name: 'broken', path, format: 'folder', bundled: false, problemCount: 2 }), report: F.datasetReport({ path }) }),
     'datasets:remove': () => ok([F.datasetEntry()]),
+    'datasets:align': ({ target }) => ok(F.alignFacesResult({ target })),
     'training:catalog': () => ok(F.CATALOG),
     'training:validate': () => ok(F.RECIPE_CHECK),
     'training:start': () => ok(F.trainingState({ phase: 'starting', step: 0 })),

@@ -13,6 +13,7 @@ const SAMPLE_REQUESTS: { [C in RequestChannel]?: unknown } = {
   'datasets:inspect': { path: '/d' },
   'datasets:add': { path: '/d' },
   'datasets:remove': { id: 'x' },
+  'datasets:align': { source: '/photos', target: '/aligned' },
   'training:validate': { recipe: {} },
   'training:start': { kind: 'quick' },
   'training:resumeRun': { runId: 'run-1' },
