@@ -26,6 +26,8 @@ export interface SessionRequest {
   config?: TrainConfig
   /** …the id of a run to resume. */
   resumeRun?: string
+  /** The id for a new run (a sweep names its runs); default a timestamped one. */
+  runId?: string
   backend?: BackendChoice
 }
 
@@ -200,7 +202,7 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerE
       }
     }
     if (!run) {
-      run = createRunFolder(request.workspace, newRunId(config.preset, config.loss))
+      run = createRunFolder(request.workspace, request.runId ?? newRunId(config.preset, config.loss))
       lock = acquireRunLock(run.dir)
       run.writeConfig({ ...config, replicasUsed: replicas, backend, versions: { node: process.version, ...backend.versions }, createdAt: new Date().toISOString() })
     }
