@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util'
 import { defaultWorkspace } from '../../core/train/runs'
 import { runCount, type SweepAxis, type SweepValue } from '../../core/sweep/grid'
+import { parseSweepValues } from '../../common/sweepValues'
 import { listSweeps, type SchedulerSpec } from '../../core/sweep/store'
 import { commonFars, farKey, type ComparedRun } from '../../core/sweep/compare'
 import { cancelSweep, compareSweep, planSweep, requeueSweep, startSweep, sweepStatus, type SweepStatus } from '../../services/sweeps/sweeps'
@@ -51,14 +52,7 @@ const SWEEP_OPTIONS = {
 export function parseField(text: string): SweepAxis {
   const at = text.indexOf('=')
   if (at <= 0 || at === text.length - 1) throw new UsageError(`--field wants PATH=V1,V2,… (e.g. lossParams.d=0.8,0.9), got "${text}"`)
-  const values = text
-    .slice(at + 1)
-    .split(',')
-    .map((v): SweepValue => {
-      const word = v.trim()
-      if (word === 'true' || word === 'false') return word === 'true'
-      return word !== '' && Number.isFinite(Number(word)) ? Number(word) : word
-    })
+  const values = parseSweepValues(text.slice(at + 1))
   return { field: text.slice(0, at).trim(), values }
 }
 

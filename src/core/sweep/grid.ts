@@ -70,6 +70,9 @@ const RECIPE_FIELDS: Record<keyof TrainConfig, true> = {
 /** Every knob any loss reads: a sweep over `lossParams.rate` is valid even if the base loss does not read it (the recipe check decides per run). */
 const LOSS_PARAM_NAMES = new Set<string>(LOSS_NAMES.flatMap((name) => LOSS_KNOBS[name] as readonly string[]))
 
+/** More runs than this is a typo more often than a plan (and a burst no queue should take at once). */
+export const MAX_SWEEP_RUNS = 500
+
 const SEGMENT = /^[A-Za-z][A-Za-z0-9]*$/
 
 export class SweepPlanError extends SweepError {
@@ -151,6 +154,7 @@ export function planProblems(base: TrainConfig, plan: SweepPlan): string[] {
     }
     if (new Set(axis.values.map((v) => JSON.stringify(v))).size !== axis.values.length) problems.push(`"${axis.field}" lists a value twice: ${axis.values.join(', ')}`)
   }
+  if (problems.length === 0 && runCount(plan) > MAX_SWEEP_RUNS) problems.push(`the sweep gives ${runCount(plan)} runs; at most ${MAX_SWEEP_RUNS} are accepted at once (split it)`)
   if (plan.mode === 'list' && new Set(plan.axes.map((a) => a.values.length)).size > 1) {
     problems.push(`a list sweep pairs the i-th values of every field, so each needs as many values: ${plan.axes.map((a) => `${a.field} has ${a.values.length}`).join(', ')}`)
   }
