@@ -80,6 +80,8 @@ start_munge() {
   mkdir -p /run/munge /var/log/munge /var/lib/munge
   chown munge:munge /run/munge /var/log/munge /var/lib/munge
   runuser -u munge -- /usr/sbin/munged
+  # Only a munged this script started is stopped by `stop`.
+  touch "$RUN/munged.started"
   munge -n | unmunge >/dev/null || die "munge does not work (see /var/log/munge/munged.log)"
 }
 
@@ -100,6 +102,7 @@ start() {
   command -v slurmctld >/dev/null || die "slurmctld is missing: apt-get install slurm-wlm munge"
   command -v munged >/dev/null || die "munged is missing: apt-get install munge"
   write_config
+  mkdir -p "$RUN"
   start_munge
   pid_alive "$RUN/slurmctld.pid" || /usr/sbin/slurmctld
   pid_alive "$RUN/slurmd.pid" || /usr/sbin/slurmd
@@ -124,7 +127,10 @@ stop_daemon() {
 stop() {
   stop_daemon "$RUN/slurmd.pid"
   stop_daemon "$RUN/slurmctld.pid"
-  stop_daemon /run/munge/munged.pid
+  if [ -f "$RUN/munged.started" ]; then
+    stop_daemon /run/munge/munged.pid
+    rm -f "$RUN/munged.started"
+  fi
   echo "slurm-local: stopped"
 }
 

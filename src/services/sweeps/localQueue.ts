@@ -3,7 +3,7 @@
 // lock while it serves it; cancel and requeue work from any process through the job records and
 // the workers' process ids, and the serving queue picks requeued runs up on its next look.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { closeSync, openSync } from 'node:fs'
+import { appendFileSync, closeSync, openSync } from 'node:fs'
 import { acquireRunLock, isAlive, lockHolder } from '../../core/train/runLock'
 import { logPath, readJob, readSweep, sweepDir, updateJob, type JobRecord, type SweepRecord } from '../../core/sweep/store'
 import type { JobObservation } from '../../core/sweep/slurmOutput'
@@ -129,7 +129,11 @@ export class LocalQueue {
       this.wake?.()
     }
     child.once('exit', ended)
-    child.once('error', ended)
+    child.once('error', (error) => {
+      // The worker never ran (its program is missing): the job log says why, status reads failed.
+      appendFileSync(logPath(dir, run), `could not start the worker ${launcher.command.join(' ')}: ${error.message}\n`)
+      ended()
+    })
     this.options.onChange?.()
   }
 }
