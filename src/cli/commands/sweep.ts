@@ -31,6 +31,7 @@ export const SWEEP_USAGE = `Usage: npm run cli -- sweep <action> [options]
   cancel SWEEP [RUN…]         stop runs (all when none is named); they stay resumable
   requeue SWEEP RUN…          continue runs from their last checkpoint (local: serves the queue here)
   compare SWEEP [--far X]     swept values against AUC, TAR@FAR=X (default 1e-3) and 10-fold accuracy
+  worker --sweep ID --run NAME   what a job runs: one run, resumed from its checkpoint when its folder exists
 Options: --out DIR (workspace, default ${defaultWorkspace()})  --json
 `
 
