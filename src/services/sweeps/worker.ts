@@ -9,6 +9,8 @@ import type { BackendChoice } from '../../core/backend'
 import type { TrainerEvent } from '../../common/trainer'
 import { runSession, type SessionRequest } from '../../core/train/session'
 import { runDir } from '../../core/train/runs'
+import { LOCK_FILE, lockHolder } from '../../core/train/runLock'
+import { hostname } from 'node:os'
 import { readSweep, sweepRun } from '../../core/sweep/store'
 
 export type WorkerOutcome = 'finished' | 'stopped' | 'failed'
@@ -23,6 +25,21 @@ function clearUnstartedFolder(dir: string): void {
   const files = entries.filter((e) => !e.isDirectory())
   if (files.length > 0) throw new Error(`${dir} exists without a config.json but holds files (${files.map((f) => f.name).join(', ')}); move it away to start this run`)
   rmSync(dir, { recursive: true })
+}
+
+/**
+ * A Slurm job killed hard (after KillWait, or with its node) leaves the run's lock naming a
+ * process on the node it ran on, which a restart on another node cannot check. Slurm starts a
+ * job again only once its previous attempt has ended, and a sweep keeps one job per run, so
+ * under Slurm such a lock is the earlier attempt's and is removed.
+ */
+export function releaseEarlierAttempt(dir: string, log: (line: string) => void): void {
+  if (!process.env.SLURM_JOB_ID) return
+  const holder = lockHolder(dir)
+  if (holder && holder.host !== hostname()) {
+    log(`removing the lock of the earlier attempt (process ${holder.pid} on ${holder.host}, since ${holder.since})`)
+    rmSync(join(dir, LOCK_FILE), { force: true })
+  }
 }
 
 function describe(event: TrainerEvent): string | null {
@@ -54,6 +71,7 @@ export async function trainSweepRun(workspace: string, sweepId: string, runName:
   const restarts = Number(process.env.SLURM_RESTART_COUNT ?? 0)
   let request: SessionRequest
   if (existsSync(join(dir, 'config.json'))) {
+    releaseEarlierAttempt(dir, log)
     log(`resuming ${run.runId} from its last checkpoint${restarts > 0 ? ` (Slurm restart ${restarts})` : ''}`)
     request = { workspace, resumeRun: run.runId, backend }
   } else {
