@@ -10,6 +10,7 @@ import { modelsCommand } from './commands/models'
 import { studyCommand } from './commands/study'
 import { exportCommand } from './commands/export'
 import { embedCommand } from './commands/embed'
+import { sweepCommand } from './commands/sweep'
 
 const USAGE = `D-Softmax Studio, headless.
 Usage: npm run cli -- <command> [options]     (add --help after a command for its options)
@@ -25,6 +26,7 @@ Usage: npm run cli -- <command> [options]     (add --help after a command for it
   study         built-in studies: study figure1 (the paper's Figure 1: Softmax vs D-Softmax angles in 3-D)
   export        a run's model to ONNX (validated in ONNX Runtime), TF.js, embeddings .npy/CSV
   embed         embeddings of images from a run or an ONNX file, cosine of two (--run|--onnx)
+  sweep         many runs over a grid of recipe values, on this machine or a Slurm cluster (run|status|cancel|requeue|compare)
 `
 
 type Command = (argv: string[], io: CliIo) => Promise<number>
@@ -40,7 +42,8 @@ const COMMANDS: Record<string, Command> = {
   models: modelsCommand,
   study: studyCommand,
   export: exportCommand,
-  embed: embedCommand
+  embed: embedCommand,
+  sweep: sweepCommand
 }
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {

@@ -38,6 +38,13 @@
  *   dialog:save            {title?, defaultName?, filters?} → DialogResult
  *   task:cancel            {taskId} → {cancelled}
  *   study:figure1          {steps?, measurePerClass?, taskId?} → Figure1Result (four runs, angles, spheres)
+ *   sweeps:plan            SweepRequest → SweepPlanResult (runs, problems, time estimate)
+ *   sweeps:start           SweepRequest → SweepStatus (Slurm: submitted; local: served by this host)
+ *   sweeps:list            → SweepSummary[]
+ *   sweeps:status          {id} → SweepStatus (scheduler + run folders; polled)
+ *   sweeps:cancel          {id, runs?} → SweepStatus
+ *   sweeps:requeue         {id, runs} → SweepStatus (each run continues from its last checkpoint)
+ *   sweeps:compare         {id} → SweepComparison (swept values vs AUC, TAR@FAR, 10-fold)
  *
  * Push events (host → renderer; `on` returns an unsubscribe function):
  *   backend:report, training:event ({runId, event: HostEvent}), training:state, training:log,
@@ -54,6 +61,7 @@ import * as exports from './schemas/exports'
 import * as host from './schemas/host'
 import * as runs from './schemas/runs'
 import * as study from './schemas/study'
+import * as sweeps from './schemas/sweeps'
 import * as training from './schemas/training'
 
 interface ChannelSchemas {
@@ -107,7 +115,15 @@ export const REQUEST_SCHEMAS = {
   'dialog:save': channel(host.saveDialogRequestSchema, host.dialogResultSchema),
   'task:cancel': channel(host.cancelTaskRequestSchema, host.cancelTaskResponseSchema),
 
-  'study:figure1': channel(study.figure1RequestSchema, study.figure1ResultSchema)
+  'study:figure1': channel(study.figure1RequestSchema, study.figure1ResultSchema),
+
+  'sweeps:plan': channel(sweeps.sweepRequestSchema, sweeps.sweepPlanResultSchema),
+  'sweeps:start': channel(sweeps.sweepRequestSchema, sweeps.sweepStatusSchema),
+  'sweeps:list': channel(noRequest, z.array(sweeps.sweepSummarySchema)),
+  'sweeps:status': channel(sweeps.sweepIdRequestSchema, sweeps.sweepStatusSchema),
+  'sweeps:cancel': channel(sweeps.sweepRunsRequestSchema, sweeps.sweepStatusSchema),
+  'sweeps:requeue': channel(sweeps.sweepRunsRequestSchema, sweeps.sweepStatusSchema),
+  'sweeps:compare': channel(sweeps.sweepIdRequestSchema, sweeps.sweepComparisonSchema)
 } as const satisfies Record<string, ChannelSchemas>
 
 /** Every push event with its payload schema. */
@@ -294,3 +310,4 @@ export type TfjsExportResult = ResponseOf<'export:tfjs'>
 export type { DialogResult, TaskProgress, MenuCommand } from './schemas/host'
 export type { TrainingEvent } from './schemas/events'
 export type { Figure1Result, Figure1RunView } from './schemas/study'
+export type { SweepRequest, SweepPlanResult, SweepSummary, SweepStatus, SweepRunStatus, SweepComparison } from './schemas/sweeps'

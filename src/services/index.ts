@@ -24,6 +24,7 @@ import { TaskRegistry } from './tasks'
 import { ThroughputCache } from './throughput'
 import { TrainingService } from './training'
 import { WorkspaceService } from './workspace'
+import { SweepsService } from './sweeps/service'
 
 export interface Dialogs {
   open(request: RequestOf<'dialog:open'>): Promise<DialogResult>
@@ -134,6 +135,7 @@ export function createServices(hostOptions: HostOptions): Services {
     knownDataSize: (path) => datasets.sizeOf(path)
   })
   const trainingService = training
+  const sweeps = new SweepsService(ctx, { checkRecipe: (recipe) => trainingService.validate(recipe) })
   let backend: BackendReport = notProbedReport()
   let probing: Promise<BackendReport> | null = null
   let probeSettled = false
@@ -312,7 +314,22 @@ export function createServices(hostOptions: HostOptions): Services {
 
     // Four short trainings in the job worker; the results also land in <workspace>/studies/.
     'study:figure1': ({ taskId, ...options }) =>
-      tasks.run(taskId, 'Figure 1 study', (task) => runJob('study-figure1', { ...options, workspace: workspace.current() }, task))
+      tasks.run(taskId, 'Figure 1 study', (task) => runJob('study-figure1', { ...options, workspace: workspace.current() }, task)),
+
+    'sweeps:plan': (request) => sweeps.plan(request),
+    'sweeps:start': async (request) => {
+      if (request.base.data) {
+        await grants.require(request.base.data.train, 'train on this dataset')
+        if (request.base.data.val) await grants.require(request.base.data.val, 'validate on these pairs')
+        if (request.base.data.test) await grants.require(request.base.data.test, 'test on these held-out pairs')
+      }
+      return sweeps.start(request)
+    },
+    'sweeps:list': () => sweeps.list(),
+    'sweeps:status': ({ id }) => sweeps.status(id),
+    'sweeps:cancel': ({ id, runs }) => sweeps.cancel(id, runs),
+    'sweeps:requeue': ({ id, runs }) => sweeps.requeue(id, runs),
+    'sweeps:compare': ({ id }) => sweeps.compare(id)
   }
 
   return {
@@ -324,7 +341,7 @@ export function createServices(hostOptions: HostOptions): Services {
     async shutdown() {
       tasks.cancelAll()
       trainingService.stopAll()
-      await Promise.all([trainingService.settled(), pool?.close()])
+      await Promise.all([trainingService.settled(), sweeps.stopAll(), pool?.close()])
     }
   }
 }

@@ -6,8 +6,9 @@ import TrainingView from '../views/TrainingView.vue'
 import EvaluationView from '../views/EvaluationView.vue'
 import ExportView from '../views/ExportView.vue'
 import StudyView from '../views/StudyView.vue'
+import SweepsView from '../views/SweepsView.vue'
 
-/** The views in navigation order; Alt+1…7 jumps to them. */
+/** The views in navigation order; Alt+1…8 jumps to them. */
 export const NAV_ROUTES: readonly { name: string; label: string; path: string }[] = [
   { name: 'home', label: 'Home', path: '/' },
   { name: 'datasets', label: 'Datasets', path: '/datasets' },
@@ -15,7 +16,8 @@ export const NAV_ROUTES: readonly { name: string; label: string; path: string }[
   { name: 'training', label: 'Training', path: '/training' },
   { name: 'evaluation', label: 'Evaluation', path: '/evaluation' },
   { name: 'export', label: 'Export', path: '/export' },
-  { name: 'study', label: 'Figure 1', path: '/study' }
+  { name: 'study', label: 'Figure 1', path: '/study' },
+  { name: 'sweeps', label: 'Sweeps', path: '/sweeps' }
 ]
 
 export const ROUTES: RouteRecordRaw[] = [
@@ -26,6 +28,7 @@ export const ROUTES: RouteRecordRaw[] = [
   { path: '/evaluation/:runId?', name: 'evaluation', component: EvaluationView, props: true },
   { path: '/export/:runId?', name: 'export', component: ExportView, props: true },
   { path: '/study', name: 'study', component: StudyView },
+  { path: '/sweeps', name: 'sweeps', component: SweepsView },
   { path: '/:pathMatch(.*)*', redirect: '/' }
 ]
 

@@ -9,6 +9,7 @@ import type { Api } from '../../../../src/renderer/src/api'
 import { FAKE_INFO, PROBED_REPORT } from '../fixtures'
 import * as F from './contract-fixtures'
 import { figure1Result } from './studyFixtures'
+import { SWEEP_COMPARISON, SWEEP_PLAN, SWEEP_SUMMARY, sweepStatus } from './sweepFixtures'
 
 export interface FakeApi {
   api: Api
@@ -66,7 +67,14 @@ function defaults(options: FakeOptions): Invokers {
     'dialog:open': () => ok({ supported: false }),
     'dialog:save': () => ok({ supported: false }),
     'task:cancel': () => ok({ cancelled: true }),
-    'study:figure1': () => ok(figure1Result())
+    'study:figure1': () => ok(figure1Result()),
+    'sweeps:plan': () => ok(SWEEP_PLAN),
+    'sweeps:start': () => ok(sweepStatus()),
+    'sweeps:list': () => ok([SWEEP_SUMMARY]),
+    'sweeps:status': () => ok(sweepStatus()),
+    'sweeps:cancel': () => ok(sweepStatus()),
+    'sweeps:requeue': () => ok(sweepStatus()),
+    'sweeps:compare': () => ok(SWEEP_COMPARISON)
   }
 }
 

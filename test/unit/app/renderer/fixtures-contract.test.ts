@@ -29,7 +29,11 @@ const SAMPLE_REQUESTS: { [C in RequestChannel]?: unknown } = {
   'dialog:open': { kind: 'dataset' },
   'dialog:save': {},
   'task:cancel': { taskId: 't-1' },
-  'study:figure1': { steps: 5 }
+  'study:figure1': { steps: 5 },
+  'sweeps:status': { id: 's-1' },
+  'sweeps:cancel': { id: 's-1' },
+  'sweeps:requeue': { id: 's-1', runs: ['d-0.8'] },
+  'sweeps:compare': { id: 's-1' }
 }
 
 describe('fake host answers', () => {
