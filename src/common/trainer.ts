@@ -40,7 +40,8 @@ export const progressMetricsShape = {
   intra: measuredSchema,
   inter: measuredSchema,
   lr: measuredSchema,
-  imagesPerSecond: measuredSchema
+  imagesPerSecond: measuredSchema,
+  weightNorm: measuredSchema
 }
 export type ProgressMetric = keyof typeof progressMetricsShape
 export const PROGRESS_METRICS = Object.keys(progressMetricsShape) as ProgressMetric[]

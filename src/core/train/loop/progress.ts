@@ -1,5 +1,6 @@
 // The run's progress events: 'started', one 'step' per step with a smoothed images/s and the time
 // left, 'epoch' once an epoch's validation and checkpoint are done, and 'finished'.
+import { tf } from '../../tf'
 import type { Run, StepEnd, StepEndHook } from './state'
 
 /** Weight of the newest step in the smoothed throughput. */
@@ -29,7 +30,7 @@ export class Progress implements StepEndHook {
     })
   }
 
-  onStepEnd(run: Run, end: StepEnd): void {
+  async onStepEnd(run: Run, end: StepEnd): Promise<void> {
     const { batchSize } = run.config
     const step = run.state.step
     this.measure(batchSize / end.seconds)
@@ -43,6 +44,7 @@ export class Progress implements StepEndHook {
       intra,
       inter,
       lr: end.lr,
+      weightNorm: await kernelNorm(run),
       stepSeconds: end.seconds,
       imagesPerSecond: this.imagesPerSecond,
       etaSeconds: ((run.totalSteps - step) * batchSize) / this.imagesPerSecond
@@ -60,6 +62,20 @@ export class Progress implements StepEndHook {
     this.imagesPerSecond = first ? imagesPerSecond : (1 - THROUGHPUT_SMOOTHING) * this.imagesPerSecond + THROUGHPUT_SMOOTHING * imagesPerSecond
     this.measuredSteps++
   }
+}
+
+/**
+ * L2 norm of the backbone's decayed weights (its kernels), after the step. Weight decay pulls it
+ * down and the gradient pushes it up; behind batch norm the effective step size scales with
+ * lr / norm², so a norm that keeps growing or collapsing explains a stalled or unstable run.
+ */
+async function kernelNorm(run: Run): Promise<number> {
+  const kernels = run.replicas.own.backbone.params.filter((p) => p.decay).map((p) => p.variable)
+  if (kernels.length === 0) return 0
+  const norm = tf.tidy(() => tf.sqrt(kernels.map((k) => tf.sum(tf.square(k))).reduce((a, b) => tf.add(a, b))))
+  const [value] = await norm.data()
+  norm.dispose()
+  return value
 }
 
 /** Marks an epoch's end after the hooks before it in the list (its validation and checkpoint) are done. */
