@@ -121,6 +121,38 @@ describe('divergence back-off in a run', () => {
   })
 })
 
+describe('progress metrics', () => {
+  beforeAll(async () => {
+    await initBackend({ force: 'wasm' })
+  })
+
+  it("each step's weightNorm is the L2 norm of the backbone's decayed weights, recomputed from the trained model", async () => {
+    const config: TrainConfig = {
+      ...presetConfig('fonts'),
+      inputSize: 16,
+      embeddingDim: 8,
+      batchSize: 16,
+      steps: 3,
+      optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 },
+      augment: { shift: 1, flip: false },
+      validateEvery: 0,
+      replicas: 1
+    }
+    const norms: number[] = []
+    const model = await trainModel(config, { train: syntheticSet(4, 16, 3) }, { onEvent: (e) => e.type === 'step' && norms.push(e.weightNorm) }, { backend: 'wasm' })
+    try {
+      let squares = 0
+      for (const param of model.backbone.params.filter((p) => p.decay)) for (const v of param.variable.dataSync()) squares += v * v
+      expect(norms).toHaveLength(3)
+      expect(norms[2]).toBeCloseTo(Math.sqrt(squares), 3)
+      // The weights moved: the norm is not a constant.
+      expect(norms[0]).not.toBe(norms[2])
+    } finally {
+      model.dispose()
+    }
+  })
+})
+
 describe('batch shares', () => {
   it('splits a batch in order, the larger shares first', () => {
     expect(batchShares(10, 3)).toEqual({ sizes: [4, 3, 3], starts: [0, 4, 7] })
