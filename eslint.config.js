@@ -2,6 +2,7 @@ import { builtinModules } from 'node:module'
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 import pluginVue from 'eslint-plugin-vue'
+import prettierOff from 'eslint-config-prettier/flat'
 
 /** Only src/main/ipc.ts and src/preload/index.ts touch Electron's IPC objects. */
 const RAW_IPC = {
@@ -82,5 +83,7 @@ export default tseslint.config(
   {
     files: ['src/main/ipc.ts', 'src/preload/index.ts'],
     rules: { 'no-restricted-imports': 'off' }
-  }
+  },
+  // Prettier owns layout: lint rules about formatting are off.
+  prettierOff
 )
