@@ -53,7 +53,10 @@ export default tseslint.config(
     files: ['src/common/**'],
     rules: {
       'no-restricted-imports': restrictedImports([
-        climbsInto(['core', 'services', 'main', 'server', 'cli', 'renderer', 'preload'], 'src/common is shared by every process: it imports only src/common (and zod).'),
+        climbsInto(
+          ['core', 'services', 'main', 'server', 'cli', 'renderer', 'preload'],
+          'src/common is shared by every process: it imports only src/common (and zod).'
+        ),
         NODE_BUILTINS
       ])
     }
@@ -63,7 +66,10 @@ export default tseslint.config(
     files: ['src/server/**'],
     rules: {
       'no-restricted-imports': restrictedImports([
-        climbsInto(['main', 'preload', 'renderer'], 'The web host must not depend on the Electron shell (or the renderer): move what both need to src/services or src/common.')
+        climbsInto(
+          ['main', 'preload', 'renderer'],
+          'The web host must not depend on the Electron shell (or the renderer): move what both need to src/services or src/common.'
+        )
       ])
     }
   },
@@ -73,7 +79,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': restrictedImports(
         [
-          climbsInto(['core', 'services', 'main', 'server', 'cli', 'preload'], 'The renderer imports only src/common and its own files: reach the host through the contract API.'),
+          climbsInto(
+            ['core', 'services', 'main', 'server', 'cli', 'preload'],
+            'The renderer imports only src/common and its own files: reach the host through the contract API.'
+          ),
           NODE_BUILTINS
         ],
         [{ name: 'electron', message: 'The renderer has no Electron: reach the host through the contract API (window.api).' }]

@@ -41,7 +41,9 @@ async function main(): Promise<void> {
   writeFileAtomic(join(buildDir, 'icon.png'), png(1024))
   writeFileAtomic(join(buildDir, 'icon.ico'), writeIco(ICO_SIZES.map((size) => ({ size, png: png(size) }))))
   writeFileAtomic(join(buildDir, 'icon.icns'), writeIcns(ICNS_PNG_TYPES.map(({ type, pixels }) => ({ type, png: png(pixels) }))))
-  console.log(`icons: wrote ${LINUX_SIZES.length} PNGs, icon.png, icon.ico (${ICO_SIZES.length} sizes), icon.icns (${ICNS_PNG_TYPES.length} elements) in ${buildDir}`)
+  console.log(
+    `icons: wrote ${LINUX_SIZES.length} PNGs, icon.png, icon.ico (${ICO_SIZES.length} sizes), icon.icns (${ICNS_PNG_TYPES.length} elements) in ${buildDir}`
+  )
 }
 
 main().catch((error: unknown) => {

@@ -62,7 +62,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return await command(rest, io)
   } catch (error) {
     const known = error instanceof UsageError || (error instanceof Error && error.name === 'TypeError' && 'code' in error)
-    io.stderr(`error: ${error instanceof Error ? (known ? error.message : error.stack ?? error.message) : String(error)}\n`)
+    io.stderr(`error: ${error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error)}\n`)
     return known ? 2 : 1
   }
 }

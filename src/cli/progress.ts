@@ -5,7 +5,10 @@ import { formatDuration } from './format'
 import type { CliIo } from './io'
 
 /** Draws `done`/`total` with a line of figures; the last call (done = total) always shows. */
-export function progressBar(io: CliIo, intervalSeconds = io.isTty ? 0.2 : 10): (done: number, total: number, stats: string) => void {
+export function progressBar(
+  io: CliIo,
+  intervalSeconds = io.isTty ? 0.2 : 10
+): (done: number, total: number, stats: string) => void {
   let last = -Infinity
   return (doneCount, total, stats) => {
     const now = performance.now() / 1000
@@ -16,7 +19,9 @@ export function progressBar(io: CliIo, intervalSeconds = io.isTty ? 0.2 : 10): (
     if (io.isTty) {
       const width = 24
       const filled = Math.round(fraction * width)
-      io.stderr(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(100 * fraction).toFixed(0).padStart(3)}% ${stats}\x1b[K${done ? '\n' : ''}`)
+      io.stderr(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(100 * fraction).toFixed(0).padStart(3)}% ${stats}\x1b[K${done ? '\n' : ''}`
+      )
     } else {
       io.stderr(`${(100 * fraction).toFixed(0).padStart(3)}% ${stats}\n`)
     }

@@ -146,7 +146,10 @@ export type EventChannel = keyof typeof EVENT_SCHEMAS
 
 /** Request/response types per channel, inferred from the schemas. */
 export type RequestMap = {
-  [C in RequestChannel]: { request: z.output<RequestSchemaMap[C]['request']>; response: z.output<RequestSchemaMap[C]['response']> }
+  [C in RequestChannel]: {
+    request: z.output<RequestSchemaMap[C]['request']>
+    response: z.output<RequestSchemaMap[C]['response']>
+  }
 }
 /** Payload types per event, inferred from the schemas. */
 export type EventMap = { [E in EventChannel]: z.output<(typeof EVENT_SCHEMAS)[E]> }
@@ -224,7 +227,8 @@ export function parseRequest<C extends RequestChannel>(channel: C, args: readonl
 /** Checks a host's own response before it leaves (a failure is the host's bug, said loudly). */
 export function parseResponse<C extends RequestChannel>(channel: C, value: unknown): ResponseOf<C> {
   const result = REQUEST_SCHEMAS[channel].response.safeParse(value)
-  if (!result.success) throw new ContractError(channel, `malformed response: ${describeIssues(result.error)}`, 'malformed-response')
+  if (!result.success)
+    throw new ContractError(channel, `malformed response: ${describeIssues(result.error)}`, 'malformed-response')
   return result.data as ResponseOf<C>
 }
 
@@ -248,7 +252,9 @@ export type EnvelopeInvokers = { readonly [C in RequestChannel]: (...args: Reque
 export type Unsubscribe = () => void
 
 /** Frozen invokers for every request channel; each hands its channel and argument list to `call`. */
-export function createInvokers<I extends Invokers | EnvelopeInvokers = Invokers>(call: (channel: RequestChannel, args: unknown[]) => Promise<unknown>): I {
+export function createInvokers<I extends Invokers | EnvelopeInvokers = Invokers>(
+  call: (channel: RequestChannel, args: unknown[]) => Promise<unknown>
+): I {
   return Object.freeze(
     Object.fromEntries(REQUEST_CHANNELS.map((channel) => [channel, (...args: unknown[]) => call(channel, args)]))
   ) as unknown as I

@@ -53,7 +53,12 @@ export type BackendRejection = z.infer<typeof backendRejectionSchema>
  * is null and `reason` says why. `status: 'probed'` carries the chooser's real answer.
  */
 export const backendReportSchema = z.discriminatedUnion('status', [
-  z.strictObject({ status: z.literal('not-probed'), choice: z.null(), reason: z.string().min(1), rejected: z.array(backendRejectionSchema) }),
+  z.strictObject({
+    status: z.literal('not-probed'),
+    choice: z.null(),
+    reason: z.string().min(1),
+    rejected: z.array(backendRejectionSchema)
+  }),
   z.strictObject({
     status: z.literal('probed'),
     choice: z.enum(BACKEND_IDS),

@@ -34,7 +34,11 @@ export const HOST_ERROR_CODES = [
 ] as const
 export type HostErrorCode = (typeof HOST_ERROR_CODES)[number]
 
-export const CONTRACT_ERROR_CODES = ['unknown-channel', 'malformed-request', 'malformed-response'] as const satisfies readonly HostErrorCode[]
+export const CONTRACT_ERROR_CODES = [
+  'unknown-channel',
+  'malformed-request',
+  'malformed-response'
+] as const satisfies readonly HostErrorCode[]
 export type ContractErrorCode = (typeof CONTRACT_ERROR_CODES)[number]
 
 export function isContractErrorCode(code: HostErrorCode): code is ContractErrorCode {

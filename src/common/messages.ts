@@ -17,7 +17,10 @@ const MAX_PROBLEMS = 4
 export function excerpt(value: unknown): string {
   let text: string
   try {
-    text = typeof value === 'string' ? JSON.stringify(value.slice(0, EXCERPT_CHARS + 1)) : (JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value))
+    text =
+      typeof value === 'string'
+        ? JSON.stringify(value.slice(0, EXCERPT_CHARS + 1))
+        : (JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value))
   } catch {
     text = Object.prototype.toString.call(value)
   }
@@ -45,6 +48,9 @@ export function receive<S extends z.ZodType>(channel: string, schema: S, message
     return { ok: false, error: `malformed ${channel}: ${describeIssues(parsed.error.issues)} (got ${excerpt(message)})` }
   } catch (error) {
     // A getter or proxy in the message can throw while it is read.
-    return { ok: false, error: `malformed ${channel}: it could not be read (${error instanceof Error ? error.message.slice(0, EXCERPT_CHARS) : excerpt(error)})` }
+    return {
+      ok: false,
+      error: `malformed ${channel}: it could not be read (${error instanceof Error ? error.message.slice(0, EXCERPT_CHARS) : excerpt(error)})`
+    }
   }
 }

@@ -29,8 +29,21 @@ const figuresShape = { set: z.string().optional().catch(undefined), ...storedSha
 
 /** Unknown keys are dropped (a newer writer's fields do not make a row unreadable). */
 export const metricsRowSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('train'), step: z.number(), ...storedShape(['epoch', 'totalSteps', 'etaSeconds'] as const), ...storedShape(PROGRESS_METRICS) }),
-  z.object({ kind: z.literal('validation'), step: z.number(), epoch: storedSchema, ...figuresShape, metric: z.string().optional().catch(undefined), value: storedSchema, best: z.boolean().optional().catch(undefined) }),
+  z.object({
+    kind: z.literal('train'),
+    step: z.number(),
+    ...storedShape(['epoch', 'totalSteps', 'etaSeconds'] as const),
+    ...storedShape(PROGRESS_METRICS)
+  }),
+  z.object({
+    kind: z.literal('validation'),
+    step: z.number(),
+    epoch: storedSchema,
+    ...figuresShape,
+    metric: z.string().optional().catch(undefined),
+    value: storedSchema,
+    best: z.boolean().optional().catch(undefined)
+  }),
   z.object({ kind: z.literal('test'), ...figuresShape }),
   z.object({ kind: z.literal('final-validation'), ...figuresShape }),
   z.looseObject({ kind: z.literal('started') })
@@ -49,6 +62,9 @@ export function isRow<K extends MetricsRow['kind']>(kind: K): (row: MetricsRow) 
 export const trainSeriesSchema = z.strictObject({
   step: z.array(z.number()),
   epoch: z.array(z.number()),
-  ...(Object.fromEntries(PROGRESS_METRICS.map((key) => [key, z.array(maybeNumber)])) as Record<ProgressMetric, z.ZodArray<typeof maybeNumber>>)
+  ...(Object.fromEntries(PROGRESS_METRICS.map((key) => [key, z.array(maybeNumber)])) as Record<
+    ProgressMetric,
+    z.ZodArray<typeof maybeNumber>
+  >)
 })
 export type TrainSeries = z.infer<typeof trainSeriesSchema>

@@ -6,11 +6,29 @@
  */
 
 /** Backbones; the engine builds each one (core/models/architectures.ts). */
-export const BACKBONE_NAMES = ['glyph-cnn', 'glyph-cnn-linear', 'face-resnet', 'reference-net', 'mobilefacenet', 'ir-18', 'ir-34', 'ir-50'] as const
+export const BACKBONE_NAMES = [
+  'glyph-cnn',
+  'glyph-cnn-linear',
+  'face-resnet',
+  'reference-net',
+  'mobilefacenet',
+  'ir-18',
+  'ir-34',
+  'ir-50'
+] as const
 export type BackboneName = (typeof BACKBONE_NAMES)[number]
 
 /** Every loss the product trains with. */
-export const LOSS_NAMES = ['softmax', 'normface', 'sphereface', 'cosface', 'arcface', 'dsoftmax', 'dsoftmax-b', 'dsoftmax-k'] as const
+export const LOSS_NAMES = [
+  'softmax',
+  'normface',
+  'sphereface',
+  'cosface',
+  'arcface',
+  'dsoftmax',
+  'dsoftmax-b',
+  'dsoftmax-k'
+] as const
 export type LossName = (typeof LOSS_NAMES)[number]
 
 /** The losses the Figure 1 study compares (plain Softmax, its normalised form, D-Softmax). */

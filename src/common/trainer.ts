@@ -120,8 +120,20 @@ export const trainerProcessEventSchema = z.discriminatedUnion('type', [
   startedEventSchema,
   progressEventSchema,
   z.strictObject({ type: z.literal('validation'), step: z.number(), epoch: z.number(), validation: validationSummarySchema }),
-  z.strictObject({ type: z.literal('epoch-end'), epoch: z.number(), step: z.number(), validation: validationSummarySchema.optional() }),
-  z.strictObject({ type: z.literal('checkpoint'), step: z.number(), dir: z.string(), reason: z.string(), best: z.boolean(), seconds: z.number() }),
+  z.strictObject({
+    type: z.literal('epoch-end'),
+    epoch: z.number(),
+    step: z.number(),
+    validation: validationSummarySchema.optional()
+  }),
+  z.strictObject({
+    type: z.literal('checkpoint'),
+    step: z.number(),
+    dir: z.string(),
+    reason: z.string(),
+    best: z.boolean(),
+    seconds: z.number()
+  }),
   z.strictObject({ type: z.literal('paused'), step: z.number() }),
   z.strictObject({ type: z.literal('resumed'), step: z.number() }),
   z.strictObject({ type: z.literal('warning'), message: z.string(), step: z.number().optional() }),
@@ -137,7 +149,13 @@ export const trainerProcessEventSchema = z.discriminatedUnion('type', [
     /** Without test pairs: the final weights on the validation pairs (eval/validation-<set>.json), not a test. */
     finalValidation: pairFiguresSchema.optional()
   }),
-  z.strictObject({ type: z.literal('failed'), message: z.string(), step: z.number().optional(), runId: z.string().optional(), runDir: z.string().optional() })
+  z.strictObject({
+    type: z.literal('failed'),
+    message: z.string(),
+    step: z.number().optional(),
+    runId: z.string().optional(),
+    runDir: z.string().optional()
+  })
 ])
 export type TrainerProcessEvent = z.infer<typeof trainerProcessEventSchema>
 

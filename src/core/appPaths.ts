@@ -61,12 +61,16 @@ function prefix(file: string, count: number): string {
 }
 
 /** Reads the layout and the app root from a module path of the app. */
-export function detectLayout(moduleFile: string, exists: (file: string) => boolean = existsSync): { layout: AppLayout; appRoot: string } {
+export function detectLayout(
+  moduleFile: string,
+  exists: (file: string) => boolean = existsSync
+): { layout: AppLayout; appRoot: string } {
   const parts = segments(moduleFile)
   const asar = parts.lastIndexOf(ASAR)
   if (asar >= 0) return { layout: 'packaged', appRoot: prefix(moduleFile, asar + 1) }
   const out = parts.lastIndexOf('out')
-  if (out >= 0 && ['main', 'preload', 'cli'].includes(parts[out + 1] ?? '')) return { layout: 'built', appRoot: prefix(moduleFile, out) }
+  if (out >= 0 && ['main', 'preload', 'cli'].includes(parts[out + 1] ?? ''))
+    return { layout: 'built', appRoot: prefix(moduleFile, out) }
   const src = parts.lastIndexOf('src')
   if (src >= 0) return { layout: 'dev', appRoot: prefix(moduleFile, src) }
   // Elsewhere (a bundle copied somewhere else): the nearest folder above holding package.json.
@@ -75,7 +79,9 @@ export function detectLayout(moduleFile: string, exists: (file: string) => boole
     if (exists(api.join(dir, 'package.json'))) return { layout: 'built', appRoot: dir }
     if (api.dirname(dir) === dir) break
   }
-  throw new Error(`appPaths: cannot tell where the app lives from ${moduleFile} (no src/, out/ or app.asar above it, no package.json)`)
+  throw new Error(
+    `appPaths: cannot tell where the app lives from ${moduleFile} (no src/, out/ or app.asar above it, no package.json)`
+  )
 }
 
 /**

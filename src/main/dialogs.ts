@@ -30,9 +30,15 @@ const DATASET_FILTERS = [
 
 export function openDialogOptions(request: RequestOf<'dialog:open'>): OpenDialogOptions {
   const properties: OpenDialogOptions['properties'] =
-    request.kind === 'file' ? ['openFile'] : request.kind === 'dataset' ? ['openFile', 'openDirectory'] : ['openDirectory', 'createDirectory']
+    request.kind === 'file'
+      ? ['openFile']
+      : request.kind === 'dataset'
+        ? ['openFile', 'openDirectory']
+        : ['openDirectory', 'createDirectory']
   return {
-    title: request.title ?? (request.kind === 'workspace' ? 'Open a workspace folder' : request.kind === 'dataset' ? 'Choose a dataset' : 'Choose'),
+    title:
+      request.title ??
+      (request.kind === 'workspace' ? 'Open a workspace folder' : request.kind === 'dataset' ? 'Choose a dataset' : 'Choose'),
     properties,
     ...(request.filters ? { filters: request.filters } : request.kind === 'dataset' ? { filters: DATASET_FILTERS } : {})
   }
@@ -42,7 +48,11 @@ export function electronDialogs(dialog: DialogApi): Dialogs {
   return {
     async open(request): Promise<DialogResult> {
       const result = await dialog.showOpenDialog(openDialogOptions(request))
-      return { supported: true, canceled: result.canceled || result.filePaths.length === 0, ...(result.filePaths[0] ? { path: result.filePaths[0] } : {}) }
+      return {
+        supported: true,
+        canceled: result.canceled || result.filePaths.length === 0,
+        ...(result.filePaths[0] ? { path: result.filePaths[0] } : {})
+      }
     },
     async confirmAccess(path, purpose): Promise<boolean> {
       return (await dialog.showMessageBox(accessPromptOptions(path, purpose))).response === 0
@@ -53,7 +63,11 @@ export function electronDialogs(dialog: DialogApi): Dialogs {
         ...(request.defaultName ? { defaultPath: request.defaultName } : {}),
         ...(request.filters ? { filters: request.filters } : {})
       })
-      return { supported: true, canceled: result.canceled || !result.filePath, ...(result.filePath ? { path: result.filePath } : {}) }
+      return {
+        supported: true,
+        canceled: result.canceled || !result.filePath,
+        ...(result.filePath ? { path: result.filePath } : {})
+      }
     }
   }
 }

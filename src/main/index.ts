@@ -69,13 +69,21 @@ function appInfo() {
 
 function notifyRunEnded(state: TrainingState): void {
   const notice = runEndedNotice(state)
-  broadcast('notice', { level: state.phase === 'finished' || state.phase === 'stopped' ? 'info' : 'error', message: `${notice.title}: ${notice.body}` })
+  broadcast('notice', {
+    level: state.phase === 'finished' || state.phase === 'stopped' ? 'info' : 'error',
+    message: `${notice.title}: ${notice.body}`
+  })
   if (Notification.isSupported()) new Notification(notice).show()
 }
 
 async function showAbout(): Promise<void> {
   const backend = await services!.handlers['backend:probe'](undefined)
-  await dialog.showMessageBox({ type: 'info', title: `About ${PRODUCT_NAME}`, message: PRODUCT_NAME, detail: aboutText(appInfo(), backend) })
+  await dialog.showMessageBox({
+    type: 'info',
+    title: `About ${PRODUCT_NAME}`,
+    message: PRODUCT_NAME,
+    detail: aboutText(appInfo(), backend)
+  })
 }
 
 function installMenu(): void {
@@ -101,7 +109,10 @@ function installMenu(): void {
 }
 
 function createWindow(): BrowserWindow {
-  const bounds = restoreBounds(services?.settings.current.window, screen.getAllDisplays().map((d) => d.workArea))
+  const bounds = restoreBounds(
+    services?.settings.current.window,
+    screen.getAllDisplays().map((d) => d.workArea)
+  )
   const window = new BrowserWindow({
     title: PRODUCT_NAME,
     ...(bounds.x !== undefined && bounds.y !== undefined ? { x: bounds.x, y: bounds.y } : {}),
@@ -121,7 +132,9 @@ function createWindow(): BrowserWindow {
   window.on('closed', () => {
     if (mainWindow === window) mainWindow = null
   })
-  const loaded = RENDERER_TARGET.devServerUrl ? window.loadURL(RENDERER_TARGET.devServerUrl) : window.loadFile(RENDERER_TARGET.indexHtmlPath)
+  const loaded = RENDERER_TARGET.devServerUrl
+    ? window.loadURL(RENDERER_TARGET.devServerUrl)
+    : window.loadFile(RENDERER_TARGET.indexHtmlPath)
   loaded.catch((error: unknown) => console.error('[main] failed to load the renderer:', error))
   return window
 }

@@ -2,7 +2,15 @@
  * Typed IPC plumbing for the main process, independent of Electron's runtime so it can be
  * tested with fakes. src/main/ipc.ts binds it to Electron's real `ipcMain`.
  */
-import { ContractError, type EventChannel, type PayloadOf, REQUEST_CHANNELS, type RequestChannel, isRequestChannel, parsePayload } from '../common/contract'
+import {
+  ContractError,
+  type EventChannel,
+  type PayloadOf,
+  REQUEST_CHANNELS,
+  type RequestChannel,
+  isRequestChannel,
+  parsePayload
+} from '../common/contract'
 import { type ChannelHandler, type ChannelHandlers, dispatch } from '../services/dispatch'
 
 /** The part of Electron's IpcMainInvokeEvent we rely on. */

@@ -13,7 +13,12 @@ export interface MenuActions {
   about(): void
 }
 
-export function buildMenuTemplate(options: { appName: string; isMac: boolean; recentWorkspaces: readonly string[]; actions: MenuActions }): MenuItemConstructorOptions[] {
+export function buildMenuTemplate(options: {
+  appName: string
+  isMac: boolean
+  recentWorkspaces: readonly string[]
+  actions: MenuActions
+}): MenuItemConstructorOptions[] {
   const { actions } = options
   const send = (command: MenuCommand) => () => actions.command(command)
   const recent: MenuItemConstructorOptions[] = options.recentWorkspaces.length
@@ -51,12 +56,16 @@ export function buildMenuTemplate(options: { appName: string; isMac: boolean; re
   const help: MenuItemConstructorOptions = { role: 'help', submenu: [about] }
   const edit: MenuItemConstructorOptions = { role: 'editMenu' }
   const template: MenuItemConstructorOptions[] = [file, edit, view, help]
-  if (options.isMac) template.unshift({ label: options.appName, submenu: [about, { type: 'separator' }, { role: 'hide' }, { role: 'quit' }] })
+  if (options.isMac)
+    template.unshift({ label: options.appName, submenu: [about, { type: 'separator' }, { role: 'hide' }, { role: 'quit' }] })
   return template
 }
 
 /** The About box's text: versions and the compute backend, so a bug report can quote it. */
-export function aboutText(info: { version: string; electron?: string; chrome?: string; node: string; platform: string; tfjs?: string }, backend: { status: string; choice: string | null; reason: string }): string {
+export function aboutText(
+  info: { version: string; electron?: string; chrome?: string; node: string; platform: string; tfjs?: string },
+  backend: { status: string; choice: string | null; reason: string }
+): string {
   return [
     `Version ${info.version}`,
     `Electron ${info.electron ?? '—'}, Chromium ${info.chrome ?? '—'}, Node ${info.node}`,

@@ -9,7 +9,10 @@ export function runEndedNotice(state: TrainingState): { title: string; body: str
     case 'stopped':
       return { title: 'Training stopped', body: `${where} stopped with a checkpoint; it can be resumed.` }
     case 'interrupted':
-      return { title: 'Training interrupted', body: `${where}: ${state.message ?? 'the trainer ended early'}. It can be resumed from its last checkpoint.` }
+      return {
+        title: 'Training interrupted',
+        body: `${where}: ${state.message ?? 'the trainer ended early'}. It can be resumed from its last checkpoint.`
+      }
     default:
       return { title: 'Training failed', body: `${where}: ${state.message ?? 'the trainer reported a failure'}` }
   }

@@ -15,7 +15,10 @@ export const DEFAULT_BOUNDS = { width: 1280, height: 840 } as const
 const MIN = { width: 800, height: 560 } as const
 
 /** Bounds to open with: the remembered ones when they are still visible on a display, else centred defaults. */
-export function restoreBounds(saved: WindowBounds | undefined, displays: readonly Rect[]): { x?: number; y?: number; width: number; height: number; maximized: boolean } {
+export function restoreBounds(
+  saved: WindowBounds | undefined,
+  displays: readonly Rect[]
+): { x?: number; y?: number; width: number; height: number; maximized: boolean } {
   if (!saved) return { ...DEFAULT_BOUNDS, maximized: false }
   const width = Math.max(MIN.width, Math.round(saved.width))
   const height = Math.max(MIN.height, Math.round(saved.height))

@@ -3,7 +3,16 @@
  * the preload, a fake in tests). Invokers are generated from the contract's channel list,
  * so the renderer can reach exactly the contract's channels and nothing else.
  */
-import { type BridgeApi, type EnvelopeInvokers, type EventChannel, type PayloadOf, type Unsubscribe, checkSubscription, createInvokers, isPayload } from '../common/contract'
+import {
+  type BridgeApi,
+  type EnvelopeInvokers,
+  type EventChannel,
+  type PayloadOf,
+  type Unsubscribe,
+  checkSubscription,
+  createInvokers,
+  isPayload
+} from '../common/contract'
 
 export interface Transport {
   /** Resolves with the host's envelope (src/common/envelope.ts). */

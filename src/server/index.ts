@@ -75,7 +75,8 @@ async function main(argv: string[]): Promise<number> {
   })
   process.stdout.write(`D-Softmax Studio web host: ${host.loginUrl}\n`)
   if (values['allow-remote']) {
-    for (const address of remoteAddresses()) process.stdout.write(`  from another machine: http://${address}:${host.port}/?token=${host.token}\n`)
+    for (const address of remoteAddresses())
+      process.stdout.write(`  from another machine: http://${address}:${host.port}/?token=${host.token}\n`)
   }
   let closing = false
   const shutdown = (): void => {

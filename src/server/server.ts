@@ -73,7 +73,11 @@ const STATUS: Record<HostErrorCode, number> = {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = encodeWire(body)
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': String(Buffer.byteLength(text)) })
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Length': String(Buffer.byteLength(text))
+  })
   res.end(text)
 }
 
@@ -111,7 +115,9 @@ function logUnexpected(channel: string, error: unknown): void {
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const address = options.host ?? '127.0.0.1'
   if (!LOOPBACK.has(address) && !options.allowRemote) {
-    throw new Error(`refusing to listen on ${address}: the web host serves your files and trainings; pass --allow-remote to listen beyond loopback`)
+    throw new Error(
+      `refusing to listen on ${address}: the web host serves your files and trainings; pass --allow-remote to listen beyond loopback`
+    )
   }
   const token = options.token ?? newToken()
   const sockets = new Set<WebSocket>()
@@ -120,7 +126,10 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     for (const socket of sockets) if (socket.readyState === socket.OPEN) socket.send(message)
   }
   const services = options.services(emit)
-  const policy: HostPolicy = { remote: options.allowRemote === true, names: new Set((options.publicNames ?? []).map((n) => n.toLowerCase())) }
+  const policy: HostPolicy = {
+    remote: options.allowRemote === true,
+    names: new Set((options.publicNames ?? []).map((n) => n.toLowerCase()))
+  }
   // Both are set once the port is known, before the first request can arrive.
   let cookieName = ''
   let securityHeaders: (hostHeader: string) => Record<string, string> = () => ({})
@@ -146,7 +155,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (!target) return sendError(res, 'malformed-request', 'malformed request target')
     const originProblem = checkOrigin(req, policy)
     if (originProblem) return sendError(res, 'forbidden', originProblem)
-    if (!hasToken(req, target.query, token, cookieName)) return sendError(res, 'unauthorized', 'this server needs its token: open the URL it printed (…/?token=…)')
+    if (!hasToken(req, target.query, token, cookieName))
+      return sendError(res, 'unauthorized', 'this server needs its token: open the URL it printed (…/?token=…)')
     if (target.path.startsWith('/api/')) {
       handleApi(req, res, target.path.slice('/api/'.length)).catch((error: unknown) => {
         console.error('[web host] request failed:', error)
@@ -163,7 +173,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     }
     if (target.query.has('token')) {
       // Trade the token in the URL for a cookie, and drop it from the address bar.
-      res.writeHead(303, { Location: sameSiteLocation(target.path), 'Set-Cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`, ...headers })
+      res.writeHead(303, {
+        Location: sameSiteLocation(target.path),
+        'Set-Cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        ...headers
+      })
       res.end()
       return
     }
@@ -187,7 +201,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 })
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const refuse = (status: number, why: string): void => {
-      socket.end(`HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${why}\n`)
+      socket.end(
+        `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${why}\n`
+      )
     }
     const target = splitTarget(req.url ?? '')
     if (!target) return refuse(400, 'malformed request target')

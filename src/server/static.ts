@@ -61,7 +61,11 @@ export function sendFile(res: ServerResponse, file: string, headers: Record<stri
     } catch {
       size = -1
     }
-    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', ...(size >= 0 ? { 'Content-Length': String(size) } : {}) })
+    res.writeHead(200, {
+      ...headers,
+      'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      ...(size >= 0 ? { 'Content-Length': String(size) } : {})
+    })
     stream.pipe(res)
   })
 }

@@ -30,27 +30,78 @@ function knob(loss: LossName, name: keyof LossParams, value: LossParams[keyof Lo
   const base = { name, default: value ?? null } as const
   switch (name) {
     case 's':
-      return { ...base, label: 'scale s', unit: 'none', explanation: 'Multiplies the cosine logits: larger s sharpens the softmax (≈ 30 for thousands of classes; too small and the loss cannot fall).' }
+      return {
+        ...base,
+        label: 'scale s',
+        unit: 'none',
+        explanation:
+          'Multiplies the cosine logits: larger s sharpens the softmax (≈ 30 for thousands of classes; too small and the loss cannot fall).'
+      }
     case 'm':
-      if (loss === 'arcface') return { ...base, label: 'margin m', unit: 'radians', explanation: 'Added to the angle of the target class before the cosine: cos(θ + m). 0.5 rad ≈ 28.6°.' }
-      if (loss === 'sphereface') return { ...base, label: 'margin m', unit: 'multiplier', explanation: 'Multiplies the target angle: cos(m·θ), a whole number (4 in the paper).' }
-      return { ...base, label: 'margin m', unit: 'cosine', explanation: 'Subtracted from the target cosine: cos θ − m (0.35 in the paper).' }
+      if (loss === 'arcface')
+        return {
+          ...base,
+          label: 'margin m',
+          unit: 'radians',
+          explanation: 'Added to the angle of the target class before the cosine: cos(θ + m). 0.5 rad ≈ 28.6°.'
+        }
+      if (loss === 'sphereface')
+        return {
+          ...base,
+          label: 'margin m',
+          unit: 'multiplier',
+          explanation: 'Multiplies the target angle: cos(m·θ), a whole number (4 in the paper).'
+        }
+      return {
+        ...base,
+        label: 'margin m',
+        unit: 'cosine',
+        explanation: 'Subtracted from the target cosine: cos θ − m (0.35 in the paper).'
+      }
     case 'd':
-      return { ...base, label: 'intra-class target d', unit: 'cosine', explanation: 'The cosine to its class centre beyond which a sample stops being pulled in; the inter-class term pushes other centres away on its own.' }
+      return {
+        ...base,
+        label: 'intra-class target d',
+        unit: 'cosine',
+        explanation:
+          'The cosine to its class centre beyond which a sample stops being pulled in; the inter-class term pushes other centres away on its own.'
+      }
     case 'rate':
-      return { ...base, label: 'sampling rate', unit: 'fraction', explanation: 'Fraction of the classes used as negatives each step (1/64 keeps most of the accuracy at a fraction of the cost).' }
+      return {
+        ...base,
+        label: 'sampling rate',
+        unit: 'fraction',
+        explanation:
+          'Fraction of the classes used as negatives each step (1/64 keeps most of the accuracy at a fraction of the cost).'
+      }
     case 'count':
-      return { ...base, label: 'sampled classes', unit: 'classes', explanation: 'Number of negative classes sampled each step; overrides the rate when set.' }
+      return {
+        ...base,
+        label: 'sampled classes',
+        unit: 'classes',
+        explanation: 'Number of negative classes sampled each step; overrides the rate when set.'
+      }
     case 'lambda':
-      return { ...base, label: 'λ', unit: 'none', explanation: 'Blends plain softmax into the margin target, (λ·cos θ + ψ(θ)) / (1 + λ); 0 = the pure margin.' }
+      return {
+        ...base,
+        label: 'λ',
+        unit: 'none',
+        explanation: 'Blends plain softmax into the margin target, (λ·cos θ + ψ(θ)) / (1 + λ); 0 = the pure margin.'
+      }
     case 'marginGradient':
-      return { ...base, label: 'margin gradient', unit: 'none', explanation: "'full' differentiates through cos(θ + m); 'detached' adds the margin as a constant." }
+      return {
+        ...base,
+        label: 'margin gradient',
+        unit: 'none',
+        explanation: "'full' differentiates through cos(θ + m); 'detached' adds the margin as a constant."
+      }
     case 'marginFallback':
       return {
         ...base,
         label: 'margin fallback',
         unit: 'none',
-        explanation: "Target where cos(θ + m) is not used: 'continuous' z − (1 − cos m) past θ = π − m, 'insightface' z − m·sin m there, 'easy' no margin past 90°."
+        explanation:
+          "Target where cos(θ + m) is not used: 'continuous' z − (1 − cos m) past θ = π − m, 'insightface' z − m·sin m there, 'easy' no margin past 90°."
       }
   }
 }
@@ -65,7 +116,13 @@ export function trainingCatalog(): TrainingCatalog {
     })),
     backbones: BACKBONE_NAMES.map((name) => {
       const info = BACKBONE_INFO[name]
-      return { name, description: info.description, inputSize: info.input[0], channels: inputChannels(name), embeddingDim: info.embeddingDim }
+      return {
+        name,
+        description: info.description,
+        inputSize: info.input[0],
+        channels: inputChannels(name),
+        embeddingDim: info.embeddingDim
+      }
     }),
     losses: LOSS_NAMES.map((name) => {
       const defaults = defaultLossParams(name)

@@ -21,7 +21,12 @@ async function thumbnailsOf(report: InspectReport): Promise<DatasetReport['thumb
   if (pairs) {
     const set = await openPairSet(report.path, { inputSize: THUMB_SIZE, channels: 3 })
     const count = Math.min(THUMBNAILS, set.images.count)
-    return Promise.all(Array.from({ length: count }, async (_, i) => ({ identity: `image ${i + 1}`, dataUrl: await sourceImageDataUrl(set.images, i) })))
+    return Promise.all(
+      Array.from({ length: count }, async (_, i) => ({
+        identity: `image ${i + 1}`,
+        dataUrl: await sourceImageDataUrl(set.images, i)
+      }))
+    )
   }
   if (report.images === 0) return []
   const data = await openTrainingData(report.path, { inputSize: THUMB_SIZE, channels: 3, workers: 0 })
@@ -34,7 +39,10 @@ async function thumbnailsOf(report: InspectReport): Promise<DatasetReport['thumb
       const label = sample.labels[i]
       if (seen.has(label)) continue
       seen.add(label)
-      out.push({ identity: data.classNames[label] ?? `identity ${label}`, dataUrl: await pngDataUrl(sample.images.subarray(i * pixels, (i + 1) * pixels), [THUMB_SIZE, THUMB_SIZE, 3]) })
+      out.push({
+        identity: data.classNames[label] ?? `identity ${label}`,
+        dataUrl: await pngDataUrl(sample.images.subarray(i * pixels, (i + 1) * pixels), [THUMB_SIZE, THUMB_SIZE, 3])
+      })
     }
     return out
   } finally {

@@ -61,7 +61,10 @@ export class DatasetsService {
     try {
       return storeSchema.parse(JSON.parse(readFileSync(this.file, 'utf8'))).datasets
     } catch (error) {
-      throw new HostError('failed', `${this.file} is not a dataset list this app wrote (${(error as Error).message}); move it aside to start a new list`)
+      throw new HostError(
+        'failed',
+        `${this.file} is not a dataset list this app wrote (${(error as Error).message}); move it aside to start a new list`
+      )
     }
   }
 

@@ -4,7 +4,15 @@
  * with its schema, and wrap the outcome in the envelope of src/common/envelope.ts. Nothing
  * thrown on the way reaches the transport; each kind of failure keeps its own code.
  */
-import { type RequestChannel, type RequestOf, type ResponseOf, HostError, isRequestChannel, parseRequest, parseResponse } from '../common/contract'
+import {
+  type RequestChannel,
+  type RequestOf,
+  type ResponseOf,
+  HostError,
+  isRequestChannel,
+  parseRequest,
+  parseResponse
+} from '../common/contract'
 import { type Envelope, type HostErrorCode, failure, success } from '../common/envelope'
 
 /** Answers one contract channel. */

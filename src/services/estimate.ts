@@ -55,7 +55,11 @@ function speedBasisText(basis: SpeedBasis, imagesPerSecond: number, macs: number
 }
 
 export function estimateRecipe(recipe: TrainRecipe, data: DataSize | null, speed: SpeedBasis = { measured: null }): Estimate {
-  const spec = backboneSpec(recipe.backbone, { embeddingDim: recipe.embeddingDim, inputSize: recipe.inputSize, channels: channelsOf(recipe) })
+  const spec = backboneSpec(recipe.backbone, {
+    embeddingDim: recipe.embeddingDim,
+    inputSize: recipe.inputSize,
+    channels: channelsOf(recipe)
+  })
   const cost = specCost(spec)
   let activations = 0
   walkLayers(spec.layers, spec.input, (step) => {
@@ -64,9 +68,11 @@ export function estimateRecipe(recipe: TrainRecipe, data: DataSize | null, speed
   const slots = recipe.optimizer.kind === 'sgd' ? 1 : 2
   const centres = data ? data.classes * recipe.embeddingDim : 0
   // weights + gradients + optimizer slots; centres the same; activations kept for backprop and their gradients.
-  const memoryBytes = RUNTIME_BASE_BYTES + 4 * ((2 + slots) * (cost.parameters + cost.state) + (2 + slots) * centres + 2 * recipe.batchSize * activations)
+  const memoryBytes =
+    RUNTIME_BASE_BYTES +
+    4 * ((2 + slots) * (cost.parameters + cost.state) + (2 + slots) * centres + 2 * recipe.batchSize * activations)
   const stepsPerEpoch = data ? Math.max(1, Math.floor(data.examples / recipe.batchSize)) : null
-  const totalSteps = stepsPerEpoch === null ? null : recipe.steps ?? Math.max(1, Math.round(recipe.epochs * stepsPerEpoch))
+  const totalSteps = stepsPerEpoch === null ? null : (recipe.steps ?? Math.max(1, Math.round(recipe.epochs * stepsPerEpoch)))
   // Without a dataset the class count is unknown: the GPU figure then covers the backbone only.
   const gpuPlan = gpuPlanOf(recipe, data?.classes ?? 1, channelsOf(recipe))
   const reference = speed.measured ?? { imagesPerSecond: FALLBACK_IMAGES_PER_SECOND, macsPerImage: FALLBACK_MACS_PER_IMAGE }
@@ -79,7 +85,11 @@ export function estimateRecipe(recipe: TrainRecipe, data: DataSize | null, speed
     stepsPerEpoch,
     totalSteps,
     memoryBytes,
-    gpu: { memoryBytes: gpuPlan.totalBytes, largestTensorBytes: gpuPlan.largest[0].bytes, largestTensor: gpuPlan.largest[0].what },
+    gpu: {
+      memoryBytes: gpuPlan.totalBytes,
+      largestTensorBytes: gpuPlan.largest[0].bytes,
+      largestTensor: gpuPlan.largest[0].what
+    },
     secondsPerEpoch: data ? data.examples / imagesPerSecond : null,
     ...(speed.measured === null && speed.measuring ? { speedPending: true } : {}),
     basis:
@@ -92,19 +102,28 @@ export function estimateRecipe(recipe: TrainRecipe, data: DataSize | null, speed
 /** Problems in words (engine checks), and the estimate when the recipe can be sized. */
 export function checkRecipe(recipe: TrainRecipe, data: DataSize | null, speed: SpeedBasis = { measured: null }): RecipeCheck {
   const problems = [...validateTrainConfig(recipe), ...validateLossParams(recipe.loss, recipe.lossParams)]
-  if (!(recipe.embeddingDim >= 2 && recipe.embeddingDim <= 4096)) problems.push(`embedding size must be between 2 and 4096, got ${recipe.embeddingDim}`)
-  if (!(recipe.inputSize >= 8 && recipe.inputSize <= 512)) problems.push(`input size must be between 8 and 512 pixels, got ${recipe.inputSize}`)
+  if (!(recipe.embeddingDim >= 2 && recipe.embeddingDim <= 4096))
+    problems.push(`embedding size must be between 2 and 4096, got ${recipe.embeddingDim}`)
+  if (!(recipe.inputSize >= 8 && recipe.inputSize <= 512))
+    problems.push(`input size must be between 8 and 512 pixels, got ${recipe.inputSize}`)
   // The schema admits only known backbones; a caller that skipped it gets the engine's problem, not a crash.
   const known = isBackboneName(recipe.backbone)
   const glyphModel = known && channelsOf(recipe) === 1
-  if (glyphModel && recipe.dataset === 'files') problems.push(`${recipe.backbone} takes 32×32 grayscale glyphs: use it with the bundled fonts, or pick a face backbone for a dataset on disk`)
-  if (recipe.dataset !== 'files' && recipe.inputSize !== 32) problems.push(`the bundled glyphs are 32×32: input size must be 32, got ${recipe.inputSize}`)
-  if (known && !glyphModel && recipe.dataset !== 'files') problems.push(`${recipe.backbone} takes colour images: the bundled glyphs need the glyph CNN`)
+  if (glyphModel && recipe.dataset === 'files')
+    problems.push(
+      `${recipe.backbone} takes 32×32 grayscale glyphs: use it with the bundled fonts, or pick a face backbone for a dataset on disk`
+    )
+  if (recipe.dataset !== 'files' && recipe.inputSize !== 32)
+    problems.push(`the bundled glyphs are 32×32: input size must be 32, got ${recipe.inputSize}`)
+  if (known && !glyphModel && recipe.dataset !== 'files')
+    problems.push(`${recipe.backbone} takes colour images: the bundled glyphs need the glyph CNN`)
   let estimate: Estimate | undefined
   try {
     // Counts per batch and per epoch need a positive batch (and epochs): a batch of 0 made the
     // estimate Infinity, which no answer schema takes (a 500 for what is the caller's mistake).
-    const sizable = recipe.batchSize >= 1 && (recipe.steps !== undefined ? recipe.steps >= 1 : Number.isFinite(recipe.epochs) && recipe.epochs > 0)
+    const sizable =
+      recipe.batchSize >= 1 &&
+      (recipe.steps !== undefined ? recipe.steps >= 1 : Number.isFinite(recipe.epochs) && recipe.epochs > 0)
     if (sizable && known && recipe.embeddingDim > 0 && recipe.inputSize >= 8) estimate = estimateRecipe(recipe, data, speed)
   } catch (error) {
     problems.push((error as Error).message)

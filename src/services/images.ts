@@ -8,7 +8,8 @@ export async function pngDataUrl(pixels: Float32Array, shape: readonly [number, 
   const bytes = Buffer.alloc(height * width * channels)
   for (let i = 0; i < bytes.length; i++) bytes[i] = Math.round(Math.min(1, Math.max(-1, pixels[i])) * 127.5 + 127.5)
   let image = sharp(bytes, { raw: { width, height, channels: channels as 1 | 3 } })
-  if (Math.max(width, height) < minSize) image = image.resize({ width: minSize, height: Math.round((minSize * height) / width), kernel: 'nearest' })
+  if (Math.max(width, height) < minSize)
+    image = image.resize({ width: minSize, height: Math.round((minSize * height) / width), kernel: 'nearest' })
   const png = await image.png().toBuffer()
   return `data:image/png;base64,${png.toString('base64')}`
 }

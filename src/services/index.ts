@@ -5,7 +5,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { HostError, type AppInfo, type BackendReport, type DialogResult, type RequestOf, type TrainingState } from '../common/contract'
+import {
+  HostError,
+  type AppInfo,
+  type BackendReport,
+  type DialogResult,
+  type RequestOf,
+  type TrainingState
+} from '../common/contract'
 import { evaluationReportSchema } from '../common/schemas/evaluation'
 import { TRAIN_BACKENDS } from '../common/schemas/recipe'
 import type { AlignSettings } from '../core/align/settings'
@@ -72,12 +79,16 @@ export interface Services {
 const PROBE_WAIT_MS = 1500
 
 /** The `backend:probe` answer before the engine has chosen: honest "not probed", never a guess. */
-export function notProbedReport(reason = 'The backend is chosen in the engine process; it has not been probed yet.'): BackendReport {
+export function notProbedReport(
+  reason = 'The backend is chosen in the engine process; it has not been probed yet.'
+): BackendReport {
   return { status: 'not-probed', choice: null, reason, rejected: [] }
 }
 
 /** The engine's alignment settings: the request's choices over the defaults (loaded on first use). */
-async function alignSettings(choices: Omit<RequestOf<'datasets:align'>, 'source' | 'target' | 'taskId' | 'addDataset'>): Promise<AlignSettings> {
+async function alignSettings(
+  choices: Omit<RequestOf<'datasets:align'>, 'source' | 'target' | 'taskId' | 'addDataset'>
+): Promise<AlignSettings> {
   const { DEFAULT_ALIGN_SETTINGS } = await import('../core/align/settings')
   return { ...DEFAULT_ALIGN_SETTINGS, ...Object.fromEntries(Object.entries(choices).filter(([, value]) => value !== undefined)) }
 }
@@ -103,12 +114,15 @@ export function createServices(hostOptions: HostOptions): Services {
   /** Paths a save dialog returned this session: exports may go there. */
   const granted = new Set<string>()
   /** Folders and files the page may make the host read or create (see grants.ts). */
-  const grants = new PathGrants(dialogs.confirmAccess ? (path, purpose) => dialogs.confirmAccess!(path, purpose) : null, async () => [
-    workspace.current(),
-    options.defaultWorkspace,
-    ...settings.current.recentWorkspaces.map((r) => r.path),
-    ...(await datasets.list().catch(() => [])).map((d) => d.path).filter((p) => p !== '')
-  ])
+  const grants = new PathGrants(
+    dialogs.confirmAccess ? (path, purpose) => dialogs.confirmAccess!(path, purpose) : null,
+    async () => [
+      workspace.current(),
+      options.defaultWorkspace,
+      ...settings.current.recentWorkspaces.map((r) => r.path),
+      ...(await datasets.list().catch(() => [])).map((d) => d.path).filter((p) => p !== '')
+    ]
+  )
   let training: TrainingService | null = null
   const ctx: ServiceContext = {
     workspace: () => workspace.current(),
@@ -167,7 +181,11 @@ export function createServices(hostOptions: HostOptions): Services {
   const checkpointOf = (dir: string, requested: string | undefined): string => {
     const choices = requested ? [requested] : ['best', 'last', 'final']
     const found = choices.find((c) => existsSync(join(dir, 'checkpoints', c)))
-    if (!found) throw new HostError('not-found', requested ? `the run has no checkpoints/${requested}` : `the run in ${dir} has no checkpoint yet (best, last or final)`)
+    if (!found)
+      throw new HostError(
+        'not-found',
+        requested ? `the run has no checkpoints/${requested}` : `the run in ${dir} has no checkpoint yet (best, last or final)`
+      )
     return found === 'final' ? join(dir, 'checkpoints', 'final') : found
   }
   /**
@@ -180,7 +198,10 @@ export function createServices(hostOptions: HostOptions): Services {
     if (target === undefined) return join(exports, fallback)
     const path = expandUserPath(target)
     if (granted.has(path) || (isInside(exports, path) && path !== exports)) return path
-    throw new HostError('forbidden', `exports go inside the run's exports folder (${exports}) or to a place chosen in a save dialog; "${target}" is neither`)
+    throw new HostError(
+      'forbidden',
+      `exports go inside the run's exports folder (${exports}) or to a place chosen in a save dialog; "${target}" is neither`
+    )
   }
   const rememberGranted = (result: DialogResult): DialogResult => {
     if (result.supported && !result.canceled && result.path) granted.add(resolve(result.path))
@@ -197,12 +218,18 @@ export function createServices(hostOptions: HostOptions): Services {
     'backend:probe': async () => {
       const pending = probe()
       const quick = await Promise.race([pending, new Promise<null>((resolve) => setTimeout(() => resolve(null), PROBE_WAIT_MS))])
-      return quick ?? notProbedReport(`The engine is probing its backends (${TRAIN_BACKENDS.join(' → ')}); the answer follows in a moment.`)
+      return (
+        quick ??
+        notProbedReport(`The engine is probing its backends (${TRAIN_BACKENDS.join(' → ')}); the answer follows in a moment.`)
+      )
     },
 
     'workspace:get': () => workspace.info(),
     'workspace:open': async ({ path, create }) => {
-      await grants.require(path, create ? 'use (and create if needed) this folder as its workspace' : 'open this folder as its workspace')
+      await grants.require(
+        path,
+        create ? 'use (and create if needed) this folder as its workspace' : 'open this folder as its workspace'
+      )
       const info = workspace.open(path, create)
       options.emit('workspace:changed', info)
       options.emit('runs:changed', { reason: 'workspace' })
@@ -256,14 +283,21 @@ export function createServices(hostOptions: HostOptions): Services {
 
     'eval:run': async ({ runId, taskId, worst, checkpoint, ...rest }) => {
       const dir = existingRunDir(runId)
-      const pairs = rest.pairs.kind === 'file' ? { kind: 'file' as const, path: await grants.require(rest.pairs.path, 'evaluate on these pairs') } : rest.pairs
+      const pairs =
+        rest.pairs.kind === 'file'
+          ? { kind: 'file' as const, path: await grants.require(rest.pairs.path, 'evaluate on these pairs') }
+          : rest.pairs
       const chosen = checkpointOf(dir, checkpoint)
-      return tasks.run(taskId, `Evaluating ${runId}`, (task) => runJob('evaluate', { ...rest, pairs, checkpoint: chosen, runDir: dir, worst: worst ?? 8 }, task))
+      return tasks.run(taskId, `Evaluating ${runId}`, (task) =>
+        runJob('evaluate', { ...rest, pairs, checkpoint: chosen, runDir: dir, worst: worst ?? 8 }, task)
+      )
     },
     'eval:embedding': ({ runId, taskId, checkpoint, ...rest }) => {
       const dir = existingRunDir(runId)
       const chosen = checkpointOf(dir, checkpoint)
-      return tasks.run(taskId, `Projecting the embedding of ${runId}`, (task) => runJob('embedding', { ...rest, checkpoint: chosen, runDir: dir }, task))
+      return tasks.run(taskId, `Projecting the embedding of ${runId}`, (task) =>
+        runJob('embedding', { ...rest, checkpoint: chosen, runDir: dir }, task)
+      )
     },
     // A truncated or foreign eval/*.json is skipped and named in a warning; the others still list.
     'eval:list': ({ runId }) => {
@@ -280,7 +314,11 @@ export function createServices(hostOptions: HostOptions): Services {
         }
         return []
       })
-      if (skipped.length) options.emit('notice', { level: 'warning', message: `skipped ${skipped.length} unreadable evaluation${skipped.length === 1 ? '' : 's'}: ${skipped.join('; ')}` })
+      if (skipped.length)
+        options.emit('notice', {
+          level: 'warning',
+          message: `skipped ${skipped.length} unreadable evaluation${skipped.length === 1 ? '' : 's'}: ${skipped.join('; ')}`
+        })
       return reports
     },
 
@@ -288,15 +326,19 @@ export function createServices(hostOptions: HostOptions): Services {
       const dir = existingRunDir(runId)
       const file = exportTarget(dir, target, 'model.onnx')
       const chosen = checkpointOf(dir, checkpoint)
-      return tasks.run(taskId, `Exporting ${runId} to ONNX`, (task) =>
-        runJob('export-onnx', { runDir: dir, checkpoint: chosen, file, normalize: normalize === true }, task)
-      ).finally(() => options.emit('runs:changed', { runId, reason: 'exported' }))
+      return tasks
+        .run(taskId, `Exporting ${runId} to ONNX`, (task) =>
+          runJob('export-onnx', { runDir: dir, checkpoint: chosen, file, normalize: normalize === true }, task)
+        )
+        .finally(() => options.emit('runs:changed', { runId, reason: 'exported' }))
     },
     'export:tfjs': ({ runId, checkpoint, target, taskId }) => {
       const dir = existingRunDir(runId)
       const out = exportTarget(dir, target, 'tfjs')
       const chosen = checkpointOf(dir, checkpoint)
-      return tasks.run(taskId, `Exporting ${runId} to TF.js`, (task) => runJob('export-tfjs', { runDir: dir, checkpoint: chosen, dir: out }, task))
+      return tasks.run(taskId, `Exporting ${runId} to TF.js`, (task) =>
+        runJob('export-tfjs', { runDir: dir, checkpoint: chosen, dir: out }, task)
+      )
     },
     'export:embeddings': ({ runId, checkpoint, format, images, target, taskId }) => {
       const dir = existingRunDir(runId)
@@ -314,7 +356,9 @@ export function createServices(hostOptions: HostOptions): Services {
 
     // Four short trainings in the job worker; the results also land in <workspace>/studies/.
     'study:figure1': ({ taskId, ...options }) =>
-      tasks.run(taskId, 'Figure 1 study', (task) => runJob('study-figure1', { ...options, workspace: workspace.current() }, task)),
+      tasks.run(taskId, 'Figure 1 study', (task) =>
+        runJob('study-figure1', { ...options, workspace: workspace.current() }, task)
+      ),
 
     'sweeps:plan': (request) => sweeps.plan(request),
     'sweeps:start': async (request) => {

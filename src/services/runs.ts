@@ -1,7 +1,14 @@
 /** `runs:*`: the workspace's runs, read from their folders (run.json, config.json, metrics.jsonl, log.txt). */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { HostError, type MetricsHistory, type RunComparison, type RunDetail, type RunList, type RunSummary } from '../common/contract'
+import {
+  HostError,
+  type MetricsHistory,
+  type RunComparison,
+  type RunDetail,
+  type RunList,
+  type RunSummary
+} from '../common/contract'
 import { deleteRun, listRuns, readMetrics, readRunRecord, renameRun, runDir, tagRun, type RunRecord } from '../core/train/runs'
 import { runSummarySchema } from '../common/schemas/runs'
 import { metricsRowSchema, type TrainSeries } from '../common/metricsLog'
@@ -27,7 +34,14 @@ export function filesValidationAsTest(config: Record<string, unknown>): boolean 
  * the run has no held-out pairs, so a "test" record (an older run's) is not shown as one.
  */
 export function metricsHistory(records: readonly unknown[], options: { noTest?: boolean } = {}): MetricsHistory {
-  const train: TrainSeries = { step: [], epoch: [], ...(Object.fromEntries(PROGRESS_METRICS.map((key) => [key, [] as (number | null)[]])) as Record<ProgressMetric, (number | null)[]>) }
+  const train: TrainSeries = {
+    step: [],
+    epoch: [],
+    ...(Object.fromEntries(PROGRESS_METRICS.map((key) => [key, [] as (number | null)[]])) as Record<
+      ProgressMetric,
+      (number | null)[]
+    >)
+  }
   const history: MetricsHistory = { train, validation: { step: [], epoch: [], auc: [], eer: [], tenFold: [] }, test: null }
   for (const record of records) {
     const parsed = metricsRowSchema.safeParse(record)
@@ -65,14 +79,17 @@ function readConfig(dir: string): Record<string, unknown> {
 function stepCheckpoints(dir: string): string[] {
   const folder = join(dir, 'checkpoints')
   if (!existsSync(folder)) return []
-  return readdirSync(folder).filter((name) => /^(step-\d+|last|best|final)$/.test(name)).sort()
+  return readdirSync(folder)
+    .filter((name) => /^(step-\d+|last|best|final)$/.test(name))
+    .sort()
 }
 
 function summarize(dir: string, record: RunRecord, active: boolean): RunSummary {
   const config = readConfig(dir)
   const history = metricsHistory(readMetrics(dir), { noTest: filesValidationAsTest(config) })
   const aucs = history.validation.auc.filter((v): v is number => v !== null)
-  const canContinue = record.status === 'interrupted' || record.status === 'stopped' || record.status === 'paused' || record.status === 'failed'
+  const canContinue =
+    record.status === 'interrupted' || record.status === 'stopped' || record.status === 'paused' || record.status === 'failed'
   return {
     id: record.id,
     name: record.name,
@@ -100,7 +117,10 @@ function tail(file: string, lines: number): string[] {
   const size = statSync(file).size
   const text = readFileSync(file, 'utf8')
   const cut = size > 262_144 ? text.slice(-262_144) : text
-  return cut.split('\n').filter((l) => l.length > 0).slice(-lines)
+  return cut
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .slice(-lines)
 }
 
 function filesUnder(root: string, prefix = ''): string[] {
@@ -136,9 +156,13 @@ export class RunsService {
     const summaries: RunSummary[] = []
     for (const record of runs) {
       try {
-        summaries.push(runSummarySchema.parse(summarize(runDir(this.ctx.workspace(), record.id), record, this.ctx.isTraining(record.id))))
+        summaries.push(
+          runSummarySchema.parse(summarize(runDir(this.ctx.workspace(), record.id), record, this.ctx.isTraining(record.id)))
+        )
       } catch (error) {
-        problems.push(`${runDir(this.ctx.workspace(), record.id)}: cannot be listed (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`)
+        problems.push(
+          `${runDir(this.ctx.workspace(), record.id)}: cannot be listed (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`
+        )
       }
     }
     return { runs: summaries, problems }
@@ -158,7 +182,11 @@ export class RunsService {
       dir,
       config: readConfig(dir),
       metrics: metricsHistory(readMetrics(dir), { noTest: filesValidationAsTest(readConfig(dir)) }),
-      checkpoints: stepCheckpoints(dir).map((name) => ({ name, step: /^step-(\d+)$/.test(name) ? Number(name.slice(5)) : null, best: name === 'best' && best })),
+      checkpoints: stepCheckpoints(dir).map((name) => ({
+        name,
+        step: /^step-(\d+)$/.test(name) ? Number(name.slice(5)) : null,
+        best: name === 'best' && best
+      })),
       log: tail(join(dir, 'log.txt'), LOG_LINES),
       exports: filesUnder(join(dir, 'exports')).map((f) => `exports/${f}`),
       evaluations: filesUnder(join(dir, 'eval')).filter((f) => f.endsWith('.json'))
@@ -183,7 +211,11 @@ export class RunsService {
     this.dirOf(id)
     if (this.ctx.isTraining(id)) throw new HostError('conflict', `run "${id}" is training: stop it before deleting it`)
     const holder = lockHolder(this.dirOf(id))
-    if (holder) throw new HostError('conflict', `run "${id}" is being trained by process ${holder.pid} (since ${holder.since}): stop it before deleting it`)
+    if (holder)
+      throw new HostError(
+        'conflict',
+        `run "${id}" is being trained by process ${holder.pid} (since ${holder.since}): stop it before deleting it`
+      )
     deleteRun(this.ctx.workspace(), id)
     this.ctx.emit('runs:changed', { runId: id, reason: 'deleted' })
     return { id }

@@ -10,7 +10,13 @@ import { writeJsonAtomic } from '../core/util/atomicWrite'
 
 export const MAX_RECENT_WORKSPACES = 10
 
-const boundsSchema = z.object({ x: z.number().optional(), y: z.number().optional(), width: z.number().min(200), height: z.number().min(150), maximized: z.boolean().optional() })
+const boundsSchema = z.object({
+  x: z.number().optional(),
+  y: z.number().optional(),
+  width: z.number().min(200),
+  height: z.number().min(150),
+  maximized: z.boolean().optional()
+})
 const settingsSchema = z.object({
   version: z.literal(1),
   workspace: z.string().optional(),
@@ -57,7 +63,10 @@ export class SettingsStore {
     return this.update((s) => ({
       ...s,
       workspace: path,
-      recentWorkspaces: [{ path, openedAt: now.toISOString() }, ...s.recentWorkspaces.filter((r) => r.path !== path)].slice(0, MAX_RECENT_WORKSPACES)
+      recentWorkspaces: [{ path, openedAt: now.toISOString() }, ...s.recentWorkspaces.filter((r) => r.path !== path)].slice(
+        0,
+        MAX_RECENT_WORKSPACES
+      )
     }))
   }
 

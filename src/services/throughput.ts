@@ -20,7 +20,14 @@ export function currentMachine(): string {
 
 function isMeasurement(value: unknown): value is ThroughputMeasurement {
   const m = value as ThroughputMeasurement
-  return typeof m === 'object' && m !== null && typeof m.backend === 'string' && typeof m.machine === 'string' && m.imagesPerSecond > 0 && m.macsPerImage > 0
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    typeof m.backend === 'string' &&
+    typeof m.machine === 'string' &&
+    m.imagesPerSecond > 0 &&
+    m.macsPerImage > 0
+  )
 }
 
 export class ThroughputCache {

@@ -76,7 +76,10 @@ export class TrainingService {
 
   isTraining(runId: string): boolean {
     const t = this.trainings.get(runId)
-    return t !== undefined && (t.state.phase === 'starting' || t.state.phase === 'running' || t.state.phase === 'paused' || t.state.phase === 'stopping')
+    return (
+      t !== undefined &&
+      (t.state.phase === 'starting' || t.state.phase === 'running' || t.state.phase === 'paused' || t.state.phase === 'stopping')
+    )
   }
 
   active(): TrainingState[] {
@@ -84,7 +87,8 @@ export class TrainingService {
   }
 
   private async dataSize(recipe: TrainRecipe): Promise<DataSize | null> {
-    if (recipe.dataset === 'files') return recipe.data?.train ? (this.options.knownDataSize?.(expandUserPath(recipe.data.train)) ?? null) : null
+    if (recipe.dataset === 'files')
+      return recipe.data?.train ? (this.options.knownDataSize?.(expandUserPath(recipe.data.train)) ?? null) : null
     this.fonts ??= loadFontDataset().then((d) => ({ fonts: d.fonts.length, trainFonts: d.split.train.length }))
     const { trainFonts } = await this.fonts
     return { examples: trainFonts * 62, classes: recipe.dataset === 'fonts-chars' ? 62 : trainFonts }
@@ -92,9 +96,12 @@ export class TrainingService {
 
   async validate(recipe: TrainRecipe): Promise<RecipeCheck> {
     const problems: string[] = []
-    if (recipe.data?.train && !existsSync(expandUserPath(recipe.data.train))) problems.push(`training data ${recipe.data.train} does not exist`)
-    if (recipe.data?.val && !existsSync(expandUserPath(recipe.data.val))) problems.push(`validation pairs ${recipe.data.val} do not exist`)
-    if (recipe.data?.test && !existsSync(expandUserPath(recipe.data.test))) problems.push(`test pairs ${recipe.data.test} do not exist`)
+    if (recipe.data?.train && !existsSync(expandUserPath(recipe.data.train)))
+      problems.push(`training data ${recipe.data.train} does not exist`)
+    if (recipe.data?.val && !existsSync(expandUserPath(recipe.data.val)))
+      problems.push(`validation pairs ${recipe.data.val} do not exist`)
+    if (recipe.data?.test && !existsSync(expandUserPath(recipe.data.test)))
+      problems.push(`test pairs ${recipe.data.test} do not exist`)
     const { checkRecipe, channelsOf } = await import('./estimate')
     const speed = this.options.speedBasis?.(channelsOf(recipe) === 1 ? 'glyph' : 'face')
     const check = checkRecipe(recipe, await this.dataSize(recipe).catch(() => null), speed)
@@ -106,7 +113,11 @@ export class TrainingService {
     const recipe: TrainRecipe = structuredClone(request.recipe)
     if (recipe.data) {
       const { train, val, test } = recipe.data
-      recipe.data = { train: expandUserPath(train), ...(val ? { val: expandUserPath(val) } : {}), ...(test ? { test: expandUserPath(test) } : {}) }
+      recipe.data = {
+        train: expandUserPath(train),
+        ...(val ? { val: expandUserPath(val) } : {}),
+        ...(test ? { test: expandUserPath(test) } : {})
+      }
     }
     const check = await this.validate(recipe)
     if (check.problems.length) throw new HostError('bad-request', `the recipe cannot start: ${check.problems.join('; ')}`)
@@ -118,10 +129,15 @@ export class TrainingService {
     const dir = runDir(this.ctx.workspace(), runId)
     if (!existsSync(dir)) throw new HostError('not-found', `no run "${runId}" in ${this.ctx.workspace()}`)
     const record = readRunRecord(dir)
-    if (record.status === 'finished') throw new HostError('conflict', `run "${runId}" has finished; start a new run to train more`)
+    if (record.status === 'finished')
+      throw new HostError('conflict', `run "${runId}" has finished; start a new run to train more`)
     // Another process (the CLI, another app window's host) trains it: its lock says so.
     const holder = lockHolder(dir)
-    if (holder) throw new HostError('conflict', `run "${runId}" is being trained by process ${holder.pid} (since ${holder.since}); stop that training first`)
+    if (holder)
+      throw new HostError(
+        'conflict',
+        `run "${runId}" is being trained by process ${holder.pid} (since ${holder.since}); stop that training first`
+      )
     return this.launch({ resumeRun: runId, ...(backend ? { backend } : {}) })
   }
 
@@ -151,7 +167,14 @@ export class TrainingService {
           const line = describeEvent(event)
           if (line) log([line])
           if (event.type === 'started' && name) renameRun(this.ctx.workspace(), runId, name)
-          if (event.type === 'progress' || event.type === 'started' || event.type === 'paused' || event.type === 'resumed' || event.type === 'checkpoint' || event.type === 'validation') {
+          if (
+            event.type === 'progress' ||
+            event.type === 'started' ||
+            event.type === 'paused' ||
+            event.type === 'resumed' ||
+            event.type === 'checkpoint' ||
+            event.type === 'validation'
+          ) {
             this.ctx.emit('training:state', state)
           }
           if (event.type === 'started') {
@@ -168,7 +191,12 @@ export class TrainingService {
               // It never started: nothing of it is left to follow.
               this.trainings.delete(runId)
               settled = true
-              reject(new HostError('failed', `the run could not start: ${event.type === 'finished' ? 'it ended before it began' : event.message}`))
+              reject(
+                new HostError(
+                  'failed',
+                  `the run could not start: ${event.type === 'finished' ? 'it ended before it began' : event.message}`
+                )
+              )
             } else {
               this.options.onRunEnded?.(state)
             }

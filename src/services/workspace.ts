@@ -32,9 +32,16 @@ export class WorkspaceService {
 
   info(): WorkspaceInfo {
     const runsDir = join(this.path, 'runs')
-    const runs = existsSync(runsDir) ? readdirSync(runsDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).length : 0
+    const runs = existsSync(runsDir)
+      ? readdirSync(runsDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).length
+      : 0
     const recent = this.settings.current.recentWorkspaces.filter((r) => r.path !== this.path)
-    return { path: this.path, recent: [{ path: this.path, openedAt: new Date().toISOString() }, ...recent].slice(0, 10), runs, writable: isWritable(this.path) }
+    return {
+      path: this.path,
+      recent: [{ path: this.path, openedAt: new Date().toISOString() }, ...recent].slice(0, 10),
+      runs,
+      writable: isWritable(this.path)
+    }
   }
 
   /** Opens (optionally creates) a workspace folder and remembers it. */

@@ -52,7 +52,9 @@ afterAll(async () => {
 function diagnoseFailures(name: string): void {
   onTestFailed(async () => {
     await page?.screenshot({ path: join(SCREENSHOTS, `FAILED-${name}.png`), fullPage: true }).catch(() => undefined)
-    console.error(`[e2e] ${name} failed; page errors: ${JSON.stringify(pageErrors)}; console errors: ${JSON.stringify(consoleErrors)}\n[e2e] web host output (tail):\n${host?.output().slice(-6000)}`)
+    console.error(
+      `[e2e] ${name} failed; page errors: ${JSON.stringify(pageErrors)}; console errors: ${JSON.stringify(consoleErrors)}\n[e2e] web host output (tail):\n${host?.output().slice(-6000)}`
+    )
   })
 }
 
@@ -75,14 +77,18 @@ async function waitForStepAbove(step: number): Promise<number> {
   for (;;) {
     const now = await currentStep()
     if (now > step) return now
-    if (Date.now() > deadline) throw new Error(`training did not pass step ${step} within ${STEP_TIMEOUT / 1000} s; host output:\n${host.output()}`)
+    if (Date.now() > deadline)
+      throw new Error(`training did not pass step ${step} within ${STEP_TIMEOUT / 1000} s; host output:\n${host.output()}`)
     await page.waitForTimeout(500)
   }
 }
 
 async function brokenDataset(): Promise<string> {
   const root = join(tmp, 'broken-faces')
-  const png = (shade: number): Promise<Buffer> => sharp({ create: { width: 32, height: 32, channels: 3, background: { r: shade, g: 255 - shade, b: 90 } } }).png().toBuffer()
+  const png = (shade: number): Promise<Buffer> =>
+    sharp({ create: { width: 32, height: 32, channels: 3, background: { r: shade, g: 255 - shade, b: 90 } } })
+      .png()
+      .toBuffer()
   for (const [identity, files] of Object.entries({ alice: ['a1.png', 'a2.png'], bob: ['b1.png', 'b2.png'], carol: ['c1.png'] })) {
     mkdirSync(join(root, identity), { recursive: true })
     for (const [i, file] of files.entries()) writeFileSync(join(root, identity, file), await png(40 * i + identity.length * 20))
@@ -96,7 +102,11 @@ async function brokenDataset(): Promise<string> {
 describe('the web host refuses requests without its token', () => {
   it('API calls, page loads and the event socket all need the token', async () => {
     const call = (headers: Record<string, string>) =>
-      fetch(`${host.url}api/app:info`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"args":[]}' })
+      fetch(`${host.url}api/app:info`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '{"args":[]}'
+      })
     const refused = await call({})
     expect(refused.status).toBe(401)
     expect(await refused.text()).toContain('token')
@@ -245,8 +255,14 @@ describe('the app in Chromium', () => {
     await page.locator('[data-test=study-progress]').waitFor({ timeout: 30_000 })
     await page.locator('[data-test=study-table]').waitFor({ timeout: STEP_TIMEOUT * 2 })
     expect(await page.locator('[data-test=study-sphere]').count()).toBe(4)
-    const column = (n: number): Promise<string[]> => page.locator(`[data-test=study-table] tbody td:nth-child(${n})`).allTextContents()
-    expect(await column(1)).toEqual(['Softmax, 5 classes', 'D-Softmax s=10, 5 classes', 'Softmax, 10 classes', 'D-Softmax s=10, 10 classes'])
+    const column = (n: number): Promise<string[]> =>
+      page.locator(`[data-test=study-table] tbody td:nth-child(${n})`).allTextContents()
+    expect(await column(1)).toEqual([
+      'Softmax, 5 classes',
+      'D-Softmax s=10, 5 classes',
+      'Softmax, 10 classes',
+      'D-Softmax s=10, 10 classes'
+    ])
     expect(await column(2)).toEqual(['01234', '01234', '0123456789', '0123456789'])
     expect(await column(6)).toEqual(['40', '40', '40', '40']) // the steps asked for
     for (const angle of await column(3)) expect(angle).toMatch(/^\d+\.\d° \(\d+\.\d°\)$/)

@@ -24,7 +24,9 @@ export interface RunningHost {
 
 export async function startHost(options: { workspace: string; settingsFile: string }): Promise<RunningHost> {
   if (!existsSync(resolve(RENDERER_ROOT, 'index.html'))) {
-    throw new Error(`${RENDERER_ROOT}/index.html is missing: build the renderer first (npm run build, or npx electron-vite build)`)
+    throw new Error(
+      `${RENDERER_ROOT}/index.html is missing: build the renderer first (npm run build, or npx electron-vite build)`
+    )
   }
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/index.ts', '--workspace', options.workspace], {
     cwd: REPO,

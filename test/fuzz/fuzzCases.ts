@@ -23,7 +23,12 @@ const count = Number(countArg)
 const RECORDS_READ = 64
 
 function images(): Uint8Array[] {
-  return [blankPng(8, 8), bmp24(new Uint8Array(4 * 4 * 3).fill(90), 4, 4), blankPng(6, 5), bmp24(new Uint8Array(3 * 3 * 3).fill(200), 3, 3)]
+  return [
+    blankPng(8, 8),
+    bmp24(new Uint8Array(4 * 4 * 3).fill(90), 4, 4),
+    blankPng(6, 5),
+    bmp24(new Uint8Array(3 * 3 * 3).fill(200), 3, 3)
+  ]
 }
 
 /** Valid .bin files: our writer (protocol 3) and Python's protocols 0 and 2 (with memo references). */
@@ -32,7 +37,8 @@ function binSeeds(): Uint8Array[] {
   const ours = pickleVerificationBin(bins, [true, false])
   const pyFile = join(dir, 'seed-images.bin')
   writeFileSync(pyFile, pickleVerificationBin(bins, [true, false]))
-  const script = 'import pickle,sys; bins, same = pickle.load(open(sys.argv[1], "rb")); bins = bins + [bins[0], bins[0]]; same = same + [True]; [sys.stdout.buffer.write(pickle.dumps((bins, same), protocol=p) + b"\\0SPLIT\\0") for p in (0, 2)]'
+  const script =
+    'import pickle,sys; bins, same = pickle.load(open(sys.argv[1], "rb")); bins = bins + [bins[0], bins[0]]; same = same + [True]; [sys.stdout.buffer.write(pickle.dumps((bins, same), protocol=p) + b"\\0SPLIT\\0") for p in (0, 2)]'
   const python = execFileSync(PYTHON, ['-c', script, pyFile])
   const parts: Uint8Array[] = []
   let start = 0
@@ -85,7 +91,10 @@ function pairSeeds(): { name: string; text: string }[] {
     for (let k = 1; k <= 2; k++) writeFileSync(join(dir, 'imgs', person, `${person}_000${k}.png`), bins[2 * n + k - 1])
   }
   return [
-    { name: 'pairs.csv', text: 'path1,path2,label\nAnn_Lee/Ann_Lee_0001.png,Ann_Lee/Ann_Lee_0002.png,1\n"Bo_Chen/Bo_Chen_0001.png",Ann_Lee/Ann_Lee_0001.png,0\n' },
+    {
+      name: 'pairs.csv',
+      text: 'path1,path2,label\nAnn_Lee/Ann_Lee_0001.png,Ann_Lee/Ann_Lee_0002.png,1\n"Bo_Chen/Bo_Chen_0001.png",Ann_Lee/Ann_Lee_0001.png,0\n'
+    },
     { name: 'pairs.txt', text: '1\t2\nAnn_Lee\t1\t2\nBo_Chen\t1\t2\nAnn_Lee\t1\tBo_Chen\t2\n' }
   ]
 }
@@ -93,14 +102,17 @@ function pairSeeds(): { name: string; text: string }[] {
 /** Everything a reader hands out, read, so a lazy failure also counts. */
 async function drain(pairs: EncodedPairs): Promise<void> {
   for (let i = 0; i < pairs.sources.length; i++) await pairs.load(i)
-  for (const p of pairs.pairs) if (!(p.a >= 0 && p.a < pairs.sources.length && p.b >= 0 && p.b < pairs.sources.length)) throw new Error(`pair points at image ${p.a}/${p.b} of ${pairs.sources.length}`)
+  for (const p of pairs.pairs)
+    if (!(p.a >= 0 && p.a < pairs.sources.length && p.b >= 0 && p.b < pairs.sources.length))
+      throw new Error(`pair points at image ${p.a}/${p.b} of ${pairs.sources.length}`)
 }
 
 function readRec(recPath: string): void {
   const index = indexRecordIO(recPath)
   const file = new RecordFile(recPath, statSync(recPath).size)
   try {
-    for (let i = 0; i < Math.min(RECORDS_READ, index.offsets.length); i++) unpackHeader(file.read(index.offsets[i]), `${recPath} record ${i}`)
+    for (let i = 0; i < Math.min(RECORDS_READ, index.offsets.length); i++)
+      unpackHeader(file.read(index.offsets[i]), `${recPath} record ${i}`)
   } finally {
     file.close()
   }
@@ -153,15 +165,26 @@ async function main(): Promise<void> {
         target = join(caseDir, seed.name)
         how = m.how
         writeFileSync(target, m.bytes)
-        const read = seed.name.endsWith('.csv') ? readPairsCsv(target, join(dir, 'imgs')) : readPairsTxt(target, join(dir, 'imgs'))
+        const read = seed.name.endsWith('.csv')
+          ? readPairsCsv(target, join(dir, 'imgs'))
+          : readPairsTxt(target, join(dir, 'imgs'))
         await drain(await read)
       }
       outcome = { result: 'read' }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
-      outcome = namesFileAndProblem(message, caseDir) ? { result: 'refused', message } : { result: 'finding', message: `${error instanceof Error ? error.name : 'thrown'}: ${message}` }
+      outcome = namesFileAndProblem(message, caseDir)
+        ? { result: 'refused', message }
+        : { result: 'finding', message: `${error instanceof Error ? error.name : 'thrown'}: ${message}` }
     }
-    process.stdout.write(JSON.stringify({ n, ms: Math.round(performance.now() - started), ...outcome, ...(outcome.result === 'finding' ? { how, target } : {}) }) + '\n')
+    process.stdout.write(
+      JSON.stringify({
+        n,
+        ms: Math.round(performance.now() - started),
+        ...outcome,
+        ...(outcome.result === 'finding' ? { how, target } : {})
+      }) + '\n'
+    )
     rmSync(caseDir, { recursive: true, force: true })
   }
   process.stdout.write(JSON.stringify({ done: true, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }) + '\n')

@@ -3,7 +3,9 @@
 import { createRng } from '../../src/core/util/rng'
 
 /** Integers that break length and count fields: negatives, sign boundaries, huge and zero. */
-const INTERESTING_WORDS = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0xffff, 0x7fffffff, 0x80000000, 0xfffffffb, 0xffffffff, 1e9, 0xced7230a]
+const INTERESTING_WORDS = [
+  0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0xffff, 0x7fffffff, 0x80000000, 0xfffffffb, 0xffffffff, 1e9, 0xced7230a
+]
 
 export interface Mutation {
   bytes: Uint8Array
@@ -89,7 +91,11 @@ export function mutateBytes(seed: Uint8Array, caseSeed: number, other?: Uint8Arr
         if (!other || other.length === 0) break
         const from = pick(other.length)
         const length = 1 + pick(256)
-        bytes = Uint8Array.from([...bytes.subarray(0, at), ...other.subarray(from, from + length), ...bytes.subarray(at + length)])
+        bytes = Uint8Array.from([
+          ...bytes.subarray(0, at),
+          ...other.subarray(from, from + length),
+          ...bytes.subarray(at + length)
+        ])
         steps.push(`splice ${length} from the other file at ${at}`)
       }
     }
@@ -98,7 +104,25 @@ export function mutateBytes(seed: Uint8Array, caseSeed: number, other?: Uint8Arr
 }
 
 /** Replacements for one field of a text line: paths that must be refused, numbers out of range. */
-const HOSTILE_FIELDS = ['../../../etc/passwd', '\\\\attacker\\share\\a.jpg', '//attacker/share/a.jpg', '/dev/zero', '/proc/self/mem', 'CON', '', '"', '""""', '9'.repeat(40), '-1', '1e999', 'a\u0000b', '\u001b]0;x\u0007', 'é'.repeat(300), ',,,,', '\t\t']
+const HOSTILE_FIELDS = [
+  '../../../etc/passwd',
+  '\\\\attacker\\share\\a.jpg',
+  '//attacker/share/a.jpg',
+  '/dev/zero',
+  '/proc/self/mem',
+  'CON',
+  '',
+  '"',
+  '""""',
+  '9'.repeat(40),
+  '-1',
+  '1e999',
+  'a\u0000b',
+  '\u001b]0;x\u0007',
+  'é'.repeat(300),
+  ',,,,',
+  '\t\t'
+]
 
 /** Edits of a text list at the level of lines and fields (then sometimes bytes too). */
 export function mutateText(seed: string, caseSeed: number): Mutation {

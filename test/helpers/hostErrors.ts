@@ -5,7 +5,14 @@ import { type AppInfo, ContractError, type ContractApi, HostError } from '../../
 import type { HostErrorCode } from '../../src/common/envelope'
 import type { ChannelHandlers } from '../../src/services/dispatch'
 
-export const STUB_INFO: AppInfo = { name: 'D-Softmax Studio', version: '0.0.0-test', node: '20', platform: 'linux', host: 'web', nativeDialogs: false }
+export const STUB_INFO: AppInfo = {
+  name: 'D-Softmax Studio',
+  version: '0.0.0-test',
+  node: '20',
+  platform: 'linux',
+  host: 'web',
+  nativeDialogs: false
+}
 
 /** Handlers that fail in each way a service can; 'runs:list' is left out on purpose (not served). */
 export function failingHandlers(): Partial<ChannelHandlers> {
@@ -18,7 +25,10 @@ export function failingHandlers(): Partial<ChannelHandlers> {
       throw new Error('disk controller on fire')
     },
     'runs:rename': () => {
-      throw Object.assign(new Error("ENOENT: no such file or directory, open '/w/runs/r1/run.json'"), { code: 'ENOENT', errno: -2 })
+      throw Object.assign(new Error("ENOENT: no such file or directory, open '/w/runs/r1/run.json'"), {
+        code: 'ENOENT',
+        errno: -2
+      })
     },
     'runs:tag': () => {
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 })
@@ -51,10 +61,18 @@ export async function expectCodesSurvive(api: ContractApi): Promise<void> {
   expect(conflict).not.toBeInstanceOf(ContractError)
 
   // The contract's refusals come back as ContractError, each with its own code.
-  const malformed = await expectCode(api.invoke['runs:get']({ id: 1 } as never), 'malformed-request', /^contract violation on "runs:get": malformed request: id:/)
+  const malformed = await expectCode(
+    api.invoke['runs:get']({ id: 1 } as never),
+    'malformed-request',
+    /^contract violation on "runs:get": malformed request: id:/
+  )
   expect(malformed).toBeInstanceOf(ContractError)
-  expect(await expectCode(api.invoke['runs:list'](), 'unknown-channel', /"runs:list" is not served here/)).toBeInstanceOf(ContractError)
-  expect(await expectCode(api.invoke['workspace:get'](), 'malformed-response', /malformed response/)).toBeInstanceOf(ContractError)
+  expect(await expectCode(api.invoke['runs:list'](), 'unknown-channel', /"runs:list" is not served here/)).toBeInstanceOf(
+    ContractError
+  )
+  expect(await expectCode(api.invoke['workspace:get'](), 'malformed-response', /malformed response/)).toBeInstanceOf(
+    ContractError
+  )
 
   // Anything else a handler throws is a failure; a system error keeps what its errno says.
   await expectCode(api.invoke['runs:delete']({ id: 'r1' }), 'failed', /^disk controller on fire$/)

@@ -9,7 +9,14 @@ export function progressPayload(values: Partial<TrainingProgress>): TrainingProg
 }
 
 /** A run's training series as `runs:get` returns them: the given columns, every other metric a column of nulls. */
-export function trainSeries(step: number[], epoch: number[], values: Partial<Record<ProgressMetric, (number | null)[]>>): TrainSeries {
-  const empty = Object.fromEntries(PROGRESS_METRICS.map((key) => [key, step.map(() => null)])) as Record<ProgressMetric, (number | null)[]>
+export function trainSeries(
+  step: number[],
+  epoch: number[],
+  values: Partial<Record<ProgressMetric, (number | null)[]>>
+): TrainSeries {
+  const empty = Object.fromEntries(PROGRESS_METRICS.map((key) => [key, step.map(() => null)])) as Record<
+    ProgressMetric,
+    (number | null)[]
+  >
   return { step, epoch, ...empty, ...values }
 }

@@ -8,7 +8,13 @@ const SCRIPT = join(import.meta.dirname, '..', '..', 'scripts', 'slurm-local.sh'
 
 function answers(): boolean {
   try {
-    return /\b(idle|mix|alloc)\b/.test(execFileSync('sinfo', ['--noheader', '--format=%t'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }))
+    return /\b(idle|mix|alloc)\b/.test(
+      execFileSync('sinfo', ['--noheader', '--format=%t'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 10_000
+      })
+    )
   } catch {
     return false
   }
@@ -37,7 +43,8 @@ export function useLocalSlurm(file: string): SlurmCluster {
   }
   if (!installed()) return unavailable('sbatch is missing (apt-get install slurm-wlm munge, as .ci/run does)')
   if (answers()) return { available: true, release: () => {} }
-  if (process.getuid?.() !== 0) return unavailable('no Slurm cluster answers and starting one (scripts/slurm-local.sh start) needs root')
+  if (process.getuid?.() !== 0)
+    return unavailable('no Slurm cluster answers and starting one (scripts/slurm-local.sh start) needs root')
   execFileSync(SCRIPT, ['start'], { stdio: 'inherit', timeout: 60_000 })
   return { available: true, release: () => execFileSync(SCRIPT, ['stop'], { stdio: 'inherit', timeout: 60_000 }) }
 }

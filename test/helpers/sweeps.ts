@@ -16,7 +16,11 @@ export function tinySweep(scheduler: SchedulerSpec): SweepRequest {
   return { base, plan: { mode: 'grid', axes: [{ field: 'steps', values: [LONG_STEPS, SHORT_STEPS] }] }, scheduler, label: 'test' }
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 150_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 150_000
+): Promise<T> {
   const until = Date.now() + timeoutMs
   for (;;) {
     const value = await probe()
@@ -28,18 +32,28 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
 
 /** The highest training step metrics.jsonl has logged (every 10 steps), or 0. */
 export function loggedStep(runDir: string): number {
-  return Math.max(0, ...readMetrics(runDir).filter((m) => m.kind === 'train').map((m) => m.step as number))
+  return Math.max(
+    0,
+    ...readMetrics(runDir)
+      .filter((m) => m.kind === 'train')
+      .map((m) => m.step as number)
+  )
 }
 
 /** Every start of the run: its first step (0, or the checkpoint's step on a resume). */
 export function starts(runDir: string): { startStep: number; resumedFrom?: string }[] {
   return readMetrics(runDir)
     .filter((m) => m.kind === 'started')
-    .map((m) => ({ startStep: m.startStep as number, ...(typeof m.resumedFrom === 'string' ? { resumedFrom: m.resumedFrom } : {}) }))
+    .map((m) => ({
+      startStep: m.startStep as number,
+      ...(typeof m.resumedFrom === 'string' ? { resumedFrom: m.resumedFrom } : {})
+    }))
 }
 
 /** Steps at which the trainer stopped on a signal, from log.txt ("stopped at step N; resumable"). */
 export function stopSteps(runDir: string): number[] {
   const log = join(runDir, 'log.txt')
-  return existsSync(log) ? [...readFileSync(log, 'utf8').matchAll(/stopped at step (\d+); resumable/g)].map((m) => Number(m[1])) : []
+  return existsSync(log)
+    ? [...readFileSync(log, 'utf8').matchAll(/stopped at step (\d+); resumable/g)].map((m) => Number(m[1]))
+    : []
 }

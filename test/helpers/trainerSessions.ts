@@ -44,4 +44,5 @@ export function trainerSessions(prefix: string): TrainerSessions {
   }
 }
 
-export const progressEvents = (events: RunEvent[]): ProgressEvent[] => events.filter((e): e is ProgressEvent => e.type === 'progress')
+export const progressEvents = (events: RunEvent[]): ProgressEvent[] =>
+  events.filter((e): e is ProgressEvent => e.type === 'progress')

@@ -27,7 +27,10 @@ afterAll(() => rmSync(workspace, { recursive: true, force: true }))
 describe('npm run cli -- train', () => {
   it('writes a complete run folder whose raw scores reproduce the printed metrics', async () => {
     const io = capture()
-    const code = await main(['train', '--preset', 'fonts-quick', '--steps', '4', '--batch', '32', '--out', workspace, '--json'], io)
+    const code = await main(
+      ['train', '--preset', 'fonts-quick', '--steps', '4', '--batch', '32', '--out', workspace, '--json'],
+      io
+    )
     expect(code).toBe(0)
     const result = JSON.parse(io.out) as { run: string; loss: string; backend: string; test: { auc: number; pairs: number } }
     expect(result.loss).toBe('dsoftmax')
@@ -39,10 +42,15 @@ describe('npm run cli -- train', () => {
     // The fastest backend that works was chosen, and every faster one is listed with its reason.
     const order: readonly string[] = BACKEND_CHOICES
     expect(config.backend.choice).toBe(result.backend)
-    expect(config.backend.rejected.map((r: { choice: string }) => r.choice)).toEqual(order.slice(0, order.indexOf(result.backend)))
+    expect(config.backend.rejected.map((r: { choice: string }) => r.choice)).toEqual(
+      order.slice(0, order.indexOf(result.backend))
+    )
     for (const r of config.backend.rejected) expect(r.reason).toMatch(/\w/)
 
-    const metrics = readFileSync(join(result.run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const metrics = readFileSync(join(result.run, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(metrics.find((m) => m.kind === 'train' && m.step === 4)).toBeDefined()
     expect(metrics.find((m) => m.kind === 'test')?.auc).toBeCloseTo(result.test.auc, 10)
 
@@ -50,7 +58,10 @@ describe('npm run cli -- train', () => {
     const weights = readFileSync(join(result.run, 'checkpoints/final/weights.bin'))
     expect(createHash('sha256').update(weights).digest('hex')).toBe(manifest.sha256)
     // Every tensor's bytes are its shape's values at its stored width (float32 here), back to back.
-    const floats = manifest.tensors.reduce((n: number, t: { shape: number[]; dtype: string }) => n + t.shape.reduce((a, b) => a * b, 1), 0)
+    const floats = manifest.tensors.reduce(
+      (n: number, t: { shape: number[]; dtype: string }) => n + t.shape.reduce((a, b) => a * b, 1),
+      0
+    )
     expect(manifest.tensors.every((t: { dtype: string }) => t.dtype === 'float32')).toBe(true)
     expect(weights.byteLength).toBe(4 * floats)
     expect(manifest.byteLength).toBe(weights.byteLength)
@@ -88,11 +99,31 @@ describe('npm run cli -- train', () => {
       mkdirSync(join(folder, `id${k}`), { recursive: true })
       for (let i = 0; i < 8; i++) {
         const pixels = Buffer.from(Array.from({ length: 32 * 32 * 3 }, (_, j) => (j * (k + 3) + i * 7) % 251))
-        await sharp(pixels, { raw: { width: 32, height: 32, channels: 3 } }).png().toFile(join(folder, `id${k}`, `img${i}.png`))
+        await sharp(pixels, { raw: { width: 32, height: 32, channels: 3 } })
+          .png()
+          .toFile(join(folder, `id${k}`, `img${i}.png`))
       }
     }
     const io = capture()
-    const code = await main(['train', '--preset', 'fonts-quick', '--data', folder, '--steps', '3', '--batch', '8', '--replicas', '1', '--out', workspace, '--json'], io)
+    const code = await main(
+      [
+        'train',
+        '--preset',
+        'fonts-quick',
+        '--data',
+        folder,
+        '--steps',
+        '3',
+        '--batch',
+        '8',
+        '--replicas',
+        '1',
+        '--out',
+        workspace,
+        '--json'
+      ],
+      io
+    )
     expect(code).toBe(0)
     expect(io.err).toContain(`data: ${folder}, 4 training classes, 32 images`)
     const result = JSON.parse(io.out) as { run: string; status: string }

@@ -8,7 +8,13 @@ import type { CliIo } from '../../src/cli/io'
 import { encodeImage, identityPixels, python, snapshot, tempDir, writeIdentityFolder } from '../unit/data/fixtures'
 
 function capture(): CliIo & { out: string; err: string } {
-  const io = { out: '', err: '', isTty: false, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) }
+  const io = {
+    out: '',
+    err: '',
+    isTty: false,
+    stdout: (s: string) => void (io.out += s),
+    stderr: (s: string) => void (io.err += s)
+  }
   return io
 }
 
@@ -32,7 +38,9 @@ describe('npm run cli -- dataset', () => {
     expect(await main(['dataset', 'inspect', faces, '--json', '--cache-dir', cache], io)).toBe(0)
     const report = JSON.parse(io.out)
     expect(report).toMatchObject({ format: 'folder', identities: 3, images: 9 })
-    expect(report.problems.unreadable).toEqual([{ path: join(faces, 'cid', 'broken.jpg'), problem: expect.stringMatching(/truncated JPEG/) }])
+    expect(report.problems.unreadable).toEqual([
+      { path: join(faces, 'cid', 'broken.jpg'), problem: expect.stringMatching(/truncated JPEG/) }
+    ])
     const text = capture()
     expect(await main(['dataset', 'inspect', faces, '--cache-dir', cache], text)).toBe(0)
     expect(text.out).toContain('format: folder')

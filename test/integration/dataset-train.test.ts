@@ -9,7 +9,13 @@ import type { CliIo } from '../../src/cli/io'
 import { encodeImage, snapshot, tempDir, writeIdentityFolder } from '../unit/data/fixtures'
 
 function capture(): CliIo & { out: string; err: string } {
-  const io = { out: '', err: '', isTty: false, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) }
+  const io = {
+    out: '',
+    err: '',
+    isTty: false,
+    stdout: (s: string) => void (io.out += s),
+    stderr: (s: string) => void (io.err += s)
+  }
   return io
 }
 
@@ -32,7 +38,9 @@ beforeAll(async () => {
   for (let i = 0; i < 20; i++) {
     const a = names[i % 4]
     const b = i % 2 ? names[(i + 1) % 4] : a
-    lines.push(`faces/${a}/${i % 3}.${['jpg', 'png', 'webp'][(names.indexOf(a) + (i % 3)) % 3]},faces/${b}/${(i + 1) % 3}.${['jpg', 'png', 'webp'][(names.indexOf(b) + ((i + 1) % 3)) % 3]},${i % 2 ? 0 : 1}`)
+    lines.push(
+      `faces/${a}/${i % 3}.${['jpg', 'png', 'webp'][(names.indexOf(a) + (i % 3)) % 3]},faces/${b}/${(i + 1) % 3}.${['jpg', 'png', 'webp'][(names.indexOf(b) + ((i + 1) % 3)) % 3]},${i % 2 ? 0 : 1}`
+    )
   }
   writeFileSync(join(dir, 'val.csv'), lines.join('\n') + '\n')
 })
@@ -47,13 +55,33 @@ describe('npm run cli -- train --data', () => {
     const before = snapshot(faces)
     const io = capture()
     const code = await main(
-      ['train', '--preset', 'fonts-quick', '--data', faces, '--val', join(dir, 'val.csv'), '--test', join(dir, 'val.csv'), '--steps', '6', '--batch', '8', '--out', join(dir, 'ws'), '--json'],
+      [
+        'train',
+        '--preset',
+        'fonts-quick',
+        '--data',
+        faces,
+        '--val',
+        join(dir, 'val.csv'),
+        '--test',
+        join(dir, 'val.csv'),
+        '--steps',
+        '6',
+        '--batch',
+        '8',
+        '--out',
+        join(dir, 'ws'),
+        '--json'
+      ],
       io
     )
     expect(io.err).not.toMatch(/error:/)
     expect(code).toBe(0)
     const result = JSON.parse(io.out) as { run: string; test?: { auc: number }; finalValidation?: unknown }
-    const metrics = readFileSync(join(result.run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; step?: number; auc?: number; set?: string })
+    const metrics = readFileSync(join(result.run, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; step?: number; auc?: number; set?: string })
     expect(metrics.filter((m) => m.kind === 'train').map((m) => m.step)).toContain(6)
     const test = metrics.find((m) => m.kind === 'test')
     expect(test?.set).toBe('test-val')
@@ -65,9 +93,28 @@ describe('npm run cli -- train --data', () => {
 
   it('without --test, labels the end-of-run figures validation (they picked the checkpoint), in the output and in eval/', async () => {
     const io = capture()
-    const code = await main(['train', '--preset', 'fonts-quick', '--data', faces, '--val', join(dir, 'val.csv'), '--steps', '2', '--batch', '8', '--out', join(dir, 'ws')], io)
+    const code = await main(
+      [
+        'train',
+        '--preset',
+        'fonts-quick',
+        '--data',
+        faces,
+        '--val',
+        join(dir, 'val.csv'),
+        '--steps',
+        '2',
+        '--batch',
+        '8',
+        '--out',
+        join(dir, 'ws')
+      ],
+      io
+    )
     expect(code).toBe(0)
-    expect(io.out).toMatch(/Validation \(validation-val, final weights, no flip\), dsoftmax; not a test: these pairs picked the checkpoint \(add --test PATH\)/)
+    expect(io.out).toMatch(
+      /Validation \(validation-val, final weights, no flip\), dsoftmax; not a test: these pairs picked the checkpoint \(add --test PATH\)/
+    )
     expect(io.out).not.toMatch(/Test verification/)
     const run = /Run written to (\S+)/.exec(io.out)?.[1] as string
     expect(readdirSync(join(run, 'eval')).sort()).toEqual(['validation-val-scores.csv', 'validation-val.json'])

@@ -43,16 +43,24 @@ function realImages(spec: BackboneSpec): Exclude<RealImages, { unavailable: stri
       glyphs.write(index, glyph, 0)
       for (let y = 0; y < h; y++)
         for (let x = 0; x < w; x++)
-          for (let ch = 0; ch < c; ch++) out[offset + (y * w + x) * c + ch] = glyph[Math.floor((y * 32) / h) * 32 + Math.floor((x * 32) / w)]
+          for (let ch = 0; ch < c; ch++)
+            out[offset + (y * w + x) * c + ch] = glyph[Math.floor((y * 32) / h) * 32 + Math.floor((x * 32) / w)]
     }
   }
   return { source, indices, description: 'bundled glyphs' }
 }
 
 const TFJS_TEST_LIMIT = 12e6
-const parameterCount = (weights: Map<string, { values: Float32Array }>): number => [...weights.values()].reduce((n, w) => n + w.values.length, 0)
+const parameterCount = (weights: Map<string, { values: Float32Array }>): number =>
+  [...weights.values()].reduce((n, w) => n + w.values.length, 0)
 
-const provenance: ExportProvenance = { runId: 'test-run', loss: 'dsoftmax', dataset: 'fonts', checkpoint: 'final', weightsSha256: 'abc' }
+const provenance: ExportProvenance = {
+  runId: 'test-run',
+  loss: 'dsoftmax',
+  dataset: 'fonts',
+  checkpoint: 'final',
+  weightsSha256: 'abc'
+}
 
 function expectMatch(report: ValidationReport): void {
   const failed = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)
@@ -76,7 +84,15 @@ describe.each(BACKBONE_NAMES)('export of %s', (name) => {
       const exported = await exportOnnx({ file, spec, weights: randomWeights, backbone: random, provenance, real, timingRuns: 0 })
       expectMatch(exported.report)
       const metadata = Object.fromEntries(decodeOnnxModel(readFileSync(file)).metadataProps.map((p) => [p.key, p.value]))
-      expect(metadata).toMatchObject({ input_layout: 'NCHW', input_size: `${spec.input[0]}x${spec.input[1]}`, embedding_size: String(random.embeddingDim), loss: 'dsoftmax', dataset: 'fonts', run_id: 'test-run', l2_normalized: 'false' })
+      expect(metadata).toMatchObject({
+        input_layout: 'NCHW',
+        input_size: `${spec.input[0]}x${spec.input[1]}`,
+        embedding_size: String(random.embeddingDim),
+        loss: 'dsoftmax',
+        dataset: 'fonts',
+        run_id: 'test-run',
+        l2_normalized: 'false'
+      })
       expect(metadata.preprocessing).toContain('(p - 127.5) / 127.5')
     } finally {
       random.dispose()
@@ -86,7 +102,16 @@ describe.each(BACKBONE_NAMES)('export of %s', (name) => {
     const trained = backboneFromWeights(spec, weights)
     try {
       const file = join(dir, `${name}-trained.onnx`)
-      const exported = await exportOnnx({ file, spec, weights, backbone: trained, provenance, real, normalize: true, timingRuns: 0 })
+      const exported = await exportOnnx({
+        file,
+        spec,
+        weights,
+        backbone: trained,
+        provenance,
+        real,
+        normalize: true,
+        timingRuns: 0
+      })
       expectMatch(exported.report)
       // With the L2 option the file itself returns unit vectors.
       const session = await ort.InferenceSession.create(file)
@@ -103,7 +128,10 @@ describe.each(BACKBONE_NAMES)('export of %s', (name) => {
       // 85-120 MB per copy) would triple this file's time without covering anything new.
       if (parameterCount(weights) > TFJS_TEST_LIMIT) return
       const tfjs = await exportTfjs({ dir: join(dir, `${name}-tfjs`), spec, weights, backbone: trained, real, metadata: {} })
-      expect(tfjs.comparisons.map((c) => [c.batch, c.ok])).toEqual([['random', true], ['real', true]])
+      expect(tfjs.comparisons.map((c) => [c.batch, c.ok])).toEqual([
+        ['random', true],
+        ['real', true]
+      ])
       for (const cmp of tfjs.comparisons) expect(cmp.maxAbsDiff).toBeLessThanOrEqual(1e-4)
     } finally {
       trained.dispose()

@@ -18,7 +18,13 @@ import { weightsOfBackbone, backboneFromWeights } from '../../src/core/export/ap
 import { trainedLike } from '../unit/export/helpers'
 
 function capture(): CliIo & { out: string; err: string } {
-  const io = { out: '', err: '', isTty: false, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) }
+  const io = {
+    out: '',
+    err: '',
+    isTty: false,
+    stdout: (s: string) => void (io.out += s),
+    stderr: (s: string) => void (io.err += s)
+  }
   return io
 }
 
@@ -28,7 +34,15 @@ afterAll(() => rmSync(workspace, { recursive: true, force: true }))
 let runDir: string
 let dataset: FontDataset
 const images: string[] = []
-const config = { preset: 'fonts-quick', dataset: 'fonts', backbone: 'glyph-cnn', embeddingDim: 24, inputSize: 32, loss: 'dsoftmax', seed: 1 }
+const config = {
+  preset: 'fonts-quick',
+  dataset: 'fonts',
+  backbone: 'glyph-cnn',
+  embeddingDim: 24,
+  inputSize: 32,
+  loss: 'dsoftmax',
+  seed: 1
+}
 
 beforeAll(async () => {
   await initBackend({})
@@ -39,7 +53,10 @@ beforeAll(async () => {
   const run = createRunFolder(workspace, 'cli-run')
   run.writeConfig(config)
   const centres = tf.ones([5, 24])
-  await saveWeights(run, 'checkpoints/final', [...backbone.params.map((p) => ({ name: p.name, tensor: p.variable })), { name: 'head/centres', tensor: centres }])
+  await saveWeights(run, 'checkpoints/final', [
+    ...backbone.params.map((p) => ({ name: p.name, tensor: p.variable })),
+    { name: 'head/centres', tensor: centres }
+  ])
   centres.dispose()
   backbone.dispose()
   runDir = run.dir
@@ -47,7 +64,9 @@ beforeAll(async () => {
   // Two glyphs of one test font as lossless PNG files.
   for (const ch of [10, 36]) {
     const file = join(workspace, `glyph-${ch}.png`)
-    await sharp(Buffer.from(glyphImage(dataset, dataset.split.test[0], ch)), { raw: { width: 32, height: 32, channels: 1 } }).png().toFile(file)
+    await sharp(Buffer.from(glyphImage(dataset, dataset.split.test[0], ch)), { raw: { width: 32, height: 32, channels: 1 } })
+      .png()
+      .toFile(file)
     images.push(file)
   }
 })
@@ -69,20 +88,30 @@ describe('npm run cli -- export', () => {
     expect(report.inferenceMsBatch32).toBeGreaterThan(0)
   })
 
-  it('writes TF.js and dataset embeddings; the CSV rows are the app\'s embeddings of those glyphs', async () => {
+  it("writes TF.js and dataset embeddings; the CSV rows are the app's embeddings of those glyphs", async () => {
     const io = capture()
     const csv = join(workspace, 'emb.csv')
-    const code = await main(['export', '--run', runDir, '--tfjs', join(workspace, 'tfjs'), '--embeddings', csv, '--limit', '40', '--split', 'val'], io)
+    const code = await main(
+      ['export', '--run', runDir, '--tfjs', join(workspace, 'tfjs'), '--embeddings', csv, '--limit', '40', '--split', 'val'],
+      io
+    )
     expect(code).toBe(0)
     expect(io.out).toMatch(/TF\.js export PASSED/)
     expect(existsSync(join(workspace, 'tfjs', 'model.json'))).toBe(true)
     expect(existsSync(join(runDir, 'exports', 'model.onnx.failed.onnx'))).toBe(false)
-    const rows = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','))
+    const rows = readFileSync(csv, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','))
     expect(rows).toHaveLength(40)
     // Recompute row 7 independently: the val split's image at the same evenly spaced index.
     const set = fontImageSet(dataset, 'val')
     const index = Math.floor((7 * set.count) / 40)
-    const backbone = backboneFromWeights(glyphCnn({ embeddingDim: 24 }), (await import('../../src/core/export/runLoader')).loadRun(runDir).weights.tensors)
+    const backbone = backboneFromWeights(
+      glyphCnn({ embeddingDim: 24 }),
+      (await import('../../src/core/export/runLoader')).loadRun(runDir).weights.tensors
+    )
     const expected = await embedImages(backbone, set, [index])
     backbone.dispose()
     expect(Number(rows[7][1])).toBe(set.labels[index])
@@ -117,13 +146,27 @@ describe('npm run cli -- embed', () => {
     const a = JSON.parse(app.out)
     const b = JSON.parse(onnx.out)
     expect(a.dim).toBe(24)
-    for (let i = 0; i < 2; i++) a.images[i].embedding.forEach((v: number, j: number) => expect(Math.abs(v - b.images[i].embedding[j])).toBeLessThanOrEqual(1e-4))
+    for (let i = 0; i < 2; i++)
+      a.images[i].embedding.forEach((v: number, j: number) =>
+        expect(Math.abs(v - b.images[i].embedding[j])).toBeLessThanOrEqual(1e-4)
+      )
     const dot = a.images[0].embedding.reduce((s: number, v: number, j: number) => s + v * a.images[1].embedding[j], 0)
     expect(a.cosine).toBeCloseTo(dot, 10)
     expect(b.cosine).toBeCloseTo(a.cosine, 5)
     // The PNG decodes to the glyph itself: same embedding as the app's dataset path.
-    const backbone = backboneFromWeights(glyphCnn({ embeddingDim: 24 }), (await import('../../src/core/export/runLoader')).loadRun(runDir).weights.tensors)
-    const glyphs = { shape: [32, 32, 1] as [number, number, number], count: 1, write: (_: number, out: Float32Array, offset: number) => out.set(Float32Array.from(glyphImage(dataset, dataset.split.test[0], 10), (p) => p / 127.5 - 1), offset) }
+    const backbone = backboneFromWeights(
+      glyphCnn({ embeddingDim: 24 }),
+      (await import('../../src/core/export/runLoader')).loadRun(runDir).weights.tensors
+    )
+    const glyphs = {
+      shape: [32, 32, 1] as [number, number, number],
+      count: 1,
+      write: (_: number, out: Float32Array, offset: number) =>
+        out.set(
+          Float32Array.from(glyphImage(dataset, dataset.split.test[0], 10), (p) => p / 127.5 - 1),
+          offset
+        )
+    }
     const direct = await embedImages(backbone, glyphs, [0])
     backbone.dispose()
     direct.forEach((v, j) => expect(a.images[0].embedding[j]).toBeCloseTo(v, 6))

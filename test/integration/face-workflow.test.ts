@@ -15,7 +15,13 @@ import { tempDir } from '../unit/data/fixtures'
 const SCRIPT = new URL('../../scripts/face-fixtures.py', import.meta.url).pathname
 
 function capture(): CliIo & { out: string; err: string } {
-  const io = { out: '', err: '', isTty: false, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) }
+  const io = {
+    out: '',
+    err: '',
+    isTty: false,
+    stdout: (s: string) => void (io.out += s),
+    stderr: (s: string) => void (io.err += s)
+  }
   return io
 }
 
@@ -47,12 +53,30 @@ afterAll(() => {
 /** Trains through the CLI; returns the run folder and its metrics records. */
 async function train(args: string[]): Promise<{ run: string; metrics: MetricRecord[] }> {
   const io = capture()
-  const code = await main(['train', '--preset', 'faces-mobilefacenet', '--data', join(dir, 'data', 'train.rec'), '--replicas', '1', '--out', join(dir, 'ws'), '--json', ...args], io)
+  const code = await main(
+    [
+      'train',
+      '--preset',
+      'faces-mobilefacenet',
+      '--data',
+      join(dir, 'data', 'train.rec'),
+      '--replicas',
+      '1',
+      '--out',
+      join(dir, 'ws'),
+      '--json',
+      ...args
+    ],
+    io
+  )
   expect(io.err).not.toMatch(/error:|out of bounds|Aborted/)
   expect(code).toBe(0)
   const result = JSON.parse(io.out) as { run: string; status: string }
   expect(result.status).toBe('finished')
-  const metrics = readFileSync(join(result.run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricRecord)
+  const metrics = readFileSync(join(result.run, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as MetricRecord)
   return { run: result.run, metrics }
 }
 
@@ -65,10 +89,14 @@ async function exportAndRun(run: string, dim: number): Promise<void> {
   expect(report.ok).toBe(true)
   const session = await ort.InferenceSession.create(onnx)
   const [input] = session.inputNames
-  const output = await session.run({ [input]: new ort.Tensor('float32', new Float32Array(2 * 3 * 112 * 112).fill(0.25), [2, 3, 112, 112]) })
+  const output = await session.run({
+    [input]: new ort.Tensor('float32', new Float32Array(2 * 3 * 112 * 112).fill(0.25), [2, 3, 112, 112])
+  })
   expect(output[session.outputNames[0]].dims).toEqual([2, dim])
   // A wrong layout is refused by the graph itself.
-  await expect(session.run({ [input]: new ort.Tensor('float32', new Float32Array(112 * 112 * 3), [1, 112, 112, 3]) })).rejects.toThrow()
+  await expect(
+    session.run({ [input]: new ort.Tensor('float32', new Float32Array(112 * 112 * 3), [1, 112, 112, 3]) })
+  ).rejects.toThrow()
 }
 
 /** The best checkpoint holds the step whose validation value on `set` is the best by `metric`. */
@@ -77,15 +105,28 @@ function expectBestCheckpoint(run: string, metrics: MetricRecord[], metric: 'auc
   const values = validations.map((v) => v[metric] as number)
   const bestValue = metric === 'auc' ? Math.max(...values) : Math.min(...values)
   const firstBest = validations.find((v) => v[metric] === bestValue) as MetricRecord
-  const best = JSON.parse(readFileSync(join(run, 'checkpoints', 'best', 'checkpoint.json'), 'utf8')) as { step: number; best: { metric: string; value: number } }
+  const best = JSON.parse(readFileSync(join(run, 'checkpoints', 'best', 'checkpoint.json'), 'utf8')) as {
+    step: number
+    best: { metric: string; value: number }
+  }
   expect(best.best).toMatchObject({ metric, value: bestValue })
   expect(best.step).toBe(firstBest.step)
 }
 
 describe('face backbones on Python-written .rec and .bin files', () => {
-  it('MobileFaceNet: validates on two .bin sets every step, keeps the best by the second set\'s AUC, exports ONNX [N, 3, 112, 112]', async () => {
+  it("MobileFaceNet: validates on two .bin sets every step, keeps the best by the second set's AUC, exports ONNX [N, 3, 112, 112]", async () => {
     const sets = ['--val', join(dir, 'data', 'val.bin'), '--val', join(dir, 'data', 'val2.bin'), '--best-set', 'val2']
-    const { run, metrics } = await train([...sets, '--steps', '3', '--batch', '4', '--validate-every-steps', '1', '--best-metric', 'auc'])
+    const { run, metrics } = await train([
+      ...sets,
+      '--steps',
+      '3',
+      '--batch',
+      '4',
+      '--validate-every-steps',
+      '1',
+      '--best-metric',
+      'auc'
+    ])
     const validations = metrics.filter((m) => m.kind === 'validation')
     expect(validations.map((v) => `${v.set}@${v.step}`)).toEqual(['val@1', 'val2@1', 'val@2', 'val2@2', 'val@3', 'val2@3'])
     for (const v of validations) {
@@ -96,7 +137,9 @@ describe('face backbones on Python-written .rec and .bin files', () => {
     }
     expectBestCheckpoint(run, metrics, 'auc', 'val2')
     // The checkpoint carries both sets' figures, the other set's under its name.
-    const last = JSON.parse(readFileSync(join(run, 'checkpoints', 'last', 'checkpoint.json'), 'utf8')) as { metrics: Record<string, number> }
+    const last = JSON.parse(readFileSync(join(run, 'checkpoints', 'last', 'checkpoint.json'), 'utf8')) as {
+      metrics: Record<string, number>
+    }
     expect(Object.keys(last.metrics).sort()).toEqual(['auc', 'eer', 'tenFold', 'val/auc', 'val/eer', 'val/tenFold'])
     expect(last.metrics.auc).toBe(validations[5].auc)
     expect(last.metrics['val/auc']).toBe(validations[4].auc)
@@ -107,8 +150,27 @@ describe('face backbones on Python-written .rec and .bin files', () => {
   }, 240_000)
 
   it('IR-18: one step of two images, validated, best by EER, exported', async () => {
-    const { run, metrics } = await train(['--val', join(dir, 'data', 'val.bin'), '--backbone', 'ir-18', '--embedding', '64', '--steps', '1', '--batch', '2', '--validate-every-steps', '1', '--best-metric', 'eer'])
-    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'))).toMatchObject({ backbone: 'ir-18', inputSize: 112, embeddingDim: 64 })
+    const { run, metrics } = await train([
+      '--val',
+      join(dir, 'data', 'val.bin'),
+      '--backbone',
+      'ir-18',
+      '--embedding',
+      '64',
+      '--steps',
+      '1',
+      '--batch',
+      '2',
+      '--validate-every-steps',
+      '1',
+      '--best-metric',
+      'eer'
+    ])
+    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'))).toMatchObject({
+      backbone: 'ir-18',
+      inputSize: 112,
+      embeddingDim: 64
+    })
     expect(metrics.filter((m) => m.kind === 'validation').map((v) => v.step)).toEqual([1])
     expectBestCheckpoint(run, metrics, 'eer', 'val')
     await exportAndRun(run, 64)

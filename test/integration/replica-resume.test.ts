@@ -24,7 +24,8 @@ const recipe = {
   validateEvery: 0
 } satisfies TrainConfig
 
-const finalWeights = (runDir: string): Float32Array => new Float32Array(new Uint8Array(readFileSync(join(runDir, 'checkpoints/final/weights.bin'))).buffer)
+const finalWeights = (runDir: string): Float32Array =>
+  new Float32Array(new Uint8Array(readFileSync(join(runDir, 'checkpoints/final/weights.bin'))).buffer)
 
 describe('two-replica D-Softmax-K, kill -9 and resume', () => {
   it('ends bit-identical to the uninterrupted twin', async () => {

@@ -9,7 +9,13 @@ import type { CliIo } from '../../src/cli/io'
 import { writeRunRecord, type RunRecord } from '../../src/core/train/runs'
 
 function capture(): CliIo & { out: string; err: string } {
-  const io = { out: '', err: '', isTty: false, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) }
+  const io = {
+    out: '',
+    err: '',
+    isTty: false,
+    stdout: (s: string) => void (io.out += s),
+    stderr: (s: string) => void (io.err += s)
+  }
   return io
 }
 
@@ -30,7 +36,9 @@ makeRun('20260101-000000-fonts-dsoftmax', 'dsoftmax', { status: 'finished', step
   { kind: 'validation', step: 20, auc: 0.91 },
   { kind: 'test', set: 'fonts-test', auc: 0.93, eer: 0.14, tenFold: 0.86 }
 ])
-makeRun('20260102-000000-fonts-normface', 'normface', { status: 'stopped', step: 10, totalSteps: 20 }, [{ kind: 'train', step: 10, loss: 3.25 }])
+makeRun('20260102-000000-fonts-normface', 'normface', { status: 'stopped', step: 10, totalSteps: 20 }, [
+  { kind: 'train', step: 10, loss: 3.25 }
+])
 
 const run = async (...argv: string[]): Promise<{ code: number; out: string; err: string }> => {
   const io = capture()
@@ -49,9 +57,15 @@ describe('npm run cli -- runs', () => {
   })
 
   it('renames and tags, and show prints both with the metrics and checkpoints', async () => {
-    expect((await run('rename', '20260101-000000-fonts-dsoftmax', 'D-Softmax', 'baseline')).out).toBe('run 20260101-000000-fonts-dsoftmax is now "D-Softmax baseline"\n')
-    expect((await run('tag', '20260101-000000-fonts-dsoftmax', 'paper', 'fig1')).out).toBe('run 20260101-000000-fonts-dsoftmax tags: paper, fig1\n')
-    expect((await run('tag', '20260101-000000-fonts-dsoftmax', '--remove', 'fig1')).out).toBe('run 20260101-000000-fonts-dsoftmax tags: paper\n')
+    expect((await run('rename', '20260101-000000-fonts-dsoftmax', 'D-Softmax', 'baseline')).out).toBe(
+      'run 20260101-000000-fonts-dsoftmax is now "D-Softmax baseline"\n'
+    )
+    expect((await run('tag', '20260101-000000-fonts-dsoftmax', 'paper', 'fig1')).out).toBe(
+      'run 20260101-000000-fonts-dsoftmax tags: paper, fig1\n'
+    )
+    expect((await run('tag', '20260101-000000-fonts-dsoftmax', '--remove', 'fig1')).out).toBe(
+      'run 20260101-000000-fonts-dsoftmax tags: paper\n'
+    )
     const { out } = await run('show', '20260101-000000-fonts-dsoftmax')
     expect(out).toContain('"D-Softmax baseline" — finished')
     expect(out).toContain('tags: paper')
@@ -63,11 +77,19 @@ describe('npm run cli -- runs', () => {
 
   it('compares metrics side by side', async () => {
     const { out } = await run('compare', '20260101-000000-fonts-dsoftmax', '20260102-000000-fonts-normface')
-    const rows = Object.fromEntries(out.trim().split('\n').slice(1).map((line) => [line.split(/\s{2,}/)[0], line.split(/\s{2,}/).slice(1)]))
+    const rows = Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => [line.split(/\s{2,}/)[0], line.split(/\s{2,}/).slice(1)])
+    )
     expect(rows.loss).toEqual(['dsoftmax', 'normface'])
     expect(rows['train loss']).toEqual(['12.5000', '3.2500'])
     expect(rows['test AUC']).toEqual(['0.9300', '-'])
-    const json = JSON.parse((await run('compare', '20260101-000000-fonts-dsoftmax', '20260102-000000-fonts-normface', '--json')).out)
+    const json = JSON.parse(
+      (await run('compare', '20260101-000000-fonts-dsoftmax', '20260102-000000-fonts-normface', '--json')).out
+    )
     expect(json['20260102-000000-fonts-normface'].steps).toBe(10)
   })
 

@@ -3,7 +3,11 @@ import WebSocket from 'ws'
 import { decodeWire, encodeWire } from '../../src/common/wire'
 import type { WebHost } from '../../src/server/server'
 
-export async function call(host: WebHost, channel: string, ...args: unknown[]): Promise<{ status: number; body: { ok: boolean; value?: unknown; error?: { code: string; message: string } } }> {
+export async function call(
+  host: WebHost,
+  channel: string,
+  ...args: unknown[]
+): Promise<{ status: number; body: { ok: boolean; value?: unknown; error?: { code: string; message: string } } }> {
   const response = await fetch(`${host.url}api/${channel}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-DSoftmax-Token': host.token },
@@ -21,14 +25,20 @@ export async function value<T>(host: WebHost, channel: string, ...args: unknown[
 export interface EventLog {
   events: { event: string; payload: unknown }[]
   /** Resolves with the first event (already seen or to come) that matches. */
-  waitFor(match: (e: { event: string; payload: unknown }) => boolean, timeoutMs?: number): Promise<{ event: string; payload: unknown }>
+  waitFor(
+    match: (e: { event: string; payload: unknown }) => boolean,
+    timeoutMs?: number
+  ): Promise<{ event: string; payload: unknown }>
   close(): void
 }
 
 export function openEvents(host: WebHost): Promise<EventLog> {
   const socket = new WebSocket(`ws://127.0.0.1:${host.port}/events`, { headers: { 'X-DSoftmax-Token': host.token } })
   const events: EventLog['events'] = []
-  const waiters: { match: (e: { event: string; payload: unknown }) => boolean; resolve: (e: { event: string; payload: unknown }) => void }[] = []
+  const waiters: {
+    match: (e: { event: string; payload: unknown }) => boolean
+    resolve: (e: { event: string; payload: unknown }) => void
+  }[] = []
   socket.on('message', (data) => {
     const e = decodeWire(String(data)) as { event: string; payload: unknown }
     events.push(e)
@@ -48,7 +58,10 @@ export function openEvents(host: WebHost): Promise<EventLog> {
           const seen = events.find(match)
           if (seen) return Promise.resolve(seen)
           return new Promise((res, rej) => {
-            const timer = setTimeout(() => rej(new Error(`no matching event within ${timeoutMs} ms; saw ${events.map((x) => x.event).join(', ')}`)), timeoutMs)
+            const timer = setTimeout(
+              () => rej(new Error(`no matching event within ${timeoutMs} ms; saw ${events.map((x) => x.event).join(', ')}`)),
+              timeoutMs
+            )
             waiters.push({ match, resolve: (e) => (clearTimeout(timer), res(e)) })
           })
         },

@@ -8,7 +8,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { EmbeddingProjection, EvaluationReport, OnnxExportResult, RunList, TrainingCatalog, TrainingState, TrainRecipe } from '../../src/common/contract'
+import type {
+  EmbeddingProjection,
+  EvaluationReport,
+  OnnxExportResult,
+  RunList,
+  TrainingCatalog,
+  TrainingState,
+  TrainRecipe
+} from '../../src/common/contract'
 import { createWebServices } from '../../src/server/host'
 import { startWebHost, type WebHost } from '../../src/server/server'
 import { call, openEvents, value, type EventLog } from './server-helpers'
@@ -36,9 +44,17 @@ afterAll(async () => {
 describe('web host with the real trainer', () => {
   it('trains, stops, resumes, evaluates and exports a run', { timeout: 300_000 }, async () => {
     const catalog = await value<TrainingCatalog>(host, 'training:catalog')
-    const recipe: TrainRecipe = { ...catalog.presets.find((p) => p.name === 'fonts-quick')!.recipe, steps: 8, batchSize: 32, checkpointEverySteps: 2, replicas: 1 }
+    const recipe: TrainRecipe = {
+      ...catalog.presets.find((p) => p.name === 'fonts-quick')!.recipe,
+      steps: 8,
+      batchSize: 32,
+      checkpointEverySteps: 2,
+      replicas: 1
+    }
 
-    const check = await value<{ problems: string[]; estimate?: { totalSteps: number | null } }>(host, 'training:validate', { recipe })
+    const check = await value<{ problems: string[]; estimate?: { totalSteps: number | null } }>(host, 'training:validate', {
+      recipe
+    })
     expect(check.problems).toEqual([])
     expect(check.estimate?.totalSteps).toBe(8)
     const refused = await call(host, 'training:validate', { recipe: { ...recipe, batchSize: -4 } })
@@ -48,9 +64,15 @@ describe('web host with the real trainer', () => {
     const started = await value<TrainingState>(host, 'training:start', { kind: 'recipe', recipe, name: 'web test' })
     expect(started.phase).toBe('running')
     const runId = started.runId
-    await events.waitFor((e) => e.event === 'training:event' && (e.payload as { event: { type: string; step?: number } }).event.type === 'checkpoint')
+    await events.waitFor(
+      (e) => e.event === 'training:event' && (e.payload as { event: { type: string; step?: number } }).event.type === 'checkpoint'
+    )
     await value(host, 'training:stop', { runId })
-    const finished = await events.waitFor((e) => e.event === 'training:event' && ['finished', 'failed', 'exited'].includes((e.payload as { event: { type: string } }).event.type))
+    const finished = await events.waitFor(
+      (e) =>
+        e.event === 'training:event' &&
+        ['finished', 'failed', 'exited'].includes((e.payload as { event: { type: string } }).event.type)
+    )
     expect((finished.payload as { event: { type: string; stopped?: boolean } }).event).toMatchObject({ type: 'finished' })
 
     const list = await value<RunList>(host, 'runs:list')
@@ -63,9 +85,15 @@ describe('web host with the real trainer', () => {
       const resumed = await value<TrainingState>(host, 'training:resumeRun', { runId })
       expect(resumed.step).toBeGreaterThan(0)
       const end = await events.waitFor(
-        (e) => events.events.indexOf(e) >= before && e.event === 'training:event' && ['finished', 'failed', 'exited'].includes((e.payload as { event: { type: string } }).event.type)
+        (e) =>
+          events.events.indexOf(e) >= before &&
+          e.event === 'training:event' &&
+          ['finished', 'failed', 'exited'].includes((e.payload as { event: { type: string } }).event.type)
       )
-      expect((end.payload as { event: { type: string; stopped: boolean } }).event).toMatchObject({ type: 'finished', stopped: false })
+      expect((end.payload as { event: { type: string; stopped: boolean } }).event).toMatchObject({
+        type: 'finished',
+        stopped: false
+      })
     } else {
       console.warn('[server-training] the run finished before the stop arrived: resume was not exercised this time')
     }
@@ -81,14 +109,22 @@ describe('web host with the real trainer', () => {
     expect(saved.map((r) => r.auc)).toContain(report.auc)
 
     for (const method of ['pca', 'umap'] as const) {
-      const projection = await value<EmbeddingProjection>(host, 'eval:embedding', { runId, method, identities: 4, perIdentity: 6 })
+      const projection = await value<EmbeddingProjection>(host, 'eval:embedding', {
+        runId,
+        method,
+        identities: 4,
+        perIdentity: 6
+      })
       expect(projection).toMatchObject({ method, dims: 2, embeddingDim: recipe.embeddingDim })
       expect(projection.labels).toHaveLength(24)
       expect(projection.coords).toHaveLength(48)
       expect(new Set(projection.labels).size).toBe(4)
     }
 
-    const embeddings = await value<{ path: string; rows: number; dim: number }>(host, 'export:embeddings', { runId, format: 'csv' })
+    const embeddings = await value<{ path: string; rows: number; dim: number }>(host, 'export:embeddings', {
+      runId,
+      format: 'csv'
+    })
     expect(embeddings.dim).toBe(recipe.embeddingDim)
     expect(readFileSync(embeddings.path, 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(embeddings.rows)
     const tfjs = await value<{ path: string; files: string[] }>(host, 'export:tfjs', { runId })

@@ -13,7 +13,13 @@ import { angleReport } from '../../src/core/eval/angles'
 import type { LabelledImageSet } from '../../src/core/data'
 
 function capture(): CliIo & { out: string; err: string } {
-  const io = { out: '', err: '', isTty: false, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) }
+  const io = {
+    out: '',
+    err: '',
+    isTty: false,
+    stdout: (s: string) => void (io.out += s),
+    stderr: (s: string) => void (io.err += s)
+  }
   return io
 }
 
@@ -73,7 +79,9 @@ describe('the report', () => {
     expect(text).toContain('Softmax, 2 classes')
     expect(text).toContain('D-Softmax s=30, 2 classes')
     expect(text).toContain('1.50° (test 90.00°)')
-    expect(text).toMatch(/WARNING: 1 collapse warning\(s\):\n {2}D-Softmax s=30, 2 classes \(train\): class collapse: the mean embedding directions of 0 and 1 are 1\.50° apart/)
+    expect(text).toMatch(
+      /WARNING: 1 collapse warning\(s\):\n {2}D-Softmax s=30, 2 classes \(train\): class collapse: the mean embedding directions of 0 and 1 are 1\.50° apart/
+    )
     expect(studyTable({ ...study, runs: [study.runs[0]], warnings: [] })).toContain('No class collapse')
   })
 })
@@ -166,6 +174,12 @@ describe('Figure 1, the findings (full recipe, fixed seed)', () => {
     expect(run.lossParams.s).toBe(30)
     expect(run.train.collapsed).toBe(true)
     expect(run.train.inter.min).toBeLessThan(5)
-    expect(s.warnings.some((w) => /^D-Softmax s=30, 10 classes \(train\): class collapse: the mean embedding directions of \d and \d are [\d.]+° apart/.test(w))).toBe(true)
+    expect(
+      s.warnings.some((w) =>
+        /^D-Softmax s=30, 10 classes \(train\): class collapse: the mean embedding directions of \d and \d are [\d.]+° apart/.test(
+          w
+        )
+      )
+    ).toBe(true)
   }, 600_000)
 })

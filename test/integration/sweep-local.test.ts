@@ -33,7 +33,10 @@ describe('sweeps on the local scheduler', () => {
       const queue = new LocalQueue(workspace, sweep.id, {
         maxParallel: 1,
         pollMs: 200,
-        onChange: () => void sweepStatus(workspace, sweep.id).then((s) => (mostRunning = Math.max(mostRunning, s.runs.filter((r) => r.state === 'running').length)))
+        onChange: () =>
+          void sweepStatus(workspace, sweep.id).then(
+            (s) => (mostRunning = Math.max(mostRunning, s.runs.filter((r) => r.state === 'running').length))
+          )
       })
       queues.push(queue)
       return queue.serve()
@@ -77,7 +80,13 @@ describe('sweeps on the local scheduler', () => {
     const compared = compareSweep(workspace, sweep.id)
     for (const row of compared) {
       const report = JSON.parse(readFileSync(join(runDir(workspace, row.runId), 'eval', 'test-fonts-test.json'), 'utf8'))
-      expect(row.result).toMatchObject({ set: 'test-fonts-test', role: 'test', auc: report.auc, tenFold: report.tenFold.mean, tarAtFar: report.tarAtFar })
+      expect(row.result).toMatchObject({
+        set: 'test-fonts-test',
+        role: 'test',
+        auc: report.auc,
+        tenFold: report.tenFold.mean,
+        tarAtFar: report.tarAtFar
+      })
     }
   })
 })

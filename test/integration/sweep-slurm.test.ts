@@ -20,19 +20,29 @@ const workspace = mkdtempSync(join(tmpdir(), 'dsoftmax-sweep-slurm-'))
 afterAll(async () => {
   // No job of this test may outlive it.
   const ids = (await runSlurm('squeue', ['--noheader', '--format=%i|%j']).catch(() => ({ stdout: '' }))).stdout
-  for (const line of ids.split('\n')) if (line.includes('|') && line.includes('-test-steps-')) await runSlurm('scancel', [line.split('|')[0]]).catch(() => {})
+  for (const line of ids.split('\n'))
+    if (line.includes('|') && line.includes('-test-steps-')) await runSlurm('scancel', [line.split('|')[0]]).catch(() => {})
   cluster.release()
   rmSync(workspace, { recursive: true, force: true })
 })
 
 function capture(): CliIo & { out: string; err: string } {
-  const io = { out: '', err: '', isTty: false, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) }
+  const io = {
+    out: '',
+    err: '',
+    isTty: false,
+    stdout: (s: string) => void (io.out += s),
+    stderr: (s: string) => void (io.err += s)
+  }
   return io
 }
 
 describe.skipIf(!cluster.available)('sweeps on Slurm', () => {
   it('runs, requeues (resuming), cancels and compares a two-run sweep through sbatch', async () => {
-    const sweep = await startSweep(workspace, tinySweep({ kind: 'slurm', slurm: { time: '10:00', extra: ['--comment=dsoftmax-test'] } }))
+    const sweep = await startSweep(
+      workspace,
+      tinySweep({ kind: 'slurm', slurm: { time: '10:00', extra: ['--comment=dsoftmax-test'] } })
+    )
     const [long, short] = sweep.runs
     expect([long.name, short.name]).toEqual([`steps-${LONG_STEPS}`, `steps-${SHORT_STEPS}`])
     const dir = sweepDir(workspace, sweep.id)
@@ -84,13 +94,20 @@ describe.skipIf(!cluster.available)('sweeps on Slurm', () => {
     // status and compare through the CLI; compare's figures are the stored reports'.
     const statusIo = capture()
     expect(await main(['sweep', 'status', sweep.id, '--out', workspace], statusIo)).toBe(0)
-    expect(statusIo.out).toMatch(new RegExp(`${long.name}\\s+${LONG_STEPS}\\s+finished\\s+${LONG_STEPS}/${LONG_STEPS}\\s+${job.jobId}`))
+    expect(statusIo.out).toMatch(
+      new RegExp(`${long.name}\\s+${LONG_STEPS}\\s+finished\\s+${LONG_STEPS}/${LONG_STEPS}\\s+${job.jobId}`)
+    )
     const compareIo = capture()
     expect(await main(['sweep', 'compare', sweep.id, '--out', workspace, '--json'], compareIo)).toBe(0)
-    const compared = JSON.parse(compareIo.out) as { far: string; runs: { name: string; result: { auc: number; tenFold: number; tarAtFar: Record<string, number> } }[] }
+    const compared = JSON.parse(compareIo.out) as {
+      far: string
+      runs: { name: string; result: { auc: number; tenFold: number; tarAtFar: Record<string, number> } }[]
+    }
     expect(compared.far).toBe('0.001')
     for (const row of compared.runs) {
-      const report = JSON.parse(readFileSync(join(runDir(workspace, `${sweep.id}-${row.name}`), 'eval', 'test-fonts-test.json'), 'utf8'))
+      const report = JSON.parse(
+        readFileSync(join(runDir(workspace, `${sweep.id}-${row.name}`), 'eval', 'test-fonts-test.json'), 'utf8')
+      )
       expect(row.result.auc).toBe(report.auc)
       expect(row.result.tenFold).toBe(report.tenFold.mean)
       expect(row.result.tarAtFar['0.001']).toBe(report.tarAtFar['0.001'])

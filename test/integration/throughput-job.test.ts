@@ -11,7 +11,9 @@ describe('measure-throughput job', () => {
   it('measures the glyph family on this backend', async () => {
     const labels: string[] = []
     const m = await throughputJob({ family: 'glyph' }, (_, label) => void (label && labels.push(label)))
-    console.log(`[throughput] ${m.backend}: ${m.imagesPerSecond.toFixed(1)} img/s, ${m.model}, ${m.replicas} replica(s), ${m.machine}`)
+    console.log(
+      `[throughput] ${m.backend}: ${m.imagesPerSecond.toFixed(1)} img/s, ${m.model}, ${m.replicas} replica(s), ${m.machine}`
+    )
     expect(m.imagesPerSecond).toBeGreaterThan(0)
     expect(Number.isFinite(m.imagesPerSecond)).toBe(true)
     expect(m.macsPerImage).toBe(specCost(backboneSpec('glyph-cnn', { embeddingDim: 128, inputSize: 32, channels: 1 })).macs)

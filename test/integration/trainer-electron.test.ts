@@ -36,7 +36,10 @@ const rawMessages: unknown[] = []
 const fakeUtility: UtilityProcessApi = {
   fork(modulePath, args, options) {
     forks.push({ modulePath, serviceName: options?.serviceName })
-    const child = fork(modulePath, args ?? [], { execArgv: ['--import', 'tsx', '--import', pathToFileURL(shim).href], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+    const child = fork(modulePath, args ?? [], {
+      execArgv: ['--import', 'tsx', '--import', pathToFileURL(shim).href],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc']
+    })
     children.push(child)
     const utilityChild: UtilityChild = {
       get pid() {

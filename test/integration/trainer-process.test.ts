@@ -15,10 +15,18 @@ const { workspace, launch } = sessions
 afterAll(() => sessions.close())
 
 /** A few steps on the bundled fonts; one replica so runs are bit-reproducible. */
-const recipe = (overrides: Partial<TrainConfig> = {}): TrainConfig =>
-  ({ ...presetConfig('fonts-quick'), batchSize: 16, steps: 12, replicas: 1, checkpointEverySteps: 3, validateEvery: 0, ...overrides })
+const recipe = (overrides: Partial<TrainConfig> = {}): TrainConfig => ({
+  ...presetConfig('fonts-quick'),
+  batchSize: 16,
+  steps: 12,
+  replicas: 1,
+  checkpointEverySteps: 3,
+  validateEvery: 0,
+  ...overrides
+})
 
-const finalWeights = (runDir: string): Float32Array => new Float32Array(new Uint8Array(readFileSync(join(runDir, 'checkpoints/final/weights.bin'))).buffer)
+const finalWeights = (runDir: string): Float32Array =>
+  new Float32Array(new Uint8Array(readFileSync(join(runDir, 'checkpoints/final/weights.bin'))).buffer)
 
 describe('trainer process', () => {
   let reference: { losses: Map<number, number>; weights: Float32Array }
@@ -90,11 +98,20 @@ describe('trainer process', () => {
   })
 
   it('NaN in the loss: fails cleanly with a message naming the step; the run is marked failed', async () => {
-    const run = launch({ config: recipe({ loss: 'softmax', lossParams: {}, optimizer: { kind: 'sgd', lr: 1e20, momentum: 0.9, weightDecay: 0 }, schedule: { kind: 'constant' } }) })
+    const run = launch({
+      config: recipe({
+        loss: 'softmax',
+        lossParams: {},
+        optimizer: { kind: 'sgd', lr: 1e20, momentum: 0.9, weightDecay: 0 },
+        schedule: { kind: 'constant' }
+      })
+    })
     const end = await run.end
     expect(end.type).toBe('failed')
     const failed = end as Extract<RunEvent, { type: 'failed' }>
-    expect(failed.message).toMatch(new RegExp(`^training diverged at step ${failed.step}: .*What usually helps: a lower learning rate`))
+    expect(failed.message).toMatch(
+      new RegExp(`^training diverged at step ${failed.step}: .*What usually helps: a lower learning rate`)
+    )
     expect(readRunRecord(failed.runDir as string)).toMatchObject({ status: 'failed', message: failed.message })
   })
 })

@@ -37,10 +37,20 @@ const close = (actual: number, step: number, reference: Map<number, number>): bo
   Math.abs(actual - (reference.get(step) as number)) <= (bounds.get(step) as number)
 
 /** Training losses by step on `backend`, from `resume` when given; checkpoints into `store`. */
-async function lossesOn(backend: BackendChoice, train: LabelledImageSet, store?: CheckpointStore, resume?: LoadedCheckpoint): Promise<Map<number, number>> {
+async function lossesOn(
+  backend: BackendChoice,
+  train: LabelledImageSet,
+  store?: CheckpointStore,
+  resume?: LoadedCheckpoint
+): Promise<Map<number, number>> {
   await initBackend({ force: backend })
   const losses = new Map<number, number>()
-  const model = await trainModel(recipe, { train }, { onEvent: (e) => e.type === 'step' && losses.set(e.step, e.loss) }, { backend, checkpoints: store, resume })
+  const model = await trainModel(
+    recipe,
+    { train },
+    { onEvent: (e) => e.type === 'step' && losses.set(e.step, e.loss) },
+    { backend, checkpoints: store, resume }
+  )
   model.dispose()
   return losses
 }
@@ -55,49 +65,70 @@ describe.skipIf(!available)('training on webgpu', () => {
     wasmStore = new CheckpointStore(join(workspace, 'wasm-checkpoints'), 4)
     wasm = await lossesOn('wasm', train, wasmStore)
     const cpu = await lossesOn('cpu', train)
-    bounds = new Map([...wasm].map(([step, loss]) => [step, Math.max(RELATIVE * Math.abs(loss), 2 * Math.abs((cpu.get(step) as number) - loss))]))
+    bounds = new Map(
+      [...wasm].map(([step, loss]) => [step, Math.max(RELATIVE * Math.abs(loss), 2 * Math.abs((cpu.get(step) as number) - loss))])
+    )
   }, SLOW)
 
-  it('8 steps of fonts-quick (seed 5) follow wasm with one replica as closely as cpu does', async () => {
-    const gpu = await lossesOn('webgpu', train)
-    expect([...gpu.keys()]).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
-    for (const [step, loss] of gpu) expect(close(loss, step, wasm), `step ${step}: webgpu ${loss} vs wasm ${wasm.get(step)} (bound ${bounds.get(step)})`).toBe(true)
-    // The first steps, before the recipe has amplified anything, agree to 1e-4.
-    for (const step of [1, 2, 3]) expect(Math.abs((gpu.get(step) as number) - (wasm.get(step) as number)) / (wasm.get(step) as number)).toBeLessThan(1e-4)
-    // The run learns: the comparison is between moving losses, not two constants.
-    expect(wasm.get(8)).toBeLessThan(wasm.get(1) as number)
-  }, SLOW)
+  it(
+    '8 steps of fonts-quick (seed 5) follow wasm with one replica as closely as cpu does',
+    async () => {
+      const gpu = await lossesOn('webgpu', train)
+      expect([...gpu.keys()]).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+      for (const [step, loss] of gpu)
+        expect(
+          close(loss, step, wasm),
+          `step ${step}: webgpu ${loss} vs wasm ${wasm.get(step)} (bound ${bounds.get(step)})`
+        ).toBe(true)
+      // The first steps, before the recipe has amplified anything, agree to 1e-4.
+      for (const step of [1, 2, 3])
+        expect(Math.abs((gpu.get(step) as number) - (wasm.get(step) as number)) / (wasm.get(step) as number)).toBeLessThan(1e-4)
+      // The run learns: the comparison is between moving losses, not two constants.
+      expect(wasm.get(8)).toBeLessThan(wasm.get(1) as number)
+    },
+    SLOW
+  )
 
-  it('a wasm checkpoint resumes on webgpu and continues as wasm did', async () => {
-    const half = wasmStore.load('step-00000004')
-    expect(half.meta.step).toBe(4)
-    const gpu = await lossesOn('webgpu', train, undefined, half)
-    expect([...gpu.keys()]).toEqual([5, 6, 7, 8])
-    for (const [step, loss] of gpu) expect(close(loss, step, wasm), `step ${step}`).toBe(true)
-  }, SLOW)
+  it(
+    'a wasm checkpoint resumes on webgpu and continues as wasm did',
+    async () => {
+      const half = wasmStore.load('step-00000004')
+      expect(half.meta.step).toBe(4)
+      const gpu = await lossesOn('webgpu', train, undefined, half)
+      expect([...gpu.keys()]).toEqual([5, 6, 7, 8])
+      for (const [step, loss] of gpu) expect(close(loss, step, wasm), `step ${step}`).toBe(true)
+    },
+    SLOW
+  )
 
-  it('the trainer process records webgpu as the run’s backend; the stopped run resumes on wasm and ends where wasm alone does', async () => {
-    // The forked trainer inherits VK_ICD_FILENAMES from this process: it sees SwiftShader too.
-    // Stopped after step 4 (before the final test evaluation, which takes minutes on SwiftShader).
-    const first = launch({ config: recipe, backend: 'webgpu' }, (event, host) => {
-      if (event.type === 'progress' && event.step === 4) host.stop()
-    })
-    const stopped = await first.end
-    expect(stopped).toMatchObject({ type: 'finished', stopped: true })
-    const runDir = (stopped as { runDir: string }).runDir
-    const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as { backend: { choice: string; adapter?: { fallback: boolean } } }
-    expect(config.backend.choice).toBe('webgpu')
-    expect(config.backend.adapter?.fallback).toBe(true)
-    const stoppedAt = readRunRecord(runDir).step as number
-    expect(stoppedAt).toBeGreaterThanOrEqual(4)
-    for (const p of progressEvents(first.events)) expect(close(p.loss, p.step, wasm), `step ${p.step}`).toBe(true)
+  it(
+    'the trainer process records webgpu as the run’s backend; the stopped run resumes on wasm and ends where wasm alone does',
+    async () => {
+      // The forked trainer inherits VK_ICD_FILENAMES from this process: it sees SwiftShader too.
+      // Stopped after step 4 (before the final test evaluation, which takes minutes on SwiftShader).
+      const first = launch({ config: recipe, backend: 'webgpu' }, (event, host) => {
+        if (event.type === 'progress' && event.step === 4) host.stop()
+      })
+      const stopped = await first.end
+      expect(stopped).toMatchObject({ type: 'finished', stopped: true })
+      const runDir = (stopped as { runDir: string }).runDir
+      const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as {
+        backend: { choice: string; adapter?: { fallback: boolean } }
+      }
+      expect(config.backend.choice).toBe('webgpu')
+      expect(config.backend.adapter?.fallback).toBe(true)
+      const stoppedAt = readRunRecord(runDir).step as number
+      expect(stoppedAt).toBeGreaterThanOrEqual(4)
+      for (const p of progressEvents(first.events)) expect(close(p.loss, p.step, wasm), `step ${p.step}`).toBe(true)
 
-    const second = launch({ resumeRun: basename(runDir), backend: 'wasm' })
-    const done = await second.end
-    expect(done).toMatchObject({ type: 'finished' })
-    const resumed = progressEvents(second.events)
-    expect(resumed.map((p) => p.step)).toEqual(Array.from({ length: 8 - stoppedAt }, (_, i) => stoppedAt + 1 + i))
-    for (const p of resumed) expect(close(p.loss, p.step, wasm), `step ${p.step}`).toBe(true)
-    expect(readRunRecord(runDir).status).toBe('finished')
-  }, SLOW)
+      const second = launch({ resumeRun: basename(runDir), backend: 'wasm' })
+      const done = await second.end
+      expect(done).toMatchObject({ type: 'finished' })
+      const resumed = progressEvents(second.events)
+      expect(resumed.map((p) => p.step)).toEqual(Array.from({ length: 8 - stoppedAt }, (_, i) => stoppedAt + 1 + i))
+      for (const p of resumed) expect(close(p.loss, p.step, wasm), `step ${p.step}`).toBe(true)
+      expect(readRunRecord(runDir).status).toBe('finished')
+    },
+    SLOW
+  )
 })

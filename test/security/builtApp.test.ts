@@ -50,7 +50,11 @@ beforeAll(async () => {
     process.execPath,
     ['--import', join(HARNESS, 'register.mjs'), join(HARNESS, 'main-harness.mjs'), MAIN_ENTRY, RENDERER_INDEX],
     // A throwaway home: whatever the main process creates at startup lands there.
-    { cwd: ROOT, env: { ...process.env, HOME: home, USERPROFILE: home, XDG_CONFIG_HOME: home, ELECTRON_STUB_HOME: home }, timeout: 60_000 }
+    {
+      cwd: ROOT,
+      env: { ...process.env, HOME: home, USERPROFILE: home, XDG_CONFIG_HOME: home, ELECTRON_STUB_HOME: home },
+      timeout: 60_000
+    }
   )
   const line = stdout.split('\n').find((l) => l.startsWith('REPORT:'))
   if (!line) throw new Error(`the main harness printed no report:\n${stdout}`)
@@ -197,7 +201,11 @@ describe('out/preload in a sandbox-like context', () => {
 describe('the trainer process entry (out/main/chunks/trainerProcess-*.js)', () => {
   it('starts under plain Node, ignores malformed commands with a warning, and exits when its host goes away', async () => {
     ensureBuilt()
-    const child = fork(trainerChunk(), [], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, HOME: home } })
+    const child = fork(trainerChunk(), [], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env, HOME: home }
+    })
     const messages: { type?: string; message?: string }[] = []
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
     const waitFor = (type: string): Promise<void> =>

@@ -33,11 +33,15 @@ interface Accepted {
 }
 
 const HERE = import.meta.dirname
-const accepted = (JSON.parse(readFileSync(join(HERE, 'electronegativity-accepted.json'), 'utf8')) as { accepted: Accepted[] }).accepted
+const accepted = (JSON.parse(readFileSync(join(HERE, 'electronegativity-accepted.json'), 'utf8')) as { accepted: Accepted[] })
+  .accepted
 let report: ScanReport
 
 beforeAll(async () => {
-  const { stdout } = await promisify(execFile)(process.execPath, [join(HERE, 'harness/electronegativity.cjs'), 'src'], { cwd: ROOT, timeout: 120_000 })
+  const { stdout } = await promisify(execFile)(process.execPath, [join(HERE, 'harness/electronegativity.cjs'), 'src'], {
+    cwd: ROOT,
+    timeout: 120_000
+  })
   report = JSON.parse(stdout.trim().split('\n').pop() ?? '') as ScanReport
 }, 150_000)
 
@@ -52,13 +56,18 @@ describe('electronegativity over src/', () => {
 
   it('finds nothing that is not fixed or accepted with a reason', () => {
     const isAccepted = (f: Finding): boolean => accepted.some((a) => a.id === f.id && a.file === f.file)
-    const fresh = report.findings.filter((f) => !isAccepted(f)).map((f) => `${f.id} ${f.file}:${f.line} (${f.severity}) ${f.description}`)
+    const fresh = report.findings
+      .filter((f) => !isAccepted(f))
+      .map((f) => `${f.id} ${f.file}:${f.line} (${f.severity}) ${f.description}`)
     expect(fresh, 'new electronegativity findings: fix them or accept them with a reason').toEqual([])
     const stale = accepted.filter((a) => !report.findings.some((f) => f.id === a.id && f.file === a.file))
     // These two fire on an app without navigation limits or a permission handler (see the last test); ours has both.
     expect(report.findings.map((f) => f.id)).not.toContain('LIMIT_NAVIGATION_GLOBAL_CHECK')
     expect(report.findings.map((f) => f.id)).not.toContain('PERMISSION_REQUEST_HANDLER_GLOBAL_CHECK')
-    if (stale.length > 0) console.warn(`[electronegativity] accepted entries no longer found (remove them): ${stale.map((a) => `${a.id} ${a.file}`).join(', ')}`)
+    if (stale.length > 0)
+      console.warn(
+        `[electronegativity] accepted entries no longer found (remove them): ${stale.map((a) => `${a.id} ${a.file}`).join(', ')}`
+      )
   })
 
   it('every accepted finding carries a reason a reviewer can check', () => {
@@ -75,10 +84,20 @@ describe('electronegativity over src/', () => {
         join(dir, 'bad.ts'),
         "import { BrowserWindow } from 'electron'\nnew BrowserWindow({ webPreferences: { contextIsolation: false, nodeIntegration: true, sandbox: false } })\n"
       )
-      const { stdout } = await promisify(execFile)(process.execPath, [join(HERE, 'harness/electronegativity.cjs'), dir], { cwd: ROOT, timeout: 120_000 })
+      const { stdout } = await promisify(execFile)(process.execPath, [join(HERE, 'harness/electronegativity.cjs'), dir], {
+        cwd: ROOT,
+        timeout: 120_000
+      })
       const bad = JSON.parse(stdout.trim().split('\n').pop() ?? '') as ScanReport
       const ids = bad.findings.map((f) => f.id)
-      expect(ids).toEqual(expect.arrayContaining(['CONTEXT_ISOLATION_JS_CHECK', 'SANDBOX_JS_CHECK', 'LIMIT_NAVIGATION_GLOBAL_CHECK', 'PERMISSION_REQUEST_HANDLER_GLOBAL_CHECK']))
+      expect(ids).toEqual(
+        expect.arrayContaining([
+          'CONTEXT_ISOLATION_JS_CHECK',
+          'SANDBOX_JS_CHECK',
+          'LIMIT_NAVIGATION_GLOBAL_CHECK',
+          'PERMISSION_REQUEST_HANDLER_GLOBAL_CHECK'
+        ])
+      )
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

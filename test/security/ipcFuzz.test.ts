@@ -51,7 +51,14 @@ const VALID: Partial<Record<RequestChannel, unknown>> = {
   'training:pause': { runId: 'run-1' },
   'training:resume': { runId: 'run-1' },
   'training:stop': { runId: 'run-1' },
-  'eval:run': { runId: 'run-1', pairs: { kind: 'file', path: '/data/lfw.bin' }, checkpoint: 'best', flip: true, worst: 8, taskId: 't3' },
+  'eval:run': {
+    runId: 'run-1',
+    pairs: { kind: 'file', path: '/data/lfw.bin' },
+    checkpoint: 'best',
+    flip: true,
+    worst: 8,
+    taskId: 't3'
+  },
   'eval:embedding': { runId: 'run-1', method: 'pca', checkpoint: 'last', identities: 10, perIdentity: 20, taskId: 't4' },
   'eval:list': { runId: 'run-1' },
   'export:onnx': { runId: 'run-1', checkpoint: 'best', target: '/home/u/model.onnx', normalize: true, taskId: 't5' },
@@ -76,7 +83,8 @@ function leaves(value: Json, path: Path = []): { path: Path; value: string | num
 /** Every object (incl. the root) of a JSON value with its path. */
 function objects(value: Json, path: Path = []): Path[] {
   if (Array.isArray(value)) return value.flatMap((item, i) => objects(item, [...path, i]))
-  if (value !== null && typeof value === 'object') return [path, ...Object.entries(value).flatMap(([k, v]) => objects(v, [...path, k]))]
+  if (value !== null && typeof value === 'object')
+    return [path, ...Object.entries(value).flatMap(([k, v]) => objects(v, [...path, k]))]
   return []
 }
 
@@ -97,7 +105,17 @@ function addKeyAt(root: Json, path: Path, key: string, value: unknown): unknown 
 }
 
 const HUGE = 'x'.repeat(1_000_000)
-const TRAVERSALS = ['../../etc/passwd', '..\\..\\Windows\\win.ini', 'runs/../../x', 'etc/passwd', '', '.', '..', 'C:relative', '/data/\0/x']
+const TRAVERSALS = [
+  '../../etc/passwd',
+  '..\\..\\Windows\\win.ini',
+  'runs/../../x',
+  'etc/passwd',
+  '',
+  '.',
+  '..',
+  'C:relative',
+  '/data/\0/x'
+]
 const ID_ATTACKS = ['..', '.', '../run-1', 'run-1/../../x', 'a/b', 'a\\b', '%2e%2e', 'run 1', '', 'x'.repeat(300)]
 /** Fields whose schema is a union: values of another member type are valid, not malformed. */
 const UNION_MEMBERS: Record<string, (value: unknown) => boolean> = {
@@ -106,7 +124,11 @@ const UNION_MEMBERS: Record<string, (value: unknown) => boolean> = {
 const POLLUTING_KEYS = ['__proto__', 'constructor', 'prototype', 'isAdmin']
 
 /** A fake ipcMain that keeps the registered listeners, and a handler that records being reached. */
-function fakeIpc(): { ipc: IpcMainLike; listeners: Map<string, (event: InvokeEventLike, ...args: unknown[]) => unknown>; reached: string[] } {
+function fakeIpc(): {
+  ipc: IpcMainLike
+  listeners: Map<string, (event: InvokeEventLike, ...args: unknown[]) => unknown>
+  reached: string[]
+} {
   const listeners = new Map<string, (event: InvokeEventLike, ...args: unknown[]) => unknown>()
   return { ipc: { handle: (c, fn) => listeners.set(c, fn), removeHandler: (c) => listeners.delete(c) }, listeners, reached: [] }
 }
@@ -158,32 +180,47 @@ describe('IPC fuzz: every channel refuses malformed requests before its handler 
         const valid = VALID[channel] as Json
         attempts.push({ label: 'no argument', args: [] })
         attempts.push({ label: 'two arguments', args: [valid, valid] })
-        for (const value of [undefined, ...wrongRoots]) attempts.push({ label: `root ${String(value).slice(0, 20)}`, args: [value] })
+        for (const value of [undefined, ...wrongRoots])
+          attempts.push({ label: `root ${String(value).slice(0, 20)}`, args: [value] })
         for (const { path, value } of leaves(valid)) {
           const at = path.join('.')
-          const wrongType = typeof value === 'string' ? [42, true, { toString: 'x' }, [value]] : typeof value === 'number' ? ['1', true, null, Infinity] : ['true', 1, null]
-          for (const wrong of wrongType.filter((w) => !UNION_MEMBERS[at.replace(/^recipe\./, '')]?.(w))) attempts.push({ label: `${at} = ${JSON.stringify(wrong)}`, args: [replaceAt(valid, path, wrong)] })
+          const wrongType =
+            typeof value === 'string'
+              ? [42, true, { toString: 'x' }, [value]]
+              : typeof value === 'number'
+                ? ['1', true, null, Infinity]
+                : ['true', 1, null]
+          for (const wrong of wrongType.filter((w) => !UNION_MEMBERS[at.replace(/^recipe\./, '')]?.(w)))
+            attempts.push({ label: `${at} = ${JSON.stringify(wrong)}`, args: [replaceAt(valid, path, wrong)] })
           if (typeof value === 'string') {
             attempts.push({ label: `${at} = 1 MB string`, args: [replaceAt(valid, path, HUGE)] })
             if (/(^|\.)(path|target|train|val)$/.test(at)) {
               // NUL ends a path in the C APIs below Node; in free text (names, titles) it is only a character.
               attempts.push({ label: `${at} with NUL`, args: [replaceAt(valid, path, `${value}\0`)] })
-              for (const attack of TRAVERSALS) attempts.push({ label: `${at} = ${JSON.stringify(attack)}`, args: [replaceAt(valid, path, attack)] })
+              for (const attack of TRAVERSALS)
+                attempts.push({ label: `${at} = ${JSON.stringify(attack)}`, args: [replaceAt(valid, path, attack)] })
               attempts.push({ label: `${at} over PATH_MAX`, args: [replaceAt(valid, path, `/${'a'.repeat(MAX_PATH_CHARS)}`)] })
             }
             // Ids that name a folder (runs); a dataset id is only looked up in the workspace's list.
             if (/(^|\.)(runId|ids\.\d+)$/.test(at) || (channel.startsWith('runs:') && at === 'id')) {
-              for (const attack of ID_ATTACKS) attempts.push({ label: `${at} = ${JSON.stringify(attack)}`, args: [replaceAt(valid, path, attack)] })
+              for (const attack of ID_ATTACKS)
+                attempts.push({ label: `${at} = ${JSON.stringify(attack)}`, args: [replaceAt(valid, path, attack)] })
             }
           }
         }
         for (const path of objects(valid)) {
           for (const key of POLLUTING_KEYS) {
-            attempts.push({ label: `${path.join('.') || '(root)'} + ${key}`, args: [addKeyAt(valid, path, key, { polluted: true })] })
+            attempts.push({
+              label: `${path.join('.') || '(root)'} + ${key}`,
+              args: [addKeyAt(valid, path, key, { polluted: true })]
+            })
           }
         }
         // A JSON-parsed __proto__ is an own key (what a web client or a hostile renderer can send).
-        attempts.push({ label: 'JSON __proto__', args: [JSON.parse(`{"__proto__":{"polluted":true},${JSON.stringify(valid).slice(1)}`)] })
+        attempts.push({
+          label: 'JSON __proto__',
+          args: [JSON.parse(`{"__proto__":{"polluted":true},${JSON.stringify(valid).slice(1)}`)]
+        })
       }
 
       const reachedWith: string[] = []
@@ -209,7 +246,13 @@ describe('paths that passed the schema are confined by the host (src/services/pa
   const run = resolve('/ws/runs/run-1')
 
   it('an export target that climbs out of the run folder is refused, however it is spelled', () => {
-    for (const target of ['/ws/runs/run-1/../../../etc/passwd', '/ws/runs/run-1/exports/../../run-2/x', '/ws/runs/run-10/x', '/etc/passwd', '/ws/runs']) {
+    for (const target of [
+      '/ws/runs/run-1/../../../etc/passwd',
+      '/ws/runs/run-1/exports/../../run-2/x',
+      '/ws/runs/run-10/x',
+      '/etc/passwd',
+      '/ws/runs'
+    ]) {
       expect(isInside(run, target), target).toBe(false)
       expect(() => insideRoot(run, target, 'the export'), target).toThrow(/must stay inside/)
     }

@@ -24,7 +24,14 @@ import type { ChannelHandlers } from '../../src/services/index'
 import { startWebHost, type WebHost } from '../../src/server/server'
 import { rawRequest, type RawAnswer } from '../helpers/rawHttp'
 
-const INFO: AppInfo = { name: 'D-Softmax Studio', version: '0.0.0-test', node: '20', platform: 'linux', host: 'web', nativeDialogs: false }
+const INFO: AppInfo = {
+  name: 'D-Softmax Studio',
+  version: '0.0.0-test',
+  node: '20',
+  platform: 'linux',
+  host: 'web',
+  nativeDialogs: false
+}
 
 let dir: string
 let root: string
@@ -80,7 +87,10 @@ describe('web host: listening address', () => {
     })
     expect(outcome).toBe('ECONNREFUSED')
   })
-  if (!external) console.warn('[security/webHost] SKIPPED the non-loopback reachability check: this machine has no non-loopback IPv4 interface')
+  if (!external)
+    console.warn(
+      '[security/webHost] SKIPPED the non-loopback reachability check: this machine has no non-loopback IPv4 interface'
+    )
 
   it('is reachable on loopback (so the refusal above is about the address, not a dead server)', async () => {
     expect((await raw('/', cookie())).status).toBe(200)
@@ -88,12 +98,18 @@ describe('web host: listening address', () => {
 
   it('refuses every wildcard or public address without allowRemote; loopback spellings are accepted', async () => {
     for (const address of ['0.0.0.0', '::', '192.168.1.10']) {
-      await expect(startWebHost({ root, host: address, services: () => ({ handlers: handlers(), shutdown: async () => {} }) }), address).rejects.toThrow(
-        /refusing to listen/
-      )
+      await expect(
+        startWebHost({ root, host: address, services: () => ({ handlers: handlers(), shutdown: async () => {} }) }),
+        address
+      ).rejects.toThrow(/refusing to listen/)
     }
-    const local = await startWebHost({ root, host: '::1', services: () => ({ handlers: handlers(), shutdown: async () => {} }) }).catch((e: Error) => e)
-    if (local instanceof Error) expect(local.message).toMatch(/EADDRNOTAVAIL|EAFNOSUPPORT/) // no IPv6 here
+    const local = await startWebHost({
+      root,
+      host: '::1',
+      services: () => ({ handlers: handlers(), shutdown: async () => {} })
+    }).catch((e: Error) => e)
+    if (local instanceof Error)
+      expect(local.message).toMatch(/EADDRNOTAVAIL|EAFNOSUPPORT/) // no IPv6 here
     else await local.close()
   })
 })
@@ -102,14 +118,35 @@ describe('web host: near-miss tokens', () => {
   it('refuses a token with a prefix, suffix, other case, padding, or an empty one, in every place a token goes', async () => {
     const t = host.token
     reached.length = 0
-    const variants = [`${t}x`, t.slice(0, -1), `x${t}`, t.toUpperCase() === t ? t.toLowerCase() : t.toUpperCase(), ` ${t}`, '', `${t}\u0000`]
+    const variants = [
+      `${t}x`,
+      t.slice(0, -1),
+      `x${t}`,
+      t.toUpperCase() === t ? t.toLowerCase() : t.toUpperCase(),
+      ` ${t}`,
+      '',
+      `${t}\u0000`
+    ]
     for (const bad of variants) {
       const label = JSON.stringify(bad.replace(t, 'TOKEN'))
       // HTTP trims spaces around a header value (RFC 9110 OWS) and forbids NUL in it: not tried there.
       if (bad.trim() === bad && !bad.includes('\u0000')) {
-        expect((await raw('/api/app:info', { ...json, 'X-Dsoftmax-Token': bad }, 'POST', appInfoBody)).status, `header ${label}`).toBe(401)
+        expect(
+          (await raw('/api/app:info', { ...json, 'X-Dsoftmax-Token': bad }, 'POST', appInfoBody)).status,
+          `header ${label}`
+        ).toBe(401)
       }
-      expect((await raw('/api/app:info', { ...json, Cookie: `dsoftmax_token_${host.port}=${encodeURIComponent(bad)}` }, 'POST', appInfoBody)).status, `cookie ${label}`).toBe(401)
+      expect(
+        (
+          await raw(
+            '/api/app:info',
+            { ...json, Cookie: `dsoftmax_token_${host.port}=${encodeURIComponent(bad)}` },
+            'POST',
+            appInfoBody
+          )
+        ).status,
+        `cookie ${label}`
+      ).toBe(401)
       expect((await raw(`/?token=${encodeURIComponent(bad)}`)).status, `query ${label}`).toBe(401)
     }
     expect((await raw('/api/app:info', { ...json, Cookie: `other_token=${t}` }, 'POST', appInfoBody)).status).toBe(401)
@@ -133,7 +170,15 @@ describe('web host: origins, hosts and cross-site requests', () => {
   it('refuses look-alike Origins even with the token', async () => {
     reached.length = 0
     const p = host.port
-    for (const origin of ['null', `https://127.0.0.1:${p}`, `http://127.0.0.1:${p}.evil.example`, `http://127.0.0.1:${p + 1}`, `http://evil.example#@127.0.0.1:${p}`, 'file://', `http://127.0.0.1`]) {
+    for (const origin of [
+      'null',
+      `https://127.0.0.1:${p}`,
+      `http://127.0.0.1:${p}.evil.example`,
+      `http://127.0.0.1:${p + 1}`,
+      `http://evil.example#@127.0.0.1:${p}`,
+      'file://',
+      `http://127.0.0.1`
+    ]) {
       const res = await raw('/api/app:info', { ...json, ...cookie(), Origin: origin }, 'POST', appInfoBody)
       expect(res.status, origin).toBe(403)
     }
@@ -142,7 +187,13 @@ describe('web host: origins, hosts and cross-site requests', () => {
 
   it('refuses look-alike Host headers (DNS rebinding) even with the token', async () => {
     const p = host.port
-    for (const hostHeader of ['127.0.0.1', `127.0.0.1:${p}.evil.example`, `evil.example:${p}`, `127.0.0.2:${p}`, `LOCALHOST.evil:${p}`]) {
+    for (const hostHeader of [
+      '127.0.0.1',
+      `127.0.0.1:${p}.evil.example`,
+      `evil.example:${p}`,
+      `127.0.0.2:${p}`,
+      `LOCALHOST.evil:${p}`
+    ]) {
       const res = await raw('/', { ...cookie(), Host: hostHeader })
       expect(res.status, hostHeader).toBe(403)
     }
@@ -162,7 +213,9 @@ describe('web host: origins, hosts and cross-site requests', () => {
     reached.length = 0
     expect((await raw('/api/app:info', cookie())).status).toBe(405)
     expect((await raw('/api/app:info', { ...cookie(), 'Content-Type': 'text/plain' }, 'POST', appInfoBody)).status).toBe(415)
-    expect((await raw('/api/app:info', { ...cookie(), 'Content-Type': 'application/x-www-form-urlencoded' }, 'POST', 'args=1')).status).toBe(415)
+    expect(
+      (await raw('/api/app:info', { ...cookie(), 'Content-Type': 'application/x-www-form-urlencoded' }, 'POST', 'args=1')).status
+    ).toBe(415)
     expect(reached).toEqual([])
   })
 
@@ -188,7 +241,16 @@ describe('web host: origins, hosts and cross-site requests', () => {
 describe('web host: channel names and bodies', () => {
   it('answers 404 for Object.prototype names and path tricks, without reaching a handler', async () => {
     reached.length = 0
-    for (const name of ['__proto__', 'constructor', 'hasOwnProperty', 'toString', '..%2f..%2fetc%2fpasswd', 'app:info%00', 'APP:INFO', 'app:info/']) {
+    for (const name of [
+      '__proto__',
+      'constructor',
+      'hasOwnProperty',
+      'toString',
+      '..%2f..%2fetc%2fpasswd',
+      'app:info%00',
+      'APP:INFO',
+      'app:info/'
+    ]) {
       const res = await raw(`/api/${name}`, { ...json, ...cookie() }, 'POST', appInfoBody)
       expect(res.status, name).toBe(404)
     }
@@ -201,7 +263,12 @@ describe('web host: channel names and bodies', () => {
     const res = await raw('/api/app:info', { ...json, ...cookie() }, 'POST', body)
     expect(res.status).toBe(400)
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined()
-    const withArgs = await raw('/api/runs:get', { ...json, ...cookie() }, 'POST', '{"args":[{"id":"r1","__proto__":{"id":"../../etc"}}]}')
+    const withArgs = await raw(
+      '/api/runs:get',
+      { ...json, ...cookie() },
+      'POST',
+      '{"args":[{"id":"r1","__proto__":{"id":"../../etc"}}]}'
+    )
     expect(withArgs.status).toBe(400)
     expect(reached).toEqual([])
   })

@@ -111,14 +111,25 @@ function benchConfig(bench: BenchCase, replicas: number, steps: number): TrainCo
   }
 }
 
-async function benchThroughput(backend: BackendInitReport, bench: BenchCase, replicas: number, warmup: number, steps: number): Promise<TrainBenchResult> {
+async function benchThroughput(
+  backend: BackendInitReport,
+  bench: BenchCase,
+  replicas: number,
+  warmup: number,
+  steps: number
+): Promise<TrainBenchResult> {
   const times: number[] = []
   const data = randomImages(bench, bench.batchSize * 4)
-  const model = await trainModel(benchConfig(bench, replicas, warmup + steps), { train: data }, {
-    onEvent: (event) => {
-      if (event.type === 'step' && event.step > warmup) times.push(event.stepSeconds * 1000)
-    }
-  }, { backend: backend.choice })
+  const model = await trainModel(
+    benchConfig(bench, replicas, warmup + steps),
+    { train: data },
+    {
+      onEvent: (event) => {
+        if (event.type === 'step' && event.step > warmup) times.push(event.stepSeconds * 1000)
+      }
+    },
+    { backend: backend.choice }
+  )
   const macs = model.backbone.macsPerImage
   model.dispose()
   const medianStepMs = median(times)
@@ -156,9 +167,13 @@ async function kernelBreakdown(bench: BenchCase): Promise<{ kernel: string; shar
   })
   replica.dispose()
   const byKernel = new Map<string, number>()
-  for (const k of profile.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0))
+  for (const k of profile.kernels)
+    byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0))
   const total = [...byKernel.values()].reduce((a, b) => a + b, 0) || 1
-  return [...byKernel.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([kernel, ms]) => ({ kernel, share: ms / total }))
+  return [...byKernel.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([kernel, ms]) => ({ kernel, share: ms / total }))
 }
 
 export async function benchTrain(argv: string[], io: CliIo): Promise<TrainBenchResult[]> {
@@ -184,10 +199,13 @@ export async function benchTrain(argv: string[], io: CliIo): Promise<TrainBenchR
   const known = benchCases()
   const wanted = values.models?.split(',') ?? ['demo', 'reference']
   const unknown = wanted.filter((id) => !known.some((b) => b.id === id))
-  if (unknown.length > 0) throw new UsageError(`unknown model "${unknown[0]}" for --models; available: ${known.map((b) => b.id).join(', ')}`)
+  if (unknown.length > 0)
+    throw new UsageError(`unknown model "${unknown[0]}" for --models; available: ${known.map((b) => b.id).join(', ')}`)
   const cases = known.filter((b) => wanted.includes(b.id))
   const results: TrainBenchResult[] = []
-  io.stdout(`Training throughput: median of ${steps} steps after ${warmup} warm-up steps; effective GMAC/s counts backward as 2× forward.\n`)
+  io.stdout(
+    `Training throughput: median of ${steps} steps after ${warmup} warm-up steps; effective GMAC/s counts backward as 2× forward.\n`
+  )
   for (const choice of choices) {
     let report
     try {
@@ -204,7 +222,9 @@ export async function benchTrain(argv: string[], io: CliIo): Promise<TrainBenchR
       continue
     }
     if (report.adapter?.fallback && !values['include-slow']) {
-      io.stdout(`\n${deviceLabel(report)}: skipped — a software adapter runs far slower than wasm (pass --include-slow to measure it anyway)\n`)
+      io.stdout(
+        `\n${deviceLabel(report)}: skipped — a software adapter runs far slower than wasm (pass --include-slow to measure it anyway)\n`
+      )
       continue
     }
     // tfjs-node runs TensorFlow's own thread pool; the single-threaded backends gain from replicas.
@@ -225,7 +245,9 @@ export async function benchTrain(argv: string[], io: CliIo): Promise<TrainBenchR
         const trainer = results[results.length - 1].imagesPerSecond
         io.stdout(
           `  loader (${loader.workers} decoding workers, ${loader.source}): ${loader.imagesPerSecond.toFixed(0)} img/s — ` +
-            (loader.imagesPerSecond < trainer ? 'slower than the trainer: the GPU would wait for data\n' : 'keeps the trainer fed\n')
+            (loader.imagesPerSecond < trainer
+              ? 'slower than the trainer: the GPU would wait for data\n'
+              : 'keeps the trainer fed\n')
         )
       }
       const kernels = await kernelBreakdown(bench)
@@ -254,9 +276,15 @@ const SUITE_ORDER = ['train', 'data', 'head', 'eval']
 export async function benchCommand(argv: string[], io: CliIo): Promise<number> {
   const [group, ...rest] = argv
   if (group === undefined || group === 'all' || group.startsWith('--')) {
-    const { values } = parseArgs({ args: group?.startsWith('--') ? argv : rest, options: { full: { type: 'boolean' }, out: { type: 'string' } } })
+    const { values } = parseArgs({
+      args: group?.startsWith('--') ? argv : rest,
+      options: { full: { type: 'boolean' }, out: { type: 'string' } }
+    })
     const mode = values.full ? 'full' : 'quick'
-    const names = [...SUITE_ORDER.filter((name) => GROUPS[name]), ...Object.keys(GROUPS).filter((name) => !SUITE_ORDER.includes(name))]
+    const names = [
+      ...SUITE_ORDER.filter((name) => GROUPS[name]),
+      ...Object.keys(GROUPS).filter((name) => !SUITE_ORDER.includes(name))
+    ]
     const repoDir = fileURLToPath(new URL('../../..', import.meta.url))
     await runSuite(
       {

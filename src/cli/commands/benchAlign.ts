@@ -42,7 +42,9 @@ function photoFolder(count: number): string {
   try {
     execFileSync(PYTHON, [WRITER, dir, '--bench', String(count)], { stdio: ['ignore', 'ignore', 'pipe'] })
   } catch (error) {
-    throw new Error(`writing the benchmark photos needs ${PYTHON} with scikit-image and Pillow (Debian: python3-skimage, python3-pil): ${error instanceof Error ? error.message : String(error)}`)
+    throw new Error(
+      `writing the benchmark photos needs ${PYTHON} with scikit-image and Pillow (Debian: python3-skimage, python3-pil): ${error instanceof Error ? error.message : String(error)}`
+    )
   }
   return dir
 }
@@ -60,7 +62,10 @@ async function measureOnce(photos: string, workers: number): Promise<AlignBenchR
       workers,
       backend: report.backend ?? 'unknown',
       aligned: report.aligned.length,
-      rejected: report.rejected.reduce<Record<string, number>>((counts, r) => ({ ...counts, [r.reason]: (counts[r.reason] ?? 0) + 1 }), {}),
+      rejected: report.rejected.reduce<Record<string, number>>(
+        (counts, r) => ({ ...counts, [r.reason]: (counts[r.reason] ?? 0) + 1 }),
+        {}
+      ),
       seconds,
       photosPerSecond: count / seconds,
       peakRssMiB: process.resourceUsage().maxRSS / 1024
@@ -73,18 +78,30 @@ async function measureOnce(photos: string, workers: number): Promise<AlignBenchR
 function measureInChild(photos: string, workers: number): Promise<AlignBenchResult> {
   const entry = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../index.ts' : '../index.js', import.meta.url))
   return new Promise((resolve, reject) => {
-    const child = fork(entry, ['bench', 'align', '--child', photos, '--workers', String(workers)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
+    const child = fork(entry, ['bench', 'align', '--child', photos, '--workers', String(workers)], {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc']
+    })
     let out = ''
     child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()))
     child.on('error', reject)
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as AlignBenchResult) : reject(new Error(`align benchmark child exited with code ${code}`))))
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as AlignBenchResult)
+        : reject(new Error(`align benchmark child exited with code ${code}`))
+    )
   })
 }
 
 export async function benchAlign(argv: string[], io: CliIo): Promise<AlignBenchResult[]> {
-  const { values } = parseArgs({ args: argv, options: { photos: { type: 'string' }, workers: { type: 'string' }, child: { type: 'string' }, quick: { type: 'boolean' } } })
-  const workerCounts = (values.workers ?? [...new Set([1, defaultAlignWorkers(), 2])].sort((a, b) => a - b).join(',')).split(',').map(Number)
-  if (!workerCounts.every((n) => Number.isInteger(n) && n >= 1)) throw new UsageError('--workers takes whole numbers ≥ 1, comma-separated')
+  const { values } = parseArgs({
+    args: argv,
+    options: { photos: { type: 'string' }, workers: { type: 'string' }, child: { type: 'string' }, quick: { type: 'boolean' } }
+  })
+  const workerCounts = (values.workers ?? [...new Set([1, defaultAlignWorkers(), 2])].sort((a, b) => a - b).join(','))
+    .split(',')
+    .map(Number)
+  if (!workerCounts.every((n) => Number.isInteger(n) && n >= 1))
+    throw new UsageError('--workers takes whole numbers ≥ 1, comma-separated')
   if (values.child) {
     io.stdout(JSON.stringify(await measureOnce(values.child, workerCounts[0])))
     return []
@@ -92,14 +109,22 @@ export async function benchAlign(argv: string[], io: CliIo): Promise<AlignBenchR
   const count = Number(values.photos ?? (values.quick ? 60 : 300))
   if (!Number.isInteger(count) || count < 1) throw new UsageError('--photos takes a whole number ≥ 1')
   const photos = photoFolder(count)
-  io.stdout(`Face alignment (dataset align, ${DEFAULT_ALIGN_SETTINGS.detector} detector, ${DEFAULT_ALIGN_SETTINGS.size}×${DEFAULT_ALIGN_SETTINGS.size}) of ${count} photos (640×640 JPEG) in ${photos}:\n`)
+  io.stdout(
+    `Face alignment (dataset align, ${DEFAULT_ALIGN_SETTINGS.detector} detector, ${DEFAULT_ALIGN_SETTINGS.size}×${DEFAULT_ALIGN_SETTINGS.size}) of ${count} photos (640×640 JPEG) in ${photos}:\n`
+  )
   const results: AlignBenchResult[] = []
   for (const workers of workerCounts) {
     const r = await measureInChild(photos, workers)
     results.push(r)
     io.stdout(
       `  ${workers} worker${workers === 1 ? '' : 's'} (${r.backend}): ${r.photosPerSecond.toFixed(2)} photos/s (${r.seconds.toFixed(1)} s including model loading), ` +
-        `${r.aligned}/${r.photos} aligned${Object.keys(r.rejected).length ? ` (rejected: ${Object.entries(r.rejected).map(([reason, n]) => `${reason} ${n}`).join(', ')})` : ''}, ` +
+        `${r.aligned}/${r.photos} aligned${
+          Object.keys(r.rejected).length
+            ? ` (rejected: ${Object.entries(r.rejected)
+                .map(([reason, n]) => `${reason} ${n}`)
+                .join(', ')})`
+            : ''
+        }, ` +
         `peak RSS ${r.peakRssMiB.toFixed(0)} MiB\n`
     )
   }

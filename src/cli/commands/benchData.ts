@@ -39,7 +39,9 @@ async function syntheticJpeg(seed: number): Promise<Buffer> {
       }
     }
   }
-  return sharp(pixels, { raw: { width: SIZE, height: SIZE, channels: 3 } }).jpeg({ quality: 90 }).toBuffer()
+  return sharp(pixels, { raw: { width: SIZE, height: SIZE, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer()
 }
 
 async function writeBenchFolder(root: string, identities: number, perIdentity: number): Promise<void> {
@@ -63,10 +65,21 @@ export async function loaderThroughput(workers: number, batchSize: number, batch
   }
 }
 
-async function measure(root: string, cacheDir: string, workers: number, batchSize: number, batches: number, label: string): Promise<DataBenchResult> {
+async function measure(
+  root: string,
+  cacheDir: string,
+  workers: number,
+  batchSize: number,
+  batches: number,
+  label: string
+): Promise<DataBenchResult> {
   const before = process.memoryUsage().rss
   const data = await openTrainingData(root, { inputSize: SIZE, channels: 3, cacheDir, workers })
-  const source = data.batches({ batchSize, seed: 1, augment: { shift: 4, flip: true, scale: 0.1, brightness: 0.1, contrast: 0.1 } })
+  const source = data.batches({
+    batchSize,
+    seed: 1,
+    augment: { shift: 4, flip: true, scale: 0.1, brightness: 0.1, contrast: 0.1 }
+  })
   let peak = process.memoryUsage().rss
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10)
   try {
@@ -78,7 +91,14 @@ async function measure(root: string, cacheDir: string, workers: number, batchSiz
     const used = process.cpuUsage(cpu)
     const images = batches * batchSize
     const perCpuSecond = images / ((used.user + used.system) / 1e6)
-    return { source: label, workers, imagesPerSecond: images / seconds, imagesPerCpuSecond: perCpuSecond, peakRssMiB: peak / 2 ** 20, loaderMiB: (peak - before) / 2 ** 20 }
+    return {
+      source: label,
+      workers,
+      imagesPerSecond: images / seconds,
+      imagesPerCpuSecond: perCpuSecond,
+      peakRssMiB: peak / 2 ** 20,
+      loaderMiB: (peak - before) / 2 ** 20
+    }
   } finally {
     clearInterval(sampler)
     await data.close()
@@ -88,16 +108,24 @@ async function measure(root: string, cacheDir: string, workers: number, batchSiz
 export async function benchData(argv: string[], io: CliIo): Promise<(DataBenchResult | RecordIOBenchResult)[]> {
   const { values } = parseArgs({
     args: argv,
-    options: { batches: { type: 'string' }, batch: { type: 'string' }, workers: { type: 'string' }, records: { type: 'string' }, quick: { type: 'boolean' } }
+    options: {
+      batches: { type: 'string' },
+      batch: { type: 'string' },
+      workers: { type: 'string' },
+      records: { type: 'string' },
+      quick: { type: 'boolean' }
+    }
   })
   const records = Number(values.records ?? (values.quick ? 200_000 : 1_000_000))
   if (!(Number.isInteger(records) && records >= 1000)) throw new UsageError('--records must be a whole number ≥ 1000')
   const batches = Number(values.batches ?? (values.quick ? 8 : 20))
   const batchSize = Number(values.batch ?? 64)
-  if (!(Number.isInteger(batches) && batches >= 1 && Number.isInteger(batchSize) && batchSize >= 1)) throw new UsageError('--batches and --batch must be whole numbers ≥ 1')
+  if (!(Number.isInteger(batches) && batches >= 1 && Number.isInteger(batchSize) && batchSize >= 1))
+    throw new UsageError('--batches and --batch must be whole numbers ≥ 1')
   const cores = availableParallelism()
   const counts = values.workers ? values.workers.split(',').map(Number) : [...new Set([1, cores])]
-  if (counts.some((n) => !Number.isInteger(n) || n < 0)) throw new UsageError('--workers takes whole numbers ≥ 0, comma-separated')
+  if (counts.some((n) => !Number.isInteger(n) || n < 0))
+    throw new UsageError('--workers takes whole numbers ≥ 0, comma-separated')
   const dir = join(tmpdir(), `dsoftmax-bench-data-${process.pid}`)
   const root = join(dir, 'faces')
   const results: (DataBenchResult | RecordIOBenchResult)[] = []
@@ -117,7 +145,16 @@ export async function benchData(argv: string[], io: CliIo): Promise<(DataBenchRe
           `(loader ${r.loaderMiB.toFixed(0)} MiB of it)\n`
       )
     }
-    const recordio = await benchRecordIO({ dir: join(dir, 'rec'), records, workerCounts: counts, size: SIZE, measure: (rec, workers, source) => measure(rec, join(dir, 'cache'), workers, batchSize, batches, source) }, io)
+    const recordio = await benchRecordIO(
+      {
+        dir: join(dir, 'rec'),
+        records,
+        workerCounts: counts,
+        size: SIZE,
+        measure: (rec, workers, source) => measure(rec, join(dir, 'cache'), workers, batchSize, batches, source)
+      },
+      io
+    )
     for (const r of recordio) results.push(r)
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -38,16 +38,23 @@ function measureOnce(pairs: number): EvalBenchResult & { auc: number } {
 function measureInChild(pairs: number): Promise<EvalBenchResult & { auc: number }> {
   const entry = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../index.ts' : '../index.js', import.meta.url))
   return new Promise((resolve, reject) => {
-    const child = fork(entry, ['bench', 'eval', '--pairs', String(pairs), '--child'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
+    const child = fork(entry, ['bench', 'eval', '--pairs', String(pairs), '--child'], {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc']
+    })
     let out = ''
     child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()))
     child.on('error', reject)
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`eval benchmark child exited with code ${code}`))))
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`eval benchmark child exited with code ${code}`))
+    )
   })
 }
 
 export async function benchEval(argv: string[], io: CliIo): Promise<EvalBenchResult[]> {
-  const { values } = parseArgs({ args: argv, options: { pairs: { type: 'string' }, child: { type: 'boolean' }, quick: { type: 'boolean' } } })
+  const { values } = parseArgs({
+    args: argv,
+    options: { pairs: { type: 'string' }, child: { type: 'boolean' }, quick: { type: 'boolean' } }
+  })
   const sizes = (values.pairs ?? (values.quick ? '1000000' : '1000000,10000000')).split(',').map(Number)
   if (!sizes.every((n) => Number.isInteger(n) && n >= 2)) throw new UsageError('--pairs takes whole numbers ≥ 2, comma-separated')
   if (values.child) {

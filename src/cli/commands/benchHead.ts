@@ -139,10 +139,10 @@ function denseRunner(variant: HeadVariant, classes: number, embeddings: tf.Varia
     rowsPerStep: classes,
     async step(labels) {
       const y = tf.tensor1d(labels, 'int32')
-      const { value, grads } = tf.variableGrads(() => headLoss(variant.loss, params, embeddings as tf.Tensor2D, y, weights, undefined, rng).loss, [
-        embeddings,
-        ...trained.map((t) => t.variable)
-      ])
+      const { value, grads } = tf.variableGrads(
+        () => headLoss(variant.loss, params, embeddings as tf.Tensor2D, y, weights, undefined, rng).loss,
+        [embeddings, ...trained.map((t) => t.variable)]
+      )
       optimizer.step(grads, SGD.lr)
       await value.data()
       tf.dispose([y, value, ...Object.values(grads)])
@@ -156,7 +156,14 @@ function denseRunner(variant: HeadVariant, classes: number, embeddings: tf.Varia
 
 function sparseRunner(variant: HeadVariant, classes: number, embeddings: tf.Variable): HeadRunner {
   const dim = embeddings.shape[1] as number
-  const head = new SparseHead({ classes, dim, seed: 1, storage: variant.storage, momentum: SGD.momentum, weightDecay: SGD.weightDecay })
+  const head = new SparseHead({
+    classes,
+    dim,
+    seed: 1,
+    storage: variant.storage,
+    momentum: SGD.momentum,
+    weightDecay: SGD.weightDecay
+  })
   // Steady state, as after the first epoch: every row materialised. A fresh store draws each row's
   // initial values the first time a step samples it, which a few timed steps would mostly measure.
   head.store.flush()
@@ -167,7 +174,10 @@ function sparseRunner(variant: HeadVariant, classes: number, embeddings: tf.Vari
     rowsPerStep: 0,
     async step(labels) {
       const gathered = head.gather(loss, params, labels, rng)
-      const { value, grads } = tf.variableGrads(() => gatheredLoss(loss, params, embeddings as tf.Tensor2D, gathered).loss, [embeddings, gathered.rows])
+      const { value, grads } = tf.variableGrads(
+        () => gatheredLoss(loss, params, embeddings as tf.Tensor2D, gathered).loss,
+        [embeddings, gathered.rows]
+      )
       head.update(await rowGradients(gathered.plan, grads[gathered.rows.name]), SGD.lr)
       runner.rowsPerStep = gathered.plan.classes.length
       await value.data()
@@ -195,7 +205,12 @@ export interface CellRequest {
 }
 
 /** Measures one cell in this process. */
-export async function measureCell(variant: HeadVariant, classes: number, dim: number, options: Pick<HeadBenchOptions, 'batch' | 'steps' | 'warmup'>): Promise<CellFigures> {
+export async function measureCell(
+  variant: HeadVariant,
+  classes: number,
+  dim: number,
+  options: Pick<HeadBenchOptions, 'batch' | 'steps' | 'warmup'>
+): Promise<CellFigures> {
   const embeddings = tf.variable(tf.randomNormal([options.batch, dim], 0, 1, 'float32', 2))
   const runner = isDense(variant.loss) ? denseRunner(variant, classes, embeddings) : sparseRunner(variant, classes, embeddings)
   const labelRng = createRng(classes + dim)
@@ -220,7 +235,11 @@ export async function measureCell(variant: HeadVariant, classes: number, dim: nu
     const start = performance.now()
     const profile = await tf.profile(() => runner.step(batchLabels))
     times.push(performance.now() - start)
-    return { medianStepMs: median(times), peakStepBytes: Math.max(0, profile.peakBytes - before), rowsPerStep: runner.rowsPerStep }
+    return {
+      medianStepMs: median(times),
+      peakStepBytes: Math.max(0, profile.peakBytes - before),
+      rowsPerStep: runner.rowsPerStep
+    }
   } finally {
     runner.dispose()
     embeddings.dispose()
@@ -240,12 +259,20 @@ function expectedRows(variant: HeadVariant, classes: number, batch: number): num
  * whose step time, extrapolated from the same head at fewer classes in this run in proportion to
  * the rows a step gathers, is too long.
  */
-function skipReason(variant: HeadVariant, classes: number, dim: number, options: HeadBenchOptions, measured: HeadBenchCell[]): string | null {
+function skipReason(
+  variant: HeadVariant,
+  classes: number,
+  dim: number,
+  options: HeadBenchOptions,
+  measured: HeadBenchCell[]
+): string | null {
   const bytes = denseStepBytes(classes, dim, options.batch)
   if (isDense(variant.loss) && tf.getBackend() === 'wasm' && bytes > 0.85 * WASM_HEAP_BYTES) {
     return `a dense step needs ≈ ${(bytes / 2 ** 30).toFixed(1)} GiB of tf memory; the wasm heap stops at 4 GiB`
   }
-  const smaller = measured.filter((c) => c.head === variant.label && c.dim === dim && c.status === 'ok' && c.classes < classes).pop()
+  const smaller = measured
+    .filter((c) => c.head === variant.label && c.dim === dim && c.status === 'ok' && c.classes < classes)
+    .pop()
   if (smaller?.medianStepMs !== undefined) {
     const growth = expectedRows(variant, classes, options.batch) / expectedRows(variant, smaller.classes, options.batch)
     const predicted = (smaller.medianStepMs * growth) / 1000
@@ -262,8 +289,14 @@ const CELL_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './benchHeadCell.ts
 /** The last lines a dead child wrote: what says why (a wasm "Aborted()", an out-of-memory message). */
 function lastLines(text: string, lines = 3): string {
   // A crash prints the minified source line it died in: keep each line short.
-  const said = text.trim().split('\n').filter((line) => line.trim() && !line.startsWith('    at ') && !/^\s*\^\s*$/.test(line))
-  return said.slice(-lines).map((line) => (line.length > 200 ? `${line.slice(0, 200)}…` : line)).join(' | ')
+  const said = text
+    .trim()
+    .split('\n')
+    .filter((line) => line.trim() && !line.startsWith('    at ') && !/^\s*\^\s*$/.test(line))
+  return said
+    .slice(-lines)
+    .map((line) => (line.length > 200 ? `${line.slice(0, 200)}…` : line))
+    .join(' | ')
 }
 
 /** Measures one cell in a child process (benchHeadCell.ts); a crash or a thrown error comes back as the reason. */
@@ -327,8 +360,19 @@ export async function runHeadBench(options: HeadBenchOptions, io: CliIo): Promis
       let cell: HeadBenchCell
       if (reason) cell = { ...base, status: 'skipped', reason }
       else if (options.isolation === 'process') {
-        const outcome = await measureCellInProcess({ variant, classes, dim, batch: options.batch, steps: options.steps, warmup: options.warmup, backend })
-        cell = 'figures' in outcome ? { ...base, status: 'ok', ...outcome.figures } : { ...base, status: 'failed', reason: outcome.reason }
+        const outcome = await measureCellInProcess({
+          variant,
+          classes,
+          dim,
+          batch: options.batch,
+          steps: options.steps,
+          warmup: options.warmup,
+          backend
+        })
+        cell =
+          'figures' in outcome
+            ? { ...base, status: 'ok', ...outcome.figures }
+            : { ...base, status: 'failed', reason: outcome.reason }
       } else {
         try {
           cell = { ...base, status: 'ok', ...(await measureCell(variant, classes, dim, options)) }
@@ -337,25 +381,58 @@ export async function runHeadBench(options: HeadBenchOptions, io: CliIo): Promis
         }
       }
       if (variant.loss === 'softmax' && cell.status === 'ok') softmaxMs = cell.medianStepMs
-      if (cell.status === 'ok' && softmaxMs !== undefined && cell.medianStepMs) cell.speedupVsSoftmax = softmaxMs / cell.medianStepMs
+      if (cell.status === 'ok' && softmaxMs !== undefined && cell.medianStepMs)
+        cell.speedupVsSoftmax = softmaxMs / cell.medianStepMs
       cells.push(inReadingOrder(cell))
       io.stdout(`  ${formatCell(cell)}\n`)
     }
   }
   const headline = headlineSpeedup(cells)
-  if (headline !== undefined) io.stdout(`\nD-Softmax-K 1/64 at ${HEADLINE.classes.toLocaleString('en')} × ${HEADLINE.dim}: ${headline.toFixed(1)}× dense Softmax (goal ≥ 40×)\n`)
+  if (headline !== undefined)
+    io.stdout(
+      `\nD-Softmax-K 1/64 at ${HEADLINE.classes.toLocaleString('en')} × ${HEADLINE.dim}: ${headline.toFixed(1)}× dense Softmax (goal ≥ 40×)\n`
+    )
   return cells
 }
 
 /** The headline ratio, when both of its cells ran. */
 export function headlineSpeedup(cells: HeadBenchCell[]): number | undefined {
-  return cells.find((c) => c.head === HEADLINE.heads[1] && c.classes === HEADLINE.classes && c.dim === HEADLINE.dim)?.speedupVsSoftmax
+  return cells.find((c) => c.head === HEADLINE.heads[1] && c.classes === HEADLINE.classes && c.dim === HEADLINE.dim)
+    ?.speedupVsSoftmax
 }
 
 /** The same cell with its keys in the order a table should show them. */
 function inReadingOrder(cell: HeadBenchCell): HeadBenchCell {
-  const { head, loss, classes, dim, batch, status, medianStepMs, speedupVsSoftmax, rowsPerStep, peakStepBytes, stateBytes, bytesPerIdentity, reason } = cell
-  const ordered = { head, loss, classes, dim, batch, status, medianStepMs, speedupVsSoftmax, rowsPerStep, peakStepBytes, stateBytes, bytesPerIdentity, reason }
+  const {
+    head,
+    loss,
+    classes,
+    dim,
+    batch,
+    status,
+    medianStepMs,
+    speedupVsSoftmax,
+    rowsPerStep,
+    peakStepBytes,
+    stateBytes,
+    bytesPerIdentity,
+    reason
+  } = cell
+  const ordered = {
+    head,
+    loss,
+    classes,
+    dim,
+    batch,
+    status,
+    medianStepMs,
+    speedupVsSoftmax,
+    rowsPerStep,
+    peakStepBytes,
+    stateBytes,
+    bytesPerIdentity,
+    reason
+  }
   return Object.fromEntries(Object.entries(ordered).filter(([, v]) => v !== undefined)) as unknown as HeadBenchCell
 }
 
@@ -378,7 +455,8 @@ export function formatCell(cell: HeadBenchCell): string {
 
 function parseList(value: string, name: string, parse: (item: string) => number): number[] {
   const items = value.split(',').map((item) => parse(item.trim()))
-  if (!items.every((n) => Number.isFinite(n) && n > 0)) throw new UsageError(`--${name} takes positive numbers, comma-separated (got "${value}")`)
+  if (!items.every((n) => Number.isFinite(n) && n > 0))
+    throw new UsageError(`--${name} takes positive numbers, comma-separated (got "${value}")`)
   return items
 }
 
@@ -414,10 +492,12 @@ export function headBenchOptions(argv: string[]): HeadBenchOptions {
   if (!rates.every((r) => r <= 1)) throw new UsageError('--rates are fractions of the classes, at most 1')
   let variants = DEFAULT_VARIANTS.filter((v) => v.rate === undefined || rates.includes(v.rate))
   for (const rate of rates) {
-    if (!variants.some((v) => v.rate === rate)) variants.push({ label: `D-Softmax-K 1/${Math.round(1 / rate)}`, loss: 'dsoftmax-k', rate })
+    if (!variants.some((v) => v.rate === rate))
+      variants.push({ label: `D-Softmax-K 1/${Math.round(1 / rate)}`, loss: 'dsoftmax-k', rate })
   }
   // --quick: the heads the headline ratios need.
-  const heads = values.heads ?? (quick ? 'softmax,dsoftmax,dsoftmax-b,D-Softmax-K 1/16,D-Softmax-K 1/64,D-Softmax-K K=1024' : undefined)
+  const heads =
+    values.heads ?? (quick ? 'softmax,dsoftmax,dsoftmax-b,D-Softmax-K 1/16,D-Softmax-K 1/64,D-Softmax-K K=1024' : undefined)
   if (heads) {
     const wanted = heads.split(',').map((h) => h.trim().toLowerCase())
     variants = variants.filter((v) => wanted.includes(v.label.toLowerCase()) || wanted.includes(v.loss))
@@ -435,7 +515,11 @@ export function headBenchOptions(argv: string[]): HeadBenchOptions {
     // The quick and full records (no grid given) always carry the headline ratio.
     extraCells:
       values.classes === undefined && values.dims === undefined && values.heads === undefined
-        ? DEFAULT_VARIANTS.filter((v) => HEADLINE.heads.includes(v.label)).map((variant) => ({ variant, classes: HEADLINE.classes, dim: HEADLINE.dim }))
+        ? DEFAULT_VARIANTS.filter((v) => HEADLINE.heads.includes(v.label)).map((variant) => ({
+            variant,
+            classes: HEADLINE.classes,
+            dim: HEADLINE.dim
+          }))
         : []
   }
 }

@@ -60,7 +60,8 @@ function indexInChild(rec: string): { seconds: number; images: number; classes: 
     ' console.log(JSON.stringify({ seconds: (performance.now() - t) / 1000, images: index.labels.length, classes: index.classes,' +
     ' startMiB, peakMiB: process.resourceUsage().maxRSS / 1024 })) })'
   const child = spawnSync(process.execPath, [...process.execArgv, '-e', code, rec], { encoding: 'utf8' })
-  if (child.status !== 0) throw new Error(`indexing ${rec} in a child process failed: ${child.stderr.trim().split('\n').slice(-3).join(' ')}`)
+  if (child.status !== 0)
+    throw new Error(`indexing ${rec} in a child process failed: ${child.stderr.trim().split('\n').slice(-3).join(' ')}`)
   return JSON.parse(child.stdout.trim().split('\n').pop()!) as ReturnType<typeof indexInChild>
 }
 
@@ -74,7 +75,11 @@ export async function benchRecordIO(options: RecordIOBenchOptions, io: CliIo): P
   const identities = Math.max(1, Math.round(records / PER_IDENTITY))
   const rec = join(dir, 'train.rec')
   mkdirSync(dir, { recursive: true })
-  const written = JSON.parse(execFileSync(PYTHON, [WRITER, rec, String(records), String(identities), '--fast', '--size', String(size)], { encoding: 'utf8' })) as { bytes: number; seconds: number }
+  const written = JSON.parse(
+    execFileSync(PYTHON, [WRITER, rec, String(records), String(identities), '--fast', '--size', String(size)], {
+      encoding: 'utf8'
+    })
+  ) as { bytes: number; seconds: number }
   io.stdout(
     `\nRecordIO: ${records} records of ${identities} identities (${size}×${size} PNG, ${(written.bytes / 2 ** 20).toFixed(0)} MiB), ` +
       `written by Python in ${written.seconds.toFixed(1)} s.\n`
@@ -91,7 +96,16 @@ export async function benchRecordIO(options: RecordIOBenchOptions, io: CliIo): P
   const results: RecordIOBenchResult[] = []
   for (const workers of options.workerCounts) {
     const loader = await options.measure(rec, workers, `RecordIO ${records} records`)
-    results.push({ ...loader, records, identities, writeSeconds: written.seconds, indexSeconds: index.seconds, indexPeakRssMiB: index.peakMiB, indexPeakAboveStartMiB, inspectSeconds: inspected.seconds })
+    results.push({
+      ...loader,
+      records,
+      identities,
+      writeSeconds: written.seconds,
+      indexSeconds: index.seconds,
+      indexPeakRssMiB: index.peakMiB,
+      indexPeakAboveStartMiB,
+      inspectSeconds: inspected.seconds
+    })
     io.stdout(
       `  loader, ${workers} worker${workers === 1 ? ' ' : 's'}: ${loader.imagesPerSecond.toFixed(0)} img/s at random over the file ` +
         `(${loader.imagesPerCpuSecond.toFixed(0)} img per CPU-second), peak RSS ${loader.peakRssMiB.toFixed(0)} MiB (loader ${loader.loaderMiB.toFixed(0)} MiB of it)\n`

@@ -45,14 +45,29 @@ export interface SuiteReport {
 
 export function machineInfo(): MachineInfo {
   const cores = cpus()
-  return { cpuModel: cores[0]?.model.trim() ?? 'unknown', cores: cores.length, memoryBytes: totalmem(), platform: platform(), arch: arch(), node: process.version }
+  return {
+    cpuModel: cores[0]?.model.trim() ?? 'unknown',
+    cores: cores.length,
+    memoryBytes: totalmem(),
+    platform: platform(),
+    arch: arch(),
+    node: process.version
+  }
 }
 
 /** The commit checked out in `cwd`, or 'unknown' outside a git work tree. */
 export function gitInfo(cwd: string): GitInfo {
   try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore']
+    }).trim()
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore']
+    })
     return { commit, dirty: status.trim().length > 0 }
   } catch {
     return { commit: 'unknown', dirty: false }
@@ -71,7 +86,10 @@ export interface SuiteOptions {
 }
 
 /** Runs the groups one after another and writes `<outDir>/<time>-<commit>.json` and `.md`. */
-export async function runSuite(options: SuiteOptions, io: CliIo): Promise<{ report: SuiteReport; jsonPath: string; markdownPath: string }> {
+export async function runSuite(
+  options: SuiteOptions,
+  io: CliIo
+): Promise<{ report: SuiteReport; jsonPath: string; markdownPath: string }> {
   const startedAt = new Date()
   const groups: Record<string, GroupOutcome> = {}
   for (const [name, run] of Object.entries(options.groups)) {
@@ -123,7 +141,9 @@ export function markdownTable(rows: Record<string, unknown>[]): string {
   const columns: string[] = []
   for (const row of rows) for (const key of Object.keys(row)) if (!columns.includes(key)) columns.push(key)
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`
-  return [line(columns), line(columns.map(() => '---')), ...rows.map((row) => line(columns.map((c) => cellText(row[c]))))].join('\n')
+  return [line(columns), line(columns.map(() => '---')), ...rows.map((row) => line(columns.map((c) => cellText(row[c]))))].join(
+    '\n'
+  )
 }
 
 function isRecordList(value: unknown): value is Record<string, unknown>[] {
@@ -141,7 +161,11 @@ export function suiteMarkdown(report: SuiteReport): string {
     `- ran ${report.startedAt} → ${report.finishedAt}`
   ]
   for (const [name, outcome] of Object.entries(report.groups)) {
-    lines.push('', `## ${name}${outcome.args.length ? ` (\`${outcome.args.join(' ')}\`)` : ''}, ${outcome.seconds.toFixed(0)} s`, '')
+    lines.push(
+      '',
+      `## ${name}${outcome.args.length ? ` (\`${outcome.args.join(' ')}\`)` : ''}, ${outcome.seconds.toFixed(0)} s`,
+      ''
+    )
     if (outcome.error !== undefined) lines.push(`Failed: ${cellText(outcome.error)}`)
     else if (isRecordList(outcome.results)) lines.push(markdownTable(outcome.results))
     else lines.push('```json', JSON.stringify(outcome.results ?? null, null, 2), '```')

@@ -31,18 +31,27 @@ function problemsText(report: InspectReport): string[] {
     ...items.slice(0, limit).map((item) => `    ${show(item)}`),
     ...(items.length > limit ? [`    … and ${items.length - limit} more (--json lists all)`] : [])
   ]
-  if (p.unreadable.length) lines.push(`  unreadable images: ${p.unreadable.length}`, ...list(p.unreadable, (u) => `${u.path}: ${u.problem}`))
-  if (p.other.length) lines.push(`  entries that cannot be used: ${p.other.length}`, ...list(p.other, (u) => `${u.path}: ${u.problem}`))
-  if (p.emptyIdentities.length) lines.push(`  identities with no readable image: ${p.emptyIdentities.length}`, ...list(p.emptyIdentities, (s) => s))
-  if (p.singleImageIdentities.length) lines.push(`  identities with one image: ${p.singleImageIdentities.length}`, ...list(p.singleImageIdentities, (s) => s))
-  if (p.duplicates.length) lines.push(`  duplicate images (same bytes): ${p.duplicates.length} groups`, ...list(p.duplicates, (d) => d.paths.join(' = ')))
+  if (p.unreadable.length)
+    lines.push(`  unreadable images: ${p.unreadable.length}`, ...list(p.unreadable, (u) => `${u.path}: ${u.problem}`))
+  if (p.other.length)
+    lines.push(`  entries that cannot be used: ${p.other.length}`, ...list(p.other, (u) => `${u.path}: ${u.problem}`))
+  if (p.emptyIdentities.length)
+    lines.push(`  identities with no readable image: ${p.emptyIdentities.length}`, ...list(p.emptyIdentities, (s) => s))
+  if (p.singleImageIdentities.length)
+    lines.push(`  identities with one image: ${p.singleImageIdentities.length}`, ...list(p.singleImageIdentities, (s) => s))
+  if (p.duplicates.length)
+    lines.push(
+      `  duplicate images (same bytes): ${p.duplicates.length} groups`,
+      ...list(p.duplicates, (d) => d.paths.join(' = '))
+    )
   if (p.ignored) lines.push(`  ignored (not images, nested folders, loose files): ${p.ignored}`)
   return lines.length ? ['problems:', ...lines] : ['problems: none found']
 }
 
 function reportText(report: InspectReport): string {
   const lines = [`${report.path}`, `  format: ${report.format}`]
-  if (report.pairs) lines.push(`  pairs: ${report.pairs.total} (${report.pairs.same} same, ${report.pairs.total - report.pairs.same} different)`)
+  if (report.pairs)
+    lines.push(`  pairs: ${report.pairs.total} (${report.pairs.same} same, ${report.pairs.total - report.pairs.same} different)`)
   else lines.push(`  identities: ${report.identities}`)
   lines.push(`  images: ${report.images}${report.sampled ? ` (sizes and duplicates from a sample of ${report.sampled})` : ''}`)
   if (!report.pairs) {
@@ -52,16 +61,25 @@ function reportText(report: InspectReport): string {
   }
   const sizes = report.sizes.slice(0, 5).map((s) => `${s.size} ×${s.images}`)
   lines.push(`  image sizes: ${sizes.join(', ')}${report.sizes.length > 5 ? `, … (${report.sizes.length} sizes)` : ''}`)
-  lines.push(`  encodings: ${Object.entries(report.kinds).map(([k, n]) => `${k} ${n}`).join(', ')}`)
+  lines.push(
+    `  encodings: ${Object.entries(report.kinds)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`
+  )
   lines.push(...problemsText(report))
-  lines.push(`inspected in ${report.seconds.toFixed(2)} s${report.cached !== undefined ? ` (${report.cached} of the images from the index cache)` : ''}`)
+  lines.push(
+    `inspected in ${report.seconds.toFixed(2)} s${report.cached !== undefined ? ` (${report.cached} of the images from the index cache)` : ''}`
+  )
   return lines.join('\n') + '\n'
 }
 
 function exportText(what: string, result: ExportResult): string {
   const lines = [`${what}: ${result.written} written`]
   if (result.skipped.length) {
-    lines.push(`skipped ${result.skipped.length} unreadable:`, ...result.skipped.slice(0, 10).map((s) => `  ${s.path}: ${s.problem}`))
+    lines.push(
+      `skipped ${result.skipped.length} unreadable:`,
+      ...result.skipped.slice(0, 10).map((s) => `  ${s.path}: ${s.problem}`)
+    )
   }
   return lines.join('\n') + '\n'
 }
@@ -94,7 +112,8 @@ async function run(sub: string, argv: string[], io: CliIo): Promise<number> {
     const to = values.to ?? (out.toLowerCase().endsWith('.rec') ? 'recordio' : 'folder')
     if (to !== 'folder' && to !== 'recordio') throw new UsageError(`--to must be folder or recordio, got "${to}"`)
     const { format, file } = detectFormat(source)
-    if (format !== 'folder' && format !== 'recordio') throw new UsageError(`${source} is a verification set (${format}); convert copies training sets`)
+    if (format !== 'folder' && format !== 'recordio')
+      throw new UsageError(`${source} is a verification set (${format}); convert copies training sets`)
     const index = await indexTrainingData(file, format, values['no-cache'] ? null : (values['cache-dir'] ?? defaultCacheDir()))
     const result = to === 'folder' ? await exportIdentityFolder(index, out) : await exportRecordIO(index, out)
     io.stdout(exportText(`${out} (${to}, ${index.classNames.length} identities)`, result))
@@ -104,7 +123,8 @@ async function run(sub: string, argv: string[], io: CliIo): Promise<number> {
     if (positionals.length !== 2) throw new UsageError('dataset make-bin takes PAIRS and OUT.bin')
     const [source, out] = positionals
     const { format, file } = detectFormat(source)
-    if (format !== 'pairs-txt' && format !== 'pairs-csv') throw new UsageError(`${source}: make-bin reads a pairs .txt or .csv, this is ${format}`)
+    if (format !== 'pairs-txt' && format !== 'pairs-csv')
+      throw new UsageError(`${source}: make-bin reads a pairs .txt or .csv, this is ${format}`)
     const result = await exportVerificationBin(await readEncodedPairs(file, format, values['images-root']), out)
     io.stdout(exportText(`${out} (pairs)`, result))
     return 0
@@ -121,7 +141,10 @@ export async function datasetCommand(argv: string[], io: CliIo): Promise<number>
   try {
     return await run(sub, rest, io)
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       io.stderr(`error: ${error.message}\n`)
       return 2
     }

@@ -2,8 +2,21 @@
 // (src/core/align), with a progress bar and a summary naming every rejected photo.
 import { parseArgs } from 'node:util'
 import { BACKEND_CHOICES, type BackendChoice } from '../../core/backend'
-import { ALIGN_REPORT, alignFolder, defaultAlignWorkers, type AlignFolderReport, type RejectedFile } from '../../core/align/alignFolder'
-import { DEFAULT_ALIGN_SETTINGS, FACE_DETECTORS, MULTI_FACE_POLICIES, type AlignSettings, type FaceDetector, type MultiFacePolicy } from '../../core/align/settings'
+import {
+  ALIGN_REPORT,
+  alignFolder,
+  defaultAlignWorkers,
+  type AlignFolderReport,
+  type RejectedFile
+} from '../../core/align/alignFolder'
+import {
+  DEFAULT_ALIGN_SETTINGS,
+  FACE_DETECTORS,
+  MULTI_FACE_POLICIES,
+  type AlignSettings,
+  type FaceDetector,
+  type MultiFacePolicy
+} from '../../core/align/settings'
 import { progressBar } from '../progress'
 import { UsageError, type CliIo } from '../io'
 
@@ -29,16 +42,24 @@ const OPTIONS = {
   json: { type: 'boolean', default: false }
 } as const
 
-function number(value: string | undefined, name: string, fallback: number, check: (n: number) => boolean, expected: string): number {
+function number(
+  value: string | undefined,
+  name: string,
+  fallback: number,
+  check: (n: number) => boolean,
+  expected: string
+): number {
   if (value === undefined) return fallback
   const n = Number(value)
-  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${expected}, got "${value}"`)
+  if (value.trim() === '' || !Number.isFinite(n) || !check(n))
+    throw new UsageError(`--${name} must be ${expected}, got "${value}"`)
   return n
 }
 
 function oneOf<T extends string>(value: string | undefined, name: string, choices: readonly T[], fallback: T): T {
   if (value === undefined) return fallback
-  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got "${value}"`)
+  if (!(choices as readonly string[]).includes(value))
+    throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got "${value}"`)
   return value as T
 }
 
@@ -69,15 +90,28 @@ export async function datasetAlign(argv: string[], io: CliIo): Promise<number> {
   if (positionals.length !== 2) throw new UsageError('dataset align takes SRC and DST')
   const d = DEFAULT_ALIGN_SETTINGS
   const settings: AlignSettings = {
-    size: number(values.size, 'size', d.size, (n) => Number.isInteger(n) && n >= 16 && n <= 1024, 'a whole number of pixels from 16 to 1024'),
+    size: number(
+      values.size,
+      'size',
+      d.size,
+      (n) => Number.isInteger(n) && n >= 16 && n <= 1024,
+      'a whole number of pixels from 16 to 1024'
+    ),
     margin: number(values.margin, 'margin', d.margin, (n) => n >= 0 && n <= 1, 'a fraction from 0 to 1'),
     minFaceSize: number(values['min-face'], 'min-face', d.minFaceSize, (n) => n >= 0, 'a number of pixels ≥ 0'),
     multiFace: oneOf<MultiFacePolicy>(values['multi-face'], 'multi-face', MULTI_FACE_POLICIES, d.multiFace),
     detector: oneOf<FaceDetector>(values.detector, 'detector', FACE_DETECTORS, d.detector),
     minScore: number(values['min-score'], 'min-score', d.minScore, (n) => n > 0 && n < 1, 'a score between 0 and 1')
   }
-  const workers = number(values.workers, 'workers', defaultAlignWorkers(), (n) => Number.isInteger(n) && n >= 1 && n <= 64, 'a whole number from 1 to 64')
-  const backend = values.backend === undefined ? undefined : oneOf<BackendChoice>(values.backend, 'backend', BACKEND_CHOICES, 'wasm')
+  const workers = number(
+    values.workers,
+    'workers',
+    defaultAlignWorkers(),
+    (n) => Number.isInteger(n) && n >= 1 && n <= 64,
+    'a whole number from 1 to 64'
+  )
+  const backend =
+    values.backend === undefined ? undefined : oneOf<BackendChoice>(values.backend, 'backend', BACKEND_CHOICES, 'wasm')
   const bar = progressBar(io)
   const started = performance.now()
   const report = await alignFolder(positionals[0], positionals[1], {

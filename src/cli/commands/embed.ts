@@ -5,7 +5,15 @@ import { readFileSync } from 'node:fs'
 import * as ort from 'onnxruntime-node'
 import { initBackend } from '../../core/backend'
 import { embedImages } from '../../core/models'
-import { backboneFromWeights, decodeOnnxModel, imageFilesSource, l2NormalizeRows, loadRun, runOnnx, RunLoadError } from '../../core/export'
+import {
+  backboneFromWeights,
+  decodeOnnxModel,
+  imageFilesSource,
+  l2NormalizeRows,
+  loadRun,
+  runOnnx,
+  RunLoadError
+} from '../../core/export'
 import { UsageError, type CliIo } from '../io'
 
 export const EMBED_USAGE = `Usage: npm run cli -- embed (--run DIR [--checkpoint C] | --onnx FILE) IMAGE... [--json]
@@ -35,7 +43,11 @@ async function embedWithRun(dir: string, checkpoint: string | undefined, files: 
   const source = await imageFilesSource(files, run.spec.input)
   const backbone = backboneFromWeights(run.spec, run.weights.tensors)
   try {
-    const embeddings = await embedImages(backbone, source, files.map((_, i) => i))
+    const embeddings = await embedImages(
+      backbone,
+      source,
+      files.map((_, i) => i)
+    )
     return { model: `run ${run.runId} (${run.checkpoint.dir})`, dim: backbone.embeddingDim, embeddings }
   } finally {
     backbone.dispose()
@@ -56,7 +68,8 @@ async function embedWithOnnx(file: string, files: string[]): Promise<Embedded> {
     throw new UsageError(`${file}: not an ONNX model (${(error as Error).message})`)
   }
   const [, c, h, w] = dims ?? []
-  if (dims?.length !== 4 || !c || !h || !w) throw new UsageError(`${file}: the model's input is not [N, C, H, W] with a known image size`)
+  if (dims?.length !== 4 || !c || !h || !w)
+    throw new UsageError(`${file}: the model's input is not [N, C, H, W] with a known image size`)
   const source = await imageFilesSource(files, [h, w, c])
   let session: ort.InferenceSession
   try {
@@ -65,7 +78,11 @@ async function embedWithOnnx(file: string, files: string[]): Promise<Embedded> {
     throw new UsageError(`${file}: ONNX Runtime cannot load it (${(error as Error).message.split('\n')[0]})`)
   }
   try {
-    const { values, dims: out } = await runOnnx(session, source, files.map((_, i) => i))
+    const { values, dims: out } = await runOnnx(
+      session,
+      source,
+      files.map((_, i) => i)
+    )
     const dim = out[out.length - 1]
     return { model: `ONNX ${file}`, dim, embeddings: l2NormalizeRows(values, dim) }
   } finally {
@@ -84,9 +101,13 @@ export async function embedCommand(argv: string[], io: CliIo): Promise<number> {
     allowPositionals: true,
     options: { run: { type: 'string' }, checkpoint: { type: 'string' }, onnx: { type: 'string' }, json: { type: 'boolean' } }
   })
-  if ((values.run === undefined) === (values.onnx === undefined)) throw new UsageError(`give exactly one of --run DIR or --onnx FILE\n\n${EMBED_USAGE}`)
+  if ((values.run === undefined) === (values.onnx === undefined))
+    throw new UsageError(`give exactly one of --run DIR or --onnx FILE\n\n${EMBED_USAGE}`)
   if (positionals.length === 0) throw new UsageError(`give at least one image file\n\n${EMBED_USAGE}`)
-  const result = values.run !== undefined ? await embedWithRun(values.run, values.checkpoint, positionals) : await embedWithOnnx(values.onnx as string, positionals)
+  const result =
+    values.run !== undefined
+      ? await embedWithRun(values.run, values.checkpoint, positionals)
+      : await embedWithOnnx(values.onnx as string, positionals)
   const { dim, embeddings } = result
   const rows = positionals.map((file, i) => ({ file, embedding: Array.from(embeddings.subarray(i * dim, (i + 1) * dim)) }))
   let cosine: number | undefined
@@ -97,7 +118,10 @@ export async function embedCommand(argv: string[], io: CliIo): Promise<number> {
   }
   io.stdout(`${result.model}, ${dim}-D, L2-normalized\n`)
   for (const row of rows) {
-    const head = row.embedding.slice(0, 6).map((v) => v.toFixed(4)).join(', ')
+    const head = row.embedding
+      .slice(0, 6)
+      .map((v) => v.toFixed(4))
+      .join(', ')
     io.stdout(`${row.file}: [${head}${dim > 6 ? ', …' : ''}]\n`)
   }
   if (cosine !== undefined) io.stdout(`cosine similarity: ${cosine.toFixed(6)}\n`)

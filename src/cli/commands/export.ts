@@ -56,10 +56,13 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
   })
   if (!values.run) throw new UsageError(`--run DIR is required\n\n${EXPORT_USAGE}`)
   const split = values.split ?? 'test'
-  if (split !== 'train' && split !== 'val' && split !== 'test') throw new UsageError(`--split must be train, val or test, got "${split}"`)
+  if (split !== 'train' && split !== 'val' && split !== 'test')
+    throw new UsageError(`--split must be train, val or test, got "${split}"`)
   const limit = values.limit === undefined ? undefined : Number(values.limit)
-  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError(`--limit must be a positive whole number, got "${values.limit}"`)
-  if (values.embeddings && !/\.(npy|csv)$/i.test(values.embeddings)) throw new UsageError(`--embeddings ${values.embeddings}: give a file name ending in .npy or .csv`)
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
+    throw new UsageError(`--limit must be a positive whole number, got "${values.limit}"`)
+  if (values.embeddings && !/\.(npy|csv)$/i.test(values.embeddings))
+    throw new UsageError(`--embeddings ${values.embeddings}: give a file name ending in .npy or .csv`)
   const say = (line: string): void => io.stderr(line + '\n')
 
   let run: LoadedRun
@@ -70,7 +73,9 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
     throw error
   }
   await initBackend({})
-  say(`run ${run.runId}: ${run.recipe.backbone}, ${run.spec.input.join('×')} input, ${run.recipe.embeddingDim}-D, ${run.recipe.loss} on ${run.recipe.dataset}`)
+  say(
+    `run ${run.runId}: ${run.recipe.backbone}, ${run.spec.input.join('×')} input, ${run.recipe.embeddingDim}-D, ${run.recipe.loss} on ${run.recipe.dataset}`
+  )
   say(`checkpoint: ${run.checkpoint.dir}${run.checkpoint.note ? ` (${run.checkpoint.note})` : ''}`)
   let backbone: Backbone
   try {
@@ -84,28 +89,60 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
   try {
     const real = onnxFile || values.tfjs ? await validationImages(run.recipe, run.spec.input) : undefined
     if (onnxFile && real) {
-      const exported = await exportOnnx({ file: resolve(onnxFile), spec: run.spec, weights: run.weights.tensors, backbone, provenance: provenanceOf(run), normalize: values.normalize === true, real })
+      const exported = await exportOnnx({
+        file: resolve(onnxFile),
+        spec: run.spec,
+        weights: run.weights.tensors,
+        backbone,
+        provenance: provenanceOf(run),
+        normalize: values.normalize === true,
+        real
+      })
       ok &&= exported.report.ok
       result.onnx = { file: exported.file, report: exported.reportFile, ok: exported.report.ok, validation: exported.report }
       if (!values.json) io.stdout(exported.summary + `  report: ${exported.reportFile}\n`)
     }
     if (values.tfjs && real) {
       const metadata = exportMetadata(run.spec, backbone.embeddingDim, provenanceOf(run), false)
-      const tfjs = await exportTfjs({ dir: resolve(values.tfjs), spec: run.spec, weights: run.weights.tensors, backbone, real, metadata: { ...metadata, input_layout: 'NHWC' } })
+      const tfjs = await exportTfjs({
+        dir: resolve(values.tfjs),
+        spec: run.spec,
+        weights: run.weights.tensors,
+        backbone,
+        real,
+        metadata: { ...metadata, input_layout: 'NHWC' }
+      })
       ok &&= tfjs.ok
       result.tfjs = tfjs
       if (!values.json) {
         io.stdout(`TF.js export ${tfjs.ok ? 'PASSED' : 'FAILED'}: ${tfjs.files.join(', ')}\n`)
-        for (const c of tfjs.comparisons) io.stdout(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.batch} batch of ${c.images} vs the app: max |diff| ${c.maxAbsDiff.toExponential(2)}, min cosine ${c.minCosine.toFixed(7)}\n`)
+        for (const c of tfjs.comparisons)
+          io.stdout(
+            `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.batch} batch of ${c.images} vs the app: max |diff| ${c.maxAbsDiff.toExponential(2)}, min cosine ${c.minCosine.toFixed(7)}\n`
+          )
       }
     }
     if (values.embeddings) {
       const images = await openRunImages(run.recipe, run.spec.input, { split, limit })
       say(`embedding ${images.description}`)
       const embeddings = await embedImages(backbone, images.source, images.indices, { batchSize: 128 })
-      const written = writeEmbeddings(resolve(values.embeddings), embeddings, backbone.embeddingDim, images.labels, images.classNames)
-      result.embeddings = { files: written.files, images: images.indices.length, dim: backbone.embeddingDim, source: images.description }
-      if (!values.json) io.stdout(`embeddings of ${images.indices.length} images (${backbone.embeddingDim}-D, L2-normalized): ${written.files.join(', ')}\n`)
+      const written = writeEmbeddings(
+        resolve(values.embeddings),
+        embeddings,
+        backbone.embeddingDim,
+        images.labels,
+        images.classNames
+      )
+      result.embeddings = {
+        files: written.files,
+        images: images.indices.length,
+        dim: backbone.embeddingDim,
+        source: images.description
+      }
+      if (!values.json)
+        io.stdout(
+          `embeddings of ${images.indices.length} images (${backbone.embeddingDim}-D, L2-normalized): ${written.files.join(', ')}\n`
+        )
     }
   } finally {
     backbone.dispose()

@@ -38,7 +38,15 @@ export function modelRows(options: { embeddingDim?: number; inputSize?: number }
       channels: info.input[1]
     })
     const cost = specCost(spec)
-    return { name, input: spec.input, embeddingDim: cost.output[0], parameters: cost.parameters, bnState: cost.state, macs: cost.macs, description: info.description }
+    return {
+      name,
+      input: spec.input,
+      embeddingDim: cost.output[0],
+      parameters: cost.parameters,
+      bnState: cost.state,
+      macs: cost.macs,
+      description: info.description
+    }
   })
 }
 
@@ -46,9 +54,17 @@ const millions = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} G` 
 
 export function modelsTable(rows: ModelRow[]): string {
   const header = ['backbone', 'input', 'dim', 'parameters', 'MACs/image', 'what it is']
-  const cells = rows.map((r) => [r.name, r.input.join('×'), String(r.embeddingDim), millions(r.parameters), millions(r.macs), r.description])
+  const cells = rows.map((r) => [
+    r.name,
+    r.input.join('×'),
+    String(r.embeddingDim),
+    millions(r.parameters),
+    millions(r.macs),
+    r.description
+  ])
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)))
-  const line = (c: string[]): string => c.map((v, i) => (i === c.length - 1 ? v : i >= 2 && i <= 4 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ')
+  const line = (c: string[]): string =>
+    c.map((v, i) => (i === c.length - 1 ? v : i >= 2 && i <= 4 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ')
   return [line(header), ...cells.map(line)].join('\n') + '\n'
 }
 
@@ -56,13 +72,21 @@ export async function modelsCommand(argv: string[], io: CliIo): Promise<number> 
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: { embedding: { type: 'string' }, input: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }
+    options: {
+      embedding: { type: 'string' },
+      input: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' }
+    }
   })
   if (values.help) {
     io.stdout(MODELS_USAGE)
     return 0
   }
-  const rows = modelRows({ embeddingDim: positiveInt(values.embedding, 'embedding'), inputSize: positiveInt(values.input, 'input') })
+  const rows = modelRows({
+    embeddingDim: positiveInt(values.embedding, 'embedding'),
+    inputSize: positiveInt(values.input, 'input')
+  })
   io.stdout(values.json ? JSON.stringify(rows) + '\n' : modelsTable(rows))
   return 0
 }

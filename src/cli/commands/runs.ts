@@ -28,10 +28,20 @@ Options: --out DIR (workspace, default ${defaultWorkspace()})  --json
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)))
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n') + '\n'
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, c) => cell.padEnd(widths[c]))
+          .join('  ')
+          .trimEnd()
+      )
+      .join('\n') + '\n'
+  )
 }
 
-const show = (value: number | string | undefined): string => (value === undefined ? '-' : typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(4)) : value)
+const show = (value: number | string | undefined): string =>
+  value === undefined ? '-' : typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(4)) : value
 
 function progress(record: RunRecord): string {
   return record.step === undefined ? '-' : `${record.step}/${record.totalSteps ?? '?'}`
@@ -80,7 +90,15 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
       else if (runs.length === 0) io.stdout(`no runs in ${join(workspace, 'runs')}\n`)
       else {
         const rows = [['ID', 'NAME', 'STATUS', 'STEP', 'TAGS', 'CREATED']]
-        for (const r of runs) rows.push([r.id, r.name === r.id ? '-' : r.name, r.status, progress(r), r.tags.join(',') || '-', r.createdAt.replace(/\.\d+Z$/, 'Z')])
+        for (const r of runs)
+          rows.push([
+            r.id,
+            r.name === r.id ? '-' : r.name,
+            r.status,
+            progress(r),
+            r.tags.join(',') || '-',
+            r.createdAt.replace(/\.\d+Z$/, 'Z')
+          ])
         io.stdout(table(rows))
       }
       return 0
@@ -102,7 +120,8 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
         `  recipe     ${String(config.loss)} on ${String(config.backbone)}, preset ${String(config.preset)}, seed ${String(config.seed)}`,
         `  checkpoints ${result.checkpoints.steps.join(', ') || 'none'}${result.checkpoints.best ? '; best/' : ''}${result.checkpoints.last ? '; last/' : ''}${result.checkpoints.final ? '; final/' : ''}`
       ]
-      for (const [key, value] of Object.entries(result.summary)) if (value !== undefined) lines.push(`  ${key.padEnd(15)} ${show(value)}`)
+      for (const [key, value] of Object.entries(result.summary))
+        if (value !== undefined) lines.push(`  ${key.padEnd(15)} ${show(value)}`)
       io.stdout(lines.join('\n') + '\n')
       return 0
     }
@@ -126,7 +145,8 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
       return 0
     }
     case 'tag': {
-      if (args.length < 1 || (args.length < 2 && !values.remove)) throw new UsageError(`runs tag needs a run id and tags\n\n${RUNS_USAGE}`)
+      if (args.length < 1 || (args.length < 2 && !values.remove))
+        throw new UsageError(`runs tag needs a run id and tags\n\n${RUNS_USAGE}`)
       const record = wrap(() => tagRun(workspace, args[0], args.slice(1), values.remove ?? []))
       io.stdout(json ? JSON.stringify(record) + '\n' : `run ${record.id} tags: ${record.tags.join(', ') || '-'}\n`)
       return 0

@@ -5,7 +5,15 @@ import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { BACKEND_CHOICES, describeBackend, initBackend, type BackendChoice } from '../../core/backend'
 import { loadFontDataset } from '../../core/data'
-import { FIGURE1_LOSSES, runFigure1Study, runLabel, saveFigure1Study, type Figure1Loss, type Figure1Run, type Figure1Study } from '../../core/train/study'
+import {
+  FIGURE1_LOSSES,
+  runFigure1Study,
+  runLabel,
+  saveFigure1Study,
+  type Figure1Loss,
+  type Figure1Run,
+  type Figure1Study
+} from '../../core/train/study'
 import { formatDuration } from '../format'
 import { progressPrinter } from '../progress'
 import { UsageError, type CliIo } from '../io'
@@ -50,20 +58,29 @@ export function studyTable(study: Figure1Study): string {
     r.finalLoss.toFixed(3)
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)))
-  const line = (c: string[]): string => '  ' + c.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd()
+  const line = (c: string[]): string =>
+    '  ' +
+    c
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd()
   const lines = [
     'Figure 1 study: 3-D embedding, glyphs labelled by character; angles on the training fonts (held-out test fonts in brackets)',
     line(header),
     ...cells.map(line)
   ]
-  if (study.warnings.length > 0) lines.push('', `WARNING: ${study.warnings.length} collapse warning(s):`, ...study.warnings.map((w) => `  ${w}`))
+  if (study.warnings.length > 0)
+    lines.push('', `WARNING: ${study.warnings.length} collapse warning(s):`, ...study.warnings.map((w) => `  ${w}`))
   else lines.push('', 'No class collapse (every minimum inter-class angle ≥ the threshold).')
   return lines.join('\n') + '\n'
 }
 
 function list(value: string | undefined, name: string): string[] | undefined {
   if (value === undefined) return undefined
-  const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
   if (items.length === 0) throw new UsageError(`--${name} needs at least one value`)
   return items
 }
@@ -98,9 +115,12 @@ export async function studyCommand(argv: string[], io: CliIo): Promise<number> {
     io.stdout(STUDY_USAGE)
     return 0
   }
-  const classCounts = list(values.classes, 'classes')?.map((c) => numberOption(c, 'classes', (n) => Number.isInteger(n) && n >= 2, 'whole numbers ≥ 2') as number)
+  const classCounts = list(values.classes, 'classes')?.map(
+    (c) => numberOption(c, 'classes', (n) => Number.isInteger(n) && n >= 2, 'whole numbers ≥ 2') as number
+  )
   const losses = list(values.losses, 'losses')?.map((l) => {
-    if (!(FIGURE1_LOSSES as readonly string[]).includes(l)) throw new UsageError(`--losses: "${l}" is not one of ${FIGURE1_LOSSES.join(', ')}`)
+    if (!(FIGURE1_LOSSES as readonly string[]).includes(l))
+      throw new UsageError(`--losses: "${l}" is not one of ${FIGURE1_LOSSES.join(', ')}`)
     return l as Figure1Loss
   })
   const backend = values.backend
@@ -129,7 +149,9 @@ export async function studyCommand(argv: string[], io: CliIo): Promise<number> {
     else if (event.type === 'train' && event.event.type === 'step') printProgress(event.event)
     else if (event.type === 'run-finished') {
       const r = event.run
-      io.stderr(`  trained ${r.steps} steps in ${formatDuration(r.trainSeconds)}: intra ${deg(r.train.intra.mean)}, min inter ${deg(r.train.inter.min)}\n`)
+      io.stderr(
+        `  trained ${r.steps} steps in ${formatDuration(r.trainSeconds)}: intra ${deg(r.train.intra.mean)}, min inter ${deg(r.train.inter.min)}\n`
+      )
       for (const w of [...r.train.warnings, ...r.test.warnings]) io.stderr(`  WARNING: ${w}\n`)
     }
   })

@@ -8,7 +8,15 @@ import { runCount, type SweepAxis, type SweepValue } from '../../core/sweep/grid
 import { parseSweepValues } from '../../common/sweepValues'
 import { listSweeps, type SchedulerSpec } from '../../core/sweep/store'
 import { commonFars, farKey, type ComparedRun } from '../../core/sweep/compare'
-import { cancelSweep, compareSweep, planSweep, requeueSweep, startSweep, sweepStatus, type SweepStatus } from '../../services/sweeps/sweeps'
+import {
+  cancelSweep,
+  compareSweep,
+  planSweep,
+  requeueSweep,
+  startSweep,
+  sweepStatus,
+  type SweepStatus
+} from '../../services/sweeps/sweeps'
 import { LocalQueue, localQueueServed } from '../../services/sweeps/localQueue'
 import { configFromArgs, TRAIN_USAGE } from './train'
 import { SweepError } from '../../core/sweep/errors'
@@ -52,7 +60,8 @@ const SWEEP_OPTIONS = {
 /** `lossParams.d=0.8,0.9` → the axis; values read as numbers or true/false where they are, text otherwise. */
 export function parseField(text: string): SweepAxis {
   const at = text.indexOf('=')
-  if (at <= 0 || at === text.length - 1) throw new UsageError(`--field wants PATH=V1,V2,… (e.g. lossParams.d=0.8,0.9), got "${text}"`)
+  if (at <= 0 || at === text.length - 1)
+    throw new UsageError(`--field wants PATH=V1,V2,… (e.g. lossParams.d=0.8,0.9), got "${text}"`)
   const values = parseSweepValues(text.slice(at + 1))
   return { field: text.slice(0, at).trim(), values }
 }
@@ -83,7 +92,16 @@ function splitArgs(argv: string[]): { own: string[]; recipe: string[] } {
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)))
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n') + '\n'
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, c) => cell.padEnd(widths[c]))
+          .join('  ')
+          .trimEnd()
+      )
+      .join('\n') + '\n'
+  )
 }
 
 const showValue = (v: SweepValue | undefined): string => (v === undefined ? '-' : String(v))
@@ -92,9 +110,19 @@ function statusTable(status: SweepStatus): string {
   const fields = status.sweep.plan.axes.map((a) => a.field)
   const rows = [['run', ...fields, 'state', 'step', 'job', 'note']]
   for (const run of status.runs) {
-    rows.push([run.name, ...fields.map((f) => showValue(run.values[f])), run.state, run.step === undefined ? '-' : `${run.step}/${run.totalSteps ?? '?'}`, run.jobId ?? '-', run.message ?? ''])
+    rows.push([
+      run.name,
+      ...fields.map((f) => showValue(run.values[f])),
+      run.state,
+      run.step === undefined ? '-' : `${run.step}/${run.totalSteps ?? '?'}`,
+      run.jobId ?? '-',
+      run.message ?? ''
+    ])
   }
-  const served = status.served === false && status.runs.some((r) => r.state === 'queued') ? `\nqueued runs start when a queue serves this sweep: npm run cli -- sweep requeue ${status.sweep.id} RUN…\n` : ''
+  const served =
+    status.served === false && status.runs.some((r) => r.state === 'queued')
+      ? `\nqueued runs start when a queue serves this sweep: npm run cli -- sweep requeue ${status.sweep.id} RUN…\n`
+      : ''
   return `sweep ${status.sweep.id} (${status.sweep.scheduler.kind}, ${status.runs.length} runs)\n` + table(rows) + served
 }
 
@@ -107,7 +135,14 @@ function compareTable(rows: ComparedRun[], fields: string[], far: string | null)
     const res = r.result
     if (!res) return [r.name, ...fields.map((f) => showValue(r.values[f])), 'not finished']
     const tar = far ? [`${pct(res.tarAtFar[far])}${res.unreliableFar.includes(far) ? ' (unreliable)' : ''}`] : []
-    return [r.name, ...fields.map((f) => showValue(r.values[f])), fixed(res.auc), ...tar, `${pct(res.tenFold)} ± ${pct(res.tenFoldStd)}`, res.set]
+    return [
+      r.name,
+      ...fields.map((f) => showValue(r.values[f])),
+      fixed(res.auc),
+      ...tar,
+      `${pct(res.tenFold)} ± ${pct(res.tenFoldStd)}`,
+      res.set
+    ]
   })
   return table([header, ...body])
 }
@@ -154,10 +189,17 @@ async function runAction(argv: string[], io: CliIo): Promise<number> {
             ...(values.sbatch?.length ? { extra: values.sbatch } : {})
           }
         }
-  const request = { base: train.config, plan: { mode: values.list ? ('list' as const) : ('grid' as const), axes: values.field.map(parseField) }, scheduler, ...(values.label ? { label: values.label } : {}), ...(train.backend ? { backend: train.backend } : {}) }
+  const request = {
+    base: train.config,
+    plan: { mode: values.list ? ('list' as const) : ('grid' as const), axes: values.field.map(parseField) },
+    scheduler,
+    ...(values.label ? { label: values.label } : {}),
+    ...(train.backend ? { backend: train.backend } : {})
+  }
   const planned = planSweep(request)
   if (values['dry-run']) {
-    if (train.json) io.stdout(JSON.stringify({ runs: planned.map((r) => ({ name: r.name, values: r.values, recipe: r.recipe })) }) + '\n')
+    if (train.json)
+      io.stdout(JSON.stringify({ runs: planned.map((r) => ({ name: r.name, values: r.values, recipe: r.recipe })) }) + '\n')
     else io.stdout(`${runCount(request.plan)} runs:\n${planned.map((r) => `  ${r.name}`).join('\n')}\n`)
     return 0
   }
@@ -196,7 +238,13 @@ async function sweepAction(argv: string[], io: CliIo): Promise<number> {
     args: rest,
     strict: true,
     allowPositionals: true,
-    options: { out: { type: 'string' }, json: { type: 'boolean' }, far: { type: 'string' }, sweep: { type: 'string' }, run: { type: 'string' } }
+    options: {
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+      far: { type: 'string' },
+      sweep: { type: 'string' },
+      run: { type: 'string' }
+    }
   })
   const workspace = values.out ?? defaultWorkspace()
   const json = values.json === true
@@ -209,8 +257,27 @@ async function sweepAction(argv: string[], io: CliIo): Promise<number> {
     case 'list': {
       const { sweeps, problems } = listSweeps(workspace)
       for (const problem of problems) io.stderr(`warning: ${problem}\n`)
-      if (json) io.stdout(JSON.stringify(sweeps.map((s) => ({ id: s.id, createdAt: s.createdAt, scheduler: s.scheduler.kind, runs: s.runs.length, fields: s.plan.axes.map((a) => a.field) }))) + '\n')
-      else io.stdout(sweeps.length === 0 ? `no sweeps in ${workspace}\n` : table([['sweep', 'scheduler', 'runs', 'fields'], ...sweeps.map((s) => [s.id, s.scheduler.kind, String(s.runs.length), s.plan.axes.map((a) => a.field).join(', ')])]))
+      if (json)
+        io.stdout(
+          JSON.stringify(
+            sweeps.map((s) => ({
+              id: s.id,
+              createdAt: s.createdAt,
+              scheduler: s.scheduler.kind,
+              runs: s.runs.length,
+              fields: s.plan.axes.map((a) => a.field)
+            }))
+          ) + '\n'
+        )
+      else
+        io.stdout(
+          sweeps.length === 0
+            ? `no sweeps in ${workspace}\n`
+            : table([
+                ['sweep', 'scheduler', 'runs', 'fields'],
+                ...sweeps.map((s) => [s.id, s.scheduler.kind, String(s.runs.length), s.plan.axes.map((a) => a.field).join(', ')])
+              ])
+        )
       return 0
     }
     case 'status': {
@@ -247,7 +314,9 @@ async function sweepAction(argv: string[], io: CliIo): Promise<number> {
     case 'worker': {
       if (!values.sweep || !values.run) throw new UsageError('sweep worker needs --sweep ID and --run NAME')
       const { trainSweepRun } = await import('../../services/sweeps/worker')
-      const outcome = await trainSweepRun(workspace, values.sweep, values.run, (line) => io.stdout(`[${new Date().toISOString()}] ${line}\n`))
+      const outcome = await trainSweepRun(workspace, values.sweep, values.run, (line) =>
+        io.stdout(`[${new Date().toISOString()}] ${line}\n`)
+      )
       return outcome === 'failed' ? 1 : 0
     }
     default:

@@ -4,7 +4,16 @@
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { BACKBONE_NAMES, CENTRE_STORAGES, LOSS_NAMES, MARGIN_FALLBACKS, MARGIN_GRADIENTS, OPTIMIZER_KINDS, SCHEDULE_KINDS, VALIDATION_METRICS } from '../../common/names'
+import {
+  BACKBONE_NAMES,
+  CENTRE_STORAGES,
+  LOSS_NAMES,
+  MARGIN_FALLBACKS,
+  MARGIN_GRADIENTS,
+  OPTIMIZER_KINDS,
+  SCHEDULE_KINDS,
+  VALIDATION_METRICS
+} from '../../common/names'
 import type { LossParams, OptimizerConfig, ScheduleConfig } from '../../common/schemas/recipe'
 import { BACKEND_CHOICES, type BackendChoice } from '../../core/backend'
 import { LOSS_KNOBS, validateLossParams } from '../../core/losses'
@@ -61,7 +70,8 @@ function number(value: string | undefined, name: string): number | undefined {
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
   if (value === undefined) return undefined
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`unknown ${name} "${value}"; choose one of: ${allowed.join(', ')}`)
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`unknown ${name} "${value}"; choose one of: ${allowed.join(', ')}`)
   return value as T
 }
 
@@ -128,7 +138,11 @@ function optimizerFrom(values: Values, current: OptimizerConfig): OptimizerConfi
   const centreLr = number(values['centre-lr'], 'centre-lr')
   const centreWd = number(values['centre-wd'], 'centre-wd')
   if (centreLr !== undefined || centreWd !== undefined) {
-    common.centres = { ...common.centres, ...(centreLr !== undefined ? { lrFactor: centreLr } : {}), ...(centreWd !== undefined ? { weightDecay: centreWd } : {}) }
+    common.centres = {
+      ...common.centres,
+      ...(centreLr !== undefined ? { lrFactor: centreLr } : {}),
+      ...(centreWd !== undefined ? { weightDecay: centreWd } : {})
+    }
   }
   const clip = number(values.clip, 'clip')
   if (clip !== undefined) common.clipNorm = clip
@@ -137,7 +151,8 @@ function optimizerFrom(values: Values, current: OptimizerConfig): OptimizerConfi
     const nesterov = values.nesterov ?? (current.kind === 'sgd' ? current.nesterov : undefined)
     return { kind, ...common, momentum, ...(nesterov ? { nesterov } : {}) }
   }
-  if (values.momentum !== undefined || values.nesterov) throw new UsageError(`--momentum and --nesterov are SGD options, not ${kind}`)
+  if (values.momentum !== undefined || values.nesterov)
+    throw new UsageError(`--momentum and --nesterov are SGD options, not ${kind}`)
   return { kind, ...common }
 }
 
@@ -149,10 +164,21 @@ function scheduleFrom(values: Values, current: ScheduleConfig): ScheduleConfig {
     case 'constant':
       return { kind, ...warm }
     case 'cosine':
-      return { kind, ...warm, ...(current.kind === 'cosine' && current.minFactor !== undefined ? { minFactor: current.minFactor } : {}) }
+      return {
+        kind,
+        ...warm,
+        ...(current.kind === 'cosine' && current.minFactor !== undefined ? { minFactor: current.minFactor } : {})
+      }
     case 'step': {
-      const milestones = values.milestones?.split(',').map((m) => number(m.trim(), 'milestones') as number) ?? (current.kind === 'step' ? current.milestones : [0.5, 0.75])
-      return { kind, ...warm, milestones, gamma: number(values.gamma, 'gamma') ?? (current.kind === 'step' ? current.gamma : 0.1) }
+      const milestones =
+        values.milestones?.split(',').map((m) => number(m.trim(), 'milestones') as number) ??
+        (current.kind === 'step' ? current.milestones : [0.5, 0.75])
+      return {
+        kind,
+        ...warm,
+        milestones,
+        gamma: number(values.gamma, 'gamma') ?? (current.kind === 'step' ? current.gamma : 0.1)
+      }
     }
     case 'polynomial':
       return { kind, ...warm, power: number(values.power, 'power') ?? (current.kind === 'polynomial' ? current.power : 1) }
@@ -180,7 +206,8 @@ export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
   const json = values.json === true
   if (values.resume !== undefined) {
     const others = Object.keys(values).filter((k) => !['resume', 'backend', 'out', 'json'].includes(k))
-    if (others.length > 0) throw new UsageError(`--resume continues a run with its own recipe; drop ${others.map((k) => `--${k}`).join(', ')}`)
+    if (others.length > 0)
+      throw new UsageError(`--resume continues a run with its own recipe; drop ${others.map((k) => `--${k}`).join(', ')}`)
     return { resumeRun: values.resume, backend, out, json }
   }
   const config = presetConfig(values.preset ?? DEFAULT_PRESET)
@@ -194,7 +221,9 @@ export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
       ...(values.test !== undefined ? { test: resolve(values.test) } : {})
     }
   } else if (values.val !== undefined || values.test !== undefined) {
-    throw new UsageError(`${values.val !== undefined ? '--val' : '--test'} needs --data (the bundled fonts bring their own validation and test pairs)`)
+    throw new UsageError(
+      `${values.val !== undefined ? '--val' : '--test'} needs --data (the bundled fonts bring their own validation and test pairs)`
+    )
   }
   const backbone = oneOf(values.backbone, BACKBONE_NAMES, 'backbone')
   if (backbone !== undefined) config.backbone = backbone
@@ -204,7 +233,9 @@ export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
   // Another loss keeps only the preset's knobs it reads (the others would be refused as unread).
   if (loss !== undefined && loss !== config.loss) {
     config.loss = loss
-    config.lossParams = Object.fromEntries(Object.entries(config.lossParams).filter(([key]) => LOSS_KNOBS[config.loss].includes(key as keyof LossParams)))
+    config.lossParams = Object.fromEntries(
+      Object.entries(config.lossParams).filter(([key]) => LOSS_KNOBS[config.loss].includes(key as keyof LossParams))
+    )
   }
   const params = { ...config.lossParams }
   for (const key of ['s', 'd', 'm', 'rate', 'count'] as const) {
@@ -242,9 +273,11 @@ export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
   const keep = number(values.keep, 'keep')
   if (keep !== undefined) config.keepCheckpoints = keep
   const backoff = number(values['lr-backoff'], 'lr-backoff')
-  if (backoff !== undefined) config.divergence = { lrBackoff: backoff, maxBackoffs: number(values['max-backoffs'], 'max-backoffs') ?? 3 }
+  if (backoff !== undefined)
+    config.divergence = { lrBackoff: backoff, maxBackoffs: number(values['max-backoffs'], 'max-backoffs') ?? 3 }
   else if (values['max-backoffs'] !== undefined) throw new UsageError('--max-backoffs needs --lr-backoff')
-  if (values.replicas !== undefined) config.replicas = values.replicas === 'auto' ? 'auto' : (number(values.replicas, 'replicas') as number)
+  if (values.replicas !== undefined)
+    config.replicas = values.replicas === 'auto' ? 'auto' : (number(values.replicas, 'replicas') as number)
   const recipeProblems = validateTrainConfig(config)
   if (recipeProblems.length > 0) throw new UsageError(`invalid options: ${recipeProblems.join('; ')}`)
   const lossProblems = validateLossParams(config.loss, config.lossParams)
@@ -264,7 +297,10 @@ export interface TrainOutcome {
 }
 
 /** Runs a session in a trainer process and relays its events to the terminal. */
-export async function runTraining(request: ParsedTrainArgs, options: { io: CliIo; quiet?: boolean; onEvent?: (event: RunEvent, host: TrainerHost) => void }): Promise<TrainOutcome> {
+export async function runTraining(
+  request: ParsedTrainArgs,
+  options: { io: CliIo; quiet?: boolean; onEvent?: (event: RunEvent, host: TrainerHost) => void }
+): Promise<TrainOutcome> {
   const { io } = options
   const say = (line: string): void => {
     if (!options.quiet) io.stderr(line + '\n')
@@ -287,7 +323,9 @@ export async function runTraining(request: ParsedTrainArgs, options: { io: CliIo
         runDir = event.runDir
         backend = event.backend.choice
         say(event.backend.description)
-        say(`data: ${event.dataset.name}, ${event.dataset.classes} training classes, ${event.dataset.examples} images; ${event.dataset.valPairs} validation pairs`)
+        say(
+          `data: ${event.dataset.name}, ${event.dataset.classes} training classes, ${event.dataset.examples} images; ${event.dataset.valPairs} validation pairs`
+        )
         say(`run: ${event.runDir}${event.resumedFrom ? ` (resumed from ${event.resumedFrom}, step ${event.startStep})` : ''}`)
         say(
           `model: ${event.model.backbone}, ${event.model.parameters.toLocaleString('en')} parameters, ${(event.model.macsPerImage / 1e6).toFixed(2)} M MAC/image; ` +
@@ -300,11 +338,14 @@ export async function runTraining(request: ParsedTrainArgs, options: { io: CliIo
         break
       case 'validation': {
         const v = event.validation
-        say(`validation (${v.set}) at step ${event.step}: AUC ${v.auc.toFixed(4)}, EER ${(100 * v.eer).toFixed(2)}%, 10-fold ${(100 * v.tenFold).toFixed(2)}%${v.best ? ' (best so far)' : ''}`)
+        say(
+          `validation (${v.set}) at step ${event.step}: AUC ${v.auc.toFixed(4)}, EER ${(100 * v.eer).toFixed(2)}%, 10-fold ${(100 * v.tenFold).toFixed(2)}%${v.best ? ' (best so far)' : ''}`
+        )
         break
       }
       case 'checkpoint':
-        if (event.reason === 'stop') say(`checkpoint written at step ${event.step} in ${event.seconds.toFixed(2)} s: ${event.dir}`)
+        if (event.reason === 'stop')
+          say(`checkpoint written at step ${event.step} in ${event.seconds.toFixed(2)} s: ${event.dir}`)
         break
       case 'warning':
         say(`warning: ${event.message}`)
@@ -360,7 +401,9 @@ export async function trainCommand(argv: string[], io: CliIo, mode: 'train' | 'd
   }
   const runId = end.runId
   if (end.stopped) {
-    io.stderr(`Run ${runId} stopped at step ${end.steps}; continue it with: npm run cli -- train --resume ${runId} --out ${request.out}\n`)
+    io.stderr(
+      `Run ${runId} stopped at step ${end.steps}; continue it with: npm run cli -- train --resume ${runId} --out ${request.out}\n`
+    )
     if (json(request)) io.stdout(JSON.stringify({ run: outcome.runDir, status: 'stopped', steps: end.steps }) + '\n')
     return 0
   }
@@ -369,7 +412,14 @@ export async function trainCommand(argv: string[], io: CliIo, mode: 'train' | 'd
     r ? { ...r.report, tenFold: (({ folds: _f, thresholds: _t, ...rest }) => rest)(r.report.tenFold) } : undefined
   if (json(request)) {
     io.stdout(
-      JSON.stringify({ run: outcome.runDir, status: 'finished', loss: outcome.loss, backend: outcome.backend, test: summary(test), finalValidation: summary(finalValidation) }) + '\n'
+      JSON.stringify({
+        run: outcome.runDir,
+        status: 'finished',
+        loss: outcome.loss,
+        backend: outcome.backend,
+        test: summary(test),
+        finalValidation: summary(finalValidation)
+      }) + '\n'
     )
     return 0
   }
@@ -378,12 +428,17 @@ export async function trainCommand(argv: string[], io: CliIo, mode: 'train' | 'd
   else if (finalValidation) {
     io.stdout(
       '\n' +
-        metricsTable(`Validation (${finalValidation.set}, final weights, no flip), ${outcome.loss}; not a test: these pairs picked the checkpoint (add --test PATH):`, finalValidation.report)
+        metricsTable(
+          `Validation (${finalValidation.set}, final weights, no flip), ${outcome.loss}; not a test: these pairs picked the checkpoint (add --test PATH):`,
+          finalValidation.report
+        )
     )
   }
   io.stdout(
     `\nRun written to ${outcome.runDir}\n` +
-      (shown ? `  config.json, run.json, metrics.jsonl, log.txt, checkpoints/ (last, best, final), eval/${shown.set}.json, eval/${shown.set}-scores.csv\n` : '')
+      (shown
+        ? `  config.json, run.json, metrics.jsonl, log.txt, checkpoints/ (last, best, final), eval/${shown.set}.json, eval/${shown.set}-scores.csv\n`
+        : '')
   )
   return 0
 }

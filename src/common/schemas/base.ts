@@ -24,7 +24,12 @@ export const runIdSchema = z
   .refine((id) => id !== '.' && id !== '..', 'not a run id')
 
 /** A tag: one short word or phrase without commas. */
-export const tagSchema = z.string().trim().min(1).max(64).regex(/^[^,\n]+$/, 'a tag holds no commas or line breaks')
+export const tagSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[^,\n]+$/, 'a tag holds no commas or line breaks')
 
 /**
  * A path the user typed or picked: absolute (POSIX `/…`, Windows `C:\…` or `\\server\…`) or

@@ -15,7 +15,11 @@ export const openDialogRequestSchema = z.strictObject({
 })
 export const saveDialogRequestSchema = z.strictObject({
   title: textSchema.optional(),
-  defaultName: z.string().max(MAX_TEXT_CHARS).regex(/^[^\\/\0]*$/, 'a file name, not a path').optional(),
+  defaultName: z
+    .string()
+    .max(MAX_TEXT_CHARS)
+    .regex(/^[^\\/\0]*$/, 'a file name, not a path')
+    .optional(),
   filters: z.array(filterSchema).max(8).optional()
 })
 
@@ -44,6 +48,15 @@ export const taskProgressSchema = z.strictObject({
 export type TaskProgress = z.infer<typeof taskProgressSchema>
 
 /** Native menu / host commands the renderer acts on (navigate, open a dialog). */
-export const MENU_COMMANDS = ['new-run', 'quick-start', 'open-workspace', 'import-dataset', 'export', 'about', 'evaluate', 'runs'] as const
+export const MENU_COMMANDS = [
+  'new-run',
+  'quick-start',
+  'open-workspace',
+  'import-dataset',
+  'export',
+  'about',
+  'evaluate',
+  'runs'
+] as const
 export const menuCommandSchema = z.strictObject({ command: z.enum(MENU_COMMANDS) })
 export type MenuCommand = (typeof MENU_COMMANDS)[number]

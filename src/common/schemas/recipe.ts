@@ -21,8 +21,28 @@ import {
   type ScheduleKind
 } from '../names'
 
-export { BACKBONE_NAMES, CENTRE_STORAGES, LOSS_NAMES, MARGIN_FALLBACKS, MARGIN_GRADIENTS, OPTIMIZER_KINDS, SCHEDULE_KINDS, TRAIN_BACKENDS, VALIDATION_METRICS }
-export type { BackboneName, CentreStorage, LossName, MarginFallback, MarginGradient, OptimizerKind, ScheduleKind, TrainBackend, ValidationMetric } from '../names'
+export {
+  BACKBONE_NAMES,
+  CENTRE_STORAGES,
+  LOSS_NAMES,
+  MARGIN_FALLBACKS,
+  MARGIN_GRADIENTS,
+  OPTIMIZER_KINDS,
+  SCHEDULE_KINDS,
+  TRAIN_BACKENDS,
+  VALIDATION_METRICS
+}
+export type {
+  BackboneName,
+  CentreStorage,
+  LossName,
+  MarginFallback,
+  MarginGradient,
+  OptimizerKind,
+  ScheduleKind,
+  TrainBackend,
+  ValidationMetric
+} from '../names'
 
 export const backboneNameSchema = z.enum(BACKBONE_NAMES)
 
@@ -64,7 +84,12 @@ const optimizerCommon = {
 }
 // Each union member names its kinds from the list (`satisfies` refuses a name not in it); a test
 // checks that the members together cover the list.
-export const sgdSchema = z.strictObject({ kind: z.literal('sgd' satisfies OptimizerKind), ...optimizerCommon, momentum: z.number(), nesterov: z.boolean().optional() })
+export const sgdSchema = z.strictObject({
+  kind: z.literal('sgd' satisfies OptimizerKind),
+  ...optimizerCommon,
+  momentum: z.number(),
+  nesterov: z.boolean().optional()
+})
 /** Adam adds weight decay to the gradient (L2); AdamW decays the weights directly (decoupled). */
 export const adamSchema = z.strictObject({
   kind: z.enum(['adam', 'adamw'] satisfies OptimizerKind[]),
@@ -84,9 +109,19 @@ export const scheduleSchema = z.discriminatedUnion('kind', [
   /** minFactor: the floor as a fraction of the base rate. */
   z.strictObject({ kind: z.literal('cosine' satisfies ScheduleKind), warmupSteps, minFactor: z.number().optional() }),
   /** Multiply by `gamma` at each milestone, given as fractions of the whole run (e.g. [0.5, 0.75]). */
-  z.strictObject({ kind: z.literal('step' satisfies ScheduleKind), warmupSteps, milestones: z.array(z.number()).max(32), gamma: z.number() }),
+  z.strictObject({
+    kind: z.literal('step' satisfies ScheduleKind),
+    warmupSteps,
+    milestones: z.array(z.number()).max(32),
+    gamma: z.number()
+  }),
   /** base·(1 − progress)^power down to a floor (power 1 = linear decay). */
-  z.strictObject({ kind: z.literal('polynomial' satisfies ScheduleKind), warmupSteps, power: z.number(), minFactor: z.number().optional() })
+  z.strictObject({
+    kind: z.literal('polynomial' satisfies ScheduleKind),
+    warmupSteps,
+    power: z.number(),
+    minFactor: z.number().optional()
+  })
 ])
 export type ScheduleConfig = z.infer<typeof scheduleSchema>
 

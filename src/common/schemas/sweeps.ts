@@ -70,7 +70,10 @@ export type SweepPlanResult = z.infer<typeof sweepPlanResultSchema>
 
 export const sweepIdRequestSchema = z.strictObject({ id: runIdSchema })
 /** Runs of a sweep by name; none = every run (cancel). */
-export const sweepRunsRequestSchema = z.strictObject({ id: runIdSchema, runs: z.array(runIdSchema).max(MAX_LIST_ITEMS).optional() })
+export const sweepRunsRequestSchema = z.strictObject({
+  id: runIdSchema,
+  runs: z.array(runIdSchema).max(MAX_LIST_ITEMS).optional()
+})
 
 export const sweepSummarySchema = z.strictObject({
   id: z.string(),

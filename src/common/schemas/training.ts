@@ -24,7 +24,15 @@ export const lossKnobSchema = z.strictObject({
 /** `training:catalog`: what the New-run form offers. */
 export const trainingCatalogSchema = z.strictObject({
   presets: z.array(presetSchema),
-  backbones: z.array(z.strictObject({ name: backboneNameSchema, description: z.string(), inputSize: z.number().int(), channels: z.number().int(), embeddingDim: z.number().int() })),
+  backbones: z.array(
+    z.strictObject({
+      name: backboneNameSchema,
+      description: z.string(),
+      inputSize: z.number().int(),
+      channels: z.number().int(),
+      embeddingDim: z.number().int()
+    })
+  ),
   losses: z.array(z.strictObject({ name: z.enum(LOSS_NAMES), label: z.string(), knobs: z.array(lossKnobSchema) })),
   backends: z.array(z.enum(TRAIN_BACKENDS))
 })

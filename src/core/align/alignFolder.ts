@@ -78,11 +78,16 @@ interface PlannedPhoto {
 export function planAlignment(sourceRoot: string): PlannedPhoto[] {
   const planned: PlannedPhoto[] = []
   const identities = readdirSync(sourceRoot, { withFileTypes: true })
-    .filter((e) => e.isDirectory() || (e.isSymbolicLink() && statSync(join(sourceRoot, e.name), { throwIfNoEntry: false })?.isDirectory()))
+    .filter(
+      (e) =>
+        e.isDirectory() || (e.isSymbolicLink() && statSync(join(sourceRoot, e.name), { throwIfNoEntry: false })?.isDirectory())
+    )
     .map((e) => e.name)
     .sort()
   for (const identity of identities) {
-    const photos = readdirSync(join(sourceRoot, identity)).filter((name) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase())).sort()
+    const photos = readdirSync(join(sourceRoot, identity))
+      .filter((name) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase()))
+      .sort()
     const stems = new Map<string, number>()
     for (const name of photos) stems.set(basename(name, extname(name)), (stems.get(basename(name, extname(name))) ?? 0) + 1)
     for (const name of photos) {
@@ -109,10 +114,14 @@ function checkEarlierRun(target: string, settings: AlignSettings): void {
   try {
     earlier = JSON.parse(readFileSync(file, 'utf8')) as Partial<AlignFolderReport>
   } catch (error) {
-    throw new Error(`${file}: unreadable report of an earlier run (${error instanceof Error ? error.message : String(error)}); move it away to start over`)
+    throw new Error(
+      `${file}: unreadable report of an earlier run (${error instanceof Error ? error.message : String(error)}); move it away to start over`
+    )
   }
   if (earlier.settings && !sameSettings(earlier.settings, settings)) {
-    throw new Error(`${target} holds crops aligned with other settings (${describeSettings(earlier.settings)}); choose another folder or the same settings`)
+    throw new Error(
+      `${target} holds crops aligned with other settings (${describeSettings(earlier.settings)}); choose another folder or the same settings`
+    )
   }
 }
 
@@ -130,36 +139,42 @@ async function runInWorkers(
   const stopAll = (): void => workers.forEach((w) => void w.terminate())
   try {
     await Promise.all(
-      Array.from({ length: Math.min(count, jobs.length) }, () =>
-        new Promise<void>((resolveWorker, rejectWorker) => {
-          // '../align/': workerThread starts entries beside itself; the built entry is out/main/align/.
-          const worker = startWorker('../align/alignWorker', setup)
-          workers.push(worker)
-          let current: AlignJob | undefined
-          const feed = (): void => {
-            if (signal?.aborted || next >= jobs.length) {
-              current = undefined
-              worker.postMessage('close')
-              return
+      Array.from(
+        { length: Math.min(count, jobs.length) },
+        () =>
+          new Promise<void>((resolveWorker, rejectWorker) => {
+            // '../align/': workerThread starts entries beside itself; the built entry is out/main/align/.
+            const worker = startWorker('../align/alignWorker', setup)
+            workers.push(worker)
+            let current: AlignJob | undefined
+            const feed = (): void => {
+              if (signal?.aborted || next >= jobs.length) {
+                current = undefined
+                worker.postMessage('close')
+                return
+              }
+              current = jobs[next++]
+              worker.postMessage(current)
             }
-            current = jobs[next++]
-            worker.postMessage(current)
-          }
-          worker.on('message', (reply: AlignReply) => {
-            if (reply.type === 'ready') {
-              backend ??= reply.backend
-              feed()
-            } else if (reply.type === 'failed') {
-              rejectWorker(new Error(`the alignment worker could not start: ${reply.message}`))
-            } else if (current && reply.id === current.id) {
-              onResult(current, reply.result)
-              feed()
-            }
+            worker.on('message', (reply: AlignReply) => {
+              if (reply.type === 'ready') {
+                backend ??= reply.backend
+                feed()
+              } else if (reply.type === 'failed') {
+                rejectWorker(new Error(`the alignment worker could not start: ${reply.message}`))
+              } else if (current && reply.id === current.id) {
+                onResult(current, reply.result)
+                feed()
+              }
+            })
+            worker.on('error', (error) =>
+              rejectWorker(new Error(`the alignment worker failed${current ? ` on ${current.source}` : ''}: ${error.message}`))
+            )
+            worker.on('exit', () =>
+              current ? rejectWorker(new Error(`the alignment worker stopped on ${current.source}`)) : resolveWorker()
+            )
+            signal?.addEventListener('abort', () => void worker.terminate(), { once: true })
           })
-          worker.on('error', (error) => rejectWorker(new Error(`the alignment worker failed${current ? ` on ${current.source}` : ''}: ${error.message}`)))
-          worker.on('exit', () => (current ? rejectWorker(new Error(`the alignment worker stopped on ${current.source}`)) : resolveWorker()))
-          signal?.addEventListener('abort', () => void worker.terminate(), { once: true })
-        })
       )
     )
   } catch (error) {
@@ -179,7 +194,17 @@ export async function alignFolder(source: string, target: string, options: Align
   if (sourceRoot === targetRoot) throw new Error(`the aligned folder must differ from the photo folder (${source})`)
   checkEarlierRun(targetRoot, options.settings)
   const workers = options.workers ?? defaultAlignWorkers()
-  const report: AlignFolderReport = { source: sourceRoot, target: targetRoot, settings: options.settings, status: 'running', workers, aligned: [], alreadyDone: [], rejected: [], seconds: 0 }
+  const report: AlignFolderReport = {
+    source: sourceRoot,
+    target: targetRoot,
+    settings: options.settings,
+    status: 'running',
+    workers,
+    aligned: [],
+    alreadyDone: [],
+    rejected: [],
+    seconds: 0
+  }
   const reportFile = join(targetRoot, ALIGN_REPORT)
   writeJsonAtomic(reportFile, report)
 
@@ -194,7 +219,11 @@ export async function alignFolder(source: string, target: string, options: Align
   }
   const total = jobs.length + report.alreadyDone.length
   let done = report.alreadyDone.length
-  const relative = (job: AlignJob): string => job.source.slice(sourceRoot.length + 1).split('\\').join('/')
+  const relative = (job: AlignJob): string =>
+    job.source
+      .slice(sourceRoot.length + 1)
+      .split('\\')
+      .join('/')
   const onResult = (job: AlignJob, result: FileResult): void => {
     const path = relative(job)
     if (result.status === 'aligned') report.aligned.push({ source: path, crop: cropOf.get(job.id) ?? '' })
@@ -204,14 +233,21 @@ export async function alignFolder(source: string, target: string, options: Align
   }
 
   if (workers > 0) {
-    report.backend = await runInWorkers(jobs, workers, { settings: options.settings, backend: options.backend }, options.signal, onResult)
+    report.backend = await runInWorkers(
+      jobs,
+      workers,
+      { settings: options.settings, backend: options.backend },
+      options.signal,
+      onResult
+    )
   } else {
     for (const job of jobs) {
       if (options.signal?.aborted) break
       onResult(job, await runAlignJob(job, options.settings))
     }
   }
-  const byPath = (a: { source: string }, b: { source: string }): number => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0)
+  const byPath = (a: { source: string }, b: { source: string }): number =>
+    a.source < b.source ? -1 : a.source > b.source ? 1 : 0
   report.aligned.sort(byPath)
   report.rejected.sort(byPath)
   report.status = options.signal?.aborted ? 'cancelled' : 'complete'

@@ -13,7 +13,8 @@ export interface AlignJob {
 /** A photo's result as reported: 'failed' is an aligned crop that could not be written. */
 export type FileResult = { status: 'aligned'; score: number; faces: number } | { status: RejectReason | 'failed'; detail: string }
 
-export type AlignReply = { type: 'ready'; backend: string } | { type: 'failed'; message: string } | { type: 'done'; id: number; result: FileResult }
+export type AlignReply =
+  { type: 'ready'; backend: string } | { type: 'failed'; message: string } | { type: 'done'; id: number; result: FileResult }
 
 /** Writes an aligned crop to the job's target (PNG, atomically) and says what happened. */
 export async function saveCrop(outcome: PhotoOutcome, job: AlignJob): Promise<FileResult> {

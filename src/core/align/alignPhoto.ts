@@ -44,16 +44,22 @@ function area(face: DetectedFace): number {
  * The face to align under the policy, or why there is none. Sizes are in the file's pixels:
  * `scale` is the decoded photo's against the file's (see decodePhoto).
  */
-export function chooseFace(faces: DetectedFace[], settings: Pick<AlignSettings, 'minFaceSize' | 'multiFace'>, scale = 1): DetectedFace | { status: RejectReason; detail: string } {
+export function chooseFace(
+  faces: DetectedFace[],
+  settings: Pick<AlignSettings, 'minFaceSize' | 'multiFace'>,
+  scale = 1
+): DetectedFace | { status: RejectReason; detail: string } {
   if (!faces.length) return { status: 'no-face', detail: 'no face found' }
-  const sizeText = (face: DetectedFace): string => `${Math.round(face.box.width / scale)}×${Math.round(face.box.height / scale)} px`
+  const sizeText = (face: DetectedFace): string =>
+    `${Math.round(face.box.width / scale)}×${Math.round(face.box.height / scale)} px`
   // Faces below the minimum size (people far behind) do not count as "several".
   const usable = faces.filter((f) => Math.min(f.box.width, f.box.height) / scale >= settings.minFaceSize)
   if (!usable.length) {
     const largest = faces.reduce((a, b) => (area(b) > area(a) ? b : a))
     return { status: 'too-small', detail: `largest face ${sizeText(largest)}, below the minimum of ${settings.minFaceSize} px` }
   }
-  if (usable.length > 1 && settings.multiFace === 'skip') return { status: 'several-faces', detail: `${usable.length} faces (${usable.map(sizeText).join(', ')})` }
+  if (usable.length > 1 && settings.multiFace === 'skip')
+    return { status: 'several-faces', detail: `${usable.length} faces (${usable.map(sizeText).join(', ')})` }
   return usable.reduce((a, b) => (area(b) > area(a) ? b : a))
 }
 
@@ -69,7 +75,11 @@ export function alignmentTransform(face: DetectedFace, settings: Pick<AlignSetti
 export const RETRY_DEGREES = [25, -25]
 
 /** Faces in the photo as it is, else in the photo turned by RETRY_DEGREES (points in the photo's frame). */
-export async function findFaces(image: RgbImage, detect: DetectOptions, detector: typeof detectFaces = detectFaces): Promise<DetectedFace[]> {
+export async function findFaces(
+  image: RgbImage,
+  detect: DetectOptions,
+  detector: typeof detectFaces = detectFaces
+): Promise<DetectedFace[]> {
   const faces = await detector(image, detect)
   if (faces.length) return faces
   for (const degrees of RETRY_DEGREES) {
@@ -85,7 +95,11 @@ export async function findFaces(image: RgbImage, detect: DetectOptions, detector
     const back = invertSimilarity(turn)
     return found.map((face) => {
       const [x, y] = applySimilarity(back, [face.box.x + face.box.width / 2, face.box.y + face.box.height / 2])
-      return { ...face, box: { ...face.box, x: x - face.box.width / 2, y: y - face.box.height / 2 }, points: face.points.map((p) => applySimilarity(back, p)) }
+      return {
+        ...face,
+        box: { ...face.box, x: x - face.box.width / 2, y: y - face.box.height / 2 },
+        points: face.points.map((p) => applySimilarity(back, p))
+      }
     })
   }
   return []
@@ -115,5 +129,7 @@ export async function alignPhotoFile(file: string, settings: AlignSettings): Pro
 
 /** PNG bytes of a crop. */
 export async function encodeCrop(crop: RgbImage): Promise<Buffer> {
-  return sharp(crop.data, { raw: { width: crop.width, height: crop.height, channels: 3 } }).png().toBuffer()
+  return sharp(crop.data, { raw: { width: crop.width, height: crop.height, channels: 3 } })
+    .png()
+    .toBuffer()
 }

@@ -29,7 +29,9 @@ async function serve(): Promise<void> {
       port.close()
       return
     }
-    void runAlignJob(job, setup.settings).then((result) => port.postMessage({ type: 'done', id: job.id, result } satisfies AlignReply))
+    void runAlignJob(job, setup.settings).then((result) =>
+      port.postMessage({ type: 'done', id: job.id, result } satisfies AlignReply)
+    )
   })
 }
 

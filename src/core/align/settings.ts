@@ -19,4 +19,11 @@ export interface AlignSettings {
   minScore: number
 }
 
-export const DEFAULT_ALIGN_SETTINGS: AlignSettings = { size: 112, margin: 0, minFaceSize: 40, multiFace: 'largest', detector: 'ssd', minScore: 0.5 }
+export const DEFAULT_ALIGN_SETTINGS: AlignSettings = {
+  size: 112,
+  margin: 0,
+  minFaceSize: 40,
+  multiFace: 'largest',
+  detector: 'ssd',
+  minScore: 0.5
+}

@@ -13,7 +13,8 @@ export interface Similarity {
 
 /** The transform that maps `from` onto `to` with the least summed squared distance. */
 export function fitSimilarity(from: readonly Point[], to: readonly Point[]): Similarity {
-  if (from.length !== to.length || from.length < 2) throw new Error(`fitSimilarity needs two equal lists of at least 2 points, got ${from.length} and ${to.length}`)
+  if (from.length !== to.length || from.length < 2)
+    throw new Error(`fitSimilarity needs two equal lists of at least 2 points, got ${from.length} and ${to.length}`)
   const n = from.length
   const mean = (points: readonly Point[], axis: 0 | 1): number => points.reduce((sum, p) => sum + p[axis], 0) / n
   const fx = mean(from, 0)

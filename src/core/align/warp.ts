@@ -29,7 +29,12 @@ export async function warpImage(image: RgbImage, transform: Similarity, width: n
   const wholeX = Math.floor(tx)
   const wholeY = Math.floor(ty)
   const warped = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .affine([a, -b, b, a], { interpolator: sharp.interpolators.bilinear, odx: tx - wholeX, ody: ty - wholeY, background: '#000000' })
+    .affine([a, -b, b, a], {
+      interpolator: sharp.interpolators.bilinear,
+      odx: tx - wholeX,
+      ody: ty - wholeY,
+      background: '#000000'
+    })
     .raw()
     .toBuffer({ resolveWithObject: true })
   // The crop's top-left in the warped canvas, and the part of the crop the canvas covers.

@@ -11,7 +11,14 @@ import { appPaths } from '../appPaths'
 import { tf } from '../tf'
 import { registerWasmGradients } from './wasmGradients'
 import { registerWasmKernels } from './wasmKernels'
-import { WebGpuUnavailable, activateWebGpu, adapterName, probeAdapter, probeAdapterIsolated, type GpuAdapterReport } from './webgpu'
+import {
+  WebGpuUnavailable,
+  activateWebGpu,
+  adapterName,
+  probeAdapter,
+  probeAdapterIsolated,
+  type GpuAdapterReport
+} from './webgpu'
 import { TRAIN_BACKENDS } from '../../common/names'
 
 export { registerWasmGradients, WASM_MISSING_TRAINING_KERNELS } from './wasmGradients'
@@ -104,7 +111,9 @@ async function activateNode(choice: keyof typeof NODE_PACKAGES): Promise<Partial
   if (!(await tf.setBackend('tensorflow'))) throw new Unavailable('failed to load: tensorflow backend did not initialise')
   const instance = tf.engine().findBackend('tensorflow') as unknown as NodeBackendInstance
   if (choice === 'node-gpu' && !(instance.isGPUPackage && instance.isUsingGpuDevice)) {
-    throw new Unavailable(instance.isGPUPackage ? 'no GPU: no CUDA device visible to TensorFlow' : 'no GPU: tfjs-node (CPU build) already loaded')
+    throw new Unavailable(
+      instance.isGPUPackage ? 'no GPU: no CUDA device visible to TensorFlow' : 'no GPU: tfjs-node (CPU build) already loaded'
+    )
   }
   const versions: Record<string, string> = {}
   const pkg = instance.isGPUPackage ? NODE_PACKAGES['node-gpu'] : NODE_PACKAGES.node
@@ -159,7 +168,8 @@ async function startWasm(wasmDir: string | undefined): Promise<Partial<BackendIn
     const dir = wasmDir ?? appPaths().wasmDir ?? defaultWasmDir()
     if (dir) {
       // Checked here because a failed emscripten load prints three 'Aborted' lines to stderr.
-      if (!existsSync(join(dir, 'tfjs-backend-wasm.wasm'))) throw new Unavailable(`failed to load: tfjs-backend-wasm.wasm not found in ${dir}`)
+      if (!existsSync(join(dir, 'tfjs-backend-wasm.wasm')))
+        throw new Unavailable(`failed to load: tfjs-backend-wasm.wasm not found in ${dir}`)
       wasmModule.setWasmPaths(dir.endsWith('/') || dir.endsWith('\\') ? dir : dir + '/')
       wasmDirSet = dir
     }
@@ -206,7 +216,10 @@ async function activateGpu(forced: boolean): Promise<Partial<BackendInitReport>>
       // packaged binary cannot run as plain Node, and there the trainer is a process of its own.
       const probed = process.versions.electron ? await probeAdapter() : await probeAdapterIsolated()
       if (probed instanceof WebGpuUnavailable) throw probed
-      if (probed.fallback) throw new WebGpuUnavailable(`only a software adapter (${adapterName(probed)}): slower than wasm; --backend webgpu forces it`)
+      if (probed.fallback)
+        throw new WebGpuUnavailable(
+          `only a software adapter (${adapterName(probed)}): slower than wasm; --backend webgpu forces it`
+        )
     }
     const { adapter, version } = await activateWebGpu(forced)
     return { adapter, versions: { 'tfjs-backend-webgpu': version } }

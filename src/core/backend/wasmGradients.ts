@@ -74,7 +74,8 @@ function fitRows(t: Tensor4D, top: number, bottom: number, left: number, right: 
   const cropLeft = Math.max(0, -left)
   const keepH = h - cropTop - Math.max(0, -bottom)
   const keepW = w - cropLeft - Math.max(0, -right)
-  const cropped = cropTop || cropLeft || keepH !== h || keepW !== w ? tf.slice(t, [0, cropTop, cropLeft, 0], [-1, keepH, keepW, -1]) : t
+  const cropped =
+    cropTop || cropLeft || keepH !== h || keepW !== w ? tf.slice(t, [0, cropTop, cropLeft, 0], [-1, keepH, keepW, -1]) : t
   return [
     cropped,
     [

@@ -28,7 +28,12 @@ interface WasmBackendInternals {
 /** OneHot honouring its dtype: int32 through the stock kernel, anything else filled here. */
 function oneHot(stock: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
-    const { dtype, depth, onValue, offValue } = args.attrs as unknown as { dtype: tf.DataType; depth: number; onValue: number; offValue: number }
+    const { dtype, depth, onValue, offValue } = args.attrs as unknown as {
+      dtype: tf.DataType
+      depth: number
+      onValue: number
+      offValue: number
+    }
     if (dtype === 'int32') return stock(args)
     const backend = args.backend as unknown as WasmBackendInternals
     const { indices } = args.inputs as { indices: Info }

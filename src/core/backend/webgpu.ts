@@ -59,7 +59,8 @@ function installDawn(): Promise<GPU> {
     const gpu = dawn.create([])
     // Node 20 has no navigator; Node 21+ and Electron's utility process have one without `gpu`.
     const scope = globalThis as { navigator?: object }
-    if (scope.navigator === undefined) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true })
+    if (scope.navigator === undefined)
+      Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true })
     Object.defineProperty(scope.navigator, 'gpu', { value: gpu, configurable: true })
     return gpu
   })()
@@ -96,7 +97,9 @@ export function adapterName(a: GpuAdapterReport): string {
 export async function activateWebGpu(allowSoftware: boolean): Promise<{ adapter: GpuAdapterReport; version: string }> {
   const adapter = await probeAdapter()
   if (adapter.fallback && !allowSoftware) {
-    throw new WebGpuUnavailable(`only a software adapter (${adapterName(adapter)}): it emulates a GPU on the CPU and is slower than wasm; --backend webgpu forces it`)
+    throw new WebGpuUnavailable(
+      `only a software adapter (${adapterName(adapter)}): it emulates a GPU on the CPU and is slower than wasm; --backend webgpu forces it`
+    )
   }
   let backendModule: { version_webgpu?: string }
   try {
@@ -104,7 +107,8 @@ export async function activateWebGpu(allowSoftware: boolean): Promise<{ adapter:
   } catch (e) {
     throw new WebGpuUnavailable(`failed to load @tensorflow/tfjs-backend-webgpu: ${firstLine(e)}`)
   }
-  if (tf.findBackendFactory('webgpu') == null) throw new WebGpuUnavailable('tfjs-backend-webgpu did not register (navigator.gpu missing when it loaded)')
+  if (tf.findBackendFactory('webgpu') == null)
+    throw new WebGpuUnavailable('tfjs-backend-webgpu did not register (navigator.gpu missing when it loaded)')
   // setBackend answers false on failure and leaves getBackend() naming webgpu: the return value decides.
   let ok = false
   try {
@@ -145,23 +149,31 @@ export async function probeAdapterIsolated(timeoutMs = 20_000): Promise<GpuAdapt
     process.exit(0);`
   return new Promise((resolve) => {
     // ELECTRON_RUN_AS_NODE: under Electron, execPath is the app; this makes it a plain Node.
-    execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: timeoutMs, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } }, (error, stdout) => {
-      if (error) return resolve(new WebGpuUnavailable(`adapter probe failed: ${firstLine(error)}`))
-      try {
-        const parsed = JSON.parse(stdout) as Partial<GpuAdapterReport> | null
-        if (!parsed) return resolve(new WebGpuUnavailable('no GPU adapter (no Metal, D3D12 or Vulkan device with the features WebGPU needs)'))
-        resolve({
-          vendor: parsed.vendor || 'unknown',
-          architecture: parsed.architecture || 'unknown',
-          device: parsed.device || '',
-          description: parsed.description || '',
-          fallback: parsed.fallback === true,
-          maxBufferSize: Number(parsed.maxBufferSize),
-          maxStorageBufferBindingSize: Number(parsed.maxStorageBufferBindingSize)
-        })
-      } catch {
-        resolve(new WebGpuUnavailable('adapter probe gave no answer'))
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { timeout: timeoutMs, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
+      (error, stdout) => {
+        if (error) return resolve(new WebGpuUnavailable(`adapter probe failed: ${firstLine(error)}`))
+        try {
+          const parsed = JSON.parse(stdout) as Partial<GpuAdapterReport> | null
+          if (!parsed)
+            return resolve(
+              new WebGpuUnavailable('no GPU adapter (no Metal, D3D12 or Vulkan device with the features WebGPU needs)')
+            )
+          resolve({
+            vendor: parsed.vendor || 'unknown',
+            architecture: parsed.architecture || 'unknown',
+            device: parsed.device || '',
+            description: parsed.description || '',
+            fallback: parsed.fallback === true,
+            maxBufferSize: Number(parsed.maxBufferSize),
+            maxStorageBufferBindingSize: Number(parsed.maxStorageBufferBindingSize)
+          })
+        } catch {
+          resolve(new WebGpuUnavailable('adapter probe gave no answer'))
+        }
       }
-    })
+    )
   })
 }

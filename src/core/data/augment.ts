@@ -34,7 +34,14 @@ export function drawAugmentation(augment: Augmentation | undefined, rng: Rng | u
  * then shift by (dx, dy). Source coordinates are computed once per row and column (the transform
  * is separable), which keeps the per-value work to a bilinear blend.
  */
-export function writeAugmented(source: Uint8Array, size: number, channels: number, out: Float32Array, offset: number, draw: AugmentDraw): void {
+export function writeAugmented(
+  source: Uint8Array,
+  size: number,
+  channels: number,
+  out: Float32Array,
+  offset: number,
+  draw: AugmentDraw
+): void {
   const { zoom, dx, dy } = draw
   const centre = (size - 1) / 2
   const last = size - 1

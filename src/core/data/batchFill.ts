@@ -34,7 +34,11 @@ export interface DecodeContext {
   bad: Set<number>
 }
 
-async function decodeSlot(ctx: DecodeContext, planned: number, problems: FilledBatch['problems']): Promise<{ index: number; pixels: Uint8Array }> {
+async function decodeSlot(
+  ctx: DecodeContext,
+  planned: number,
+  problems: FilledBatch['problems']
+): Promise<{ index: number; pixels: Uint8Array }> {
   const count = ctx.reader.count
   const tries = Math.min(count, MAX_REPLACEMENT_TRIES)
   for (let t = 0; t < tries; t++) {

@@ -39,7 +39,13 @@ function draw(items: ArrayLike<number>, take: number, rng: ReturnType<typeof cre
 }
 
 /** Identity-balanced sampling: P identities × K images per batch, both drawn from (seed, k). */
-export function balancedPlanner(labels: Int32Array, classes: number, batchSize: number, seed: number, imagesPerIdentity: number): BatchPlanner {
+export function balancedPlanner(
+  labels: Int32Array,
+  classes: number,
+  batchSize: number,
+  seed: number,
+  imagesPerIdentity: number
+): BatchPlanner {
   // Each class's examples, ascending, as slices of one array (a counting sort): millions of
   // examples cost 4 bytes each rather than a JS array per class.
   const starts = new Int32Array(classes + 1)

@@ -28,7 +28,8 @@ export function decodeBmp(bytes: Uint8Array, maxPixels: number): RawImage {
   if (h.compression !== 0 && !(h.compression === 3 && bpp === 32)) {
     throw new Error(`unsupported BMP compression ${h.compression} (only uncompressed 8/24/32-bit BMP is read)`)
   }
-  if (bpp !== 8 && bpp !== 24 && bpp !== 32) throw new Error(`unsupported BMP depth: ${bpp} bits per pixel (8, 24 and 32 are read)`)
+  if (bpp !== 8 && bpp !== 24 && bpp !== 32)
+    throw new Error(`unsupported BMP depth: ${bpp} bits per pixel (8, 24 and 32 are read)`)
   if (bytes.length < h.pixelOffset + rowBytes * height) throw new Error('truncated BMP: pixel data shorter than the header says')
 
   let masks = { r: 0x00ff0000, g: 0x0000ff00, b: 0x000000ff }

@@ -18,7 +18,9 @@ export class ExampleReader {
 
   /** A human name for example `index`: its file, or the .rec and byte offset. */
   describe(index: number): string {
-    return this.store.kind === 'files' ? this.store.paths[index] : `${this.store.recPath} (record at byte ${this.store.offsets[index]})`
+    return this.store.kind === 'files'
+      ? this.store.paths[index]
+      : `${this.store.recPath} (record at byte ${this.store.offsets[index]})`
   }
 
   async read(index: number): Promise<Uint8Array> {

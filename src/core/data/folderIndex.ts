@@ -34,7 +34,15 @@ export interface FolderScan {
   cached: number
 }
 
-type CachedEntry = [size: number, mtimeMs: number, kind: ImageKind | null, width: number, height: number, hash: string, problem: string | null]
+type CachedEntry = [
+  size: number,
+  mtimeMs: number,
+  kind: ImageKind | null,
+  width: number,
+  height: number,
+  hash: string,
+  problem: string | null
+]
 const CACHE_VERSION = 1
 
 function byCodePoint(a: string, b: string): number {
@@ -69,7 +77,13 @@ const breather = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * Synchronous on purpose: with tiny files, promise-based stat/read cost several times more CPU
  * than the system calls themselves (100k files: seconds instead of a fraction of one).
  */
-function examine(root: string, rel: string, identity: string, cache: Record<string, CachedEntry>, fresh: Record<string, CachedEntry>): FolderImage & { fromCache: boolean } {
+function examine(
+  root: string,
+  rel: string,
+  identity: string,
+  cache: Record<string, CachedEntry>,
+  fresh: Record<string, CachedEntry>
+): FolderImage & { fromCache: boolean } {
   const full = join(root, rel)
   const s = statSync(full)
   const hit = cache[rel]
@@ -83,7 +97,15 @@ function examine(root: string, rel: string, identity: string, cache: Record<stri
     const check = checkImage(bytes)
     const hash = contentHash(bytes)
     entry = check.ok
-      ? [s.size, s.mtimeMs, check.info.kind, check.info.width, check.info.height, hash, oversize(check.info.width, check.info.height)]
+      ? [
+          s.size,
+          s.mtimeMs,
+          check.info.kind,
+          check.info.width,
+          check.info.height,
+          hash,
+          oversize(check.info.width, check.info.height)
+        ]
       : [s.size, s.mtimeMs, null, 0, 0, hash, check.problem]
   }
   fresh[rel] = entry
@@ -143,7 +165,17 @@ export async function scanIdentityFolder(root: string, cacheDir: string | null):
     try {
       examined.push(examine(root, c.rel, c.identity, cache, fresh))
     } catch (error) {
-      examined.push({ path: c.rel, identity: c.identity, kind: null, width: 0, height: 0, bytes: 0, hash: '', problem: linkProblem(error), fromCache: false })
+      examined.push({
+        path: c.rel,
+        identity: c.identity,
+        kind: null,
+        width: 0,
+        height: 0,
+        bytes: 0,
+        hash: '',
+        problem: linkProblem(error),
+        fromCache: false
+      })
     }
   }
   const cached = examined.filter((e) => e.fromCache).length

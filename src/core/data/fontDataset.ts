@@ -175,10 +175,12 @@ function validateIndex(idx: IndexFile, file: string): void {
   if (!Array.isArray(idx.atlas) || idx.atlas.length === 0) bad('"atlas" must be a non-empty array')
   let next = 0
   idx.atlas.forEach((a, i) => {
-    if (typeof a?.file !== 'string' || a.file.includes('..') || path.isAbsolute(a.file)) bad(`atlas[${i}].file must be a plain file name`)
+    if (typeof a?.file !== 'string' || a.file.includes('..') || path.isAbsolute(a.file))
+      bad(`atlas[${i}].file must be a plain file name`)
     if (a.firstFont !== next) bad(`atlas[${i}].firstFont is ${a.firstFont}, expected ${next}`)
     if (!Number.isInteger(a.fonts) || a.fonts <= 0) bad(`atlas[${i}].fonts must be a positive integer`)
-    if (a.width !== idx.chars.length * idx.size) bad(`atlas[${i}].width is ${a.width}, expected ${idx.chars.length} chars × ${idx.size} px`)
+    if (a.width !== idx.chars.length * idx.size)
+      bad(`atlas[${i}].width is ${a.width}, expected ${idx.chars.length} chars × ${idx.size} px`)
     if (a.height !== a.fonts * idx.size) bad(`atlas[${i}].height is ${a.height}, expected ${a.fonts} fonts × ${idx.size} px`)
     next += a.fonts
   })
@@ -236,23 +238,20 @@ function foldsOf(idx: IndexFile, part: 'val' | 'test'): number[][] | undefined {
   return idx.split[`${part}Folds`]
 }
 
-function convertPairs(
-  list: unknown,
-  part: 'val' | 'test',
-  numFonts: number,
-  numChars: number,
-  file: string
-): GlyphPair[] {
+function convertPairs(list: unknown, part: 'val' | 'test', numFonts: number, numChars: number, file: string): GlyphPair[] {
   const bad = (msg: string): never => {
     throw new FontDatasetError(`Font dataset pairs ${file} is invalid: ${msg}`, file)
   }
   if (!Array.isArray(list)) return bad(`"${part}" must be an array`)
-  if (list.length === 0 || list.length % FONT_DATASET_FOLDS !== 0) bad(`"${part}" has ${list.length} pairs, not a positive multiple of ${FONT_DATASET_FOLDS} folds`)
+  if (list.length === 0 || list.length % FONT_DATASET_FOLDS !== 0)
+    bad(`"${part}" has ${list.length} pairs, not a positive multiple of ${FONT_DATASET_FOLDS} folds`)
   return list.map((p: unknown, i: number) => {
-    if (!Array.isArray(p) || p.length !== 5 || !p.every((x) => Number.isInteger(x))) bad(`${part}[${i}] must be [fontA, charA, fontB, charB, same]`)
+    if (!Array.isArray(p) || p.length !== 5 || !p.every((x) => Number.isInteger(x)))
+      bad(`${part}[${i}] must be [fontA, charA, fontB, charB, same]`)
     const [fa, ca, fb, cb, same] = p as number[]
     if (fa < 0 || fa >= numFonts || fb < 0 || fb >= numFonts) bad(`${part}[${i}] references a font outside 0..${numFonts - 1}`)
-    if (ca < 0 || ca >= numChars || cb < 0 || cb >= numChars) bad(`${part}[${i}] references a character outside 0..${numChars - 1}`)
+    if (ca < 0 || ca >= numChars || cb < 0 || cb >= numChars)
+      bad(`${part}[${i}] references a character outside 0..${numChars - 1}`)
     if ((same === 1) !== (fa === fb)) bad(`${part}[${i}] says same=${same} but fonts are ${fa} and ${fb}`)
     return { a: fa * numChars + ca, b: fb * numChars + cb, same: same === 1 }
   })
@@ -286,7 +285,10 @@ async function decodeAtlas(file: string, entry: AtlasEntry): Promise<Buffer> {
       .raw()
       .toBuffer({ resolveWithObject: true }))
   } catch (e) {
-    throw new FontDatasetError(`Font atlas ${file} could not be decoded (truncated or corrupt PNG?): ${(e as Error).message}`, file)
+    throw new FontDatasetError(
+      `Font atlas ${file} could not be decoded (truncated or corrupt PNG?): ${(e as Error).message}`,
+      file
+    )
   }
   if (info.width !== entry.width || info.height !== entry.height) {
     throw new FontDatasetError(
@@ -295,7 +297,10 @@ async function decodeAtlas(file: string, entry: AtlasEntry): Promise<Buffer> {
     )
   }
   if (info.channels !== 1 || data.length !== entry.width * entry.height) {
-    throw new FontDatasetError(`Font atlas ${file} decoded to ${info.channels} channels / ${data.length} bytes, expected 8-bit grayscale`, file)
+    throw new FontDatasetError(
+      `Font atlas ${file} decoded to ${info.channels} channels / ${data.length} bytes, expected 8-bit grayscale`,
+      file
+    )
   }
   return data
 }
@@ -326,11 +331,17 @@ export async function loadFontDataset(dir?: string): Promise<FontDataset> {
       const fa = Math.floor(p.a / numChars)
       const fb = Math.floor(p.b / numChars)
       if (!inSplit.has(fa) || !inSplit.has(fb)) {
-        throw new FontDatasetError(`Font dataset pairs ${pairsFile} is invalid: ${part}[${i}] uses a font outside the ${part} split`, pairsFile)
+        throw new FontDatasetError(
+          `Font dataset pairs ${pairsFile} is invalid: ${part}[${i}] uses a font outside the ${part} split`,
+          pairsFile
+        )
       }
       const k = Math.floor(i / perFold)
       if (folds && (!folds[k].includes(fa) || !folds[k].includes(fb))) {
-        throw new FontDatasetError(`Font dataset pairs ${pairsFile} is invalid: ${part}[${i}] is in fold ${k} but uses a font outside split.${part}Folds[${k}]`, pairsFile)
+        throw new FontDatasetError(
+          `Font dataset pairs ${pairsFile} is invalid: ${part}[${i}] is in fold ${k} but uses a font outside split.${part}Folds[${k}]`,
+          pairsFile
+        )
       }
     })
   }
@@ -375,7 +386,10 @@ export async function loadFontDataset(dir?: string): Promise<FontDataset> {
     fonts,
     images,
     split: { train: [...idx.split.train], val: [...idx.split.val], test: [...idx.split.test] },
-    folds: { val: foldsOrContiguous(idx, 'val', pairs.val, numChars), test: foldsOrContiguous(idx, 'test', pairs.test, numChars) },
+    folds: {
+      val: foldsOrContiguous(idx, 'val', pairs.val, numChars),
+      test: foldsOrContiguous(idx, 'test', pairs.test, numChars)
+    },
     pairs
   }
 }

@@ -71,13 +71,15 @@ function jpegInfo(b: Uint8Array): ImageCheck {
 function pngInfo(b: Uint8Array): ImageCheck {
   if (b.length < 33 || ascii(b, 12, 4) !== 'IHDR') return { ok: false, problem: 'corrupt PNG: no IHDR header' }
   const info: ImageInfo = { kind: 'png', width: u32be(b, 16), height: u32be(b, 20) }
-  if (b.length < 45 || ascii(b, b.length - 8, 4) !== 'IEND') return { ok: false, problem: 'truncated PNG: the IEND chunk is missing' }
+  if (b.length < 45 || ascii(b, b.length - 8, 4) !== 'IEND')
+    return { ok: false, problem: 'truncated PNG: the IEND chunk is missing' }
   return { ok: true, info }
 }
 
 function webpInfo(b: Uint8Array): ImageCheck {
   if (b.length < 30) return { ok: false, problem: 'truncated WebP: shorter than its headers' }
-  if (b.length < u32le(b, 4) + 8) return { ok: false, problem: `truncated WebP: ${b.length} bytes of the ${u32le(b, 4) + 8} its header announces` }
+  if (b.length < u32le(b, 4) + 8)
+    return { ok: false, problem: `truncated WebP: ${b.length} bytes of the ${u32le(b, 4) + 8} its header announces` }
   const chunk = ascii(b, 12, 4)
   if (chunk === 'VP8 ') return { ok: true, info: { kind: 'webp', width: u16le(b, 26) & 0x3fff, height: u16le(b, 28) & 0x3fff } }
   if (chunk === 'VP8L') {
@@ -118,7 +120,17 @@ export function bmpHeader(b: Uint8Array): BmpHeader | string {
   const colorsUsed = core || headerSize < 36 ? 0 : u32le(b, 46)
   if (width <= 0 || rawHeight === 0) return `corrupt BMP: size ${width}×${rawHeight}`
   const rowBytes = Math.ceil((width * bitsPerPixel) / 32) * 4
-  return { pixelOffset: u32le(b, 10), headerSize, width, height: Math.abs(rawHeight), topDown: rawHeight < 0, bitsPerPixel, compression, colorsUsed, rowBytes }
+  return {
+    pixelOffset: u32le(b, 10),
+    headerSize,
+    width,
+    height: Math.abs(rawHeight),
+    topDown: rawHeight < 0,
+    bitsPerPixel,
+    compression,
+    colorsUsed,
+    rowBytes
+  }
 }
 
 function bmpInfo(b: Uint8Array): ImageCheck {

@@ -20,7 +20,13 @@ export interface InspectReport {
   images: number
   /** Verification sets: pairs, and how many are same-identity pairs. */
   pairs?: { total: number; same: number }
-  imagesPerIdentity: { min: number; median: number; max: number; mean: number; histogram: { bucket: string; identities: number }[] }
+  imagesPerIdentity: {
+    min: number
+    median: number
+    max: number
+    mean: number
+    histogram: { bucket: string; identities: number }[]
+  }
   /** Image sizes (width×height), most common first. */
   sizes: { size: string; images: number }[]
   kinds: Partial<Record<ImageKind, number>>
@@ -42,7 +48,17 @@ export interface InspectReport {
 }
 
 const SAMPLE_LIMIT = 100_000
-const BUCKETS: [number, number][] = [[1, 1], [2, 2], [3, 5], [6, 10], [11, 20], [21, 50], [51, 100], [101, 200], [201, Infinity]]
+const BUCKETS: [number, number][] = [
+  [1, 1],
+  [2, 2],
+  [3, 5],
+  [6, 10],
+  [11, 20],
+  [21, 50],
+  [51, 100],
+  [101, 200],
+  [201, Infinity]
+]
 
 function perIdentity(counts: number[]): InspectReport['imagesPerIdentity'] {
   const sorted = [...counts].sort((a, b) => a - b)
@@ -137,10 +153,20 @@ async function examineRecord(reader: ExampleReader, k: number, identity: string)
   try {
     bytes = await reader.read(k)
   } catch (error) {
-    return { path, identity, kind: null, width: 0, height: 0, hash: '', problem: error instanceof Error ? error.message : String(error) }
+    return {
+      path,
+      identity,
+      kind: null,
+      width: 0,
+      height: 0,
+      hash: '',
+      problem: error instanceof Error ? error.message : String(error)
+    }
   }
   const check = checkImage(bytes)
-  return check.ok ? { path, identity, ...check.info, hash: contentHash(bytes) } : { path, identity, kind: null, width: 0, height: 0, hash: contentHash(bytes), problem: check.problem }
+  return check.ok
+    ? { path, identity, ...check.info, hash: contentHash(bytes) }
+    : { path, identity, kind: null, width: 0, height: 0, hash: contentHash(bytes), problem: check.problem }
 }
 
 /**
@@ -214,11 +240,23 @@ export async function inspectDataset(path: string, options: InspectOptions = {})
     const source = pairs.sources[i]
     const bytes = await pairs.load(i).catch((error: NodeJS.ErrnoException) => error)
     if (bytes instanceof Error) {
-      entries.push({ path: source, identity: '', kind: null, width: 0, height: 0, hash: '', problem: bytes.code === 'ENOENT' ? 'file not found' : bytes instanceof FileProblemError ? bytes.problem : bytes.message })
+      entries.push({
+        path: source,
+        identity: '',
+        kind: null,
+        width: 0,
+        height: 0,
+        hash: '',
+        problem: bytes.code === 'ENOENT' ? 'file not found' : bytes instanceof FileProblemError ? bytes.problem : bytes.message
+      })
       continue
     }
     const check = checkImage(bytes)
-    entries.push(check.ok ? { path: source, identity: '', ...check.info, hash: contentHash(bytes) } : { path: source, identity: '', kind: null, width: 0, height: 0, hash: contentHash(bytes), problem: check.problem })
+    entries.push(
+      check.ok
+        ? { path: source, identity: '', ...check.info, hash: contentHash(bytes) }
+        : { path: source, identity: '', kind: null, width: 0, height: 0, hash: contentHash(bytes), problem: check.problem }
+    )
   }
   if (options.decode) {
     const position = new Map(entries.map((e, i) => [e, i]))

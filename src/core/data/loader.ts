@@ -78,7 +78,8 @@ export function streamingBatches(setup: StreamingSetup, options: BatchSourceOpti
 
   // Decoding on this thread: the choice with no workers, and the fallback when workers die.
   let inline: DecodeContext | null = null
-  const inlineContext = (): DecodeContext => (inline ??= { reader: new ExampleReader(setup.store), size, channels: channels as 1 | 3, bad: new Set() })
+  const inlineContext = (): DecodeContext =>
+    (inline ??= { reader: new ExampleReader(setup.store), size, channels: channels as 1 | 3, bad: new Set() })
   const runInline = (job: BatchJob): void => {
     const waiting = pending.get(job.position)
     if (waiting) fillBatch(job, inlineContext()).then(waiting.resolve, waiting.reject)
@@ -90,7 +91,10 @@ export function streamingBatches(setup: StreamingSetup, options: BatchSourceOpti
     try {
       workers.push({ worker: startWorker(setup.workerEntry ?? 'loaderWorker', workerSetup), alive: true, jobs: new Map() })
     } catch (error) {
-      setup.onProblem?.({ path: 'data loader worker', problem: `cannot start: ${error instanceof Error ? error.message : String(error)}; decoding on this thread` })
+      setup.onProblem?.({
+        path: 'data loader worker',
+        problem: `cannot start: ${error instanceof Error ? error.message : String(error)}; decoding on this thread`
+      })
     }
   }
   const failAll = (error: Error): void => {

@@ -15,7 +15,12 @@ function serve(): void {
   const port = parentPort
   if (!port) throw new Error('loaderWorker must run in a worker thread')
   const setup = workerData as LoaderWorkerSetup
-  const ctx: DecodeContext = { reader: new ExampleReader(setup.store), size: setup.size, channels: setup.channels, bad: new Set() }
+  const ctx: DecodeContext = {
+    reader: new ExampleReader(setup.store),
+    size: setup.size,
+    channels: setup.channels,
+    bad: new Set()
+  }
   port.on('message', (job: BatchJob | 'close') => {
     if (job === 'close') {
       // Close the .rec descriptor before the thread ends: descriptors belong to the process.
@@ -24,8 +29,17 @@ function serve(): void {
       return
     }
     fillBatch(job, ctx).then(
-      (batch) => port.postMessage({ type: 'batch', batch } satisfies LoaderReply, [batch.images.buffer as ArrayBuffer, batch.used.buffer as ArrayBuffer]),
-      (error: unknown) => port.postMessage({ type: 'error', position: job.position, message: error instanceof Error ? error.message : String(error) } satisfies LoaderReply)
+      (batch) =>
+        port.postMessage({ type: 'batch', batch } satisfies LoaderReply, [
+          batch.images.buffer as ArrayBuffer,
+          batch.used.buffer as ArrayBuffer
+        ]),
+      (error: unknown) =>
+        port.postMessage({
+          type: 'error',
+          position: job.position,
+          message: error instanceof Error ? error.message : String(error)
+        } satisfies LoaderReply)
     )
   })
 }

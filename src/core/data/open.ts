@@ -74,7 +74,10 @@ export async function openTrainingData(path: string, options: OpenOptions): Prom
     shape,
     problems: index.problems,
     batches(batchOptions) {
-      const source = streamingBatches({ store: index.store, labels: index.labels, classes: index.classNames.length, shape, workers }, batchOptions)
+      const source = streamingBatches(
+        { store: index.store, labels: index.labels, classes: index.classNames.length, shape, workers },
+        batchOptions
+      )
       open.add(source)
       return source
     },
@@ -97,7 +100,10 @@ export async function openTrainingData(path: string, options: OpenOptions): Prom
 }
 
 /** A verification set (.bin, pairs.txt over a folder, pairs CSV) decoded into memory, ready for the evaluator. */
-export async function openPairSet(path: string, options: { inputSize: number; channels: 1 | 3; imagesRoot?: string }): Promise<PairSet> {
+export async function openPairSet(
+  path: string,
+  options: { inputSize: number; channels: 1 | 3; imagesRoot?: string }
+): Promise<PairSet> {
   const { format, file } = detectFormat(path)
   if (format !== 'bin' && format !== 'pairs-txt' && format !== 'pairs-csv') {
     throw new Error(`${path} is training data (${format}), not a verification set: give a .bin, a pairs.txt or a pairs .csv`)

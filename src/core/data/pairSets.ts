@@ -7,7 +7,14 @@ import { drawAugmentation, writeAugmented } from './augment'
 import { decodeToInput } from './decode'
 import type { ImageSource, PairSet, VerificationPair } from './imageSets'
 import { unpickle, type PickleValue } from './pickle'
-import { MAX_BIN_BYTES, MAX_IMAGE_FILE_BYTES, MAX_PAIR_LIST_BYTES, readRegularFile, refusedPath, UserFileError } from './userFiles'
+import {
+  MAX_BIN_BYTES,
+  MAX_IMAGE_FILE_BYTES,
+  MAX_PAIR_LIST_BYTES,
+  readRegularFile,
+  refusedPath,
+  UserFileError
+} from './userFiles'
 
 export interface PairSetOptions {
   inputSize: number
@@ -58,16 +65,20 @@ export const MAX_PAIR_SET_BYTES = 2 ** 32 - 1
  */
 export async function readVerificationBin(file: string): Promise<EncodedPairs> {
   const value = unpickle(await readRegularFile(file, MAX_BIN_BYTES), file)
-  const shape = (v: PickleValue): string => (Array.isArray(v) ? `a sequence of ${v.length}` : v instanceof Uint8Array ? `${v.length} bytes` : typeof v)
-  const wrong = (why: string): Error => new Error(`${file}: not a verification .bin: expected a pickle of (bins, issame_list) with 2·N images for N pairs; ${why}`)
+  const shape = (v: PickleValue): string =>
+    Array.isArray(v) ? `a sequence of ${v.length}` : v instanceof Uint8Array ? `${v.length} bytes` : typeof v
+  const wrong = (why: string): Error =>
+    new Error(`${file}: not a verification .bin: expected a pickle of (bins, issame_list) with 2·N images for N pairs; ${why}`)
   if (!Array.isArray(value) || value.length < 2) throw wrong(`found ${shape(value)}`)
   const [bins, issame] = value
-  if (!Array.isArray(bins) || !bins.every((b) => b instanceof Uint8Array)) throw wrong('its first element is not a list of encoded images')
+  if (!Array.isArray(bins) || !bins.every((b) => b instanceof Uint8Array))
+    throw wrong('its first element is not a list of encoded images')
   if (!Array.isArray(issame)) throw wrong(`its second element is ${shape(issame)}, not a list of booleans`)
   const flags = issame.map((v) => (typeof v === 'boolean' ? v : v === 0 || v === 1 ? v === 1 : null))
   if (flags.some((f) => f === null)) throw wrong('issame_list holds values other than booleans')
   if (bins.length !== 2 * issame.length) throw wrong(`it holds ${bins.length} images for ${issame.length} pairs`)
-  if (issame.length > MAX_VERIFICATION_PAIRS) throw wrong(`it holds ${issame.length} pairs, more than the ${MAX_VERIFICATION_PAIRS} this app reads`)
+  if (issame.length > MAX_VERIFICATION_PAIRS)
+    throw wrong(`it holds ${issame.length} pairs, more than the ${MAX_VERIFICATION_PAIRS} this app reads`)
   const distinct = new Map<Uint8Array, number>()
   const images: Uint8Array[] = []
   const sources: string[] = []
@@ -118,7 +129,8 @@ async function readPairList(file: string): Promise<string[]> {
 
 /** Refuses a list whose pairs exceed the cap, naming the file. */
 function checkPairCount(file: string, pairs: VerificationPair[]): void {
-  if (pairs.length > MAX_VERIFICATION_PAIRS) throw new Error(`${file}: ${pairs.length} pairs, more than the ${MAX_VERIFICATION_PAIRS} this app reads`)
+  if (pairs.length > MAX_VERIFICATION_PAIRS)
+    throw new Error(`${file}: ${pairs.length} pairs, more than the ${MAX_VERIFICATION_PAIRS} this app reads`)
 }
 
 /** LFW's `name/name_0001.jpg`, or the same stem with another image extension when that exists. */
@@ -135,7 +147,10 @@ function lfwImage(root: string, name: string, number: number): string {
 function lfwRoot(dir: string, lines: string[]): string {
   const name = lines.map((l) => l.trim().split(/\s+/)).find((f) => f.length === 3 || f.length === 4)?.[0]
   if (!name) return dir
-  const candidates = [dir, ...['lfw', 'lfw_funneled', 'lfw-deepfunneled', 'lfw_mtcnnpy_160', 'images'].map((sub) => join(dir, sub))]
+  const candidates = [
+    dir,
+    ...['lfw', 'lfw_funneled', 'lfw-deepfunneled', 'lfw_mtcnnpy_160', 'images'].map((sub) => join(dir, sub))
+  ]
   return candidates.find((root) => existsSync(join(root, name))) ?? dir
 }
 
@@ -154,12 +169,21 @@ export async function readPairsTxt(file: string, imagesRoot?: string): Promise<E
     }
     // An identity is one folder name: no separators, no `..`, nothing a device could hide behind.
     for (const name of fields.length === 4 ? [fields[0], fields[2]] : [fields[0]]) {
-      if (/[\\/\0]/.test(name) || name === '..' || name === '.' || refusedPath(name)) throw new Error(`${file} line ${n + 1}: "${name.slice(0, 80)}" is not an identity folder name`)
+      if (/[\\/\0]/.test(name) || name === '..' || name === '.' || refusedPath(name))
+        throw new Error(`${file} line ${n + 1}: "${name.slice(0, 80)}" is not an identity folder name`)
     }
     if (fields.length === 3) {
-      pairs.push({ a: table.add(lfwImage(root, fields[0], num(fields[1]))), b: table.add(lfwImage(root, fields[0], num(fields[2]))), same: true })
+      pairs.push({
+        a: table.add(lfwImage(root, fields[0], num(fields[1]))),
+        b: table.add(lfwImage(root, fields[0], num(fields[2]))),
+        same: true
+      })
     } else if (fields.length === 4) {
-      pairs.push({ a: table.add(lfwImage(root, fields[0], num(fields[1]))), b: table.add(lfwImage(root, fields[2], num(fields[3]))), same: false })
+      pairs.push({
+        a: table.add(lfwImage(root, fields[0], num(fields[1]))),
+        b: table.add(lfwImage(root, fields[2], num(fields[3]))),
+        same: false
+      })
     } else {
       throw new Error(`${file} line ${n + 1}: expected "name i j" or "name1 i name2 j", got ${JSON.stringify(raw.slice(0, 80))}`)
     }
@@ -202,7 +226,9 @@ export async function readPairsCsv(file: string, imagesRoot?: string): Promise<E
     const same = fields.length === 3 ? sameLabel(fields[2]) : null
     if (same === null) {
       if (n === 0) return // a header line
-      throw new Error(`${file} line ${n + 1}: expected "path1,path2,label" with label 1/0, got ${JSON.stringify(raw.slice(0, 80))}`)
+      throw new Error(
+        `${file} line ${n + 1}: expected "path1,path2,label" with label 1/0, got ${JSON.stringify(raw.slice(0, 80))}`
+      )
     }
     const resolve = (p: string): string => {
       const refused = p === '' ? 'is empty' : refusedPath(p)
@@ -216,18 +242,28 @@ export async function readPairsCsv(file: string, imagesRoot?: string): Promise<E
   return filePairs(table, pairs)
 }
 
-export async function readEncodedPairs(file: string, format: 'bin' | 'pairs-txt' | 'pairs-csv', imagesRoot?: string): Promise<EncodedPairs> {
+export async function readEncodedPairs(
+  file: string,
+  format: 'bin' | 'pairs-txt' | 'pairs-csv',
+  imagesRoot?: string
+): Promise<EncodedPairs> {
   if (format === 'bin') return readVerificationBin(file)
   return format === 'pairs-txt' ? readPairsTxt(file, imagesRoot) : readPairsCsv(file, imagesRoot)
 }
 
 /** Decodes every image of the set. Any unreadable image fails the whole set: folds must stay intact. */
-export async function loadPairSet(file: string, format: 'bin' | 'pairs-txt' | 'pairs-csv', options: PairSetOptions): Promise<PairSet> {
+export async function loadPairSet(
+  file: string,
+  format: 'bin' | 'pairs-txt' | 'pairs-csv',
+  options: PairSetOptions
+): Promise<PairSet> {
   const encoded = await readEncodedPairs(file, format, options.imagesRoot)
   const { inputSize: size, channels } = options
   const per = size * size * channels
   if (encoded.sources.length * per > MAX_PAIR_SET_BYTES) {
-    throw new Error(`${file}: ${encoded.sources.length} images of ${size}×${size}×${channels} need ${((encoded.sources.length * per) / 2 ** 30).toFixed(1)} GiB, over the ${(MAX_PAIR_SET_BYTES / 2 ** 30).toFixed(0)} GiB a verification set may take`)
+    throw new Error(
+      `${file}: ${encoded.sources.length} images of ${size}×${size}×${channels} need ${((encoded.sources.length * per) / 2 ** 30).toFixed(1)} GiB, over the ${(MAX_PAIR_SET_BYTES / 2 ** 30).toFixed(0)} GiB a verification set may take`
+    )
   }
   const pixels = new Uint8Array(encoded.sources.length * per)
   const failures: string[] = []
@@ -238,7 +274,9 @@ export async function loadPairSet(file: string, format: 'bin' | 'pairs-txt' | 'p
       try {
         const bytes = await encoded.load(i).catch((error: NodeJS.ErrnoException) => {
           if (error instanceof UserFileError) throw error
-          throw new Error(error.code === 'ENOENT' ? `${encoded.sources[i]}: file not found` : `${encoded.sources[i]}: ${error.message}`)
+          throw new Error(
+            error.code === 'ENOENT' ? `${encoded.sources[i]}: file not found` : `${encoded.sources[i]}: ${error.message}`
+          )
         })
         pixels.set(await decodeToInput(bytes, size, channels, encoded.sources[i]), i * per)
       } catch (error) {
@@ -249,7 +287,13 @@ export async function loadPairSet(file: string, format: 'bin' | 'pairs-txt' | 'p
   await Promise.all(Array.from({ length: DECODE_CONCURRENCY }, work))
   if (failures.length) {
     const shown = failures.slice(0, 5).join('\n  ')
-    throw new Error(`${file}: ${failures.length} of ${encoded.sources.length} verification images cannot be used:\n  ${shown}${failures.length > 5 ? '\n  …' : ''}`)
+    throw new Error(
+      `${file}: ${failures.length} of ${encoded.sources.length} verification images cannot be used:\n  ${shown}${failures.length > 5 ? '\n  …' : ''}`
+    )
   }
-  return { name: basename(file).replace(/\.(bin|txt|csv)$/i, ''), images: memoryImageSource(pixels, size, channels), pairs: encoded.pairs }
+  return {
+    name: basename(file).replace(/\.(bin|txt|csv)$/i, ''),
+    images: memoryImageSource(pixels, size, channels),
+    pairs: encoded.pairs
+  }
 }

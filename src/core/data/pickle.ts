@@ -6,7 +6,8 @@ import { concatBytes } from '../util/bytes'
 import { FileProblemError } from './fileProblem'
 
 /** A pickled value: tuples and lists become arrays, py2 `str` and py3 `bytes` become Uint8Array. */
-export type PickleValue = null | boolean | number | bigint | string | Uint8Array | PickleValue[] | Map<PickleValue, PickleValue> | PyObject
+export type PickleValue =
+  null | boolean | number | bigint | string | Uint8Array | PickleValue[] | Map<PickleValue, PickleValue> | PyObject
 
 /** What a supported global or REDUCE produced that is not plain data (numpy dtypes). */
 export interface PyObject {
@@ -35,7 +36,8 @@ function latin1Bytes(text: string): Uint8Array {
 /** A Python 2 str literal as protocol 0 writes it: quoted, with \xNN, \n, \t, \r, \\ and \' escapes. */
 function pyStringLiteral(text: Uint8Array): Uint8Array {
   const quote = text[0]
-  if (text.length < 2 || (quote !== 0x27 && quote !== 0x22) || text[text.length - 1] !== quote) throw new Error('STRING argument is not a quoted literal')
+  if (text.length < 2 || (quote !== 0x27 && quote !== 0x22) || text[text.length - 1] !== quote)
+    throw new Error('STRING argument is not a quoted literal')
   const out: number[] = []
   const simple: Record<number, number> = { 0x6e: 0x0a, 0x74: 0x09, 0x72: 0x0d, 0x5c: 0x5c, 0x27: 0x27, 0x22: 0x22, 0x30: 0x00 }
   for (let i = 1; i < text.length - 1; i++) {
@@ -75,7 +77,11 @@ function numpyScalar(dtype: PickleValue, raw: PickleValue): PickleValue {
   if (/^[iu][1248]$/.test(code)) {
     const size = Number(code[1])
     const signed = code[0] === 'i'
-    return size === 8 ? Number(signed ? view.getBigInt64(0, true) : view.getBigUint64(0, true)) : signed ? [0, view.getInt8(0), view.getInt16(0, true), 0, view.getInt32(0, true)][size] : [0, raw[0], view.getUint16(0, true), 0, view.getUint32(0, true)][size]
+    return size === 8
+      ? Number(signed ? view.getBigInt64(0, true) : view.getBigUint64(0, true))
+      : signed
+        ? [0, view.getInt8(0), view.getInt16(0, true), 0, view.getInt32(0, true)][size]
+        : [0, raw[0], view.getUint16(0, true), 0, view.getUint32(0, true)][size]
   }
   if (code === 'f4') return view.getFloat32(0, true)
   if (code === 'f8') return view.getFloat64(0, true)
@@ -138,7 +144,8 @@ export function unpickle(data: Uint8Array, file: string): PickleValue {
   // longer number text is an attack on the parser (BigInt parsing is superlinear), not data.
   const numberLine = (): string => {
     const text = line()
-    if (text.length > MAX_NUMBER_DIGITS) throw new Error(`a number written with ${text.length} characters before byte ${i} (at most ${MAX_NUMBER_DIGITS})`)
+    if (text.length > MAX_NUMBER_DIGITS)
+      throw new Error(`a number written with ${text.length} characters before byte ${i} (at most ${MAX_NUMBER_DIGITS})`)
     return text
   }
   const lineBytes = (): Uint8Array => {
@@ -164,43 +171,130 @@ export function unpickle(data: Uint8Array, file: string): PickleValue {
     for (;;) {
       const op = u8()
       switch (op) {
-        case 0x80: u8(); break // PROTO
-        case 0x95: u64(); break // FRAME: framing only, the bytes follow inline
-        case 0x2e: { // STOP
+        case 0x80:
+          u8()
+          break // PROTO
+        case 0x95:
+          u64()
+          break // FRAME: framing only, the bytes follow inline
+        case 0x2e: {
+          // STOP
           const result = pop()
           if (result === MARK || isGlobal(result)) throw new Error('ends on a marker')
           return result
         }
-        case 0x28: stack.push(MARK); break
-        case 0x29: stack.push([]); break // EMPTY_TUPLE
-        case 0x74: stack.push(popToMark()); break // TUPLE
-        case 0x85: stack.push([pop() as PickleValue]); break
-        case 0x86: { const b = pop(); stack.push([pop() as PickleValue, b as PickleValue]); break }
-        case 0x87: { const c = pop(); const b = pop(); stack.push([pop() as PickleValue, b as PickleValue, c as PickleValue]); break }
-        case 0x5d: stack.push([]); break // EMPTY_LIST
-        case 0x6c: stack.push(popToMark()); break // LIST
-        case 0x61: { const v = pop(); const list = top(); if (!Array.isArray(list)) throw new Error(`APPEND to a non-list at byte ${i - 1}`); list.push(v as PickleValue); break } // APPEND
-        case 0x65: { const items = popToMark(); const list = top(); if (!Array.isArray(list)) throw new Error(`APPENDS to a non-list at byte ${i - 1}`); for (const item of items) list.push(item); break } // APPENDS
-        case 0x7d: stack.push(new Map()); break // EMPTY_DICT
-        case 0x64: { const items = popToMark(); const m = new Map<PickleValue, PickleValue>(); for (let k = 0; k < items.length; k += 2) m.set(items[k], items[k + 1]); stack.push(m); break }
-        case 0x73: { const v = pop(); const k = pop(); (top() as Map<PickleValue, PickleValue>).set(k as PickleValue, v as PickleValue); break }
-        case 0x75: { const items = popToMark(); const m = top() as Map<PickleValue, PickleValue>; for (let k = 0; k < items.length; k += 2) m.set(items[k], items[k + 1]); break }
-        case 0x42: stack.push(take(u32())); break // BINBYTES
-        case 0x43: stack.push(take(u8())); break // SHORT_BINBYTES
-        case 0x8e: stack.push(take(u64())); break // BINBYTES8
-        case 0x96: stack.push(take(u64())); break // BYTEARRAY8
-        case 0x54: stack.push(take(i32())); break // BINSTRING (Python 2 str: bytes)
-        case 0x55: stack.push(take(u8())); break // SHORT_BINSTRING
-        case 0x58: stack.push(decoder.decode(take(u32()))); break // BINUNICODE
-        case 0x8c: stack.push(decoder.decode(take(u8()))); break // SHORT_BINUNICODE
-        case 0x8d: stack.push(decoder.decode(take(u64()))); break // BINUNICODE8
-        case 0x88: stack.push(true); break
-        case 0x89: stack.push(false); break
-        case 0x4e: stack.push(null); break
-        case 0x4a: stack.push(i32()); break // BININT
-        case 0x4b: stack.push(u8()); break // BININT1
-        case 0x4d: stack.push(u16()); break // BININT2
-        case 0x8a: { // LONG1: little-endian two's complement
+        case 0x28:
+          stack.push(MARK)
+          break
+        case 0x29:
+          stack.push([])
+          break // EMPTY_TUPLE
+        case 0x74:
+          stack.push(popToMark())
+          break // TUPLE
+        case 0x85:
+          stack.push([pop() as PickleValue])
+          break
+        case 0x86: {
+          const b = pop()
+          stack.push([pop() as PickleValue, b as PickleValue])
+          break
+        }
+        case 0x87: {
+          const c = pop()
+          const b = pop()
+          stack.push([pop() as PickleValue, b as PickleValue, c as PickleValue])
+          break
+        }
+        case 0x5d:
+          stack.push([])
+          break // EMPTY_LIST
+        case 0x6c:
+          stack.push(popToMark())
+          break // LIST
+        case 0x61: {
+          const v = pop()
+          const list = top()
+          if (!Array.isArray(list)) throw new Error(`APPEND to a non-list at byte ${i - 1}`)
+          list.push(v as PickleValue)
+          break
+        } // APPEND
+        case 0x65: {
+          const items = popToMark()
+          const list = top()
+          if (!Array.isArray(list)) throw new Error(`APPENDS to a non-list at byte ${i - 1}`)
+          for (const item of items) list.push(item)
+          break
+        } // APPENDS
+        case 0x7d:
+          stack.push(new Map())
+          break // EMPTY_DICT
+        case 0x64: {
+          const items = popToMark()
+          const m = new Map<PickleValue, PickleValue>()
+          for (let k = 0; k < items.length; k += 2) m.set(items[k], items[k + 1])
+          stack.push(m)
+          break
+        }
+        case 0x73: {
+          const v = pop()
+          const k = pop()
+          ;(top() as Map<PickleValue, PickleValue>).set(k as PickleValue, v as PickleValue)
+          break
+        }
+        case 0x75: {
+          const items = popToMark()
+          const m = top() as Map<PickleValue, PickleValue>
+          for (let k = 0; k < items.length; k += 2) m.set(items[k], items[k + 1])
+          break
+        }
+        case 0x42:
+          stack.push(take(u32()))
+          break // BINBYTES
+        case 0x43:
+          stack.push(take(u8()))
+          break // SHORT_BINBYTES
+        case 0x8e:
+          stack.push(take(u64()))
+          break // BINBYTES8
+        case 0x96:
+          stack.push(take(u64()))
+          break // BYTEARRAY8
+        case 0x54:
+          stack.push(take(i32()))
+          break // BINSTRING (Python 2 str: bytes)
+        case 0x55:
+          stack.push(take(u8()))
+          break // SHORT_BINSTRING
+        case 0x58:
+          stack.push(decoder.decode(take(u32())))
+          break // BINUNICODE
+        case 0x8c:
+          stack.push(decoder.decode(take(u8())))
+          break // SHORT_BINUNICODE
+        case 0x8d:
+          stack.push(decoder.decode(take(u64())))
+          break // BINUNICODE8
+        case 0x88:
+          stack.push(true)
+          break
+        case 0x89:
+          stack.push(false)
+          break
+        case 0x4e:
+          stack.push(null)
+          break
+        case 0x4a:
+          stack.push(i32())
+          break // BININT
+        case 0x4b:
+          stack.push(u8())
+          break // BININT1
+        case 0x4d:
+          stack.push(u16())
+          break // BININT2
+        case 0x8a: {
+          // LONG1: little-endian two's complement
           const bytes = take(u8())
           let v = 0n
           for (let k = bytes.length - 1; k >= 0; k--) v = (v << 8n) | BigInt(bytes[k])
@@ -208,32 +302,72 @@ export function unpickle(data: Uint8Array, file: string): PickleValue {
           stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v)
           break
         }
-        case 0x47: stack.push((need(8), (i += 8), view.getFloat64(i - 8, false))); break // BINFLOAT
-        case 0x49: { const t = numberLine(); stack.push(t === '01' ? true : t === '00' ? false : Number(t)); break } // INT (protocol 0 bools too)
-        case 0x4c: { const t = numberLine().replace(/L$/, ''); const v = BigInt(t); stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v); break } // LONG
-        case 0x46: stack.push(Number(numberLine())); break // FLOAT
-        case 0x53: stack.push(pyStringLiteral(lineBytes())); break // STRING: Python 2 str, repr-quoted
-        case 0x56: stack.push(rawUnicodeEscape(lineBytes())); break // UNICODE
-        case 0x71: memo.set(u8(), top()); break // BINPUT
-        case 0x72: memo.set(u32(), top()); break // LONG_BINPUT
-        case 0x94: memo.set(memo.size, top()); break // MEMOIZE
-        case 0x70: memo.set(Number(numberLine()), top()); break // PUT
-        case 0x68: case 0x6a: case 0x67: { // BINGET, LONG_BINGET, GET
+        case 0x47:
+          stack.push((need(8), (i += 8), view.getFloat64(i - 8, false)))
+          break // BINFLOAT
+        case 0x49: {
+          const t = numberLine()
+          stack.push(t === '01' ? true : t === '00' ? false : Number(t))
+          break
+        } // INT (protocol 0 bools too)
+        case 0x4c: {
+          const t = numberLine().replace(/L$/, '')
+          const v = BigInt(t)
+          stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v)
+          break
+        } // LONG
+        case 0x46:
+          stack.push(Number(numberLine()))
+          break // FLOAT
+        case 0x53:
+          stack.push(pyStringLiteral(lineBytes()))
+          break // STRING: Python 2 str, repr-quoted
+        case 0x56:
+          stack.push(rawUnicodeEscape(lineBytes()))
+          break // UNICODE
+        case 0x71:
+          memo.set(u8(), top())
+          break // BINPUT
+        case 0x72:
+          memo.set(u32(), top())
+          break // LONG_BINPUT
+        case 0x94:
+          memo.set(memo.size, top())
+          break // MEMOIZE
+        case 0x70:
+          memo.set(Number(numberLine()), top())
+          break // PUT
+        case 0x68:
+        case 0x6a:
+        case 0x67: {
+          // BINGET, LONG_BINGET, GET
           const key = op === 0x68 ? u8() : op === 0x6a ? u32() : Number(numberLine())
           if (!memo.has(key)) throw new Error(`memo key ${key} used before it was stored`)
           stack.push(memo.get(key)!)
           break
         }
-        case 0x63: { const module = line(); stack.push({ global: `${module}.${line()}` }); break } // GLOBAL
-        case 0x93: { const name = pop(); const module = pop(); stack.push({ global: `${String(module)}.${String(name)}` }); break }
-        case 0x52: { // REDUCE
+        case 0x63: {
+          const module = line()
+          stack.push({ global: `${module}.${line()}` })
+          break
+        } // GLOBAL
+        case 0x93: {
+          const name = pop()
+          const module = pop()
+          stack.push({ global: `${String(module)}.${String(name)}` })
+          break
+        }
+        case 0x52: {
+          // REDUCE
           const args = pop()
           const callable = pop()
           if (!isGlobal(callable) || !Array.isArray(args)) throw new Error('REDUCE without a callable and its arguments')
           stack.push(callGlobal(callable.global, args))
           break
         }
-        case 0x62: pop(); break // BUILD: object state (numpy dtype flags), not needed
+        case 0x62:
+          pop()
+          break // BUILD: object state (numpy dtype flags), not needed
         default:
           throw new Error(`unsupported pickle opcode 0x${op.toString(16)} at byte ${i - 1}`)
       }
@@ -260,7 +394,11 @@ export function pickleVerificationBin(bins: Uint8Array[], issame: boolean[]): Ui
   }
   chunks.push(Uint8Array.of(0x5d))
   for (let start = 0; start < issame.length; start += 1000) {
-    chunks.push(Uint8Array.of(0x28), Uint8Array.from(issame.slice(start, start + 1000), (same) => (same ? 0x88 : 0x89)), Uint8Array.of(0x65))
+    chunks.push(
+      Uint8Array.of(0x28),
+      Uint8Array.from(issame.slice(start, start + 1000), (same) => (same ? 0x88 : 0x89)),
+      Uint8Array.of(0x65)
+    )
   }
   chunks.push(Uint8Array.of(0x86, 0x2e))
   return concatBytes(chunks)

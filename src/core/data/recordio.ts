@@ -30,12 +30,15 @@ export function indexPathFor(recPath: string): string {
 }
 
 export function unpackHeader(record: Uint8Array, source: string): { header: IRHeader; image: Uint8Array } {
-  if (record.length < IR_HEADER_BYTES) throw new RecordIOError(source, `record of ${record.length} bytes is shorter than its 24-byte header`)
+  if (record.length < IR_HEADER_BYTES)
+    throw new RecordIOError(source, `record of ${record.length} bytes is shorter than its 24-byte header`)
   const view = new DataView(record.buffer, record.byteOffset, record.byteLength)
   const flag = view.getUint32(0, true)
   const extra = flag * 4
-  if (record.length < IR_HEADER_BYTES + extra) throw new RecordIOError(source, `record header announces ${flag} labels but the record is too short`)
-  const label = flag > 0 ? Array.from({ length: flag }, (_, i) => view.getFloat32(IR_HEADER_BYTES + 4 * i, true)) : [view.getFloat32(4, true)]
+  if (record.length < IR_HEADER_BYTES + extra)
+    throw new RecordIOError(source, `record header announces ${flag} labels but the record is too short`)
+  const label =
+    flag > 0 ? Array.from({ length: flag }, (_, i) => view.getFloat32(IR_HEADER_BYTES + 4 * i, true)) : [view.getFloat32(4, true)]
   const header = { flag, label, id: Number(view.getBigUint64(8, true)), id2: Number(view.getBigUint64(16, true)) }
   return { header, image: record.subarray(IR_HEADER_BYTES + extra) }
 }
@@ -45,10 +48,12 @@ export function unpackHeader(record: Uint8Array, source: string): { header: IRHe
  * image record, whose further labels (landmarks, boxes) are not needed to index it.
  */
 export function firstLabel(head: Uint8Array, source: string): number {
-  if (head.length < IR_HEADER_BYTES) throw new RecordIOError(source, `record of ${head.length} bytes is shorter than its 24-byte header`)
+  if (head.length < IR_HEADER_BYTES)
+    throw new RecordIOError(source, `record of ${head.length} bytes is shorter than its 24-byte header`)
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength)
   if (view.getUint32(0, true) === 0) return view.getFloat32(4, true)
-  if (head.length < IR_HEADER_BYTES + 4) throw new RecordIOError(source, 'record header announces labels but the record ends before the first')
+  if (head.length < IR_HEADER_BYTES + 4)
+    throw new RecordIOError(source, 'record header announces labels but the record ends before the first')
   return view.getFloat32(IR_HEADER_BYTES, true)
 }
 
@@ -57,7 +62,7 @@ export function packHeader(header: IRHeader): Uint8Array {
   const out = new Uint8Array(IR_HEADER_BYTES + flag * 4)
   const view = new DataView(out.buffer)
   view.setUint32(0, flag, true)
-  view.setFloat32(4, flag ? 0 : header.label[0] ?? 0, true)
+  view.setFloat32(4, flag ? 0 : (header.label[0] ?? 0), true)
   view.setBigUint64(8, BigInt(header.id), true)
   view.setBigUint64(16, BigInt(header.id2), true)
   header.label.forEach((v, i) => flag && view.setFloat32(IR_HEADER_BYTES + 4 * i, v, true))
@@ -92,38 +97,61 @@ export class RecordFile {
   private part(position: number, start: number): { flag: number; length: number } {
     const got = readSync(this.fd, this.word, 0, 8, position)
     if (got < 8) throw new RecordIOError(this.path, `truncated: record at byte ${position} is cut inside its length word`)
-    if (this.wordView.getUint32(0, true) !== RECORD_MAGIC) throw new RecordIOError(this.path, `no record at byte ${position} (bad magic number): wrong .idx or corrupt file`)
+    if (this.wordView.getUint32(0, true) !== RECORD_MAGIC)
+      throw new RecordIOError(this.path, `no record at byte ${position} (bad magic number): wrong .idx or corrupt file`)
     const lrec = this.wordView.getUint32(4, true)
     const length = lrec & LENGTH_MASK
     // Checked before any buffer is allocated: a length word is only a claim.
     const left = this.size - position - 8
-    if (length > left) throw new RecordIOError(this.path, `truncated: record at byte ${start} declares ${length} bytes at byte ${position + 8}, but the file holds only ${left} more`)
+    if (length > left)
+      throw new RecordIOError(
+        this.path,
+        `truncated: record at byte ${start} declares ${length} bytes at byte ${position + 8}, but the file holds only ${left} more`
+      )
     return { flag: lrec >>> 29, length }
   }
 
   private readExact(length: number, position: number): Uint8Array {
     const out = new Uint8Array(length)
     const got = readSync(this.fd, out, 0, length, position)
-    if (got < length) throw new RecordIOError(this.path, `truncated: record data at byte ${position} needs ${length} bytes, the file ends after ${got}`)
+    if (got < length)
+      throw new RecordIOError(
+        this.path,
+        `truncated: record data at byte ${position} needs ${length} bytes, the file ends after ${got}`
+      )
     return out
   }
 
   /** The record payload starting at `offset` (multi-part records joined as MXNet writes them). */
   read(offset: number): Uint8Array {
-    if (offset >= this.size) throw new RecordIOError(this.path, `the index points at byte ${offset}, past the end of the file (${this.size} bytes)`)
+    if (offset >= this.size)
+      throw new RecordIOError(this.path, `the index points at byte ${offset}, past the end of the file (${this.size} bytes)`)
     const parts: Uint8Array[] = []
     let total = 0
     let position = offset
     for (;;) {
       const { flag, length } = this.part(position, offset)
-      if (parts.length > 0 && flag !== 2 && flag !== 3) throw new RecordIOError(this.path, `multi-part record at byte ${offset}: the part at byte ${position} has flag ${flag}, not a continuation (2 or 3)`)
-      if (parts.length === 0 && flag > 1) throw new RecordIOError(this.path, `record at byte ${offset} starts with a continuation part (flag ${flag}): wrong .idx or corrupt file`)
+      if (parts.length > 0 && flag !== 2 && flag !== 3)
+        throw new RecordIOError(
+          this.path,
+          `multi-part record at byte ${offset}: the part at byte ${position} has flag ${flag}, not a continuation (2 or 3)`
+        )
+      if (parts.length === 0 && flag > 1)
+        throw new RecordIOError(
+          this.path,
+          `record at byte ${offset} starts with a continuation part (flag ${flag}): wrong .idx or corrupt file`
+        )
       total += length + (parts.length > 0 ? 4 : 0)
-      if (total > this.maxRecordBytes) throw new RecordIOError(this.path, `record at byte ${offset} is over ${this.maxRecordBytes} bytes (${parts.length + 1} parts so far): not an image record`)
+      if (total > this.maxRecordBytes)
+        throw new RecordIOError(
+          this.path,
+          `record at byte ${offset} is over ${this.maxRecordBytes} bytes (${parts.length + 1} parts so far): not an image record`
+        )
       parts.push(this.readExact(length, position + 8))
       position += 8 + Math.ceil(length / 4) * 4
       if (flag === 0 || flag === 3) break
-      if (position >= this.size) throw new RecordIOError(this.path, `truncated: multi-part record at byte ${offset} is missing its end`)
+      if (position >= this.size)
+        throw new RecordIOError(this.path, `truncated: multi-part record at byte ${offset} is missing its end`)
     }
     if (parts.length === 1) return parts[0]
     // Parts were split where the payload held the magic word; put it back between them.
@@ -138,7 +166,8 @@ export class RecordFile {
    * holds them (always, for image and identity records), else the whole record.
    */
   readHead(offset: number, bytes: number): Uint8Array {
-    if (offset >= this.size) throw new RecordIOError(this.path, `the index points at byte ${offset}, past the end of the file (${this.size} bytes)`)
+    if (offset >= this.size)
+      throw new RecordIOError(this.path, `the index points at byte ${offset}, past the end of the file (${this.size} bytes)`)
     const window = this.windowAt(offset, 8 + bytes)
     if (window && window.view.getUint32(0, true) === RECORD_MAGIC) {
       const lrec = window.view.getUint32(4, true)
@@ -174,7 +203,8 @@ export class RecordFile {
       const { flag, length } = this.part(position, offset)
       position += 8 + Math.ceil(length / 4) * 4
       if (flag === 0 || flag === 3 || position >= this.size) return position
-      if (position - offset > this.maxRecordBytes) throw new RecordIOError(this.path, `record at byte ${offset} is over ${this.maxRecordBytes} bytes: not an image record`)
+      if (position - offset > this.maxRecordBytes)
+        throw new RecordIOError(this.path, `record at byte ${offset} is over ${this.maxRecordBytes} bytes: not an image record`)
     }
   }
 

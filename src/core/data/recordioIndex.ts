@@ -38,7 +38,9 @@ class ProblemList {
     else this.unlisted++
   }
   all(): { path: string; problem: string }[] {
-    return this.unlisted ? [...this.listed, { path: this.path, problem: `… and ${this.unlisted} more records with problems` }] : this.listed
+    return this.unlisted
+      ? [...this.listed, { path: this.path, problem: `… and ${this.unlisted} more records with problems` }]
+      : this.listed
   }
 }
 
@@ -116,8 +118,10 @@ interface Reading {
 function usableOffset(r: Reading, key: number, what: string): number {
   const offset = r.keys.offsetOf(key)
   if (offset < 0) r.problems.add(`${what}: record ${key} is not in the index`)
-  else if (offset >= r.size) r.problems.add(`${what}: ${r.idxPath} points record ${key} at byte ${offset}, past the end of the .rec (${r.size} bytes)`)
-  else if (!r.complete(offset)) r.problems.add(`${what}: record ${key} at byte ${offset} is cut off: the .rec ends at byte ${r.size}`)
+  else if (offset >= r.size)
+    r.problems.add(`${what}: ${r.idxPath} points record ${key} at byte ${offset}, past the end of the .rec (${r.size} bytes)`)
+  else if (!r.complete(offset))
+    r.problems.add(`${what}: record ${key} at byte ${offset} is cut off: the .rec ends at byte ${r.size}`)
   else return offset
   return -1
 }
@@ -167,13 +171,17 @@ function indexWithRanges(r: Reading, identityStart: number, identityEnd: number)
     const start = wholeIn(label[0], 1, imageKeys + 1)
     const end = start === null ? null : wholeIn(label[1] ?? label[0], start, imageKeys + 1)
     if (start === null || end === null) {
-      r.problems.add(`${what}: record ${key} holds the range (${label.join(', ')}), not image keys within 1…${imageKeys}: left out`)
+      r.problems.add(
+        `${what}: record ${key} holds the range (${label.join(', ')}), not image keys within 1…${imageKeys}: left out`
+      )
       continue
     }
     let overlap = -1
     for (let k = start; k < end && overlap < 0; k++) if (identityOfKey[k] >= 0) overlap = k
     if (overlap >= 0) {
-      r.problems.add(`${what}: its range [${start}, ${end}) overlaps identity ${identityOfKey[overlap]}'s at key ${overlap}: left out`)
+      r.problems.add(
+        `${what}: its range [${start}, ${end}) overlaps identity ${identityOfKey[overlap]}'s at key ${overlap}: left out`
+      )
       continue
     }
     identityOfKey.fill(identity, start, end)
@@ -258,9 +266,21 @@ export function indexRecordIO(recPath: string, options: { maxRecordBytes?: numbe
     const { offsets, labels } = result.images.take()
     if (offsets.length === 0) {
       const first = problems.listed[0]
-      throw new RecordIOError(recPath, `no readable image records${first ? ` (the first problem: ${first.problem.replace(`${recPath}: `, '')})` : ''}`)
+      throw new RecordIOError(
+        recPath,
+        `no readable image records${first ? ` (the first problem: ${first.problem.replace(`${recPath}: `, '')})` : ''}`
+      )
     }
-    return { recPath, idxPath, classes: result.classes, offsets, labels, classNames: result.classNames, property: readProperty(recPath), problems: problems.all() }
+    return {
+      recPath,
+      idxPath,
+      classes: result.classes,
+      offsets,
+      labels,
+      classNames: result.classNames,
+      property: readProperty(recPath),
+      problems: problems.all()
+    }
   } finally {
     file.close()
   }

@@ -69,7 +69,8 @@ function sortByKey(keys: Float64Array, offsets: Float64Array, idxPath: string): 
     const sortedKeys = Float64Array.from(order, (i) => keys[i])
     const sortedOffsets = Float64Array.from(order, (i) => offsets[i])
     for (let i = 1; i < sortedKeys.length; i++) {
-      if (sortedKeys[i] === sortedKeys[i - 1]) throw new RecordIOError(idxPath, `key ${sortedKeys[i]} is listed twice (lines ${order[i - 1] + 1} and ${order[i] + 1})`)
+      if (sortedKeys[i] === sortedKeys[i - 1])
+        throw new RecordIOError(idxPath, `key ${sortedKeys[i]} is listed twice (lines ${order[i - 1] + 1} and ${order[i] + 1})`)
     }
     return new RecordKeys(sortedKeys, sortedOffsets)
   }
@@ -111,7 +112,8 @@ export function readRecordKeys(idxPath: string, maxRecords = Number.MAX_SAFE_INT
       const text = new TextDecoder().decode(shown.subarray(0, shownLength))
       throw new RecordIOError(idxPath, `line ${line} is not "index<TAB>offset": ${JSON.stringify(text)}`)
     }
-    if (keys.length >= maxRecords) throw new RecordIOError(idxPath, `lists more than ${maxRecords} records, more than its .rec can hold`)
+    if (keys.length >= maxRecords)
+      throw new RecordIOError(idxPath, `lists more than ${maxRecords} records, more than its .rec can hold`)
     keys.push(key)
     offsets.push(offset)
   }

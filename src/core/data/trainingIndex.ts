@@ -32,7 +32,9 @@ async function indexFolder(root: string, cacheDir: string | null): Promise<Train
     return false
   })
   if (classNames.length === 0) {
-    const why = scan.images.length ? `${scan.images.length} image files, none readable` : `no images in identity subfolders (${scan.ignored.length} other entries ignored)`
+    const why = scan.images.length
+      ? `${scan.images.length} image files, none readable`
+      : `no images in identity subfolders (${scan.ignored.length} other entries ignored)`
     throw new Error(`${root}: no usable identity folders (root/<identity>/<image>): ${why}`)
   }
   const paths: string[] = []
@@ -50,9 +52,19 @@ function indexRecord(recPath: string): TrainingIndex {
   const index = indexRecordIO(recPath)
   // Bounded by the records: a class is an identity record or a label some image uses.
   const classNames = index.classNames ?? Array.from({ length: index.classes }, (_, i) => String(i))
-  return { format: 'recordio', store: { kind: 'recordio', recPath, offsets: index.offsets }, labels: index.labels, classNames, problems: index.problems }
+  return {
+    format: 'recordio',
+    store: { kind: 'recordio', recPath, offsets: index.offsets },
+    labels: index.labels,
+    classNames,
+    problems: index.problems
+  }
 }
 
-export async function indexTrainingData(file: string, format: 'folder' | 'recordio', cacheDir: string | null): Promise<TrainingIndex> {
+export async function indexTrainingData(
+  file: string,
+  format: 'folder' | 'recordio',
+  cacheDir: string | null
+): Promise<TrainingIndex> {
   return format === 'folder' ? indexFolder(file, cacheDir) : indexRecord(file)
 }

@@ -64,7 +64,11 @@ export async function readRegularFile(file: string, maxBytes: number): Promise<U
   }
   try {
     const stats = await handle.stat()
-    if (!stats.isFile()) throw new UserFileError(file, `is not a regular file (${stats.isDirectory() ? 'a folder' : stats.isFIFO() ? 'a pipe' : stats.isCharacterDevice() || stats.isBlockDevice() ? 'a device' : stats.isSocket() ? 'a socket' : 'a special file'})`)
+    if (!stats.isFile())
+      throw new UserFileError(
+        file,
+        `is not a regular file (${stats.isDirectory() ? 'a folder' : stats.isFIFO() ? 'a pipe' : stats.isCharacterDevice() || stats.isBlockDevice() ? 'a device' : stats.isSocket() ? 'a socket' : 'a special file'})`
+      )
     if (stats.size > maxBytes) throw new UserFileError(file, `is ${stats.size} bytes, over the limit of ${maxBytes}`)
     const bytes = new Uint8Array(stats.size)
     let filled = 0

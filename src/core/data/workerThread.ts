@@ -7,8 +7,11 @@ import { pathToFileURL } from 'node:url'
 
 export function startWorker(entry: string, workerData: unknown): Worker {
   // The path, not the URL: tsx's tsImport (a job worker) adds a query to the module URL.
-  if (!new URL(import.meta.url).pathname.endsWith('.ts')) return new Worker(new URL(`./${entry}.js`, import.meta.url), { workerData })
-  const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href
+  if (!new URL(import.meta.url).pathname.endsWith('.ts'))
+    return new Worker(new URL(`./${entry}.js`, import.meta.url), { workerData })
+  const tsxApi = pathToFileURL(
+    join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')
+  ).href
   const source = new URL(`./${entry}.ts`, import.meta.url).href
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => tsx.tsImport(${JSON.stringify(source)}, ${JSON.stringify(source)}))`
   return new Worker(bootstrap, { eval: true, workerData })

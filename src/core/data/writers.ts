@@ -18,7 +18,8 @@ export interface ExportResult {
 }
 
 function refuseExisting(path: string): void {
-  if (existsSync(path) && !isEmptyDir(path)) throw new Error(`${path} already exists: choose a new output path (nothing was overwritten)`)
+  if (existsSync(path) && !isEmptyDir(path))
+    throw new Error(`${path} already exists: choose a new output path (nothing was overwritten)`)
 }
 
 function isEmptyDir(path: string): boolean {
@@ -55,7 +56,10 @@ export async function exportIdentityFolder(index: TrainingIndex, outDir: string)
       }
       const label = index.labels[i]
       mkdirSync(join(temp, names[label]), { recursive: true })
-      writeFileSync(join(temp, names[label], `${String(perClass[label]++).padStart(4, '0')}${extensionFor(check.info.kind)}`), bytes)
+      writeFileSync(
+        join(temp, names[label], `${String(perClass[label]++).padStart(4, '0')}${extensionFor(check.info.kind)}`),
+        bytes
+      )
       written++
     }
     if (existsSync(outDir)) rmSync(outDir, { recursive: true }) // empty, checked above
@@ -89,7 +93,8 @@ export async function exportRecordIO(index: TrainingIndex, recPath: string): Pro
     for (const i of members) {
       const bytes = await reader.read(i).catch((error: Error) => error)
       const check = bytes instanceof Error ? { ok: false as const, problem: bytes.message } : checkImage(bytes)
-      if (!check.ok || bytes instanceof Error) skipped.push({ path: reader.describe(i), problem: check.ok ? 'unreadable' : check.problem })
+      if (!check.ok || bytes instanceof Error)
+        skipped.push({ path: reader.describe(i), problem: check.ok ? 'unreadable' : check.problem })
       else {
         good.push({ index: i, label })
         size = size ?? check.info
@@ -112,7 +117,9 @@ export async function exportRecordIO(index: TrainingIndex, recPath: string): Pro
       ranges[label][1] = key + 1
       writer.write(key, { flag: 0, label: [label], id: key, id2: 0 }, await reader.read(i))
     }
-    ranges.forEach(([start, end], c) => writer.write(firstIdentity + c, { flag: 2, label: [start, end], id: firstIdentity + c, id2: 0 }))
+    ranges.forEach(([start, end], c) =>
+      writer.write(firstIdentity + c, { flag: 2, label: [start, end], id: firstIdentity + c, id2: 0 })
+    )
     writer.finish()
   } catch (error) {
     writer.abort()
@@ -134,10 +141,17 @@ export async function exportVerificationBin(pairs: EncodedPairs, outPath: string
         throw new Error(`${pairs.sources[i]}: ${error.message}`)
       })
       const check = checkImage(bytes)
-      if (!check.ok) throw new Error(`${pairs.sources[i]}: ${check.problem} (a .bin keeps every pair, so the set cannot be written)`)
+      if (!check.ok)
+        throw new Error(`${pairs.sources[i]}: ${check.problem} (a .bin keeps every pair, so the set cannot be written)`)
       bins.push(bytes)
     }
   }
-  writeFileAtomic(outPath, pickleVerificationBin(bins, pairs.pairs.map((p) => p.same)))
+  writeFileAtomic(
+    outPath,
+    pickleVerificationBin(
+      bins,
+      pairs.pairs.map((p) => p.same)
+    )
+  )
   return { written: pairs.pairs.length, skipped: [] }
 }

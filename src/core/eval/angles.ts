@@ -46,7 +46,12 @@ export function unitRows(rows: ArrayLike<number>, dim: number, what = 'embedding
 }
 
 /** m_k for k = 0…classes−1 ([classes × dim], unit rows). Every class needs a sample. */
-export function classMeanDirections(embeddings: ArrayLike<number>, dim: number, labels: ArrayLike<number>, classes: number): Float64Array {
+export function classMeanDirections(
+  embeddings: ArrayLike<number>,
+  dim: number,
+  labels: ArrayLike<number>,
+  classes: number
+): Float64Array {
   const unit = unitRows(embeddings, dim)
   if (unit.length / dim !== labels.length) throw new Error(`${unit.length / dim} embeddings but ${labels.length} labels`)
   const sums = new Float64Array(classes * dim)
@@ -58,7 +63,8 @@ export function classMeanDirections(embeddings: ArrayLike<number>, dim: number, 
     for (let d = 0; d < dim; d++) sums[k * dim + d] += unit[i * dim + d]
   }
   const empty = Array.from(counts.keys()).filter((k) => counts[k] === 0)
-  if (empty.length > 0) throw new Error(`class${empty.length > 1 ? 'es' : ''} ${empty.join(', ')} ha${empty.length > 1 ? 've' : 's'} no samples`)
+  if (empty.length > 0)
+    throw new Error(`class${empty.length > 1 ? 'es' : ''} ${empty.join(', ')} ha${empty.length > 1 ? 've' : 's'} no samples`)
   return unitRows(sums, dim, 'class mean of class')
 }
 
@@ -71,7 +77,12 @@ export interface IntraClassAngles {
   max: number
 }
 
-export function intraClassAngles(embeddings: ArrayLike<number>, dim: number, labels: ArrayLike<number>, directions: ArrayLike<number>): IntraClassAngles {
+export function intraClassAngles(
+  embeddings: ArrayLike<number>,
+  dim: number,
+  labels: ArrayLike<number>,
+  directions: ArrayLike<number>
+): IntraClassAngles {
   const unit = unitRows(embeddings, dim)
   const classes = directions.length / dim
   const sums = new Float64Array(classes)
@@ -141,7 +152,13 @@ export interface AngleReportOptions {
 }
 
 /** Intra- and inter-class angles of labelled embeddings, with a warning for collapsed classes. */
-export function angleReport(embeddings: ArrayLike<number>, dim: number, labels: ArrayLike<number>, classes: number, options: AngleReportOptions = {}): AngleReport {
+export function angleReport(
+  embeddings: ArrayLike<number>,
+  dim: number,
+  labels: ArrayLike<number>,
+  classes: number,
+  options: AngleReportOptions = {}
+): AngleReport {
   const threshold = options.collapseDegrees ?? DEFAULT_COLLAPSE_DEGREES
   const directions = classMeanDirections(embeddings, dim, labels, classes)
   const intra = intraClassAngles(embeddings, dim, labels, directions)
@@ -156,7 +173,16 @@ export function angleReport(embeddings: ArrayLike<number>, dim: number, labels: 
   }
   check(inter, 'mean embedding directions')
   if (centres) check(centres, 'learned class centres')
-  return { samples: labels.length, classes, intra, inter, centres, collapseDegrees: threshold, collapsed: warnings.length > 0, warnings }
+  return {
+    samples: labels.length,
+    classes,
+    intra,
+    inter,
+    centres,
+    collapseDegrees: threshold,
+    collapsed: warnings.length > 0,
+    warnings
+  }
 }
 
 /**

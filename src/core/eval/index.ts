@@ -6,5 +6,13 @@ export type { VerificationReport, TenFoldResult } from './verification'
 export { cosineScores, pairCosineScores, l2NormalizeRows } from './cosine'
 export { ScoresCsvParser, ScoresCsvError } from './scores-csv'
 export type { ParsedScores } from './scores-csv'
-export { angleReport, centreCollapseWarning, classMeanDirections, intraClassAngles, interClassAngles, unitRows, DEFAULT_COLLAPSE_DEGREES } from './angles'
+export {
+  angleReport,
+  centreCollapseWarning,
+  classMeanDirections,
+  intraClassAngles,
+  interClassAngles,
+  unitRows,
+  DEFAULT_COLLAPSE_DEGREES
+} from './angles'
 export type { AngleReport, AngleReportOptions, IntraClassAngles, InterClassAngles } from './angles'

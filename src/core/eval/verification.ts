@@ -166,10 +166,7 @@ function tenFold(labels: ArrayLike<number>, scores: ArrayLike<number>, roc: RocC
  * 0 = different) and similarity scores (higher = more similar), in the pairs' file order
  * (the 10-fold split depends on it). Throws on invalid input or a single class.
  */
-export function verificationReport(
-  labels: ArrayLike<number>,
-  scores: ArrayLike<number>
-): VerificationReport {
+export function verificationReport(labels: ArrayLike<number>, scores: ArrayLike<number>): VerificationReport {
   const classes = splitByClass(labels, scores)
   const roc = rocCounts(classes)
   const pairs = labels.length

@@ -12,7 +12,9 @@ export function backboneFromWeights(spec: BackboneSpec, weights: Map<string, Wei
       const stored = weights.get(param.name)
       if (!stored) throw new Error(`the checkpoint has no tensor ${param.name} for the ${spec.family} backbone`)
       if (stored.shape.join() !== param.variable.shape.join()) {
-        throw new Error(`checkpoint tensor ${param.name} has shape [${stored.shape}], the ${spec.family} backbone needs [${param.variable.shape}]`)
+        throw new Error(
+          `checkpoint tensor ${param.name} has shape [${stored.shape}], the ${spec.family} backbone needs [${param.variable.shape}]`
+        )
       }
       const value = tf.tensor(stored.values, stored.shape)
       param.variable.assign(value)
@@ -27,6 +29,11 @@ export function backboneFromWeights(spec: BackboneSpec, weights: Map<string, Wei
 
 /** The current values of a backbone's parameters, keyed by name (what a checkpoint stores). */
 export async function weightsOfBackbone(backbone: Backbone): Promise<Map<string, WeightValue>> {
-  const entries = await Promise.all(backbone.params.map(async (p) => [p.name, { shape: [...p.variable.shape], values: (await p.variable.data()) as Float32Array }] as [string, WeightValue]))
+  const entries = await Promise.all(
+    backbone.params.map(
+      async (p) =>
+        [p.name, { shape: [...p.variable.shape], values: (await p.variable.data()) as Float32Array }] as [string, WeightValue]
+    )
+  )
   return new Map(entries)
 }

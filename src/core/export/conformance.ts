@@ -58,7 +58,11 @@ export function checkConformance(bytes: Uint8Array, expect: ConformanceExpectati
   const graph = model.graph
   const opset = model.opsetImport.find((o) => !o.domain)?.version ?? 0
   const parsed = graph.node.length > 0 && opset > 0
-  add('parses as ONNX', parsed, parsed ? `IR ${model.irVersion}, opset ${opset}, ${graph.node.length} nodes` : 'no graph nodes or no default-domain opset')
+  add(
+    'parses as ONNX',
+    parsed,
+    parsed ? `IR ${model.irVersion}, opset ${opset}, ${graph.node.length} nodes` : 'no graph nodes or no default-domain opset'
+  )
   if (!parsed) return { checks, model, sizeBytes: bytes.byteLength }
   add('recent opset', opset >= 13, `opset ${opset} (13 or newer expected)`)
 
@@ -72,21 +76,43 @@ export function checkConformance(bytes: Uint8Array, expect: ConformanceExpectati
     add('input is float32', isFloat, `element type ${input.type?.tensorType?.elemType ?? 'missing'}`)
     add('rank-4 input', inputShape?.length === 4, `input ${input.name} has shape [${inputShape?.join(', ') ?? 'unknown'}]`)
     const batch = inputShape?.[0]
-    add('dynamic batch', typeof batch === 'string' || batch === undefined, `batch dimension is ${batch === undefined ? 'unset' : JSON.stringify(batch)}`)
+    add(
+      'dynamic batch',
+      typeof batch === 'string' || batch === undefined,
+      `batch dimension is ${batch === undefined ? 'unset' : JSON.stringify(batch)}`
+    )
     if (expect.input && inputShape?.length === 4) {
       const actual = inputShape.slice(1).join()
-      add('input size', actual === expect.input.join(), `[C, H, W] = [${inputShape.slice(1).join(', ')}], expected [${expect.input.join(', ')}]`)
+      add(
+        'input size',
+        actual === expect.input.join(),
+        `[C, H, W] = [${inputShape.slice(1).join(', ')}], expected [${expect.input.join(', ')}]`
+      )
     }
   }
-  add('one output', graph.output.length === 1, `${graph.output.length} graph output(s): ${graph.output.map((o) => o.name).join(', ') || 'none'}`)
+  add(
+    'one output',
+    graph.output.length === 1,
+    `${graph.output.length} graph output(s): ${graph.output.map((o) => o.name).join(', ') || 'none'}`
+  )
   if (graph.output.length === 1 && expect.embeddingDim !== undefined) {
     const outShape = shapeOf(graph.output[0])
     const dim = outShape?.[outShape.length - 1]
-    add('embedding size', dim === expect.embeddingDim, `output ${graph.output[0].name} has shape [${outShape?.join(', ') ?? 'unknown'}], expected [batch, ${expect.embeddingDim}]`)
+    add(
+      'embedding size',
+      dim === expect.embeddingDim,
+      `output ${graph.output[0].name} has shape [${outShape?.join(', ') ?? 'unknown'}], expected [batch, ${expect.embeddingDim}]`
+    )
   }
 
   const badType = graph.initializer.filter((t) => t.dataType !== ONNX_FLOAT)
-  add('float32 initializers', badType.length === 0, badType.length === 0 ? `${graph.initializer.length} initializers, all float32` : `not float32: ${badType.map((t) => `${t.name} (type ${t.dataType})`).join(', ')}`)
+  add(
+    'float32 initializers',
+    badType.length === 0,
+    badType.length === 0
+      ? `${graph.initializer.length} initializers, all float32`
+      : `not float32: ${badType.map((t) => `${t.name} (type ${t.dataType})`).join(', ')}`
+  )
   let floats = 0
   const wrongSize: string[] = []
   const nonFinite: string[] = []
@@ -101,9 +127,18 @@ export function checkConformance(bytes: Uint8Array, expect: ConformanceExpectati
     if (!allFinite(values)) nonFinite.push(t.name)
   }
   add('initializer sizes', wrongSize.length === 0, wrongSize.length === 0 ? `${floats} float32 values` : wrongSize.join('; '))
-  add('no NaN/Inf in weights', nonFinite.length === 0, nonFinite.length === 0 ? 'all weights finite' : `non-finite values in ${nonFinite.join(', ')}`)
-  const sizeDetail = `${bytes.byteLength} bytes, ${floats} weights` + (expect.parameterCount !== undefined ? ` (the app's model has ${expect.parameterCount})` : '')
-  const sizeOk = bytes.byteLength < PROTOBUF_LIMIT && (expect.parameterCount === undefined || floats === expect.parameterCount) && bytes.byteLength >= 4 * floats
+  add(
+    'no NaN/Inf in weights',
+    nonFinite.length === 0,
+    nonFinite.length === 0 ? 'all weights finite' : `non-finite values in ${nonFinite.join(', ')}`
+  )
+  const sizeDetail =
+    `${bytes.byteLength} bytes, ${floats} weights` +
+    (expect.parameterCount !== undefined ? ` (the app's model has ${expect.parameterCount})` : '')
+  const sizeOk =
+    bytes.byteLength < PROTOBUF_LIMIT &&
+    (expect.parameterCount === undefined || floats === expect.parameterCount) &&
+    bytes.byteLength >= 4 * floats
   add('size', sizeOk, sizeDetail)
   return { checks, model, sizeBytes: bytes.byteLength }
 }

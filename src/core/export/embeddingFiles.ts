@@ -45,7 +45,13 @@ export interface WrittenEmbeddings {
 }
 
 /** Writes FILE.npy (+ FILE.labels.npy) or FILE.csv, chosen by the extension. */
-export function writeEmbeddings(file: string, embeddings: Float32Array, dim: number, labels: Int32Array, classNames: string[]): WrittenEmbeddings {
+export function writeEmbeddings(
+  file: string,
+  embeddings: Float32Array,
+  dim: number,
+  labels: Int32Array,
+  classNames: string[]
+): WrittenEmbeddings {
   const rows = labels.length
   if (embeddings.length !== rows * dim) throw new Error(`${rows} labels but ${embeddings.length / dim} embeddings`)
   const lower = file.toLowerCase()

@@ -41,7 +41,12 @@ export interface OnnxExportResult {
 }
 
 /** What a downstream user needs to feed the model, stored in metadata_props. */
-export function exportMetadata(spec: BackboneSpec, embeddingDim: number, provenance: ExportProvenance, normalize: boolean): Record<string, string> {
+export function exportMetadata(
+  spec: BackboneSpec,
+  embeddingDim: number,
+  provenance: ExportProvenance,
+  normalize: boolean
+): Record<string, string> {
   const [h, w, c] = spec.input
   const color = c === 1 ? 'grayscale' : 'RGB'
   return {
@@ -81,7 +86,13 @@ export async function exportOnnx(options: OnnxExportOptions): Promise<OnnxExport
   writeFileAtomic(candidate, bytes)
   let report: ValidationReport
   try {
-    report = await validateOnnxFile({ file: candidate, backbone: options.backbone, real: options.real, tolerance: options.tolerance, timingRuns: options.timingRuns })
+    report = await validateOnnxFile({
+      file: candidate,
+      backbone: options.backbone,
+      real: options.real,
+      tolerance: options.tolerance,
+      timingRuns: options.timingRuns
+    })
   } catch (error) {
     rmSync(candidate, { force: true })
     throw error

@@ -2,7 +2,16 @@
 // The app runs NHWC; ONNX convention is NCHW, so kernels are transposed and the one place where
 // layout is visible to the numbers, flatten, is made to produce the app's (h, w, c) order.
 import { convOutputSize, type BackboneSpec, type ExampleShape, type LayerSpec } from '../models/spec'
-import { ATTR, ONNX_FLOAT, ONNX_IR_VERSION, ONNX_OPSET, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor } from './onnxSchema'
+import {
+  ATTR,
+  ONNX_FLOAT,
+  ONNX_IR_VERSION,
+  ONNX_OPSET,
+  type OnnxAttribute,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensor
+} from './onnxSchema'
 
 /** A stored weight: its shape as the app holds it (NHWC kernels) and its values. */
 export interface WeightValue {
@@ -88,7 +97,8 @@ export function depthwiseKernelToOihw(kernel: WeightValue): WeightValue {
 export function denseRowsToChw(kernel: WeightValue, map: [number, number, number]): WeightValue {
   const [h, w, c] = map
   const units = kernel.shape[1]
-  if (kernel.shape[0] !== h * w * c) throw new Error(`dense kernel has ${kernel.shape[0]} rows, the map before it has ${h * w * c} values`)
+  if (kernel.shape[0] !== h * w * c)
+    throw new Error(`dense kernel has ${kernel.shape[0]} rows, the map before it has ${h * w * c} values`)
   const out = new Float32Array(kernel.values.length)
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++)
@@ -164,7 +174,9 @@ export function buildOnnxModel(spec: BackboneSpec, weight: WeightLookup, options
       }
       case 'bn': {
         if (flattenedMap) throw new Error(`batch norm ${layer.name} right after flatten is not supported by the exporter`)
-        const params = ['gamma', 'beta', 'mean', 'variance'].map((p) => init(`${layer.name}/${p}`, checked(`${layer.name}/${p}`, [channels])))
+        const params = ['gamma', 'beta', 'mean', 'variance'].map((p) =>
+          init(`${layer.name}/${p}`, checked(`${layer.name}/${p}`, [channels]))
+        )
         return [node('BatchNormalization', layer.name, [x, ...params], [floatAttr('epsilon', BN_EPSILON)]), shape]
       }
       case 'relu':
@@ -177,11 +189,16 @@ export function buildOnnxModel(spec: BackboneSpec, weight: WeightLookup, options
       }
       case 'maxpool': {
         const [h, w, c] = mapOf(shape, 'maxpool')
-        const y = node('MaxPool', 'maxpool', [x], [
-          intsAttr('kernel_shape', [layer.size, layer.size]),
-          intsAttr('strides', [layer.stride, layer.stride]),
-          intsAttr('pads', [0, 0, 0, 0])
-        ])
+        const y = node(
+          'MaxPool',
+          'maxpool',
+          [x],
+          [
+            intsAttr('kernel_shape', [layer.size, layer.size]),
+            intsAttr('strides', [layer.stride, layer.stride]),
+            intsAttr('pads', [0, 0, 0, 0])
+          ]
+        )
         return [y, [Math.floor((h - layer.size) / layer.stride) + 1, Math.floor((w - layer.size) / layer.stride) + 1, c]]
       }
       case 'dropout':
@@ -244,8 +261,15 @@ export function buildOnnxModel(spec: BackboneSpec, weight: WeightLookup, options
       name: spec.family,
       node: nodes,
       initializer: initializers,
-      input: [{ name: ONNX_INPUT_NAME, type: { tensorType: { elemType: ONNX_FLOAT, shape: dims([ONNX_BATCH_DIM, inChannels, height, width]) } } }],
-      output: [{ name: ONNX_OUTPUT_NAME, type: { tensorType: { elemType: ONNX_FLOAT, shape: dims([ONNX_BATCH_DIM, outShape[0]]) } } }]
+      input: [
+        {
+          name: ONNX_INPUT_NAME,
+          type: { tensorType: { elemType: ONNX_FLOAT, shape: dims([ONNX_BATCH_DIM, inChannels, height, width]) } }
+        }
+      ],
+      output: [
+        { name: ONNX_OUTPUT_NAME, type: { tensorType: { elemType: ONNX_FLOAT, shape: dims([ONNX_BATCH_DIM, outShape[0]]) } } }
+      ]
     }
   }
 }

@@ -3,7 +3,11 @@
 // in code means the app bundles it and never reads a .proto file at run time.
 import protobuf from 'protobufjs'
 
-const repeated = (type: string, id: number, packed = false): protobuf.IField & { rule: string; options?: Record<string, unknown> } =>
+const repeated = (
+  type: string,
+  id: number,
+  packed = false
+): protobuf.IField & { rule: string; options?: Record<string, unknown> } =>
   packed ? { rule: 'repeated', type, id, options: { packed: true } } : { rule: 'repeated', type, id }
 const optional = (type: string, id: number): protobuf.IField => ({ type, id })
 
@@ -30,7 +34,19 @@ const descriptor: protobuf.INamespace = {
           },
           nested: {
             AttributeType: {
-              values: { UNDEFINED: 0, FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8, TENSORS: 9, GRAPHS: 10 }
+              values: {
+                UNDEFINED: 0,
+                FLOAT: 1,
+                INT: 2,
+                STRING: 3,
+                TENSOR: 4,
+                GRAPH: 5,
+                FLOATS: 6,
+                INTS: 7,
+                STRINGS: 8,
+                TENSORS: 9,
+                GRAPHS: 10
+              }
             }
           }
         },

@@ -28,10 +28,15 @@ function evenlySpaced(total: number, limit: number): number[] {
   return Array.from({ length: n }, (_, i) => Math.floor((i * total) / n))
 }
 
-export async function openRunImages(recipe: RunRecipe, shape: [number, number, number], options: RunImagesOptions = {}): Promise<RunImages> {
+export async function openRunImages(
+  recipe: RunRecipe,
+  shape: [number, number, number],
+  options: RunImagesOptions = {}
+): Promise<RunImages> {
   const [size, , channels] = shape
   if (recipe.dataset === 'fonts' || recipe.dataset === 'fonts-chars') {
-    if (channels !== 1 || size !== 32) throw new Error(`the bundled fonts are 32×32 grayscale; this model takes ${size}×${size}×${channels}`)
+    if (channels !== 1 || size !== 32)
+      throw new Error(`the bundled fonts are 32×32 grayscale; this model takes ${size}×${size}×${channels}`)
     const split = options.split ?? 'test'
     const set = fontImageSet(await loadFontDataset(), split, recipe.dataset === 'fonts-chars' ? 'character' : 'font')
     const indices = evenlySpaced(set.count, options.limit ?? set.count)

@@ -45,7 +45,13 @@ export interface LoadedRun {
 
 /** What an export records about where its weights came from. */
 export function provenanceOf(run: LoadedRun): ExportProvenance {
-  return { runId: run.runId, loss: run.recipe.loss, dataset: run.recipe.dataset, checkpoint: run.checkpoint.label, weightsSha256: run.weights.sha256 }
+  return {
+    runId: run.runId,
+    loss: run.recipe.loss,
+    dataset: run.recipe.dataset,
+    checkpoint: run.checkpoint.label,
+    weightsSha256: run.weights.sha256
+  }
 }
 
 export class RunLoadError extends Error {}
@@ -68,7 +74,8 @@ export function readRecipe(runDir: string): RunRecipe {
     problems.push(`backbone "${String(raw.backbone)}" is not one of ${BACKBONE_NAMES.join(', ')}`)
   }
   for (const key of ['embeddingDim', 'inputSize'] as const) {
-    if (!(Number.isInteger(raw[key]) && (raw[key] as number) > 0)) problems.push(`${key} must be a positive integer, got ${String(raw[key])}`)
+    if (!(Number.isInteger(raw[key]) && (raw[key] as number) > 0))
+      problems.push(`${key} must be a positive integer, got ${String(raw[key])}`)
   }
   if (problems.length > 0) throw new RunLoadError(`${path}: ${problems.join('; ')}`)
   const data = raw.data as { train?: unknown } | undefined
@@ -78,7 +85,7 @@ export function readRecipe(runDir: string): RunRecipe {
     embeddingDim: raw.embeddingDim as number,
     inputSize: raw.inputSize as number,
     loss: typeof raw.loss === 'string' ? raw.loss : 'unknown',
-    dataset: typeof raw.dataset === 'string' ? raw.dataset : dataPath ?? 'unknown',
+    dataset: typeof raw.dataset === 'string' ? raw.dataset : (dataPath ?? 'unknown'),
     dataPath,
     channels: typeof raw.channels === 'number' ? raw.channels : undefined,
     raw
@@ -92,7 +99,8 @@ export function resolveCheckpoint(runDir: string, choice = 'best'): ResolvedChec
     const wanted = join(runDir, 'checkpoints', choice)
     if (isFolder(wanted)) return { dir: wanted, label: choice }
     const final = join(runDir, 'checkpoints', 'final')
-    if (isFolder(final)) return { dir: final, label: 'final', note: `the run has no checkpoints/${choice}; used checkpoints/final` }
+    if (isFolder(final))
+      return { dir: final, label: 'final', note: `the run has no checkpoints/${choice}; used checkpoints/final` }
     throw new RunLoadError(`the run ${runDir} has neither checkpoints/${choice} nor checkpoints/final`)
   }
   const dir = isAbsolute(choice) ? choice : isFolder(join(runDir, choice)) ? join(runDir, choice) : resolve(choice)

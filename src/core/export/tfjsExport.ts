@@ -9,7 +9,14 @@ import type { ImageSource } from '../data/imageSets'
 import { embedImages, type Backbone, type BackboneSpec, type LayerSpec } from '../models'
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomicWrite'
 import type { WeightValue } from './onnxGraph'
-import { compareEmbeddings, l2NormalizeRows, randomSource, DEFAULT_TOLERANCE, type BatchComparison, type RealImages } from './validate'
+import {
+  compareEmbeddings,
+  l2NormalizeRows,
+  randomSource,
+  DEFAULT_TOLERANCE,
+  type BatchComparison,
+  type RealImages
+} from './validate'
 
 type Layers = typeof import('@tensorflow/tfjs-layers')
 type SymbolicTensor = import('@tensorflow/tfjs-layers').SymbolicTensor
@@ -31,11 +38,16 @@ export function buildLayersModel(spec: BackboneSpec, weight: (name: string) => W
     return base
   }
   const pending: [import('@tensorflow/tfjs-layers').layers.Layer, tf.Tensor[]][] = []
-  const withWeights = (layer: import('@tensorflow/tfjs-layers').layers.Layer, names: string[], shapes?: number[][]): typeof layer => {
+  const withWeights = (
+    layer: import('@tensorflow/tfjs-layers').layers.Layer,
+    names: string[],
+    shapes?: number[][]
+  ): typeof layer => {
     pending.push([layer, names.map((n, i) => tf.tensor(weight(n).values, shapes?.[i] ?? weight(n).shape))])
     return layer
   }
-  const apply = (layer: import('@tensorflow/tfjs-layers').layers.Layer, x: SymbolicTensor | SymbolicTensor[]): SymbolicTensor => layer.apply(x) as SymbolicTensor
+  const apply = (layer: import('@tensorflow/tfjs-layers').layers.Layer, x: SymbolicTensor | SymbolicTensor[]): SymbolicTensor =>
+    layer.apply(x) as SymbolicTensor
 
   const run = (layers: LayerSpec[], x: SymbolicTensor): SymbolicTensor => {
     for (const layer of layers) x = runLayer(layer, x)
@@ -46,16 +58,36 @@ export function buildLayersModel(spec: BackboneSpec, weight: (name: string) => W
     switch (layer.kind) {
       case 'conv': {
         const names = [`${layer.name}/kernel`, ...(layer.bias ? [`${layer.name}/bias`] : [])]
-        const conv = tfl.layers.conv2d({ name: layerName(layer.name), filters: layer.filters, kernelSize: layer.kernel, strides: layer.stride, padding: layer.padding, useBias: layer.bias === true })
+        const conv = tfl.layers.conv2d({
+          name: layerName(layer.name),
+          filters: layer.filters,
+          kernelSize: layer.kernel,
+          strides: layer.stride,
+          padding: layer.padding,
+          useBias: layer.bias === true
+        })
         return apply(withWeights(conv, names), x)
       }
       case 'depthwise': {
-        const conv = tfl.layers.depthwiseConv2d({ name: layerName(layer.name), kernelSize: layer.kernel, strides: layer.stride, padding: layer.padding, depthMultiplier: 1, useBias: false })
+        const conv = tfl.layers.depthwiseConv2d({
+          name: layerName(layer.name),
+          kernelSize: layer.kernel,
+          strides: layer.stride,
+          padding: layer.padding,
+          depthMultiplier: 1,
+          useBias: false
+        })
         return apply(withWeights(conv, [`${layer.name}/kernel`]), x)
       }
       case 'bn': {
         const bn = tfl.layers.batchNormalization({ name: layerName(layer.name), axis: -1, epsilon: BN_EPSILON })
-        return apply(withWeights(bn, ['gamma', 'beta', 'mean', 'variance'].map((p) => `${layer.name}/${p}`)), x)
+        return apply(
+          withWeights(
+            bn,
+            ['gamma', 'beta', 'mean', 'variance'].map((p) => `${layer.name}/${p}`)
+          ),
+          x
+        )
       }
       case 'relu':
         return apply(tfl.layers.reLU({}), x)
@@ -139,7 +171,9 @@ export async function exportTfjs(options: {
     model.dispose()
   }
   if (!artifacts?.weightData || !artifacts.weightSpecs) throw new Error('tfjs-layers saved no weights')
-  const weightData = Array.isArray(artifacts.weightData) ? tf.io.concatenateArrayBuffers(artifacts.weightData) : artifacts.weightData
+  const weightData = Array.isArray(artifacts.weightData)
+    ? tf.io.concatenateArrayBuffers(artifacts.weightData)
+    : artifacts.weightData
   const weightsFile = join(options.dir, 'weights.bin')
   const modelFile = join(options.dir, 'model.json')
   // Weights first: a model.json on disk always has its weights beside it.
@@ -154,10 +188,17 @@ export async function exportTfjs(options: {
   })
 
   // Load what is on disk, as a user would, and compare with the app's embeddings.
-  const json = JSON.parse(readFileSync(modelFile, 'utf8')) as { modelTopology: object; weightsManifest: { weights: import('@tensorflow/tfjs-core').io.WeightsManifestEntry[] }[] }
+  const json = JSON.parse(readFileSync(modelFile, 'utf8')) as {
+    modelTopology: object
+    weightsManifest: { weights: import('@tensorflow/tfjs-core').io.WeightsManifestEntry[] }[]
+  }
   const bytes = readFileSync(weightsFile)
   const loaded = await tfl.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) })
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+    })
   )
   const comparisons: BatchComparison[] = []
   try {
@@ -168,13 +209,23 @@ export async function exportTfjs(options: {
       const ok = maxAbsDiff <= DEFAULT_TOLERANCE.maxAbsDiff && minCosine >= DEFAULT_TOLERANCE.minCosine
       comparisons.push({ batch, images: indices.length, maxAbsDiff, minCosine, ok })
     }
-    await compare('random', randomSource(options.spec.input, 32, 1234), Array.from({ length: 32 }, (_, i) => i))
+    await compare(
+      'random',
+      randomSource(options.spec.input, 32, 1234),
+      Array.from({ length: 32 }, (_, i) => i)
+    )
     if (!('unavailable' in options.real)) await compare('real', options.real.source, options.real.indices)
   } finally {
     loaded.dispose()
   }
   const ok = comparisons.every((c) => c.ok)
   const reportFile = join(options.dir, 'validation.json')
-  writeJsonAtomic(reportFile, { ok, format: 'tfjs layers-model', comparisons, tolerance: DEFAULT_TOLERANCE, validatedAt: new Date().toISOString() })
+  writeJsonAtomic(reportFile, {
+    ok,
+    format: 'tfjs layers-model',
+    comparisons,
+    tolerance: DEFAULT_TOLERANCE,
+    validatedAt: new Date().toISOString()
+  })
   return { dir: options.dir, files: [modelFile, weightsFile], ok, comparisons, reportFile }
 }

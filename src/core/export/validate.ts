@@ -62,7 +62,9 @@ export function nchwBatch(source: ImageSource, indices: ArrayLike<number>): { da
   const out = new Float32Array(indices.length * pixels)
   for (let n = 0; n < indices.length; n++) {
     source.write(indices[n], nhwc, 0)
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) out[n * pixels + (ch * h + y) * w + x] = nhwc[(y * w + x) * c + ch]
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        for (let ch = 0; ch < c; ch++) out[n * pixels + (ch * h + y) * w + x] = nhwc[(y * w + x) * c + ch]
   }
   return { data: out, dims: [indices.length, c, h, w] }
 }
@@ -87,7 +89,11 @@ export function compareEmbeddings(a: Float32Array, b: Float32Array, dim: number)
 }
 
 /** Runs an ONNX session on images; returns the raw output rows. */
-export async function runOnnx(session: ort.InferenceSession, source: ImageSource, indices: ArrayLike<number>): Promise<{ values: Float32Array; dims: readonly number[] }> {
+export async function runOnnx(
+  session: ort.InferenceSession,
+  source: ImageSource,
+  indices: ArrayLike<number>
+): Promise<{ values: Float32Array; dims: readonly number[] }> {
   const batch = nchwBatch(source, indices)
   const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', batch.data, batch.dims) }
   const results = await session.run(feeds)
@@ -137,13 +143,22 @@ export async function validateOnnxFile(options: ValidateOptions): Promise<Valida
   }
   try {
     const names = session.inputNames[0] === ONNX_INPUT_NAME && session.outputNames[0] === ONNX_OUTPUT_NAME
-    add('loads in ONNX Runtime', true, `onnxruntime-node ${report.onnxruntime}; input "${session.inputNames.join(', ')}", output "${session.outputNames.join(', ')}"` + (names ? '' : ' (unexpected names)'))
+    add(
+      'loads in ONNX Runtime',
+      true,
+      `onnxruntime-node ${report.onnxruntime}; input "${session.inputNames.join(', ')}", output "${session.outputNames.join(', ')}"` +
+        (names ? '' : ' (unexpected names)')
+    )
 
     const compare = async (batch: string, source: ImageSource, indices: number[]): Promise<Float32Array> => {
       const expected = await embedImages(backbone, source, indices, { batchSize: indices.length })
       const { values, dims } = await runOnnx(session, source, indices)
       const shapeOk = dims.length === 2 && dims[0] === indices.length && dims[1] === dim
-      add(`output shape (${batch})`, shapeOk, `[${dims.join(', ')}] for ${indices.length} images, expected [${indices.length}, ${dim}]`)
+      add(
+        `output shape (${batch})`,
+        shapeOk,
+        `[${dims.join(', ')}] for ${indices.length} images, expected [${indices.length}, ${dim}]`
+      )
       const finite = values.every(Number.isFinite)
       add(`no NaN/Inf in outputs (${batch})`, finite, finite ? `${values.length} finite values` : 'the output holds NaN or Inf')
       const actual = shapeOk ? l2NormalizeRows(values, dim) : new Float32Array(expected.length).fill(Number.NaN)
@@ -160,7 +175,11 @@ export async function validateOnnxFile(options: ValidateOptions): Promise<Valida
     // A different batch size through the same file: the batch dimension really is dynamic.
     const { values: three } = await runOnnx(session, random, [0, 1, 2])
     const again = compareEmbeddings(fromRandom.subarray(0, 3 * dim), l2NormalizeRows(three, dim), dim)
-    add('runs at another batch size', again.maxAbsDiff <= tolerance.maxAbsDiff, `batch of 3 matches the batch of 32 within ${again.maxAbsDiff.toExponential(2)}`)
+    add(
+      'runs at another batch size',
+      again.maxAbsDiff <= tolerance.maxAbsDiff,
+      `batch of 3 matches the batch of 32 within ${again.maxAbsDiff.toExponential(2)}`
+    )
 
     const times: number[] = []
     for (let i = 0; i < (options.timingRuns ?? 5); i++) {
@@ -181,9 +200,12 @@ export function describeValidation(report: ValidationReport): string {
   const lines = [`validation ${report.ok ? 'PASSED' : 'FAILED'}: ${report.file} (${(report.sizeBytes / 1024).toFixed(1)} KiB)`]
   for (const check of report.checks) lines.push(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`)
   for (const cmp of report.comparisons) {
-    lines.push(`  ${cmp.ok ? 'ok  ' : 'FAIL'} ${cmp.batch} batch of ${cmp.images} vs the app: max |diff| ${cmp.maxAbsDiff.toExponential(2)}, min cosine ${cmp.minCosine.toFixed(7)}`)
+    lines.push(
+      `  ${cmp.ok ? 'ok  ' : 'FAIL'} ${cmp.batch} batch of ${cmp.images} vs the app: max |diff| ${cmp.maxAbsDiff.toExponential(2)}, min cosine ${cmp.minCosine.toFixed(7)}`
+    )
   }
   lines.push(`  real images: ${report.realImages}`)
-  if (report.inferenceMsBatch32 !== undefined) lines.push(`  ONNX Runtime: ${report.inferenceMsBatch32.toFixed(1)} ms per batch of 32`)
+  if (report.inferenceMsBatch32 !== undefined)
+    lines.push(`  ONNX Runtime: ${report.inferenceMsBatch32.toFixed(1)} ms per batch of 32`)
   return lines.join('\n') + '\n'
 }

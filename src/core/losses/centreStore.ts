@@ -274,7 +274,9 @@ export class CentreStore {
   /** Overwrites every centre (a loaded weights file), keeping the momentum; [classes·dim] row-major. */
   setValues(centres: Float32Array): void {
     if (centres.length !== this.classes * this.dim) {
-      throw new Error(`centre store: ${centres.length} values given, expected ${this.classes * this.dim} (${this.classes} classes × ${this.dim} dims).`)
+      throw new Error(
+        `centre store: ${centres.length} values given, expected ${this.classes * this.dim} (${this.classes} classes × ${this.dim} dims).`
+      )
     }
     this.flush()
     const row = new Float32Array(this.dim)
@@ -291,7 +293,8 @@ export class CentreStore {
   load(state: CentreStoreState): void {
     const { classes, dim } = this
     const expect = (what: string, got: number, want: number): void => {
-      if (got !== want) throw new Error(`centre store state: ${what} has ${got} values, expected ${want} (${classes} classes × ${dim} dims).`)
+      if (got !== want)
+        throw new Error(`centre store state: ${what} has ${got} values, expected ${want} (${classes} classes × ${dim} dims).`)
     }
     expect('centres', state.centres.length, classes * dim)
     expect('momentum', state.momentum.length, classes * dim)
@@ -300,7 +303,10 @@ export class CentreStore {
     const step = state.step[0]
     if (!Number.isInteger(step) || step < 0) throw new Error(`centre store state: step ${step} is not a step count.`)
     const stale = state.lastStep.findIndex((s) => s !== step)
-    if (stale >= 0) throw new Error(`centre store state: row ${stale} was last updated at step ${state.lastStep[stale]}, not the saved step ${step}; save after flush().`)
+    if (stale >= 0)
+      throw new Error(
+        `centre store state: row ${stale} was last updated at step ${state.lastStep[stale]}, not the saved step ${step}; save after flush().`
+      )
     for (let row = 0; row < classes; row++) {
       this.centres.write(row, state.centres, row * dim)
       this.momentum.write(row, state.momentum, row * dim)
@@ -318,7 +324,8 @@ export class CentreStore {
   private bringUpToDate(rows: ArrayLike<number>, out: Float32Array): void {
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]
-      if (!Number.isInteger(row) || row < 0 || row >= this.classes) throw new Error(`row ${row} is not a class index in [0, ${this.classes}).`)
+      if (!Number.isInteger(row) || row < 0 || row >= this.classes)
+        throw new Error(`row ${row} is not a class index in [0, ${this.classes}).`)
     }
     const dim = this.dim
     const target = this.lrs.length

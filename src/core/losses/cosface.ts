@@ -2,4 +2,8 @@
 import { tf } from '../tf'
 import { marginLoss } from './family'
 
-export const cosFaceLoss = marginLoss('cosface', (p) => p.s, (zy, p) => tf.sub(zy, p.m) as typeof zy)
+export const cosFaceLoss = marginLoss(
+  'cosface',
+  (p) => p.s,
+  (zy, p) => tf.sub(zy, p.m) as typeof zy
+)

@@ -30,7 +30,11 @@ function consume<T extends tf.Tensor>(input: tf.Tensor, fn: (x: tf.Tensor) => T)
 }
 
 /** ψ(z_y) and ψ'(z_y) of a margin on host-independent constants (no gradient flows through them). */
-function targetAndSlope(margin: MarginShape, params: ResolvedLossParams, zy: tf.Tensor1D): { psi: tf.Tensor1D; slope: tf.Tensor1D } {
+function targetAndSlope(
+  margin: MarginShape,
+  params: ResolvedLossParams,
+  zy: tf.Tensor1D
+): { psi: tf.Tensor1D; slope: tf.Tensor1D } {
   // A margin that returns its input untouched (NormFace, plain softmax) has no op to differentiate.
   const { value, grad } = tf.valueAndGrad((z: tf.Tensor1D) => {
     const psi = margin.targetCosine(z, params)
@@ -58,7 +62,12 @@ export function fusedDenseParts(
   // The target cosine, its margin and the margin's slope, computed beside the op (and held as
   // constants by it): the op puts their gradient into Z's target column itself.
   const { zy, targetLogit, targetSlope } = tf.tidy(() => {
-    const zyConst = targetCosineOffTape(normalize)(embeddings, centres, labelIds, ...(bias && !normalize ? [bias] : [])) as tf.Tensor1D
+    const zyConst = targetCosineOffTape(normalize)(
+      embeddings,
+      centres,
+      labelIds,
+      ...(bias && !normalize ? [bias] : [])
+    ) as tf.Tensor1D
     if (shape.kind === 'dsoftmax') return { zy: zyConst, targetLogit: undefined, targetSlope: undefined }
     const { psi, slope } = targetAndSlope(shape.margin, shape.params, zyConst)
     return { zy: zyConst, targetLogit: tf.mul(psi, s) as tf.Tensor1D, targetSlope: tf.mul(slope, s) as tf.Tensor1D }
@@ -82,26 +91,61 @@ export function fusedDenseParts(
     const stats = rowStatistics(z, labelIds, classes, s, shape.kind === 'dsoftmax' ? null : (targetLogit as tf.Tensor1D))
     const parts = tf.tidy(() => {
       if (shape.kind === 'dsoftmax') {
-        return { intra: tf.softplus(tf.mul(tf.sub(shape.d, zy), s)) as tf.Tensor1D, inter: tf.add(stats.shift, tf.log(stats.total)) as tf.Tensor1D }
+        return {
+          intra: tf.softplus(tf.mul(tf.sub(shape.d, zy), s)) as tf.Tensor1D,
+          inter: tf.add(stats.shift, tf.log(stats.total)) as tf.Tensor1D
+        }
       }
       const t = targetLogit as tf.Tensor1D
-      return { intra: tf.softplus(tf.neg(t)) as tf.Tensor1D, inter: tf.sub(tf.add(stats.shift, tf.log(stats.total)), tf.softplus(t)) as tf.Tensor1D }
+      return {
+        intra: tf.softplus(tf.neg(t)) as tf.Tensor1D,
+        inter: tf.sub(tf.add(stats.shift, tf.log(stats.total)), tf.softplus(t)) as tf.Tensor1D
+      }
     })
     // Everything the gradient reads goes through save(): the engine keeps it until backprop is done.
     const none = tf.scalar(0)
-    const keep: tf.Tensor[] = [z, xn, stats.shift, stats.total, zy, labelIds, targetLogit ?? none, targetSlope ?? none, wScale ?? none, wSquares ?? none, xScale ?? none, centresKept ? none : w]
+    const keep: tf.Tensor[] = [
+      z,
+      xn,
+      stats.shift,
+      stats.total,
+      zy,
+      labelIds,
+      targetLogit ?? none,
+      targetSlope ?? none,
+      wScale ?? none,
+      wSquares ?? none,
+      xScale ?? none,
+      centresKept ? none : w
+    ]
     save(keep)
     // Our own references go (the engine holds clones of what it saved).
-    new Set(keep).forEach((t) => t !== x && t !== w && t !== zy && t !== labelIds && t !== targetLogit && t !== targetSlope && t.dispose())
+    new Set(keep).forEach(
+      (t) => t !== x && t !== w && t !== zy && t !== labelIds && t !== targetLogit && t !== targetSlope && t.dispose()
+    )
     // customGrad returns one tensor: the two parts stacked, [2, batch].
     return {
       value: tf.stack([parts.intra, parts.inter]),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [dIntra, dInter] = tf.unstack(dy as tf.Tensor) as tf.Tensor1D[]
-        const [savedZ, savedXn, shift, total, savedZy, savedLabels, t, targetScale] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D]
+        const [savedZ, savedXn, shift, total, savedZy, savedLabels, t, targetScale] = saved as [
+          tf.Tensor2D,
+          tf.Tensor2D,
+          tf.Tensor1D,
+          tf.Tensor1D,
+          tf.Tensor1D,
+          tf.Tensor1D,
+          tf.Tensor1D,
+          tf.Tensor1D
+        ]
         // Only saved tensors may be read here: the forward pass's inputs and intermediates are gone
         // by the time gradients run (tf.grad runs the forward in a tidy of its own).
-        const [savedWScale, savedWSquares, savedXScale, savedCentres] = saved.slice(8) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor2D, tf.Tensor2D]
+        const [savedWScale, savedWSquares, savedXScale, savedCentres] = saved.slice(8) as [
+          tf.Tensor1D,
+          tf.Tensor1D,
+          tf.Tensor2D,
+          tf.Tensor2D
+        ]
         const savedW = centresKept ? centres : savedCentres
         const targetGrad = tf.tidy(() => {
           if (shape.kind === 'dsoftmax') return tf.mul(dIntra, tf.mul(tf.sigmoid(tf.mul(tf.sub(shape.d, savedZy), s)), -s))
@@ -111,7 +155,12 @@ export function fusedDenseParts(
         }) as tf.Tensor1D
         // G = dL/dZ: s·dInter·P off the target column, targetGrad at it.
         let g = nonTargetExp(savedZ, savedLabels, classes, s, shift)
-        g = consume(g, (e) => tf.mul(e, tf.tidy(() => tf.expandDims(tf.div(tf.mul(dInter, s), total), 1)))) as tf.Tensor2D
+        g = consume(g, (e) =>
+          tf.mul(
+            e,
+            tf.tidy(() => tf.expandDims(tf.div(tf.mul(dInter, s), total), 1))
+          )
+        ) as tf.Tensor2D
         const targetColumn = tf.tidy(() => tf.mul(tf.oneHot(savedLabels, classes, 1, 0, 'float32'), tf.expandDims(targetGrad, 1)))
         g = consume(g, (e) => tf.add(e, targetColumn)) as tf.Tensor2D
         targetColumn.dispose()
@@ -131,7 +180,10 @@ export function fusedDenseParts(
         const direct = tf.matMul(scaled, savedXn, true, false)
         scaled.dispose()
         const rowCoefficient = tf.tidy(() =>
-          tf.expandDims(tf.mul(tf.mul(columnDot, tf.square(savedWScale)), tf.cast(tf.greater(savedWSquares, NORM_EPS), 'float32')), 1)
+          tf.expandDims(
+            tf.mul(tf.mul(columnDot, tf.square(savedWScale)), tf.cast(tf.greater(savedWSquares, NORM_EPS), 'float32')),
+            1
+          )
         )
         columnDot.dispose()
         const radial = tf.mul(savedW, rowCoefficient)
@@ -167,7 +219,14 @@ function targetCosineOffTape(normalize: boolean): (...inputs: tf.Tensor[]) => tf
     const value = tf.tidy(() => {
       const rows = tf.gather(w, labels)
       const dot = tf.sum(tf.mul(x, rows), 1)
-      if (normalize) return tf.div(dot, tf.mul(tf.sqrt(tf.maximum(tf.sum(tf.square(x), 1), NORM_EPS)), tf.sqrt(tf.maximum(tf.sum(tf.square(rows), 1), NORM_EPS))))
+      if (normalize)
+        return tf.div(
+          dot,
+          tf.mul(
+            tf.sqrt(tf.maximum(tf.sum(tf.square(x), 1), NORM_EPS)),
+            tf.sqrt(tf.maximum(tf.sum(tf.square(rows), 1), NORM_EPS))
+          )
+        )
       return b ? tf.add(dot, tf.gather(b, labels)) : dot
     })
     return { value, gradFunc: () => args.slice(0, -1).map((t) => tf.zerosLike(t as tf.Tensor)) }
@@ -191,7 +250,13 @@ function nonTargetExp(z: tf.Tensor2D, labels: tf.Tensor1D, classes: number, s: n
  * Each row's shift (the largest logit, the fixed term included) and normaliser S = Σ_{k≠y} e^{s·Z_ik − shift}
  * + e^{fixed − shift}, where the fixed term is the target logit t (cross-entropy) or 0 (D-Softmax's 1).
  */
-function rowStatistics(z: tf.Tensor2D, labels: tf.Tensor1D, classes: number, s: number, target: tf.Tensor1D | null): { shift: tf.Tensor1D; total: tf.Tensor1D } {
+function rowStatistics(
+  z: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  classes: number,
+  s: number,
+  target: tf.Tensor1D | null
+): { shift: tf.Tensor1D; total: tf.Tensor1D } {
   const shift = tf.tidy(() => {
     const rowMax = tf.mul(tf.max(z, 1), s)
     return tf.maximum(rowMax, target ?? tf.zerosLike(rowMax)) as tf.Tensor1D

@@ -23,12 +23,12 @@ export function toHalf(value: number): number {
     const half = full >>> shift
     const rest = full & ((1 << shift) - 1)
     const midpoint = 1 << (shift - 1)
-    return sign | (half + (rest > midpoint || (rest === midpoint && (half & 1)) ? 1 : 0))
+    return sign | (half + (rest > midpoint || (rest === midpoint && half & 1) ? 1 : 0))
   }
   const half = (e << 10) | (mantissa >>> 13)
   const rest = mantissa & 0x1fff
   // A carry out of the mantissa correctly bumps the exponent (up to Infinity).
-  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && (half & 1)) ? 1 : 0))
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0))
 }
 
 /** The number a half-precision bit pattern stands for. */

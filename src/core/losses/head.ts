@@ -134,14 +134,13 @@ export function rowsLoss(
 ): LossParts {
   const p = checkedLossParams(name, params)
   if (rows.rank !== 2 || rows.shape[0] !== plan.classes.length || rows.shape[1] !== embeddings.shape[1]) {
-    throw new Error(
-      `rows must be [${plan.classes.length}, ${embeddings.shape[1]}], got shape [${rows.shape.join(', ')}].`
-    )
+    throw new Error(`rows must be [${plan.classes.length}, ${embeddings.shape[1]}], got shape [${rows.shape.join(', ')}].`)
   }
   if (plan.targetSlots.length !== embeddings.shape[0]) {
     throw new Error(`The plan covers ${plan.targetSlots.length} samples, the batch has ${embeddings.shape[0]}.`)
   }
-  if (!plan.negativeSlots.every((slot, j) => slot === j)) throw new Error('The plan\'s negatives must be its first rows (as planRows orders them).')
+  if (!plan.negativeSlots.every((slot, j) => slot === j))
+    throw new Error("The plan's negatives must be its first rows (as planRows orders them).")
   return tf.tidy(() => {
     const x = normalizeRows(embeddings)
     const w = normalizeRows(rows)
@@ -186,14 +185,26 @@ export function headLoss(
   }
   if (isFastLoss(name)) {
     // -B's negatives are the batch's own labels here (lossFromCosines ignores a sample for it too).
-    const plan = planRows(name, params, labels.dataSync(), classes, name === 'dsoftmax-k' ? sampledClasses?.dataSync() : undefined, rng)
+    const plan = planRows(
+      name,
+      params,
+      labels.dataSync(),
+      classes,
+      name === 'dsoftmax-k' ? sampledClasses?.dataSync() : undefined,
+      rng
+    )
     return tf.tidy(() => {
       const rows = tf.gather(weights.centres, tf.tensor1d(plan.classes, 'int32')) as tf.Tensor2D
       return rowsLoss(name, params, embeddings, rows, plan)
     })
   }
   const shape = classes >= 2 && sampledClasses === undefined ? denseLossShape(name, params) : null
-  if (shape) return tf.tidy(() => meanParts(fusedDenseParts(shape, embeddings, weights.centres as tf.Tensor2D, labels, weights.bias as tf.Tensor1D | undefined)))
+  if (shape)
+    return tf.tidy(() =>
+      meanParts(
+        fusedDenseParts(shape, embeddings, weights.centres as tf.Tensor2D, labels, weights.bias as tf.Tensor1D | undefined)
+      )
+    )
   return tf.tidy(() => {
     let cosines: tf.Tensor2D
     if (name === 'softmax') {

@@ -22,4 +22,12 @@ export { createHeadWeights, headLoss, isFastLoss, keepParts, planRows, rowsLoss 
 export type { CentreStorage, CentreStoreConfig, CentreStoreState, RowGradients, StoreCounters } from './centreStore'
 export { CENTRE_STORAGES, CentreStore } from './centreStore'
 export type { CentreOptimizerConfig, GatheredRows, SparseHeadConfig, StreamedTensor, TrainingHead } from './sparseHead'
-export { SparseHead, createTrainingHead, gatherPlannedRows, gatheredLoss, headTensors, mergeRowGradients, rowGradients } from './sparseHead'
+export {
+  SparseHead,
+  createTrainingHead,
+  gatherPlannedRows,
+  gatheredLoss,
+  headTensors,
+  mergeRowGradients,
+  rowGradients
+} from './sparseHead'

@@ -23,16 +23,19 @@ export const detach: <T extends tf.Tensor>(x: T) => T = tf.customGrad((x: tf.Ten
  * gradient is written out as the row softmax e^{x − lse}: exact, and it skips the gradient of
  * the max (an Equal over the whole matrix that tf.logSumExp pays for a near-zero residue).
  */
-export const logSumExpRows: (x: tf.Tensor2D) => tf.Tensor1D = tf.customGrad((input: tf.Tensor | tf.GradSaveFunc, save?: tf.Tensor | tf.GradSaveFunc) => {
-  const x = input as tf.Tensor2D
-  const shift = tf.max(x, 1, true)
-  const value = tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, shift)), 1)), tf.reshape(shift, [-1]))
-  ;(save as tf.GradSaveFunc)([x, value])
-  return {
-    value,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(tf.expandDims(dy, 1), tf.exp(tf.sub(saved[0], tf.expandDims(saved[1], 1))))
+export const logSumExpRows: (x: tf.Tensor2D) => tf.Tensor1D = tf.customGrad(
+  (input: tf.Tensor | tf.GradSaveFunc, save?: tf.Tensor | tf.GradSaveFunc) => {
+    const x = input as tf.Tensor2D
+    const shift = tf.max(x, 1, true)
+    const value = tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, shift)), 1)), tf.reshape(shift, [-1]))
+    ;(save as tf.GradSaveFunc)([x, value])
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.mul(tf.expandDims(dy, 1), tf.exp(tf.sub(saved[0], tf.expandDims(saved[1], 1))))
+    }
   }
-}) as (x: tf.Tensor2D) => tf.Tensor1D
+) as (x: tf.Tensor2D) => tf.Tensor1D
 
 /** log(1 + Σ_k e^{x_k}) per row: logsumexp with a fixed 0 logit, as in D-Softmax's inter term. */
 export function logOnePlusSumExpRows(x: tf.Tensor2D): tf.Tensor1D {
@@ -59,4 +62,3 @@ export function pickTargets(values: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor1D
 export function clampCosine<T extends tf.Tensor>(z: T): T {
   return tf.clipByValue(z, -1 + COS_EPS, 1 - COS_EPS)
 }
-

@@ -42,7 +42,15 @@ export function defaultLossParams(name: LossName): LossParams {
 }
 
 // Neutral values for the knobs a loss does not read, so resolved params are total.
-const NEUTRAL: ResolvedLossParams = { s: 1, m: 0, d: 0.9, rate: 1, marginGradient: 'full', marginFallback: 'continuous', lambda: 0 }
+const NEUTRAL: ResolvedLossParams = {
+  s: 1,
+  m: 0,
+  d: 0.9,
+  rate: 1,
+  marginGradient: 'full',
+  marginFallback: 'continuous',
+  lambda: 0
+}
 
 function defined(params: LossParams): LossParams {
   const out: LossParams = {}
@@ -94,7 +102,9 @@ export function validateLossParams(name: LossName, params: LossParams = {}): str
     problems.push(`marginGradient must be ${MARGIN_GRADIENTS.map((g) => `'${g}'`).join(' or ')} (got ${fmt(p.marginGradient)}).`)
   }
   if (knobs.includes('marginFallback') && !(MARGIN_FALLBACKS as readonly unknown[]).includes(p.marginFallback)) {
-    problems.push(`marginFallback must be one of ${MARGIN_FALLBACKS.map((f) => `'${f}'`).join(', ')} (got ${fmt(p.marginFallback)}).`)
+    problems.push(
+      `marginFallback must be one of ${MARGIN_FALLBACKS.map((f) => `'${f}'`).join(', ')} (got ${fmt(p.marginFallback)}).`
+    )
   }
   if (knobs.includes('count') && p.count !== undefined && !(Number.isInteger(p.count) && p.count >= 1)) {
     problems.push(`Sample count must be a positive integer (got ${fmt(p.count)}).`)

@@ -2,4 +2,8 @@
 // taken as they are (no scale, no margin).
 import { marginLoss } from './family'
 
-export const softmaxLoss = marginLoss('softmax', () => 1, (zy) => zy)
+export const softmaxLoss = marginLoss(
+  'softmax',
+  () => 1,
+  (zy) => zy
+)

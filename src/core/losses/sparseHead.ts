@@ -35,7 +35,13 @@ export class SparseHead {
   }
 
   /** Plans a step's rows and copies them out (see gatherPlannedRows). */
-  gather(name: FastLossName, params: LossParams, labels: ArrayLike<number>, rng: () => number, negatives?: ArrayLike<number>): GatheredRows {
+  gather(
+    name: FastLossName,
+    params: LossParams,
+    labels: ArrayLike<number>,
+    rng: () => number,
+    negatives?: ArrayLike<number>
+  ): GatheredRows {
     return gatherPlannedRows(name, params, labels, this.store, rng, negatives)
   }
 
@@ -181,7 +187,9 @@ export function mergeRowGradients(parts: { gradients: RowGradients; weight: numb
   const grads = new Float32Array(classes.length * dim)
   for (const { gradients, weight } of parts) {
     if (gradients.grads.length !== gradients.classes.length * dim) {
-      throw new Error(`row gradients: ${gradients.classes.length} rows need ${gradients.classes.length * dim} values, got ${gradients.grads.length}.`)
+      throw new Error(
+        `row gradients: ${gradients.classes.length} rows need ${gradients.classes.length * dim} values, got ${gradients.grads.length}.`
+      )
     }
     gradients.classes.forEach((c, r) => {
       const to = (slot.get(c) as number) * dim

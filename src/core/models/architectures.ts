@@ -21,7 +21,14 @@ const convBnRelu = (name: string, filters: number, stride: number): LayerSpec[] 
  */
 export function glyphCnn(options: BackboneOptions): BackboneSpec {
   const size = options.inputSize ?? 32
-  const widths: [number, number][] = [[8, 1], [16, 2], [16, 1], [32, 2], [32, 1], [64, 2]]
+  const widths: [number, number][] = [
+    [8, 1],
+    [16, 2],
+    [16, 1],
+    [32, 2],
+    [32, 1],
+    [64, 2]
+  ]
   return {
     family: 'glyph-cnn',
     input: [size, size, options.channels ?? 1],
@@ -54,7 +61,15 @@ export function glyphCnnLinear(options: BackboneOptions): BackboneSpec {
  * blocks (16, 32/2, 32, 64/2, 64, 128/2, 128), flatten, 128-D embedding; about 45 M MAC/image.
  */
 export function referenceNet(): BackboneSpec {
-  const widths: [number, number][] = [[16, 1], [32, 2], [32, 1], [64, 2], [64, 1], [128, 2], [128, 1]]
+  const widths: [number, number][] = [
+    [16, 1],
+    [32, 2],
+    [32, 1],
+    [64, 2],
+    [64, 1],
+    [128, 2],
+    [128, 1]
+  ]
   return {
     family: 'reference-net',
     input: [64, 64, 3],
@@ -83,13 +98,21 @@ export interface BackboneInfo {
 /** What each backbone is for and its usual configuration (listings, UI defaults). */
 export const BACKBONE_INFO: Readonly<Record<BackboneName, BackboneInfo>> = {
   'glyph-cnn': { description: 'small plain CNN for the bundled 32×32 glyphs', input: [32, 1], embeddingDim: 128 },
-  'glyph-cnn-linear': { description: 'the glyph CNN with a linear embedding (no batch norm): Figure 1 study', input: [32, 1], embeddingDim: 3 },
+  'glyph-cnn-linear': {
+    description: 'the glyph CNN with a linear embedding (no batch norm): Figure 1 study',
+    input: [32, 1],
+    embeddingDim: 3
+  },
   'face-resnet': { description: 'narrow IR-18 layout (widths 32-256) that trains on a CPU', input: [112, 3], embeddingDim: 128 },
   'reference-net': { description: 'fixed benchmark model (64×64×3 input, 128-D)', input: [64, 3], embeddingDim: 128 },
   mobilefacenet: { description: 'MobileFaceNet: depthwise bottlenecks, PReLU, GDC head', input: [112, 3], embeddingDim: 128 },
   'ir-18': { description: 'insightface iresnet18: IR units [2, 2, 2, 2], widths 64-512', input: [112, 3], embeddingDim: 512 },
   'ir-34': { description: 'insightface iresnet34: IR units [3, 4, 6, 3], widths 64-512', input: [112, 3], embeddingDim: 512 },
-  'ir-50': { description: 'insightface iresnet50: IR units [3, 4, 14, 3] (basic, not bottleneck)', input: [112, 3], embeddingDim: 512 }
+  'ir-50': {
+    description: 'insightface iresnet50: IR units [3, 4, 14, 3] (basic, not bottleneck)',
+    input: [112, 3],
+    embeddingDim: 512
+  }
 }
 
 /**

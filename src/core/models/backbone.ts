@@ -143,7 +143,8 @@ export function buildBackbone(spec: BackboneSpec, rng: Rng): Backbone {
     const movingMean = get(`${name}/mean`)
     const movingVariance = get(`${name}/variance`)
     const axes = x.rank === 4 ? [0, 1, 2] : [0]
-    if (options.training && options.exchange) return exchangedBatchNorm(x, axes, { gamma, beta, movingMean, movingVariance }, options.exchange, options.statUpdates)
+    if (options.training && options.exchange)
+      return exchangedBatchNorm(x, axes, { gamma, beta, movingMean, movingVariance }, options.exchange, options.statUpdates)
     let mean: tf.Tensor = movingMean
     let variance: tf.Tensor = movingVariance
     if (options.training) {
@@ -207,7 +208,13 @@ function readNow(t: tf.Tensor): Float32Array {
  *   dx = γ/σ · (g − (S₁ + x̂·S₂) / (w·M)),   dγ = Σ g·x̂,   dβ = Σ g   (this share's, weighted later)
  * which is the whole-batch gradient divided by w, as the trainer's weighted average expects.
  */
-function exchangedBatchNorm(x: tf.Tensor, axes: number[], v: BatchNormVariables, exchange: BatchStatsExchange, statUpdates?: StatUpdate[]): tf.Tensor {
+function exchangedBatchNorm(
+  x: tf.Tensor,
+  axes: number[],
+  v: BatchNormVariables,
+  exchange: BatchStatsExchange,
+  statUpdates?: StatUpdate[]
+): tf.Tensor {
   const channels = x.shape[x.rank - 1]
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, gamma, beta] = args as [tf.Tensor, tf.Tensor, tf.Tensor]
@@ -230,7 +237,10 @@ function exchangedBatchNorm(x: tf.Tensor, axes: number[], v: BatchNormVariables,
       const unbiased = tf.tensor1d(Float32Array.from(squares, (s) => s / Math.max(1, count - 1)))
       statUpdates.push(
         [v.movingMean, tf.keep(tf.tidy(() => tf.add(tf.mul(v.movingMean, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM))))],
-        [v.movingVariance, tf.keep(tf.tidy(() => tf.add(tf.mul(v.movingVariance, BN_MOMENTUM), tf.mul(unbiased, 1 - BN_MOMENTUM))))]
+        [
+          v.movingVariance,
+          tf.keep(tf.tidy(() => tf.add(tf.mul(v.movingVariance, BN_MOMENTUM), tf.mul(unbiased, 1 - BN_MOMENTUM))))
+        ]
       )
       unbiased.dispose()
     }
@@ -262,4 +272,3 @@ function exchangedBatchNorm(x: tf.Tensor, axes: number[], v: BatchNormVariables,
   })
   return op(x, v.gamma, v.beta)
 }
-

@@ -26,7 +26,11 @@ export const INFERENCE_BUDGET_BYTES = 256 * 2 ** 20
 export function inferenceFloatsPerImage(spec: BackboneSpec): number {
   let largest = 0
   walkLayers(spec.layers, spec.input, (step) => {
-    largest = Math.max(largest, step.input.reduce((a, b) => a * b, 1), step.output.reduce((a, b) => a * b, 1))
+    largest = Math.max(
+      largest,
+      step.input.reduce((a, b) => a * b, 1),
+      step.output.reduce((a, b) => a * b, 1)
+    )
   })
   return 4 * largest
 }
@@ -41,7 +45,12 @@ export function inferenceBatchSize(spec: BackboneSpec, requested: number, budget
  * Returns `indices.length × dim` L2-normalized embeddings, row i for image indices[i]. Each batch
  * is read back with `await data()` (the webgpu backend has no synchronous read).
  */
-export async function embedImages(backbone: Backbone, source: ImageSource, indices: ArrayLike<number>, options: EmbedOptions = {}): Promise<Float32Array> {
+export async function embedImages(
+  backbone: Backbone,
+  source: ImageSource,
+  indices: ArrayLike<number>,
+  options: EmbedOptions = {}
+): Promise<Float32Array> {
   const batchSize = inferenceBatchSize(backbone.spec, options.batchSize ?? 256)
   const [h, w, c] = source.shape
   const pixels = h * w * c

@@ -44,8 +44,21 @@ function mapShape(shape: ExampleShape, where: string): [number, number, number] 
   return shape
 }
 
-const kernel = (name: string, shape: number[], fanIn: number): ParamPlan => ({ name, shape, init: 'he-normal', fanIn, trainable: true, decay: true })
-const vector = (name: string, length: number, init: ParamInit, trainable = true): ParamPlan => ({ name, shape: [length], init, trainable, decay: false })
+const kernel = (name: string, shape: number[], fanIn: number): ParamPlan => ({
+  name,
+  shape,
+  init: 'he-normal',
+  fanIn,
+  trainable: true,
+  decay: true
+})
+const vector = (name: string, length: number, init: ParamInit, trainable = true): ParamPlan => ({
+  name,
+  shape: [length],
+  init,
+  trainable,
+  decay: false
+})
 
 /** One non-residual layer: its output shape, parameters (in creation order) and MACs. */
 export function planLayer(layer: LayerStep['layer'], input: ExampleShape): LayerStep {
@@ -57,10 +70,15 @@ export function planLayer(layer: LayerStep['layer'], input: ExampleShape): Layer
       const [h, w] = mapShape(input, layer.name)
       const oh = convOutputSize(h, layer.kernel, layer.stride, layer.padding)
       const ow = convOutputSize(w, layer.kernel, layer.stride, layer.padding)
-      if (oh < 1 || ow < 1) throw new Error(`${layer.name}: a ${layer.kernel}×${layer.kernel} window does not fit a ${h}×${w} input`)
+      if (oh < 1 || ow < 1)
+        throw new Error(`${layer.name}: a ${layer.kernel}×${layer.kernel} window does not fit a ${h}×${w} input`)
       if (layer.kind === 'depthwise') {
         const fanIn = layer.kernel * layer.kernel
-        return step([oh, ow, channels], [kernel(`${layer.name}/kernel`, [layer.kernel, layer.kernel, channels, 1], fanIn)], oh * ow * fanIn * channels)
+        return step(
+          [oh, ow, channels],
+          [kernel(`${layer.name}/kernel`, [layer.kernel, layer.kernel, channels, 1], fanIn)],
+          oh * ow * fanIn * channels
+        )
       }
       const fanIn = layer.kernel * layer.kernel * channels
       const params = [kernel(`${layer.name}/kernel`, [layer.kernel, layer.kernel, channels, layer.filters], fanIn)]

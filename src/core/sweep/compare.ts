@@ -25,7 +25,9 @@ export interface RunResult {
 
 /** The end-of-run evaluation of a run folder, or null when it has none (not finished). */
 export function readRunResult(runDir: string): RunResult | null {
-  const records = readMetrics(runDir).flatMap((m) => ((m.kind === 'test' || m.kind === 'final-validation') && typeof m.set === 'string' ? [{ kind: m.kind, set: m.set }] : []))
+  const records = readMetrics(runDir).flatMap((m) =>
+    (m.kind === 'test' || m.kind === 'final-validation') && typeof m.set === 'string' ? [{ kind: m.kind, set: m.set }] : []
+  )
   // The plain (no flip) figures when the run also evaluated flipped embeddings.
   const record = records.find((m) => !m.set.endsWith('-flip')) ?? records[0]
   if (!record) return null
@@ -69,6 +71,9 @@ export function farKey(rows: ComparedRun[], far: string): string {
   const wanted = Number(far)
   const keys = commonFars(rows)
   const key = keys.find((k) => Number(k) === wanted)
-  if (!Number.isFinite(wanted) || key === undefined) throw new SweepError(`no TAR at FAR ${far} in these results; they hold FAR ${keys.join(', ') || '(none: no run has finished)'}`)
+  if (!Number.isFinite(wanted) || key === undefined)
+    throw new SweepError(
+      `no TAR at FAR ${far} in these results; they hold FAR ${keys.join(', ') || '(none: no run has finished)'}`
+    )
   return key
 }

@@ -84,11 +84,14 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** Why `field` cannot be swept on `base`, or null. A field must name a value the recipe has or may have. */
 export function fieldProblem(base: TrainConfig, field: string): string | null {
   const parts = field.split('.')
-  if (!parts.every((p) => SEGMENT.test(p))) return `"${field}" is not a dotted field path (letters and digits separated by dots, e.g. lossParams.d)`
+  if (!parts.every((p) => SEGMENT.test(p)))
+    return `"${field}" is not a dotted field path (letters and digits separated by dots, e.g. lossParams.d)`
   const [top, ...rest] = parts
-  if (!Object.hasOwn(RECIPE_FIELDS, top)) return `"${field}": the recipe has no field "${top}" (fields: ${Object.keys(RECIPE_FIELDS).join(', ')})`
+  if (!Object.hasOwn(RECIPE_FIELDS, top))
+    return `"${field}": the recipe has no field "${top}" (fields: ${Object.keys(RECIPE_FIELDS).join(', ')})`
   if (top === 'lossParams') {
-    if (rest.length !== 1 || !LOSS_PARAM_NAMES.has(rest[0])) return `"${field}": lossParams has no knob "${rest.join('.')}" (knobs: ${[...LOSS_PARAM_NAMES].join(', ')})`
+    if (rest.length !== 1 || !LOSS_PARAM_NAMES.has(rest[0]))
+      return `"${field}": lossParams has no knob "${rest.join('.')}" (knobs: ${[...LOSS_PARAM_NAMES].join(', ')})`
     return null
   }
   let node: unknown = base
@@ -101,18 +104,27 @@ export function fieldProblem(base: TrainConfig, field: string): string | null {
     }
     node = node[part]
   }
-  if (isObject(node) || Array.isArray(node)) return `"${field}" is a group of settings; sweep one of its fields (e.g. ${field}.${isObject(node) ? Object.keys(node)[0] : '…'})`
+  if (isObject(node) || Array.isArray(node))
+    return `"${field}" is a group of settings; sweep one of its fields (e.g. ${field}.${isObject(node) ? Object.keys(node)[0] : '…'})`
   return null
 }
 
 function valueProblem(base: TrainConfig, field: string, value: SweepValue): string | null {
-  if (!['number', 'string', 'boolean'].includes(typeof value)) return `"${field}": values must be numbers, text or true/false, got ${JSON.stringify(value)}`
+  if (!['number', 'string', 'boolean'].includes(typeof value))
+    return `"${field}": values must be numbers, text or true/false, got ${JSON.stringify(value)}`
   if (typeof value === 'number' && !Number.isFinite(value)) return `"${field}": ${value} is not a finite number`
-  if (field === 'loss' && !(LOSS_NAMES as readonly SweepValue[]).includes(value)) return `"loss": unknown loss ${JSON.stringify(value)}; choose one of ${LOSS_NAMES.join(', ')}`
-  if (field === 'backbone' && !(BACKBONE_NAMES as readonly SweepValue[]).includes(value)) return `"backbone": unknown backbone ${JSON.stringify(value)}; choose one of ${BACKBONE_NAMES.join(', ')}`
+  if (field === 'loss' && !(LOSS_NAMES as readonly SweepValue[]).includes(value))
+    return `"loss": unknown loss ${JSON.stringify(value)}; choose one of ${LOSS_NAMES.join(', ')}`
+  if (field === 'backbone' && !(BACKBONE_NAMES as readonly SweepValue[]).includes(value))
+    return `"backbone": unknown backbone ${JSON.stringify(value)}; choose one of ${BACKBONE_NAMES.join(', ')}`
   const current = readPath(base, field)
   // lossParams knobs are numbers except ArcFace's two named choices.
-  const expected = current !== undefined ? typeof current : field.startsWith('lossParams.') && !/margin(Gradient|Fallback)$/.test(field) ? 'number' : undefined
+  const expected =
+    current !== undefined
+      ? typeof current
+      : field.startsWith('lossParams.') && !/margin(Gradient|Fallback)$/.test(field)
+        ? 'number'
+        : undefined
   if (expected !== undefined && typeof value !== expected) return `"${field}" takes a ${expected}, got ${JSON.stringify(value)}`
   return null
 }
@@ -136,7 +148,8 @@ function writePath(recipe: TrainConfig, field: string, value: SweepValue): void 
 /** The plan's own problems (fields, values, lengths), each naming the field; empty when it can be expanded. */
 export function planProblems(base: TrainConfig, plan: SweepPlan): string[] {
   const problems: string[] = []
-  if (!(SWEEP_MODES as readonly string[]).includes(plan.mode)) problems.push(`mode must be one of ${SWEEP_MODES.join(', ')}, got "${plan.mode}"`)
+  if (!(SWEEP_MODES as readonly string[]).includes(plan.mode))
+    problems.push(`mode must be one of ${SWEEP_MODES.join(', ')}, got "${plan.mode}"`)
   if (plan.axes.length === 0) problems.push('a sweep needs at least one field with values')
   const seen = new Set<string>()
   for (const axis of plan.axes) {
@@ -152,11 +165,15 @@ export function planProblems(base: TrainConfig, plan: SweepPlan): string[] {
       const problem = valueProblem(base, axis.field, value)
       if (problem) problems.push(problem)
     }
-    if (new Set(axis.values.map((v) => JSON.stringify(v))).size !== axis.values.length) problems.push(`"${axis.field}" lists a value twice: ${axis.values.join(', ')}`)
+    if (new Set(axis.values.map((v) => JSON.stringify(v))).size !== axis.values.length)
+      problems.push(`"${axis.field}" lists a value twice: ${axis.values.join(', ')}`)
   }
-  if (problems.length === 0 && runCount(plan) > MAX_SWEEP_RUNS) problems.push(`the sweep gives ${runCount(plan)} runs; at most ${MAX_SWEEP_RUNS} are accepted at once (split it)`)
+  if (problems.length === 0 && runCount(plan) > MAX_SWEEP_RUNS)
+    problems.push(`the sweep gives ${runCount(plan)} runs; at most ${MAX_SWEEP_RUNS} are accepted at once (split it)`)
   if (plan.mode === 'list' && new Set(plan.axes.map((a) => a.values.length)).size > 1) {
-    problems.push(`a list sweep pairs the i-th values of every field, so each needs as many values: ${plan.axes.map((a) => `${a.field} has ${a.values.length}`).join(', ')}`)
+    problems.push(
+      `a list sweep pairs the i-th values of every field, so each needs as many values: ${plan.axes.map((a) => `${a.field} has ${a.values.length}`).join(', ')}`
+    )
   }
   return problems
 }
@@ -168,14 +185,18 @@ export function runCount(plan: SweepPlan): number {
 }
 
 function combinations(plan: SweepPlan): Record<string, SweepValue>[] {
-  if (plan.mode === 'list') return plan.axes[0].values.map((_, i) => Object.fromEntries(plan.axes.map((a) => [a.field, a.values[i]])))
+  if (plan.mode === 'list')
+    return plan.axes[0].values.map((_, i) => Object.fromEntries(plan.axes.map((a) => [a.field, a.values[i]])))
   let rows: Record<string, SweepValue>[] = [{}]
   for (const axis of plan.axes) rows = rows.flatMap((row) => axis.values.map((value) => ({ ...row, [axis.field]: value })))
   return rows
 }
 
 /** A value as part of a run name: word characters, dots and dashes only. */
-const namePart = (value: SweepValue): string => String(value).replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'x'
+const namePart = (value: SweepValue): string =>
+  String(value)
+    .replace(/[^\w.-]+/g, '-')
+    .replace(/^-+|-+$/g, '') || 'x'
 
 /** Short labels for the fields: the last path segment, or the whole path where two fields share it. */
 function fieldLabels(fields: string[]): Map<string, string> {
@@ -188,9 +209,15 @@ function applyValues(base: TrainConfig, values: Record<string, SweepValue>): Tra
   const recipe = structuredClone(base)
   for (const [field, value] of Object.entries(values)) writePath(recipe, field, value)
   if (recipe.loss !== base.loss) {
-    const swept = new Set(Object.keys(values).filter((f) => f.startsWith('lossParams.')).map((f) => f.slice('lossParams.'.length)))
+    const swept = new Set(
+      Object.keys(values)
+        .filter((f) => f.startsWith('lossParams.'))
+        .map((f) => f.slice('lossParams.'.length))
+    )
     const reads = (LOSS_KNOBS[recipe.loss] ?? []) as readonly string[]
-    recipe.lossParams = Object.fromEntries(Object.entries(recipe.lossParams).filter(([key]) => reads.includes(key) || swept.has(key))) as LossParams
+    recipe.lossParams = Object.fromEntries(
+      Object.entries(recipe.lossParams).filter(([key]) => reads.includes(key) || swept.has(key))
+    ) as LossParams
   }
   return recipe
 }
@@ -213,7 +240,12 @@ export function expandSweep(base: TrainConfig, plan: SweepPlan): PlannedRun[] {
     if (names.has(run.name)) runProblems.push(`two runs would both be named ${run.name}; make the values distinct`)
     names.add(run.name)
     const found = [...validateTrainConfig(run.recipe), ...validateLossParams(run.recipe.loss, run.recipe.lossParams)]
-    if (found.length > 0) runProblems.push(`run ${run.name} (${Object.entries(run.values).map(([f, v]) => `${f} = ${JSON.stringify(v)}`).join(', ')}): ${found.join('; ')}`)
+    if (found.length > 0)
+      runProblems.push(
+        `run ${run.name} (${Object.entries(run.values)
+          .map(([f, v]) => `${f} = ${JSON.stringify(v)}`)
+          .join(', ')}): ${found.join('; ')}`
+      )
   }
   if (runProblems.length > 0) throw new SweepPlanError(`invalid sweep: ${runProblems.join('; ')}`)
   return runs

@@ -43,7 +43,8 @@ export function parseScontrolFields(line: string): Record<string, string> {
 
 export function parseScontrolJob(text: string): JobObservation {
   const fields = parseScontrolFields(text.split('\n').find((l) => l.includes('JobId=')) ?? '')
-  if (!fields.JobId || !fields.JobState) throw new Error(`unexpected scontrol output (no JobId/JobState): ${JSON.stringify(text.slice(0, 200))}`)
+  if (!fields.JobId || !fields.JobState)
+    throw new Error(`unexpected scontrol output (no JobId/JobState): ${JSON.stringify(text.slice(0, 200))}`)
   const restarts = Number(fields.Restarts)
   return {
     jobId: fields.JobId,
@@ -80,7 +81,21 @@ export function parseSacct(text: string): JobObservation[] {
 }
 
 /** Slurm job states in which the job has not ended. */
-const ACTIVE_STATES = new Set(['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'SUSPENDED', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESIZING', 'SIGNALING', 'STAGE_OUT', 'RESV_DEL_HOLD', 'STOPPED'])
+const ACTIVE_STATES = new Set([
+  'PENDING',
+  'CONFIGURING',
+  'RUNNING',
+  'COMPLETING',
+  'SUSPENDED',
+  'REQUEUED',
+  'REQUEUE_HOLD',
+  'REQUEUE_FED',
+  'RESIZING',
+  'SIGNALING',
+  'STAGE_OUT',
+  'RESV_DEL_HOLD',
+  'STOPPED'
+])
 
 export function isActiveState(state: string): boolean {
   return ACTIVE_STATES.has(state)

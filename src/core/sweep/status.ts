@@ -22,9 +22,15 @@ export interface RunProgress {
 const FAILED_JOB_STATES = new Set(['FAILED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'BOOT_FAIL', 'DEADLINE', 'PREEMPTED'])
 
 export function runProgress(job: JobRecord, observed: JobObservation | undefined, run: RunRecord | undefined): RunProgress {
-  const steps = run ? { ...(run.step !== undefined ? { step: run.step } : {}), ...(run.totalSteps !== undefined ? { totalSteps: run.totalSteps } : {}) } : {}
+  const steps = run
+    ? {
+        ...(run.step !== undefined ? { step: run.step } : {}),
+        ...(run.totalSteps !== undefined ? { totalSteps: run.totalSteps } : {})
+      }
+    : {}
   if (run?.status === 'finished') return { state: 'finished', ...steps }
-  if (job.state === 'cancelled') return { state: 'cancelled', ...steps, message: 'cancelled; requeue continues it from its last checkpoint' }
+  if (job.state === 'cancelled')
+    return { state: 'cancelled', ...steps, message: 'cancelled; requeue continues it from its last checkpoint' }
   if (job.state === 'queued') return { state: 'queued', ...steps }
   if (observed && isActiveState(observed.state)) {
     if (observed.state === 'PENDING' || observed.state.startsWith('REQUEUE')) {
@@ -34,10 +40,23 @@ export function runProgress(job: JobRecord, observed: JobObservation | undefined
   }
   // The job has ended (or the scheduler no longer remembers it): the run folder tells how.
   if (run?.status === 'failed') return { state: 'failed', ...steps, message: run.message ?? 'the run failed (see its log.txt)' }
-  if (observed?.state === 'CANCELLED') return { state: 'cancelled', ...steps, message: 'cancelled outside the app (scancel); requeue continues it from its last checkpoint' }
+  if (observed?.state === 'CANCELLED')
+    return {
+      state: 'cancelled',
+      ...steps,
+      message: 'cancelled outside the app (scancel); requeue continues it from its last checkpoint'
+    }
   if (observed && FAILED_JOB_STATES.has(observed.state)) {
-    return { state: 'failed', ...steps, message: `the job ended ${observed.state}${observed.reason ? ` (${observed.reason})` : ''}${observed.exitCode ? `, exit code ${observed.exitCode}` : ''}; see its log` }
+    return {
+      state: 'failed',
+      ...steps,
+      message: `the job ended ${observed.state}${observed.reason ? ` (${observed.reason})` : ''}${observed.exitCode ? `, exit code ${observed.exitCode}` : ''}; see its log`
+    }
   }
   if (!run) return { state: 'failed', message: 'the job ended before its run started; see the job log' }
-  return { state: 'stopped', ...steps, message: run.message ?? `stopped at step ${run.step ?? 0}; requeue continues it from there` }
+  return {
+    state: 'stopped',
+    ...steps,
+    message: run.message ?? `stopped at step ${run.step ?? 0}; requeue continues it from there`
+  }
 }

@@ -81,7 +81,10 @@ const jobPath = (dir: string, run: string): string => join(dir, 'jobs', `${run}.
 
 export function newSweepId(label: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..+$/, '').replace('T', '-')
-  const tail = label.replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40)
+  const tail = label
+    .replace(/[^\w-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
   return tail ? `${stamp}-${tail}` : stamp
 }
 
@@ -90,11 +93,13 @@ export function createSweep(workspace: string, record: Omit<SweepRecord, 'runs'>
   const dir = sweepDir(workspace, record.id)
   if (existsSync(dir)) throw new SweepError(`sweep ${record.id} already exists in ${sweepsRoot(workspace)}`)
   const runs = record.runs.map((run) => ({ ...run, runId: `${record.id}-${run.name}` }))
-  for (const run of runs) if (!isRunId(run.runId)) throw new Error(`run id "${run.runId}" is too long or has characters a folder name cannot hold`)
+  for (const run of runs)
+    if (!isRunId(run.runId)) throw new Error(`run id "${run.runId}" is too long or has characters a folder name cannot hold`)
   const full: SweepRecord = { ...record, runs }
   for (const sub of ['jobs', 'logs']) mkdirSync(join(dir, sub), { recursive: true })
   writeJsonAtomic(join(dir, 'sweep.json'), full)
-  for (const run of runs) writeJob(dir, { run: run.name, state: 'queued', requeues: 0, previousJobs: [], updatedAt: new Date().toISOString() })
+  for (const run of runs)
+    writeJob(dir, { run: run.name, state: 'queued', requeues: 0, previousJobs: [], updatedAt: new Date().toISOString() })
   return full
 }
 
@@ -110,7 +115,13 @@ export function readSweep(workspace: string, id: string): SweepRecord {
   const path = join(sweepDir(workspace, id), 'sweep.json')
   if (!existsSync(path)) throw new SweepError(`no sweep "${id}" in ${sweepsRoot(workspace)}`)
   const value = readJson(path) as Partial<SweepRecord>
-  if (typeof value !== 'object' || value === null || typeof value.id !== 'string' || !Array.isArray(value.runs) || typeof value.scheduler?.kind !== 'string') {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof value.id !== 'string' ||
+    !Array.isArray(value.runs) ||
+    typeof value.scheduler?.kind !== 'string'
+  ) {
     throw new Error(`${path} is not a sweep record (needs id, runs and scheduler)`)
   }
   return value as SweepRecord

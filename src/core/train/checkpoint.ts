@@ -12,13 +12,34 @@
 // `last/` and `best/` are hard-linked copies (plain directories a reader opens like any other);
 // the newest `keep` step directories are kept.
 import { randomBytes } from 'node:crypto'
-import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, type Stats } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  type Stats
+} from 'node:fs'
 import { join } from 'node:path'
 import { tf } from '../tf'
 import { fsyncDirectory, writeFileSynced } from '../util/atomicWrite'
 import type { CentreStore } from '../losses'
 import type { NamedArray, NamedTensor } from './optimizer'
-import { DEFAULT_CHUNK_VALUES, TensorFileReader, arraySource, tensorSource, writeTensorFile, type TensorManifest, type TensorSource } from './tensorFile'
+import {
+  DEFAULT_CHUNK_VALUES,
+  TensorFileReader,
+  arraySource,
+  tensorSource,
+  writeTensorFile,
+  type TensorManifest,
+  type TensorSource
+} from './tensorFile'
 
 export type { TensorManifest } from './tensorFile'
 
@@ -91,7 +112,11 @@ export async function checkpointValues(t: CheckpointTensor): Promise<Float32Arra
 }
 
 /** Writes `binPath` and returns the manifest to store beside it; `chunkValues` bounds every buffer. */
-export function writeTensors(binPath: string, tensors: CheckpointTensor[], chunkValues = DEFAULT_CHUNK_VALUES): Promise<TensorManifest> {
+export function writeTensors(
+  binPath: string,
+  tensors: CheckpointTensor[],
+  chunkValues = DEFAULT_CHUNK_VALUES
+): Promise<TensorManifest> {
   return writeTensorFile(binPath, tensors.map(toTensorSource), chunkValues)
 }
 
@@ -104,7 +129,12 @@ export function readTensorFile(binPath: string, manifestPath: string, chunkValue
  * Loads a sparse store's centres or momentum from checkpoint tensors: a block of rows at a time
  * from a tensor file, or whole from a plain map (what data-parallel workers are sent).
  */
-export function restoreStoreRows(store: CentreStore, what: 'centres' | 'momentum', tensors: ReadonlyMap<string, Float32Array>, name: string): void {
+export function restoreStoreRows(
+  store: CentreStore,
+  what: 'centres' | 'momentum',
+  tensors: ReadonlyMap<string, Float32Array>,
+  name: string
+): void {
   const expected = store.classes * store.dim
   if (tensors instanceof TensorFileReader) {
     const entry = tensors.entry(name)
@@ -207,12 +237,16 @@ export class CheckpointStore {
   load(name: string): LoadedCheckpoint {
     const dir = join(this.dir, name)
     const meta = readJson<CheckpointFile>(join(dir, 'checkpoint.json'))
-    if (meta.format !== CHECKPOINT_FORMAT) throw new Error(`${join(dir, 'checkpoint.json')}: unknown format "${String(meta.format)}"`)
-    if (!(Number.isInteger(meta.step) && Number.isInteger(meta.position))) throw new Error(`${join(dir, 'checkpoint.json')}: step or loader position missing`)
+    if (meta.format !== CHECKPOINT_FORMAT)
+      throw new Error(`${join(dir, 'checkpoint.json')}: unknown format "${String(meta.format)}"`)
+    if (!(Number.isInteger(meta.step) && Number.isInteger(meta.position)))
+      throw new Error(`${join(dir, 'checkpoint.json')}: step or loader position missing`)
     const weights = readTensorFile(join(dir, 'weights.bin'), join(dir, 'manifest.json'), this.chunkValues)
     const state = readTensorFile(join(dir, 'state.bin'), join(dir, 'state.json'), this.chunkValues)
     if (weights.manifest.sha256 !== meta.files['weights.bin'] || state.manifest.sha256 !== meta.files['state.bin']) {
-      throw new Error(`${join(dir, 'manifest.json')} or state.json belongs to another checkpoint than ${join(dir, 'checkpoint.json')}`)
+      throw new Error(
+        `${join(dir, 'manifest.json')} or state.json belongs to another checkpoint than ${join(dir, 'checkpoint.json')}`
+      )
     }
     return { name, dir, meta, weights, state }
   }
@@ -267,7 +301,8 @@ export class CheckpointStore {
       symlinkSync(generation, link, 'dir')
       renameSync(link, target)
       for (const entry of readdirSync(this.dir)) {
-        if (entry.startsWith(`.${alias}-`) && entry !== generation && entry !== previous) rmSync(join(this.dir, entry), { recursive: true, force: true })
+        if (entry.startsWith(`.${alias}-`) && entry !== generation && entry !== previous)
+          rmSync(join(this.dir, entry), { recursive: true, force: true })
       }
     }
     fsyncDirectory(this.dir)
@@ -276,6 +311,7 @@ export class CheckpointStore {
   private prune(): void {
     for (const name of this.stepNames().slice(this.keep)) rmSync(join(this.dir, name), { recursive: true, force: true })
     // Leftovers of an interrupted write.
-    for (const name of readdirSync(this.dir)) if (name.startsWith('.tmp-') || name.startsWith('.old-')) rmSync(join(this.dir, name), { recursive: true, force: true })
+    for (const name of readdirSync(this.dir))
+      if (name.startsWith('.tmp-') || name.startsWith('.old-')) rmSync(join(this.dir, name), { recursive: true, force: true })
   }
 }

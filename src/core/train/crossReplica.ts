@@ -48,7 +48,8 @@ export class ReplicaExchange implements BatchStatsExchange {
    * after each has finished reading call c.
    */
   sum(values: ArrayLike<number>): Float64Array {
-    if (values.length > MAX_EXCHANGE_VALUES) throw new Error(`cross-replica sum of ${values.length} values; at most ${MAX_EXCHANGE_VALUES} fit`)
+    if (values.length > MAX_EXCHANGE_VALUES)
+      throw new Error(`cross-replica sum of ${values.length} values; at most ${MAX_EXCHANGE_VALUES} fit`)
     const half = (this.calls++ % 2) * this.replicas * MAX_EXCHANGE_VALUES
     const own = half + this.index * MAX_EXCHANGE_VALUES
     for (let i = 0; i < values.length; i++) this.slots[own + i] = values[i]
@@ -79,7 +80,8 @@ export class ReplicaExchange implements BatchStatsExchange {
     const deadline = Date.now() + BARRIER_TIMEOUT_MS
     while (Atomics.load(c, GENERATION) === generation) {
       if (Atomics.load(c, FAILED) !== 0) throw new Error('another data-parallel replica failed during this step')
-      if (Date.now() > deadline) throw new Error('a data-parallel replica did not reach the batch-norm exchange within 10 minutes')
+      if (Date.now() > deadline)
+        throw new Error('a data-parallel replica did not reach the batch-norm exchange within 10 minutes')
       if (canBlock) {
         try {
           Atomics.wait(c, GENERATION, generation, 1000)

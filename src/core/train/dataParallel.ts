@@ -26,8 +26,11 @@ export function defaultReplicaCount(): number {
  */
 function createWorker(workerData: WorkerSetup): Worker {
   // pathname: under tsx's tsImport (a job worker) the module URL carries a query after .ts
-  if (!new URL(import.meta.url).pathname.endsWith('.ts')) return new Worker(new URL('./gradientWorker.js', import.meta.url), { workerData })
-  const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href
+  if (!new URL(import.meta.url).pathname.endsWith('.ts'))
+    return new Worker(new URL('./gradientWorker.js', import.meta.url), { workerData })
+  const tsxApi = pathToFileURL(
+    join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')
+  ).href
   const source = new URL('./gradientWorker.ts', import.meta.url).href
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => tsx.tsImport(${JSON.stringify(source)}, ${JSON.stringify(source)}))`
   return new Worker(bootstrap, { eval: true, workerData })
@@ -72,10 +75,16 @@ export class WorkerReplicas {
    * Starts `count` worker replicas. With `exchange`, batch norm runs over the whole batch: worker i
    * takes slot i + 1 of the buffer (slot 0 is the trainer's) and `weights[i + 1]` is its share.
    */
-  static async start(count: number, setup: WorkerSetup, exchange?: { buffer: SharedArrayBuffer; weights: number[] }): Promise<WorkerReplicas> {
+  static async start(
+    count: number,
+    setup: WorkerSetup,
+    exchange?: { buffer: SharedArrayBuffer; weights: number[] }
+  ): Promise<WorkerReplicas> {
     const threads = Array.from({ length: count }, (_, i) => {
       const spec = { ...setup.spec, samplingSeed: setup.spec.samplingSeed + i + 1 }
-      const slot = exchange ? { exchange: { buffer: exchange.buffer, index: i + 1, replicas: count + 1, weight: exchange.weights[i + 1] } } : {}
+      const slot = exchange
+        ? { exchange: { buffer: exchange.buffer, index: i + 1, replicas: count + 1, weight: exchange.weights[i + 1] } }
+        : {}
       return new ReplicaThread(createWorker({ ...setup, spec, ...slot }))
     })
     const pool = new WorkerReplicas(threads)
@@ -107,7 +116,10 @@ export class WorkerReplicas {
     const reply = thread.next()
     const imageCopy = images.slice()
     const labelCopy = labels.slice()
-    thread.send({ type: 'gradients', images: imageCopy, labels: labelCopy, count: labels.length, stepLoss, negatives }, [imageCopy.buffer, labelCopy.buffer])
+    thread.send({ type: 'gradients', images: imageCopy, labels: labelCopy, count: labels.length, stepLoss, negatives }, [
+      imageCopy.buffer,
+      labelCopy.buffer
+    ])
     return reply.then((r) => {
       if (r.type !== 'gradients') throw new Error(`training worker answered ${r.type} to a gradient request`)
       return { values: r.values, flat: r.flat, rows: r.rows }
@@ -128,9 +140,14 @@ export class WorkerReplicas {
    * Every replica takes a checkpoint's weights and optimizer state. The sampling generator stays
    * the trainer's (it draws every batch's negatives).
    */
-  load(weights: ReadonlyMap<string, Float32Array>, state: ReadonlyMap<string, Float32Array>, scalars: Record<string, number>): void {
+  load(
+    weights: ReadonlyMap<string, Float32Array>,
+    state: ReadonlyMap<string, Float32Array>,
+    scalars: Record<string, number>
+  ): void {
     const { 'replica/samplingRng': _own, ...shared } = scalars
-    for (const thread of this.threads) thread.send({ type: 'load', weights: new Map(weights), state: new Map(state), scalars: shared })
+    for (const thread of this.threads)
+      thread.send({ type: 'load', weights: new Map(weights), state: new Map(state), scalars: shared })
   }
 
   async weights(i: number): Promise<Float32Array> {

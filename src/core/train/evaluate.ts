@@ -13,7 +13,11 @@ export interface PairEvaluation {
   labels: Uint8Array
 }
 
-export async function evaluatePairs(backbone: Backbone, set: PairSet, options: { flip: boolean; batchSize?: number }): Promise<PairEvaluation> {
+export async function evaluatePairs(
+  backbone: Backbone,
+  set: PairSet,
+  options: { flip: boolean; batchSize?: number }
+): Promise<PairEvaluation> {
   const used = [...new Set(set.pairs.flatMap((p) => [p.a, p.b]))].sort((a, b) => a - b)
   const row = new Map(used.map((image, i) => [image, i]))
   const embeddings = await embedImages(backbone, set.images, used, { flip: options.flip, batchSize: options.batchSize })

@@ -14,9 +14,21 @@ const stepLossSchema = z.strictObject({ loss: z.enum(LOSS_NAMES), lossParams: lo
 
 export const workerRequestSchema = z.discriminatedUnion('type', [
   /** `negatives`: a sparse head's negative classes, drawn once for the whole batch by the trainer. */
-  z.strictObject({ type: z.literal('gradients'), images: float32, labels: int32, count: z.number().int().nonnegative(), stepLoss: stepLossSchema.optional(), negatives: int32.optional() }),
+  z.strictObject({
+    type: z.literal('gradients'),
+    images: float32,
+    labels: int32,
+    count: z.number().int().nonnegative(),
+    stepLoss: stepLossSchema.optional(),
+    negatives: int32.optional()
+  }),
   /** Resume / back-off: weights and optimizer state from a checkpoint (by name, flat float32). */
-  z.strictObject({ type: z.literal('load'), weights: z.map(z.string(), float32), state: z.map(z.string(), float32), scalars: z.record(z.string(), z.number()) }),
+  z.strictObject({
+    type: z.literal('load'),
+    weights: z.map(z.string(), float32),
+    state: z.map(z.string(), float32),
+    scalars: z.record(z.string(), z.number())
+  }),
   /** `rows`: a sparse head's merged row gradients, applied after the flat part. */
   z.strictObject({ type: z.literal('apply'), flat: float32, lr: z.number(), rows: rowGradientsSchema.optional() }),
   z.strictObject({ type: z.literal('weights') }),
@@ -30,7 +42,12 @@ const lossValue = z.union([z.number(), z.nan(), z.literal([Infinity, -Infinity])
 
 export const workerReplySchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ready') }),
-  z.strictObject({ type: z.literal('gradients'), values: z.tuple([lossValue, lossValue, lossValue]), flat: float32, rows: rowGradientsSchema.optional() }),
+  z.strictObject({
+    type: z.literal('gradients'),
+    values: z.tuple([lossValue, lossValue, lossValue]),
+    flat: float32,
+    rows: rowGradientsSchema.optional()
+  }),
   z.strictObject({ type: z.literal('weights'), flat: float32 }),
   z.strictObject({ type: z.literal('error'), message: z.string() })
 ])

@@ -30,7 +30,9 @@ async function serve(): Promise<void> {
     port.postMessage(reply, transfer)
   }
   let replica: Replica
-  const exchange = setup.exchange ? new ReplicaExchange(setup.exchange.buffer, setup.exchange.index, setup.exchange.replicas, setup.exchange.weight) : undefined
+  const exchange = setup.exchange
+    ? new ReplicaExchange(setup.exchange.buffer, setup.exchange.index, setup.exchange.replicas, setup.exchange.weight)
+    : undefined
   try {
     await initBackend({ force: setup.backend })
     replica = new Replica(setup.spec)
@@ -43,7 +45,13 @@ async function serve(): Promise<void> {
     try {
       switch (request.type) {
         case 'gradients': {
-          const { values, grads, rows } = await replica.gradients(request.images, request.labels, request.count, request.stepLoss, request.negatives)
+          const { values, grads, rows } = await replica.gradients(
+            request.images,
+            request.labels,
+            request.count,
+            request.stepLoss,
+            request.negatives
+          )
           post({ type: 'gradients', values, flat: await replica.flatten(grads), rows })
           break
         }

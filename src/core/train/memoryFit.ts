@@ -46,7 +46,8 @@ export function gpuMemoryPlan(input: GpuPlanInput): GpuMemoryPlan {
   walkLayers(spec.layers, spec.input, (step) => {
     const floats = step.output.reduce((a, b) => a * b, 1)
     activations += floats
-    if (floats > largestMap.floats) largestMap = { what: `the output of ${'name' in step.layer ? step.layer.name : step.layer.kind} for one batch`, floats }
+    if (floats > largestMap.floats)
+      largestMap = { what: `the output of ${'name' in step.layer ? step.layer.name : step.layer.kind} for one batch`, floats }
     for (const p of step.params) {
       const n = p.shape.reduce((a, b) => a * b, 1)
       if (n > largestWeight.floats) largestWeight = { what: `weight ${p.name}`, floats: n }
@@ -56,9 +57,16 @@ export function gpuMemoryPlan(input: GpuPlanInput): GpuMemoryPlan {
   const weights = cost.parameters + cost.state
   // Weights, their gradients and optimizer slots; the centres likewise (only the gathered rows of
   // a sparse head); activations and their gradients; a few [batch × rows] logit buffers.
-  const totalFloats = (2 + optimizerSlots) * weights + (2 + (sparseHead ? 0 : optimizerSlots)) * headRows * dim + 2 * batchSize * activations + 3 * batchSize * headRows
+  const totalFloats =
+    (2 + optimizerSlots) * weights +
+    (2 + (sparseHead ? 0 : optimizerSlots)) * headRows * dim +
+    2 * batchSize * activations +
+    3 * batchSize * headRows
   const largest = [
-    { what: `the head's logits (${batchSize} × ${headRows} ${sparseHead ? 'sampled classes' : 'classes'})`, bytes: F32 * batchSize * headRows },
+    {
+      what: `the head's logits (${batchSize} × ${headRows} ${sparseHead ? 'sampled classes' : 'classes'})`,
+      bytes: F32 * batchSize * headRows
+    },
     { what: `the class centres (${headRows} × ${dim})`, bytes: F32 * headRows * dim },
     { what: largestMap.what, bytes: F32 * batchSize * largestMap.floats },
     { what: largestWeight.what, bytes: F32 * largestWeight.floats }
@@ -72,7 +80,11 @@ const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(bytes < 2 **
  * Problems in words when a tensor of the plan would not fit one GPU buffer (empty when all fit),
  * each saying what to change.
  */
-export function gpuFitProblems(plan: GpuMemoryPlan, limits: { maxStorageBufferBindingSize: number; maxBufferSize: number }, adapter: string): string[] {
+export function gpuFitProblems(
+  plan: GpuMemoryPlan,
+  limits: { maxStorageBufferBindingSize: number; maxBufferSize: number },
+  adapter: string
+): string[] {
   const limit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize)
   return plan.largest
     .filter((t) => t.bytes > limit)
@@ -93,7 +105,10 @@ export function gpuPlanOf(config: TrainConfig, classes: number, channels: 1 | 3)
   const spec = backboneSpec(config.backbone, { embeddingDim: config.embeddingDim, inputSize: config.inputSize, channels })
   const sparseHead = isFastLoss(config.loss)
   // -K samples a share of the classes (or a count) besides the batch's own; -B uses the batch's.
-  const sampled = config.loss === 'dsoftmax-k' ? sampleSize(resolveLossParams(config.loss, config.lossParams), classes) + config.batchSize : config.batchSize
+  const sampled =
+    config.loss === 'dsoftmax-k'
+      ? sampleSize(resolveLossParams(config.loss, config.lossParams), classes) + config.batchSize
+      : config.batchSize
   return gpuMemoryPlan({
     spec,
     batchSize: config.batchSize,
@@ -124,7 +139,15 @@ export function wasmHeapProblems(config: TrainConfig, classes: number, channels:
     }
   }
   const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(1)} GiB`
-  const where = replicas > 1 ? `${share} images per replica (batch ${config.batchSize} over ${replicas} replicas)` : `batch ${config.batchSize}`
-  const advice = fits > 0 ? `use --batch ${fits} or smaller, or a GPU backend` : 'the model alone does not fit: use a GPU backend or a smaller backbone'
-  return [`${config.backbone} at ${config.inputSize}×${config.inputSize} with ${where} needs ≈ ${gib(needed)} per replica, more than wasm's ${gib(WASM_HEAP_BYTES)} heap: ${advice}`]
+  const where =
+    replicas > 1
+      ? `${share} images per replica (batch ${config.batchSize} over ${replicas} replicas)`
+      : `batch ${config.batchSize}`
+  const advice =
+    fits > 0
+      ? `use --batch ${fits} or smaller, or a GPU backend`
+      : 'the model alone does not fit: use a GPU backend or a smaller backbone'
+  return [
+    `${config.backbone} at ${config.inputSize}×${config.inputSize} with ${where} needs ≈ ${gib(needed)} per replica, more than wasm's ${gib(WASM_HEAP_BYTES)} heap: ${advice}`
+  ]
 }

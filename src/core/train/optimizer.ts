@@ -54,18 +54,24 @@ export interface Optimizer {
 
 export function validateOptimizerConfig(config: OptimizerConfig): string[] {
   const problems: string[] = []
-  if (!(OPTIMIZER_KINDS as readonly string[]).includes(config.kind)) problems.push(`optimizer must be one of ${OPTIMIZER_KINDS.join(', ')}, got "${String(config.kind)}"`)
+  if (!(OPTIMIZER_KINDS as readonly string[]).includes(config.kind))
+    problems.push(`optimizer must be one of ${OPTIMIZER_KINDS.join(', ')}, got "${String(config.kind)}"`)
   if (!(Number.isFinite(config.lr) && config.lr > 0)) problems.push(`learning rate must be a positive number, got ${config.lr}`)
   if (!(config.weightDecay >= 0)) problems.push(`weight decay must be ≥ 0, got ${config.weightDecay}`)
-  if (config.clipNorm !== undefined && !(config.clipNorm >= 0)) problems.push(`gradient clipping norm must be ≥ 0, got ${config.clipNorm}`)
+  if (config.clipNorm !== undefined && !(config.clipNorm >= 0))
+    problems.push(`gradient clipping norm must be ≥ 0, got ${config.clipNorm}`)
   const c = config.centres
   if (c?.lrFactor !== undefined && !(c.lrFactor >= 0)) problems.push(`centre learning-rate factor must be ≥ 0, got ${c.lrFactor}`)
-  if (c?.weightDecay !== undefined && !(c.weightDecay >= 0)) problems.push(`centre weight decay must be ≥ 0, got ${c.weightDecay}`)
+  if (c?.weightDecay !== undefined && !(c.weightDecay >= 0))
+    problems.push(`centre weight decay must be ≥ 0, got ${c.weightDecay}`)
   if (config.kind === 'sgd') {
     if (!(config.momentum >= 0 && config.momentum < 1)) problems.push(`momentum must be in [0, 1), got ${config.momentum}`)
     if (config.nesterov && config.momentum === 0) problems.push('Nesterov momentum needs a momentum > 0')
   } else {
-    for (const [name, value] of [['beta1', config.beta1], ['beta2', config.beta2]] as const) {
+    for (const [name, value] of [
+      ['beta1', config.beta1],
+      ['beta2', config.beta2]
+    ] as const) {
       if (value !== undefined && !(value >= 0 && value < 1)) problems.push(`Adam ${name} must be in [0, 1), got ${value}`)
     }
     if (config.epsilon !== undefined && !(config.epsilon > 0)) problems.push(`Adam epsilon must be > 0, got ${config.epsilon}`)
@@ -105,7 +111,8 @@ export function zerosVariable(like: tf.Tensor): tf.Variable {
 
 function loadInto(target: tf.Variable, values: Float32Array | undefined, name: string): void {
   if (!values) throw new Error(`optimizer state has no "${name}"`)
-  if (values.length !== target.size) throw new Error(`optimizer state "${name}" has ${values.length} values, expected ${target.size}`)
+  if (values.length !== target.size)
+    throw new Error(`optimizer state "${name}" has ${values.length} values, expected ${target.size}`)
   target.assign(tf.tensor(values, target.shape))
 }
 
@@ -120,7 +127,13 @@ abstract class BaseOptimizer implements Optimizer {
   step(grads: Record<string, tf.Tensor>, lr: number, extraSquaredNorm = 0): void {
     const present = this.params.filter((p) => grads[p.variable.name])
     // The norm is only computed when clipping asks for it.
-    const clip = this.config.clipNorm ? clipOnDevice(present.map((p) => grads[p.variable.name]), this.config.clipNorm, extraSquaredNorm) : null
+    const clip = this.config.clipNorm
+      ? clipOnDevice(
+          present.map((p) => grads[p.variable.name]),
+          this.config.clipNorm,
+          extraSquaredNorm
+        )
+      : null
     this.gradNorm?.dispose()
     this.gradNorm = clip?.norm ?? null
     this.beginStep()
@@ -172,11 +185,15 @@ export class SgdOptimizer extends BaseOptimizer {
   }
 
   state(): OptimizerState {
-    return { tensors: this.params.map((p) => ({ name: `sgd/velocity/${p.name}`, tensor: this.velocity.get(p.name) as tf.Variable })), scalars: {} }
+    return {
+      tensors: this.params.map((p) => ({ name: `sgd/velocity/${p.name}`, tensor: this.velocity.get(p.name) as tf.Variable })),
+      scalars: {}
+    }
   }
 
   load(tensors: ReadonlyMap<string, Float32Array>): void {
-    for (const p of this.params) loadInto(this.velocity.get(p.name) as tf.Variable, tensors.get(`sgd/velocity/${p.name}`), `sgd/velocity/${p.name}`)
+    for (const p of this.params)
+      loadInto(this.velocity.get(p.name) as tf.Variable, tensors.get(`sgd/velocity/${p.name}`), `sgd/velocity/${p.name}`)
   }
 
   dispose(): void {

@@ -55,7 +55,13 @@ const figure1Softmax: TrainConfig = { ...figure1Dsoftmax, preset: 'figure1-softm
 /** The demo recipe with the other common heads (measured on these glyphs: NormFace ties D-Softmax). */
 const fontsNormface: TrainConfig = { ...fonts, preset: 'fonts-normface', loss: 'normface', lossParams: { s: 30 } }
 /** ArcFace m = 0.5 underfits these glyphs from a cold start: a quarter epoch of plain Softmax first. */
-const fontsArcface: TrainConfig = { ...fonts, preset: 'fonts-arcface', loss: 'arcface', lossParams: { s: 30, m: 0.5 }, softmaxWarmupEpochs: 0.25 }
+const fontsArcface: TrainConfig = {
+  ...fonts,
+  preset: 'fonts-arcface',
+  loss: 'arcface',
+  lossParams: { s: 30, m: 0.5 },
+  softmaxWarmupEpochs: 0.25
+}
 /** SphereFace m = 4 with its original λ annealing (λ from 1000 down to 5). */
 const fontsSphereface: TrainConfig = {
   ...fonts,
@@ -65,7 +71,12 @@ const fontsSphereface: TrainConfig = {
   lambdaAnnealing: { base: 1000, gamma: 0.12, power: 1, min: 5 }
 }
 /** D-Softmax-K: 64 negative classes a step; the centres' sparse store updates only those rows. */
-const fontsDsoftmaxK: TrainConfig = { ...fonts, preset: 'fonts-dsoftmax-k', loss: 'dsoftmax-k', lossParams: { s: 30, d: 0.9, count: 64 } }
+const fontsDsoftmaxK: TrainConfig = {
+  ...fonts,
+  preset: 'fonts-dsoftmax-k',
+  loss: 'dsoftmax-k',
+  lossParams: { s: 30, d: 0.9, count: 64 }
+}
 
 /**
  * Faces from disk (--data an identity folder or train.rec, --val a .bin/pairs.txt): the usual
@@ -92,7 +103,14 @@ const faces: TrainConfig = {
   keepCheckpoints: 3
 }
 /** A larger face backbone with ArcFace (m = 0.5), the field's reference recipe. */
-const facesIr50Arcface: TrainConfig = { ...faces, preset: 'faces-ir50-arcface', backbone: 'ir-50', embeddingDim: 512, loss: 'arcface', lossParams: { s: 64, m: 0.5 } }
+const facesIr50Arcface: TrainConfig = {
+  ...faces,
+  preset: 'faces-ir50-arcface',
+  backbone: 'ir-50',
+  embeddingDim: 512,
+  loss: 'arcface',
+  lossParams: { s: 64, m: 0.5 }
+}
 
 export const PRESETS: Readonly<Record<string, TrainConfig>> = {
   fonts,

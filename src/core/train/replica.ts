@@ -20,7 +20,14 @@ import {
   type TrainingHead,
   type CentreStorage
 } from '../losses'
-import { applyStatUpdates, buildBackbone, type Backbone, type BackboneSpec, type BatchStatsExchange, type StatUpdate } from '../models'
+import {
+  applyStatUpdates,
+  buildBackbone,
+  type Backbone,
+  type BackboneSpec,
+  type BatchStatsExchange,
+  type StatUpdate
+} from '../models'
 import { createRng, type Rng } from '../util/rng'
 import { createOptimizer, type NamedTensor, type Optimizer, type OptimizerConfig } from './optimizer'
 import { restoreStoreRows, type CheckpointTensor } from './checkpoint'
@@ -64,7 +71,14 @@ export class Replica {
 
   constructor(readonly spec: ReplicaSpec) {
     this.backbone = buildBackbone(spec.backbone, createRng(spec.seed))
-    this.head = createTrainingHead(spec.loss, spec.classes, this.backbone.embeddingDim, spec.seed + 1, spec.optimizer, spec.centreStorage)
+    this.head = createTrainingHead(
+      spec.loss,
+      spec.classes,
+      this.backbone.embeddingDim,
+      spec.seed + 1,
+      spec.optimizer,
+      spec.centreStorage
+    )
     // A sparse head's centres are updated by its store, not by this optimizer.
     const head = this.head instanceof SparseHead ? null : this.head
     const trainable = [
@@ -97,7 +111,8 @@ export class Replica {
     const { loss, lossParams } = stepLoss ?? this.spec
     const classes = this.head.store.classes
     if (loss === 'dsoftmax-b') return Int32Array.from(new Set(Array.from(labels))).sort()
-    if (loss === 'dsoftmax-k') return sampleClasses(classes, sampleSize(checkedLossParams(loss, lossParams), classes), this.rng.next)
+    if (loss === 'dsoftmax-k')
+      return sampleClasses(classes, sampleSize(checkedLossParams(loss, lossParams), classes), this.rng.next)
     return undefined
   }
 
@@ -174,10 +189,17 @@ export class Replica {
    * A sparse head's step: plans and copies out the rows `labels` need. Null for dense heads. The
    * sparse store has no dense matrix for another loss to use, so such a step loss is refused.
    */
-  private gatherRows(loss: LossName, lossParams: LossParams, labels: Int32Array, negatives: Int32Array | undefined): GatheredRows | null {
+  private gatherRows(
+    loss: LossName,
+    lossParams: LossParams,
+    labels: Int32Array,
+    negatives: Int32Array | undefined
+  ): GatheredRows | null {
     if (!(this.head instanceof SparseHead)) return null
     if (!isFastLoss(loss)) {
-      throw new Error(`${this.spec.loss} keeps its centres in a sparse store; a ${loss} step would need the whole centre matrix (no Softmax warm-up with the fast losses).`)
+      throw new Error(
+        `${this.spec.loss} keeps its centres in a sparse store; a ${loss} step would need the whole centre matrix (no Softmax warm-up with the fast losses).`
+      )
     }
     return this.head.gather(loss, lossParams, labels, this.rng.next, negatives)
   }
@@ -250,10 +272,7 @@ export class Replica {
 
   /** Every weight a checkpoint or an export needs, by its stable name (backbone params incl. batch-norm statistics, head). */
   namedWeights(): NamedTensor[] {
-    return [
-      ...this.backbone.params.map((p) => ({ name: p.name, tensor: p.variable as tf.Tensor })),
-      ...headTensors(this.head)
-    ]
+    return [...this.backbone.params.map((p) => ({ name: p.name, tensor: p.variable as tf.Tensor })), ...headTensors(this.head)]
   }
 
   /** Overwrites the weights from flat float32 arrays by name (a checkpoint); every weight must be present. */
@@ -261,7 +280,8 @@ export class Replica {
     for (const { name, tensor } of this.namedWeights()) {
       const flat = values.get(name)
       if (!flat) throw new Error(`the checkpoint has no weight "${name}"`)
-      if (flat.length !== tensor.size) throw new Error(`checkpoint weight "${name}" has ${flat.length} values, the model ${tensor.size}`)
+      if (flat.length !== tensor.size)
+        throw new Error(`checkpoint weight "${name}" has ${flat.length} values, the model ${tensor.size}`)
       ;(tensor as tf.Variable).assign(tf.tensor(flat, tensor.shape))
     }
     // A sparse store's centres stream in a block of rows at a time.
@@ -294,7 +314,8 @@ export class Replica {
     if (this.head instanceof SparseHead) {
       const { store } = this.head
       const step = scalars['centreStore/step']
-      if (!tensors.has('centreStore/momentum') || step === undefined) throw new Error('the checkpoint has no centre-store state (centreStore/momentum, centreStore/step)')
+      if (!tensors.has('centreStore/momentum') || step === undefined)
+        throw new Error('the checkpoint has no centre-store state (centreStore/momentum, centreStore/step)')
       restoreStoreRows(store, 'momentum', tensors, 'centreStore/momentum')
       store.restoreStep(step)
     }

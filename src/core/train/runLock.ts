@@ -41,7 +41,9 @@ export class RunLockedError extends Error {
 function readHolder(file: string): LockHolder | null {
   try {
     const value = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockHolder>
-    return Number.isInteger(value.pid) && typeof value.host === 'string' && typeof value.since === 'string' ? (value as LockHolder) : null
+    return Number.isInteger(value.pid) && typeof value.host === 'string' && typeof value.since === 'string'
+      ? (value as LockHolder)
+      : null
   } catch {
     return null
   }

@@ -26,7 +26,8 @@ export function openRunFolder(dir: string): RunFolder {
   return runFolderAt(dir)
 }
 
-const existingRunMessage = (workspace: string, id: string): string => `run "${id}" already exists in ${resolve(workspace, 'runs')}; a new run needs an id of its own`
+const existingRunMessage = (workspace: string, id: string): string =>
+  `run "${id}" already exists in ${resolve(workspace, 'runs')}; a new run needs an id of its own`
 
 /** The folder a new run `id` would get; throws, saying why, when the id is not a plain name or is taken. */
 export function checkNewRunId(workspace: string, id: string): string {

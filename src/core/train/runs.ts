@@ -50,7 +50,12 @@ export function runDir(workspace: string, id: string): string {
 
 /** A recipe value as part of a folder name: word characters and dashes only (a preset of `../x` becomes `x`). */
 function namePart(text: string): string {
-  return text.replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run'
+  return (
+    text
+      .replace(/[^\w-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'run'
+  )
 }
 
 /** A new run's id: UTC time to the second, preset, loss (e.g. 20260203-040506-fonts-quick-dsoftmax). */
@@ -63,7 +68,12 @@ export function newRunId(preset: string, loss: string, now = new Date()): string
  * The id a host gives a new run: newRunId, with -2, -3, … when that folder exists or `taken`
  * (runs this host is starting whose folders do not exist yet) holds it.
  */
-export function unusedRunId(workspace: string, preset: string, loss: string, taken: (id: string) => boolean = () => false): string {
+export function unusedRunId(
+  workspace: string,
+  preset: string,
+  loss: string,
+  taken: (id: string) => boolean = () => false
+): string {
   const base = newRunId(preset, loss)
   let id = base
   for (let n = 2; taken(id) || existsSync(runDir(workspace, id)); n++) id = `${base}-${n}`
@@ -79,9 +89,11 @@ function recordProblem(value: unknown): string | null {
   const r = value as Record<string, unknown>
   if (!isText(r.name)) return 'name is not text'
   if (!Array.isArray(r.tags) || !r.tags.every(isText)) return 'tags is not a list of text'
-  if (!RUN_STATUSES.includes(r.status as RunStatus)) return `status ${JSON.stringify(r.status)} is not one of ${RUN_STATUSES.join(', ')}`
+  if (!RUN_STATUSES.includes(r.status as RunStatus))
+    return `status ${JSON.stringify(r.status)} is not one of ${RUN_STATUSES.join(', ')}`
   if (!isText(r.createdAt) || !isText(r.updatedAt)) return 'createdAt/updatedAt are not text'
-  if (!isCount(r.step) || !isCount(r.totalSteps) || !(r.pid === undefined || Number.isInteger(r.pid))) return 'step, totalSteps or pid is not a number'
+  if (!isCount(r.step) || !isCount(r.totalSteps) || !(r.pid === undefined || Number.isInteger(r.pid)))
+    return 'step, totalSteps or pid is not a number'
   if (r.message !== undefined && !isText(r.message)) return 'message is not text'
   return null
 }
@@ -94,7 +106,14 @@ export function readRunRecord(dir: string): RunRecord {
     if (!existsSync(join(dir, 'config.json'))) throw new Error(`${dir} is not a run folder (no config.json)`)
     // Runs written before run.json existed.
     const created = statSync(join(dir, 'config.json')).mtime.toISOString()
-    return { id, name: id, tags: [], status: existsSync(join(dir, 'checkpoints', 'final')) ? 'finished' : 'interrupted', createdAt: created, updatedAt: created }
+    return {
+      id,
+      name: id,
+      tags: [],
+      status: existsSync(join(dir, 'checkpoints', 'final')) ? 'finished' : 'interrupted',
+      createdAt: created,
+      updatedAt: created
+    }
   }
   let parsed: unknown
   try {
@@ -106,7 +125,11 @@ export function readRunRecord(dir: string): RunRecord {
   if (problem) throw new Error(`${path} is not a run record: ${problem}`)
   const record = parsed as RunRecord
   if ((record.status === 'running' || record.status === 'paused') && (record.pid === undefined || !isAlive(record.pid))) {
-    return { ...record, status: 'interrupted', message: record.message ?? 'the trainer process ended without finishing; resume continues from the last checkpoint' }
+    return {
+      ...record,
+      status: 'interrupted',
+      message: record.message ?? 'the trainer process ended without finishing; resume continues from the last checkpoint'
+    }
   }
   return { ...record, id }
 }
@@ -168,8 +191,13 @@ export function runSummary(dir: string): Record<string, number | string | undefi
   const validations = metrics.filter(isRow('validation'))
   const test = metrics.filter(isRow('test')).at(-1)
   const num = (value: number | null | undefined): number | undefined => (typeof value === 'number' ? value : undefined)
-  const bestAuc = validations.reduce<number | undefined>((best, v) => (typeof v.auc === 'number' && (best === undefined || v.auc > best) ? v.auc : best), undefined)
-  const config = existsSync(join(dir, 'config.json')) ? (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>) : {}
+  const bestAuc = validations.reduce<number | undefined>(
+    (best, v) => (typeof v.auc === 'number' && (best === undefined || v.auc > best) ? v.auc : best),
+    undefined
+  )
+  const config = existsSync(join(dir, 'config.json'))
+    ? (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>)
+    : {}
   return {
     loss: typeof config.loss === 'string' ? config.loss : undefined,
     backbone: typeof config.backbone === 'string' ? config.backbone : undefined,
@@ -211,7 +239,8 @@ export const TRASH_FOLDER = '.trash'
 export function deleteRun(workspace: string, id: string): void {
   const dir = existingRun(workspace, id)
   const record = readRunRecord(dir)
-  if (record.status === 'running' || record.status === 'paused') throw new Error(`run ${id} is ${record.status} (trainer pid ${record.pid}); stop it first`)
+  if (record.status === 'running' || record.status === 'paused')
+    throw new Error(`run ${id} is ${record.status} (trainer pid ${record.pid}); stop it first`)
   const holder = lockHolder(dir)
   if (holder) throw new Error(`run ${id} is being trained by process ${holder.pid} (since ${holder.since}); stop it first`)
   const trash = join(workspace, 'runs', TRASH_FOLDER)

@@ -10,17 +10,20 @@ export { SCHEDULE_KINDS } from '../../common/names'
 
 export function validateSchedule(schedule: ScheduleConfig): string[] {
   const problems: string[] = []
-  if (!(SCHEDULE_KINDS as readonly string[]).includes(schedule.kind)) problems.push(`schedule must be one of ${SCHEDULE_KINDS.join(', ')}, got "${String(schedule.kind)}"`)
+  if (!(SCHEDULE_KINDS as readonly string[]).includes(schedule.kind))
+    problems.push(`schedule must be one of ${SCHEDULE_KINDS.join(', ')}, got "${String(schedule.kind)}"`)
   const warmup = schedule.warmupSteps ?? 0
   if (!(Number.isInteger(warmup) && warmup >= 0)) problems.push(`warm-up steps must be a whole number ≥ 0, got ${warmup}`)
   if ('minFactor' in schedule && schedule.minFactor !== undefined && !(schedule.minFactor >= 0 && schedule.minFactor <= 1)) {
     problems.push(`schedule floor must be in [0, 1], got ${schedule.minFactor}`)
   }
   if (schedule.kind === 'step') {
-    if (!schedule.milestones.every((m) => m > 0 && m < 1)) problems.push(`step milestones must be fractions of the run in (0, 1), got [${schedule.milestones.join(', ')}]`)
+    if (!schedule.milestones.every((m) => m > 0 && m < 1))
+      problems.push(`step milestones must be fractions of the run in (0, 1), got [${schedule.milestones.join(', ')}]`)
     if (!(schedule.gamma > 0)) problems.push(`step gamma must be > 0, got ${schedule.gamma}`)
   }
-  if (schedule.kind === 'polynomial' && !(schedule.power > 0)) problems.push(`polynomial power must be > 0, got ${schedule.power}`)
+  if (schedule.kind === 'polynomial' && !(schedule.power > 0))
+    problems.push(`polynomial power must be > 0, got ${schedule.power}`)
   return problems
 }
 

@@ -4,7 +4,14 @@
 // (tests) both use it.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { BACKEND_CHOICES, adapterName, describeBackend, initBackend, type BackendChoice, type BackendInitReport } from '../backend'
+import {
+  BACKEND_CHOICES,
+  adapterName,
+  describeBackend,
+  initBackend,
+  type BackendChoice,
+  type BackendInitReport
+} from '../backend'
 import { gpuFitProblems, gpuPlanOf, wasmHeapProblems } from './memoryFit'
 import { centreCollapseWarning } from '../eval'
 import { fontImageSet, fontPairSet, loadFontDataset } from '../data'
@@ -21,7 +28,14 @@ import { evaluatePairs, type PairEvaluation } from './evaluate'
 import { checkNewRunId, createRunFolder, openRunFolder, saveWeights, type RunFolder } from './runStore'
 import { existingRun, unusedRunId, writeRunRecord } from './runs'
 import { acquireRunLock, type RunLock } from './runLock'
-import { TrainingDivergedError, batchSourceFactory, resolveReplicas, trainModel, type BatchSourceFactory, type TrainEvent } from './trainer'
+import {
+  TrainingDivergedError,
+  batchSourceFactory,
+  resolveReplicas,
+  trainModel,
+  type BatchSourceFactory,
+  type TrainEvent
+} from './trainer'
 
 export interface SessionRequest {
   workspace: string
@@ -55,8 +69,12 @@ export function recipeOf(stored: Record<string, unknown>, file = 'config.json'):
 /** Where a run's config.json says it ran: the backend chosen and the replicas used (absent in older runs). */
 function recordedExecution(stored: Record<string, unknown>): { backend?: BackendChoice; replicas?: number } {
   const backend = stored.backend as { choice?: unknown } | undefined
-  const choice = typeof backend?.choice === 'string' && (BACKEND_CHOICES as readonly string[]).includes(backend.choice) ? (backend.choice as BackendChoice) : undefined
-  const replicas = Number.isInteger(stored.replicasUsed) && (stored.replicasUsed as number) >= 1 ? (stored.replicasUsed as number) : undefined
+  const choice =
+    typeof backend?.choice === 'string' && (BACKEND_CHOICES as readonly string[]).includes(backend.choice)
+      ? (backend.choice as BackendChoice)
+      : undefined
+  const replicas =
+    Number.isInteger(stored.replicasUsed) && (stored.replicasUsed as number) >= 1 ? (stored.replicasUsed as number) : undefined
   return { backend: choice, replicas }
 }
 
@@ -79,7 +97,8 @@ async function loadData(config: TrainConfig): Promise<LoadedData> {
     const channels = inputChannels(config.backbone)
     const data: TrainingData = await openTrainingData(paths.train, { inputSize: config.inputSize, channels })
     const valSets: PairSet[] = []
-    for (const path of paths.val ? [paths.val, ...(paths.extraVal ?? [])] : []) valSets.push(await openPairSet(path, { inputSize: config.inputSize, channels }))
+    for (const path of paths.val ? [paths.val, ...(paths.extraVal ?? [])] : [])
+      valSets.push(await openPairSet(path, { inputSize: config.inputSize, channels }))
     const val = valSets.length > 0 ? valSets : undefined
     return {
       name: paths.train,
@@ -126,11 +145,21 @@ function storeEvaluation(run: RunFolder, evaluation: PairEvaluation, role: Evalu
   let csv = 'label,score\n'
   evaluation.scores.forEach((score, i) => (csv += `${evaluation.labels[i]},${score}\n`))
   run.writeFile(`eval/${name}-scores.csv`, csv)
-  run.appendMetrics({ kind: role === 'test' ? 'test' : 'final-validation', set: name, auc: evaluation.report.auc, eer: evaluation.report.eer, tenFold: evaluation.report.tenFold.mean })
+  run.appendMetrics({
+    kind: role === 'test' ? 'test' : 'final-validation',
+    set: name,
+    auc: evaluation.report.auc,
+    eer: evaluation.report.eer,
+    tenFold: evaluation.report.tenFold.mean
+  })
   return name
 }
 
-export async function runSession(request: SessionRequest, emit: (event: TrainerProcessEvent) => void, control: SessionControl): Promise<void> {
+export async function runSession(
+  request: SessionRequest,
+  emit: (event: TrainerProcessEvent) => void,
+  control: SessionControl
+): Promise<void> {
   let run: RunFolder | undefined
   let lock: RunLock | undefined
   let step = 0
@@ -158,8 +187,15 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerP
       // Runs recorded before unread knobs were refused may carry some: they never shaped the run.
       const unread = unreadKnobs(config.loss, config.lossParams ?? {})
       if (unread.length > 0) {
-        config = { ...config, lossParams: Object.fromEntries(Object.entries(config.lossParams).filter(([key]) => !unread.includes(key as keyof LossParams))) }
-        warnings.push(`the recorded recipe sets ${unread.map((k) => `lossParams.${k}`).join(', ')}, which ${config.loss} does not read; ignored as before`)
+        config = {
+          ...config,
+          lossParams: Object.fromEntries(
+            Object.entries(config.lossParams).filter(([key]) => !unread.includes(key as keyof LossParams))
+          )
+        }
+        warnings.push(
+          `the recorded recipe sets ${unread.map((k) => `lossParams.${k}`).join(', ')}, which ${config.loss} does not read; ignored as before`
+        )
       }
       const recorded = recordedExecution(stored)
       recordedReplicas = recorded.replicas
@@ -186,14 +222,21 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerP
     if (problems.length > 0) throw new Error(`invalid training recipe: ${problems.join('; ')}`)
     // The recorded recipe names ArcFace's fallback form even when it was left at the default.
     if (config.loss === 'arcface' && config.lossParams.marginFallback === undefined) {
-      config = { ...config, lossParams: { ...config.lossParams, marginFallback: resolveLossParams('arcface', config.lossParams).marginFallback } }
+      config = {
+        ...config,
+        lossParams: { ...config.lossParams, marginFallback: resolveLossParams('arcface', config.lossParams).marginFallback }
+      }
     }
 
     const backend: BackendInitReport = await initBackend({ force: backendChoice })
     const data = await loadData(config)
     if (backend.adapter) {
       // Refused before a run folder exists: a tensor over the adapter's buffer limit fails mid-step.
-      const problems = gpuFitProblems(gpuPlanOf(config, data.classes, data.channels), backend.adapter, adapterName(backend.adapter))
+      const problems = gpuFitProblems(
+        gpuPlanOf(config, data.classes, data.channels),
+        backend.adapter,
+        adapterName(backend.adapter)
+      )
       if (problems.length > 0) {
         await data.close()
         throw new Error(`the recipe does not fit the GPU: ${problems.join('; ')}`)
@@ -211,11 +254,19 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerP
     if (!run) {
       run = createRunFolder(request.workspace, request.runId ?? unusedRunId(request.workspace, config.preset, config.loss))
       lock = acquireRunLock(run.dir)
-      run.writeConfig({ ...config, replicasUsed: replicas, backend, versions: { node: process.version, ...backend.versions }, createdAt: new Date().toISOString() })
+      run.writeConfig({
+        ...config,
+        replicasUsed: replicas,
+        backend,
+        versions: { node: process.version, ...backend.versions },
+        createdAt: new Date().toISOString()
+      })
     }
     const folder = run
     writeRunRecord(folder.dir, { status: 'running', pid: process.pid, step: resume?.meta.step ?? 0 })
-    folder.log(resume ? `resuming from ${resume.name} (step ${resume.meta.step}) on ${backend.choice}` : `started on ${backend.choice}`)
+    folder.log(
+      resume ? `resuming from ${resume.name} (step ${resume.meta.step}) on ${backend.choice}` : `started on ${backend.choice}`
+    )
     for (const message of warnings) {
       folder.log(`warning: ${message}`)
       emit({ type: 'warning', message })
@@ -258,7 +309,12 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerP
             runDir: folder.dir,
             backend: { choice: backend.choice, description: describeBackend(backend) },
             device: `${backend.tfBackend}${workers > 0 ? `, 1 + ${workers} data-parallel worker thread${workers === 1 ? '' : 's'}` : ''}`,
-            dataset: { name: data.name, examples: data.examples, classes: data.classes, valPairs: (data.val ?? []).reduce((n, set) => n + set.pairs.length, 0) },
+            dataset: {
+              name: data.name,
+              examples: data.examples,
+              classes: data.classes,
+              valPairs: (data.val ?? []).reduce((n, set) => n + set.pairs.length, 0)
+            },
             model: { backbone: config.backbone, parameters: event.parameters, macsPerImage: event.macsPerImage },
             replicas: event.replicas,
             totalSteps: event.totalSteps,
@@ -288,10 +344,22 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerP
         case 'checkpoint':
           folder.log(`checkpoint ${event.dir} (${event.reason}${event.best ? ', best' : ''}) in ${event.seconds.toFixed(3)} s`)
           writeRunRecord(folder.dir, { step: event.step, totalSteps })
-          emit({ type: 'checkpoint', step: event.step, dir: event.dir, reason: event.reason, best: event.best, seconds: event.seconds })
+          emit({
+            type: 'checkpoint',
+            step: event.step,
+            dir: event.dir,
+            reason: event.reason,
+            best: event.best,
+            seconds: event.seconds
+          })
           break
         case 'epoch':
-          emit({ type: 'epoch-end', epoch: event.epoch, step: event.step, ...(lastValidation && validatedAt === event.step ? { validation: lastValidation } : {}) })
+          emit({
+            type: 'epoch-end',
+            epoch: event.epoch,
+            step: event.step,
+            ...(lastValidation && validatedAt === event.step ? { validation: lastValidation } : {})
+          })
           break
         case 'warning':
           folder.log(`warning: ${event.message}`)
@@ -302,7 +370,12 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerP
           break
       }
     }
-    const model = await trainModel(config, { train: data.train, val: data.val }, { onEvent, shouldStop: () => control.shouldStop(), gate }, { backend: backend.choice, checkpoints: store, resume, replicas }).finally(() => data.close())
+    const model = await trainModel(
+      config,
+      { train: data.train, val: data.val },
+      { onEvent, shouldStop: () => control.shouldStop(), gate },
+      { backend: backend.choice, checkpoints: store, resume, replicas }
+    ).finally(() => data.close())
     try {
       let test: { set: string; auc: number; eer: number; tenFold: number } | undefined
       let finalValidation: typeof test
@@ -333,7 +406,16 @@ export async function runSession(request: SessionRequest, emit: (event: TrainerP
       }
       writeRunRecord(folder.dir, { status: model.stopped ? 'stopped' : 'finished', step: model.steps, totalSteps })
       folder.log(model.stopped ? `stopped at step ${model.steps}; resumable` : `finished ${model.steps} steps`)
-      emit({ type: 'finished', runId: folder.id, runDir: folder.dir, steps: model.steps, seconds, stopped: model.stopped, ...(test ? { test } : {}), ...(finalValidation ? { finalValidation } : {}) })
+      emit({
+        type: 'finished',
+        runId: folder.id,
+        runDir: folder.dir,
+        steps: model.steps,
+        seconds,
+        stopped: model.stopped,
+        ...(test ? { test } : {}),
+        ...(finalValidation ? { finalValidation } : {})
+      })
     } finally {
       model.dispose()
     }

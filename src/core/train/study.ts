@@ -84,7 +84,14 @@ export interface Figure1Study {
 }
 
 export type StudyEvent =
-  | { type: 'run-started'; index: number; of: number; loss: Figure1Loss; lossParams: TrainConfig['lossParams']; classCount: number }
+  | {
+      type: 'run-started'
+      index: number
+      of: number
+      loss: Figure1Loss
+      lossParams: TrainConfig['lossParams']
+      classCount: number
+    }
   | { type: 'train'; index: number; event: TrainEvent }
   | { type: 'run-finished'; index: number; run: Figure1Run }
 
@@ -127,7 +134,10 @@ export function classSubset(set: LabelledImageSet, classIds: number[]): Labelled
 }
 
 /** The recipe of one run of the study. */
-export function figure1Config(loss: Figure1Loss, options: Pick<Figure1Options, 's' | 'steps' | 'seed' | 'batchSize' | 'lr'> = {}): TrainConfig {
+export function figure1Config(
+  loss: Figure1Loss,
+  options: Pick<Figure1Options, 's' | 'steps' | 'seed' | 'batchSize' | 'lr'> = {}
+): TrainConfig {
   const config = presetConfig(loss === 'softmax' ? 'figure1-softmax' : 'figure1-dsoftmax')
   if (loss === 'normface') {
     config.loss = 'normface'
@@ -161,7 +171,12 @@ interface Measured {
 }
 
 /** Angles of the embeddings of `set`; with `centres`, of the learned class centres too. */
-async function measure(backbone: Backbone, set: LabelledImageSet, options: Figure1Options, centres?: Float32Array): Promise<Measured> {
+async function measure(
+  backbone: Backbone,
+  set: LabelledImageSet,
+  options: Figure1Options,
+  centres?: Float32Array
+): Promise<Measured> {
   const indices = firstPerClass(set.labels, set.classes, options.measurePerClass)
   const embeddings = await embedImages(backbone, set, indices)
   const labels = Int32Array.from(indices, (i) => set.labels[i])
@@ -174,7 +189,13 @@ async function measure(backbone: Backbone, set: LabelledImageSet, options: Figur
 }
 
 /** The first `perClass` measured embeddings of each class and the centres, as unit vectors. */
-export function sphereOf(measured: { embeddings: ArrayLike<number>; labels: ArrayLike<number> }, centres: ArrayLike<number>, classes: number, perClass: number, dim = 3): Figure1Sphere {
+export function sphereOf(
+  measured: { embeddings: ArrayLike<number>; labels: ArrayLike<number> },
+  centres: ArrayLike<number>,
+  classes: number,
+  perClass: number,
+  dim = 3
+): Figure1Sphere {
   const keep = firstPerClass(measured.labels, classes, perClass)
   const points = Array.from(unitRows(pick(measured.embeddings, keep, dim), dim))
   return { points, labels: Array.from(keep, (i) => measured.labels[i]), centres: Array.from(unitRows(centres, dim, 'centre')) }
@@ -187,7 +208,11 @@ function pick(rows: ArrayLike<number>, indices: ArrayLike<number>, dim: number):
 }
 
 /** Runs the study: one training per (class count, loss), in that order. */
-export async function runFigure1Study(dataset: FontDataset, options: Figure1Options = {}, onEvent?: (event: StudyEvent) => void): Promise<Figure1Study> {
+export async function runFigure1Study(
+  dataset: FontDataset,
+  options: Figure1Options = {},
+  onEvent?: (event: StudyEvent) => void
+): Promise<Figure1Study> {
   const started = performance.now()
   const classCounts = options.classCounts ?? [5, 10]
   const losses = options.losses ?? ['softmax', 'dsoftmax']
@@ -242,7 +267,10 @@ export async function runFigure1Study(dataset: FontDataset, options: Figure1Opti
     }
   }
   const recipe = figure1Config('dsoftmax', options)
-  const warnings = runs.flatMap((r) => [...r.train.warnings.map((w) => `${runLabel(r)} (train): ${w}`), ...r.test.warnings.map((w) => `${runLabel(r)} (test): ${w}`)])
+  const warnings = runs.flatMap((r) => [
+    ...r.train.warnings.map((w) => `${runLabel(r)} (train): ${w}`),
+    ...r.test.warnings.map((w) => `${runLabel(r)} (test): ${w}`)
+  ])
   return {
     study: 'figure1',
     classChoice:

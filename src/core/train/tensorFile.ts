@@ -44,7 +44,11 @@ const sizeOf = (shape: number[]): number => shape.reduce((a, b) => a * b, 1)
 const bytesPerValue = (dtype: StoredDtype): number => (dtype === 'float16' ? 2 : 4)
 
 /** A tf tensor as a source: read a slice of rows at a time with `await data()` (no synchronous read). */
-export function tensorSource(name: string, tensor: tf.Tensor, slice: (tensor: tf.Tensor, start: number, rows: number) => tf.Tensor): TensorSource {
+export function tensorSource(
+  name: string,
+  tensor: tf.Tensor,
+  slice: (tensor: tf.Tensor, start: number, rows: number) => tf.Tensor
+): TensorSource {
   const shape = tensor.shape.slice()
   return {
     name,
@@ -77,7 +81,8 @@ export function arraySource(name: string, values: Float32Array, shape: number[],
     shape,
     dtype,
     *chunks(maxValues) {
-      for (let start = 0; start < values.length; start += maxValues) yield values.subarray(start, Math.min(values.length, start + maxValues))
+      for (let start = 0; start < values.length; start += maxValues)
+        yield values.subarray(start, Math.min(values.length, start + maxValues))
     }
   }
 }
@@ -95,7 +100,11 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 }
 
 /** Writes the sources to `path` (fsynced) a chunk at a time; returns the manifest to store beside it. */
-export async function writeTensorFile(path: string, sources: TensorSource[], chunkValues = DEFAULT_CHUNK_VALUES): Promise<TensorManifest> {
+export async function writeTensorFile(
+  path: string,
+  sources: TensorSource[],
+  chunkValues = DEFAULT_CHUNK_VALUES
+): Promise<TensorManifest> {
   const hash = createHash('sha256')
   const tensors: TensorEntry[] = []
   const seen = new Set<string>()
@@ -110,12 +119,18 @@ export async function writeTensorFile(path: string, sources: TensorSource[], chu
       let written = 0
       for await (const piece of source.chunks(chunkValues)) {
         written += piece.length
-        if (written > expected) throw new Error(`${path}: tensor ${source.name} gave more than the ${expected} values of shape [${source.shape.join(', ')}]`)
+        if (written > expected)
+          throw new Error(
+            `${path}: tensor ${source.name} gave more than the ${expected} values of shape [${source.shape.join(', ')}]`
+          )
         const bytes = encode(piece, dtype)
         hash.update(bytes)
         writeAll(fd, bytes)
       }
-      if (written !== expected) throw new Error(`${path}: tensor ${source.name} gave ${written} values, shape [${source.shape.join(', ')}] needs ${expected}`)
+      if (written !== expected)
+        throw new Error(
+          `${path}: tensor ${source.name} gave ${written} values, shape [${source.shape.join(', ')}] needs ${expected}`
+        )
       const byteLength = expected * bytesPerValue(dtype)
       tensors.push({ name: source.name, shape: source.shape, dtype, byteOffset: offset, byteLength })
       offset += byteLength
@@ -142,12 +157,22 @@ export function readTensorManifest(manifestPath: string): TensorManifest {
   } catch (error) {
     throw new Error(`${manifestPath} is not valid JSON (${error instanceof Error ? error.message : String(error)})`)
   }
-  if (typeof raw.sha256 !== 'string' || !Array.isArray(raw.tensors)) throw new Error(`${manifestPath}: not a tensor manifest (no sha256 or tensor list)`)
+  if (typeof raw.sha256 !== 'string' || !Array.isArray(raw.tensors))
+    throw new Error(`${manifestPath}: not a tensor manifest (no sha256 or tensor list)`)
   let tensors: TensorEntry[]
   if (raw.format === 'dsoftmax-weights/1') {
-    tensors = (raw as LegacyManifest).tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: 'float32', byteOffset: 4 * t.offset, byteLength: 4 * t.length }))
+    tensors = (raw as LegacyManifest).tensors.map((t) => ({
+      name: t.name,
+      shape: t.shape,
+      dtype: 'float32',
+      byteOffset: 4 * t.offset,
+      byteLength: 4 * t.length
+    }))
   } else if (raw.format === TENSOR_FORMAT) tensors = (raw as TensorManifest).tensors
-  else throw new Error(`${manifestPath}: unknown tensor format "${String(raw.format)}" (this version reads dsoftmax-weights/1 and /2)`)
+  else
+    throw new Error(
+      `${manifestPath}: unknown tensor format "${String(raw.format)}" (this version reads dsoftmax-weights/1 and /2)`
+    )
   let end = 0
   for (const t of tensors) {
     const fits =
@@ -158,11 +183,15 @@ export function readTensorManifest(manifestPath: string): TensorManifest {
       Number.isInteger(t.byteOffset) &&
       t.byteOffset >= 0 &&
       t.byteLength === sizeOf(t.shape) * bytesPerValue(t.dtype)
-    if (!fits) throw new Error(`${manifestPath}: tensor ${String(t.name)} has an impossible entry (shape [${String(t.shape)}], ${String(t.dtype)}, ${String(t.byteLength)} bytes at ${String(t.byteOffset)})`)
+    if (!fits)
+      throw new Error(
+        `${manifestPath}: tensor ${String(t.name)} has an impossible entry (shape [${String(t.shape)}], ${String(t.dtype)}, ${String(t.byteLength)} bytes at ${String(t.byteOffset)})`
+      )
     end = Math.max(end, t.byteOffset + t.byteLength)
   }
   const byteLength = raw.format === TENSOR_FORMAT ? (raw as TensorManifest).byteLength : end
-  if (!(Number.isInteger(byteLength) && byteLength >= end)) throw new Error(`${manifestPath}: byte length ${String(byteLength)} does not cover its tensors (${end} bytes)`)
+  if (!(Number.isInteger(byteLength) && byteLength >= end))
+    throw new Error(`${manifestPath}: byte length ${String(byteLength)} does not cover its tensors (${end} bytes)`)
   return { format: TENSOR_FORMAT, sha256: raw.sha256, byteLength, tensors }
 }
 
@@ -222,7 +251,7 @@ export class TensorFileReader implements ReadonlyMap<string, Float32Array> {
       const stepValues = Math.max(1, this.chunkValues)
       const scratch = new Uint8Array(Math.min(out.length, stepValues) * width)
       const decode = entry.dtype === 'float16' ? halfTable() : null
-      for (let done = 0; done < out.length; ) {
+      for (let done = 0; done < out.length;) {
         const n = Math.min(stepValues, out.length - done)
         const bytes = scratch.subarray(0, n * width)
         readFully(fd, bytes, entry.byteOffset + (start * rowValues + done) * width, this.binPath)
@@ -244,7 +273,8 @@ export class TensorFileReader implements ReadonlyMap<string, Float32Array> {
     const rows = entry.shape.length === 0 ? 1 : entry.shape[0]
     const rowValues = rows === 0 ? 0 : sizeOf(entry.shape) / rows
     const perBlock = Math.max(1, Math.floor(maxValues / Math.max(1, rowValues)))
-    for (let start = 0; start < rows; start += perBlock) visit(start, this.readRows(name, start, Math.min(perBlock, rows - start)))
+    for (let start = 0; start < rows; start += perBlock)
+      visit(start, this.readRows(name, start, Math.min(perBlock, rows - start)))
   }
 
   keys(): MapIterator<string> {
@@ -277,14 +307,17 @@ export class TensorFileReader implements ReadonlyMap<string, Float32Array> {
       }
       const hash = createHash('sha256')
       const buffer = new Uint8Array(Math.min(size, 4 * this.chunkValues) || 1)
-      for (let position = 0; position < size; ) {
+      for (let position = 0; position < size;) {
         const n = readSync(fd, buffer, 0, Math.min(buffer.length, size - position), position)
         if (n <= 0) throw new Error(`${this.binPath}: read stopped at byte ${position} of ${size}`)
         hash.update(buffer.subarray(0, n))
         position += n
       }
       const digest = hash.digest('hex')
-      if (digest !== this.manifest.sha256) throw new Error(`${this.binPath} is damaged: its sha256 is ${digest}, the manifest says ${this.manifest.sha256} (${this.manifestPath})`)
+      if (digest !== this.manifest.sha256)
+        throw new Error(
+          `${this.binPath} is damaged: its sha256 is ${digest}, the manifest says ${this.manifest.sha256} (${this.manifestPath})`
+        )
     } finally {
       closeSync(fd)
     }

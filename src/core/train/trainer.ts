@@ -42,7 +42,15 @@ export type TrainEvent =
       resumedFrom?: string
     }
   | StepEvent
-  | { type: 'validation'; step: number; epoch: number; evaluation: PairEvaluation; metric: ValidationMetric; value: number; best: boolean }
+  | {
+      type: 'validation'
+      step: number
+      epoch: number
+      evaluation: PairEvaluation
+      metric: ValidationMetric
+      value: number
+      best: boolean
+    }
   | { type: 'checkpoint'; step: number; dir: string; reason: CheckpointReason; best: boolean; seconds: number }
   /** An epoch's last step is done (after its validation and checkpoint, if any). */
   | { type: 'epoch'; epoch: number; step: number }
@@ -96,7 +104,11 @@ export interface TrainOptions {
 
 /** Whether a backbone's layers (nested blocks included) hold batch norm. */
 function hasBatchNorm(layers: readonly { kind: string; body?: unknown; shortcut?: unknown }[]): boolean {
-  return layers.some((l) => l.kind === 'bn' || (l.kind === 'residual' && (hasBatchNorm(l.body as typeof layers) || hasBatchNorm(l.shortcut as typeof layers))))
+  return layers.some(
+    (l) =>
+      l.kind === 'bn' ||
+      (l.kind === 'residual' && (hasBatchNorm(l.body as typeof layers) || hasBatchNorm(l.shortcut as typeof layers)))
+  )
 }
 
 /** Replicas a run uses: as configured, or one per core on the single-threaded wasm/cpu backends. */
@@ -109,7 +121,8 @@ export function resolveReplicas(config: TrainConfig, backend: BackendChoice | un
 export const batchSeed = (config: TrainConfig): number => config.seed + 3
 
 export function batchSourceFactory(config: TrainConfig, set: LabelledImageSet): BatchSourceFactory {
-  return (startAt) => inMemoryBatches(set, { batchSize: config.batchSize, seed: batchSeed(config), augment: config.augment, startAt })
+  return (startAt) =>
+    inMemoryBatches(set, { batchSize: config.batchSize, seed: batchSeed(config), augment: config.augment, startAt })
 }
 
 /** The loss of step `step`: Softmax during the warm-up, SphereFace with the annealed λ, else the recipe's. */
@@ -123,7 +136,12 @@ export function stepLossAt(config: TrainConfig, step: number, stepsPerEpoch: num
 }
 
 /** Checks the recipe against the data and the backend and opens what a run holds; a refusal closes the stream again. */
-async function openRun(config: TrainConfig, data: TrainData, hooks: TrainHooks, options: TrainOptions): Promise<{ run: Run; validation: ValidationSets }> {
+async function openRun(
+  config: TrainConfig,
+  data: TrainData,
+  hooks: TrainHooks,
+  options: TrainOptions
+): Promise<{ run: Run; validation: ValidationSets }> {
   const problems = validateTrainConfig(config)
   if (problems.length > 0) throw new Error(`invalid training recipe: ${problems.join('; ')}`)
   const makeSource = typeof data.train === 'function' ? data.train : batchSourceFactory(config, data.train)
@@ -135,10 +153,13 @@ async function openRun(config: TrainConfig, data: TrainData, hooks: TrainHooks, 
   const replicaCount = Math.min(options.replicas ?? resolveReplicas(config, backend), config.batchSize)
   let validation: ValidationSets
   try {
-    if (spec.input[0] !== h || spec.input[1] !== w) throw new Error(`backbone ${config.backbone} expects ${spec.input[0]}×${spec.input[1]} input but the data is ${h}×${w}`)
+    if (spec.input[0] !== h || spec.input[1] !== w)
+      throw new Error(`backbone ${config.backbone} expects ${spec.input[0]}×${spec.input[1]} input but the data is ${h}×${w}`)
     // Whole-batch batch norm across replicas exchanges sums inside the step, which needs synchronous reads.
     if (replicaCount > 1 && backend === 'webgpu' && hasBatchNorm(spec.layers)) {
-      throw new Error(`data-parallel replicas exchange batch-norm sums inside the step, which the webgpu backend cannot read synchronously; use replicas: 1 on webgpu (it runs one replica on the whole GPU anyway)`)
+      throw new Error(
+        `data-parallel replicas exchange batch-norm sums inside the step, which the webgpu backend cannot read synchronously; use replicas: 1 on webgpu (it runs one replica on the whole GPU anyway)`
+      )
     }
     validation = validationSets(config, data.val)
   } catch (error) {
@@ -181,7 +202,12 @@ async function takeStep(run: Run): Promise<Omit<StepEnd, 'epoch' | 'epochDone'>>
 }
 
 /** Trains `config` on `data`. The loop only steps; what happens around a step lives in the step-end hooks (loop/). */
-export async function trainModel(config: TrainConfig, data: TrainData, hooks: TrainHooks = {}, options: TrainOptions = {}): Promise<TrainedModel> {
+export async function trainModel(
+  config: TrainConfig,
+  data: TrainData,
+  hooks: TrainHooks = {},
+  options: TrainOptions = {}
+): Promise<TrainedModel> {
   const { run, validation } = await openRun(config, data, hooks, options)
   const { state, replicas } = run
   const progress = new Progress(options.resume?.name)
@@ -209,7 +235,11 @@ export async function trainModel(config: TrainConfig, data: TrainData, hooks: Tr
         continue
       }
       state.step++
-      const end: StepEnd = { ...taken, epoch: Math.ceil(state.step / run.stepsPerEpoch), epochDone: state.step % run.stepsPerEpoch === 0 }
+      const end: StepEnd = {
+        ...taken,
+        epoch: Math.ceil(state.step / run.stepsPerEpoch),
+        epochDone: state.step % run.stepsPerEpoch === 0
+      }
       for (const hook of stepEndHooks) await hook.onStepEnd?.(run, end)
     }
     for (const hook of stepEndHooks) await hook.onEnd?.(run)

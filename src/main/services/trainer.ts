@@ -17,7 +17,11 @@ export interface UtilityChild {
 
 /** The part of Electron's `utilityProcess` module this service uses. */
 export interface UtilityProcessApi {
-  fork(modulePath: string, args?: string[], options?: { serviceName?: string; stdio?: 'ignore' | 'inherit' | 'pipe' }): UtilityChild
+  fork(
+    modulePath: string,
+    args?: string[],
+    options?: { serviceName?: string; stdio?: 'ignore' | 'inherit' | 'pipe' }
+  ): UtilityChild
 }
 
 /** A TrainerChannel over a utility process. Electron reports no signal: a kill shows as a non-zero code. */
@@ -45,7 +49,11 @@ export interface TrainerService {
   stopAll(): void
 }
 
-export function createTrainerService(options: { utility: UtilityProcessApi; modulePath: string; workspace: string }): TrainerService {
+export function createTrainerService(options: {
+  utility: UtilityProcessApi
+  modulePath: string
+  workspace: string
+}): TrainerService {
   const active = new Set<TrainerHost>()
   const listeners = new Set<(event: RunEvent, host: TrainerHost) => void>()
   return {

@@ -23,7 +23,11 @@ export interface AlignFacesInput {
 
 async function photoThumbnail(file: string): Promise<string | undefined> {
   try {
-    const png = await sharp(file, { failOn: 'error' }).rotate().resize(THUMBNAIL_PX, THUMBNAIL_PX, { fit: 'inside' }).png().toBuffer()
+    const png = await sharp(file, { failOn: 'error' })
+      .rotate()
+      .resize(THUMBNAIL_PX, THUMBNAIL_PX, { fit: 'inside' })
+      .png()
+      .toBuffer()
     return `data:image/png;base64,${png.toString('base64')}`
   } catch {
     return undefined
@@ -37,7 +41,10 @@ export async function alignFacesJob(input: AlignFacesInput, progress: Progress):
     onProgress: (p) => progress(p.done / Math.max(1, p.total), `Aligned ${p.done}/${p.total}: ${p.path}`)
   })
   const shown = [...report.aligned, ...report.alreadyDone].slice(0, SAMPLE)
-  const crops = shown.map((a) => ({ path: a.crop, dataUrl: `data:image/png;base64,${readFileSync(join(report.target, a.crop)).toString('base64')}` }))
+  const crops = shown.map((a) => ({
+    path: a.crop,
+    dataUrl: `data:image/png;base64,${readFileSync(join(report.target, a.crop)).toString('base64')}`
+  }))
   const rejected = await Promise.all(
     report.rejected.map(async (r, i) => {
       const dataUrl = i < SAMPLE && r.reason !== 'unreadable' ? await photoThumbnail(join(report.source, r.source)) : undefined

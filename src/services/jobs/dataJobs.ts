@@ -20,7 +20,13 @@ async function inspect(input: JobInputs['inspect-dataset'], progress: Progress):
   return datasetReport(report, progress)
 }
 
-export async function runDataJob<K extends DataJobKind>(kind: K, input: JobInputs[K], progress: Progress): Promise<JobOutputs[K]> {
-  const jobs: { [J in DataJobKind]: (input: JobInputs[J], progress: Progress) => Promise<JobOutputs[J]> } = { 'inspect-dataset': inspect }
+export async function runDataJob<K extends DataJobKind>(
+  kind: K,
+  input: JobInputs[K],
+  progress: Progress
+): Promise<JobOutputs[K]> {
+  const jobs: { [J in DataJobKind]: (input: JobInputs[J], progress: Progress) => Promise<JobOutputs[J]> } = {
+    'inspect-dataset': inspect
+  }
   return (jobs[kind] as (input: JobInputs[K], progress: Progress) => Promise<JobOutputs[K]>)(input, progress)
 }

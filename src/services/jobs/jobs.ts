@@ -37,7 +37,11 @@ import { median } from '../../core/util/stats'
 const ROC_POINTS = 1000
 const HISTOGRAM_BINS = 50
 
-async function withRun<T>(runDir: string, checkpoint: string | undefined, work: (run: LoadedRun, backbone: Backbone) => Promise<T>): Promise<T> {
+async function withRun<T>(
+  runDir: string,
+  checkpoint: string | undefined,
+  work: (run: LoadedRun, backbone: Backbone) => Promise<T>
+): Promise<T> {
   const run = loadRun(runDir, checkpoint)
   await initBackend({})
   const backbone = backboneFromWeights(run.spec, run.weights.tensors)
@@ -53,7 +57,8 @@ async function pairSetFor(run: LoadedRun, input: JobInputs['evaluate']): Promise
   const ch = channels === 1 ? 1 : 3
   if (input.pairs.kind === 'file') return openPairSet(input.pairs.path, { inputSize: size, channels: ch })
   const set = input.pairs.set
-  if (run.recipe.dataset === 'fonts' || run.recipe.dataset === 'fonts-chars') return fontPairSet(await loadFontDataset(), set === 'validation' ? 'val' : 'test')
+  if (run.recipe.dataset === 'fonts' || run.recipe.dataset === 'fonts-chars')
+    return fontPairSet(await loadFontDataset(), set === 'validation' ? 'val' : 'test')
   const data = run.recipe.raw.data as { val?: string; test?: string } | undefined
   const path = set === 'validation' ? data?.val : data?.test
   if (path) return openPairSet(path, { inputSize: size, channels: ch })
@@ -105,14 +110,21 @@ function thresholdAtFar(impostorDesc: Float64Array, far: number): number | null 
 }
 
 /** Rank-1 and CMC of a closed-set search: gallery = first image of each identity, probes = the rest. */
-function identification(embeddings: Float32Array, dim: number, labels: Int32Array, ranks = 10): EvaluationReport['identification'] | undefined {
+function identification(
+  embeddings: Float32Array,
+  dim: number,
+  labels: Int32Array,
+  ranks = 10
+): EvaluationReport['identification'] | undefined {
   const galleryRow = new Map<number, number>()
   const probes: number[] = []
   labels.forEach((label, i) => (galleryRow.has(label) ? probes.push(i) : galleryRow.set(label, i)))
   if (probes.length === 0 || galleryRow.size < 2) return undefined
   const galleryLabels = [...galleryRow.keys()]
   const gallery = new Float32Array(galleryLabels.length * dim)
-  galleryLabels.forEach((label, g) => gallery.set(embeddings.subarray(galleryRow.get(label)! * dim, (galleryRow.get(label)! + 1) * dim), g * dim))
+  galleryLabels.forEach((label, g) =>
+    gallery.set(embeddings.subarray(galleryRow.get(label)! * dim, (galleryRow.get(label)! + 1) * dim), g * dim)
+  )
   const unitGallery = l2NormalizeRows(gallery, dim)
   const unit = l2NormalizeRows(embeddings, dim)
   const maxRank = Math.min(ranks, galleryLabels.length)
@@ -139,11 +151,15 @@ async function evaluate(input: JobInputs['evaluate'], progress: Progress): Promi
     const set = await pairSetFor(run, input)
     progress(0.15, `Embedding ${set.images.count} images of ${set.name}`)
     const plain = await evaluatePairs(backbone, set, { flip: false })
-    const flipped = input.flip ? (progress(0.55, 'Embedding the mirrored images'), await evaluatePairs(backbone, set, { flip: true })) : undefined
+    const flipped = input.flip
+      ? (progress(0.55, 'Embedding the mirrored images'), await evaluatePairs(backbone, set, { flip: true }))
+      : undefined
     progress(0.8, 'Computing the metrics')
     const r = plain.report
     const curve = rocCurve(plain.labels, plain.scores)
-    const impostorDesc = Float64Array.from(plain.scores.filter((_, i) => plain.labels[i] === 0)).sort().reverse()
+    const impostorDesc = Float64Array.from(plain.scores.filter((_, i) => plain.labels[i] === 0))
+      .sort()
+      .reverse()
     const tarAtFar = FAR_LEVELS.map((far) => ({
       far,
       tar: Number.isFinite(r.tarAtFar[farKey(far)]) ? r.tarAtFar[farKey(far)] : null,
@@ -153,8 +169,12 @@ async function evaluate(input: JobInputs['evaluate'], progress: Progress): Promi
     const at1e3 = tarAtFar.find((t) => t.far === 1e-3)
     const threshold = at1e3?.reliable && at1e3.threshold !== null ? at1e3.threshold : r.eerThreshold
     const order = Array.from(plain.scores.keys())
-    const falseAccepts = order.filter((i) => !set.pairs[i].same && plain.scores[i] >= threshold).sort((a, b) => plain.scores[b] - plain.scores[a])
-    const falseRejects = order.filter((i) => set.pairs[i].same && plain.scores[i] < threshold).sort((a, b) => plain.scores[a] - plain.scores[b])
+    const falseAccepts = order
+      .filter((i) => !set.pairs[i].same && plain.scores[i] >= threshold)
+      .sort((a, b) => plain.scores[b] - plain.scores[a])
+    const falseRejects = order
+      .filter((i) => set.pairs[i].same && plain.scores[i] < threshold)
+      .sort((a, b) => plain.scores[a] - plain.scores[b])
     const example = async (i: number): Promise<EvaluationReport['worstFalseAccepts'][number]> => ({
       index: i,
       score: plain.scores[i],
@@ -165,7 +185,10 @@ async function evaluate(input: JobInputs['evaluate'], progress: Progress): Promi
     let ident: EvaluationReport['identification']
     if (input.pairs.kind === 'run' && (run.recipe.dataset === 'fonts' || run.recipe.dataset === 'fonts-chars')) {
       progress(0.9, 'Identification (rank-1, CMC)')
-      const images = await openRunImages(run.recipe, run.spec.input, { split: input.pairs.set === 'validation' ? 'val' : 'test', limit: 1000 })
+      const images = await openRunImages(run.recipe, run.spec.input, {
+        split: input.pairs.set === 'validation' ? 'val' : 'test',
+        limit: 1000
+      })
       const emb = await embedImages(backbone, images.source, images.indices, { batchSize: 128 })
       ident = identification(emb, backbone.embeddingDim, images.labels)
     }
@@ -180,7 +203,16 @@ async function evaluate(input: JobInputs['evaluate'], progress: Progress): Promi
       eerThreshold: r.eerThreshold,
       tarAtFar,
       tenFold: { accuracy: r.tenFold.mean, std: r.tenFold.std, threshold: finiteMedian(r.tenFold.thresholds) },
-      ...(flipped ? { tenFoldFlip: { accuracy: flipped.report.tenFold.mean, std: flipped.report.tenFold.std, threshold: finiteMedian(flipped.report.tenFold.thresholds) }, aucFlip: flipped.report.auc } : {}),
+      ...(flipped
+        ? {
+            tenFoldFlip: {
+              accuracy: flipped.report.tenFold.mean,
+              std: flipped.report.tenFold.std,
+              threshold: finiteMedian(flipped.report.tenFold.thresholds)
+            },
+            aucFlip: flipped.report.auc
+          }
+        : {}),
       roc: thinRoc(curve.fpr, curve.tpr, curve.thresholds, ROC_POINTS),
       histogram: histogram(plain.scores, plain.labels),
       threshold,
@@ -225,7 +257,16 @@ async function embedding(input: JobInputs['embedding'], progress: Progress): Pro
       return { runId: run.runId, method, dims: 2, embeddingDim: dim, coords: Array.from(coords), labels, identities }
     }
     const { coords, explained } = pca(emb, dim, 2)
-    return { runId: run.runId, method: 'pca', dims: 2, embeddingDim: dim, coords: Array.from(coords), labels, identities, explained }
+    return {
+      runId: run.runId,
+      method: 'pca',
+      dims: 2,
+      embeddingDim: dim,
+      coords: Array.from(coords),
+      labels,
+      identities,
+      explained
+    }
   })
 }
 
@@ -234,7 +275,15 @@ async function exportOnnxJob(input: JobInputs['export-onnx'], progress: Progress
     progress(0.1, 'Writing the ONNX file')
     const real = await validationImages(run.recipe, run.spec.input)
     progress(0.3, 'Validating in ONNX Runtime')
-    const result = await exportOnnx({ file: input.file, spec: run.spec, weights: run.weights.tensors, backbone, provenance: provenanceOf(run), normalize: input.normalize, real })
+    const result = await exportOnnx({
+      file: input.file,
+      spec: run.spec,
+      weights: run.weights.tensors,
+      backbone,
+      provenance: provenanceOf(run),
+      normalize: input.normalize,
+      real
+    })
     const v = result.report
     return {
       path: result.file,
@@ -257,21 +306,39 @@ async function exportTfjsJob(input: JobInputs['export-tfjs'], progress: Progress
     progress(0.2, 'Writing the TF.js model')
     const real = await validationImages(run.recipe, run.spec.input)
     const metadata = exportMetadata(run.spec, backbone.embeddingDim, provenanceOf(run), false)
-    const result = await exportTfjs({ dir: input.dir, spec: run.spec, weights: run.weights.tensors, backbone, real, metadata: { ...metadata, input_layout: 'NHWC' } })
+    const result = await exportTfjs({
+      dir: input.dir,
+      spec: run.spec,
+      weights: run.weights.tensors,
+      backbone,
+      real,
+      metadata: { ...metadata, input_layout: 'NHWC' }
+    })
     if (!result.ok) throw new Error(`the TF.js export does not reproduce the app's embeddings (see ${result.reportFile})`)
     const sizeBytes = result.files.reduce((sum, f) => sum + statSync(join(input.dir, basename(f))).size, 0)
     return { path: result.dir, files: result.files.map((f) => basename(f)), sizeBytes }
   })
 }
 
-async function exportEmbeddingsJob(input: JobInputs['export-embeddings'], progress: Progress): Promise<JobOutputs['export-embeddings']> {
+async function exportEmbeddingsJob(
+  input: JobInputs['export-embeddings'],
+  progress: Progress
+): Promise<JobOutputs['export-embeddings']> {
   return withRun(input.runDir, input.checkpoint, async (run, backbone) => {
-    const images = await openRunImages(run.recipe, run.spec.input, { split: input.images === 'training' ? 'train' : 'val', limit: 20_000 })
+    const images = await openRunImages(run.recipe, run.spec.input, {
+      split: input.images === 'training' ? 'train' : 'val',
+      limit: 20_000
+    })
     progress(0.2, `Embedding ${images.indices.length} images`)
     const emb = await embedImages(backbone, images.source, images.indices, { batchSize: 128 })
     const written = writeEmbeddings(input.file, emb, backbone.embeddingDim, images.labels, images.classNames)
     const labelsPath = written.files.find((f) => f.endsWith('.labels.npy'))
-    return { path: written.files[0], ...(labelsPath ? { labelsPath } : {}), rows: images.indices.length, dim: backbone.embeddingDim }
+    return {
+      path: written.files[0],
+      ...(labelsPath ? { labelsPath } : {}),
+      rows: images.indices.length,
+      dim: backbone.embeddingDim
+    }
   })
 }
 

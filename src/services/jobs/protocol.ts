@@ -5,13 +5,26 @@
  * protocol between the two; each end checks what it receives (src/common/messages.ts).
  */
 import { z } from 'zod'
-import { HOST_ERROR_CODES, type AlignFacesResult, type BackendReport, type DatasetReport, type EmbeddingProjection, type EvaluationReport, type Figure1Result, type OnnxExportResult } from '../../common/contract'
+import {
+  HOST_ERROR_CODES,
+  type AlignFacesResult,
+  type BackendReport,
+  type DatasetReport,
+  type EmbeddingProjection,
+  type EvaluationReport,
+  type Figure1Result,
+  type OnnxExportResult
+} from '../../common/contract'
 import type { RequestOf } from '../../common/contract'
 import type { AlignFacesInput } from './alignFacesJob'
 
 export interface JobInputs {
   probe: Record<string, never>
-  evaluate: Omit<RequestOf<'eval:run'>, 'taskId' | 'runId' | 'checkpoint'> & { runDir: string; worst: number; checkpoint?: string }
+  evaluate: Omit<RequestOf<'eval:run'>, 'taskId' | 'runId' | 'checkpoint'> & {
+    runDir: string
+    worst: number
+    checkpoint?: string
+  }
   embedding: Omit<RequestOf<'eval:embedding'>, 'taskId' | 'runId' | 'checkpoint'> & { runDir: string; checkpoint?: string }
   'export-onnx': { runDir: string; checkpoint?: string; file: string; normalize: boolean }
   'export-tfjs': { runDir: string; checkpoint?: string; dir: string }
@@ -51,7 +64,18 @@ export interface ThroughputMeasurement {
 }
 
 /** Every job kind, in the order the input map lists them (checked against JobInputs below). */
-export const JOB_KINDS = ['probe', 'evaluate', 'embedding', 'export-onnx', 'export-tfjs', 'export-embeddings', 'inspect-dataset', 'study-figure1', 'measure-throughput', 'align-faces'] as const
+export const JOB_KINDS = [
+  'probe',
+  'evaluate',
+  'embedding',
+  'export-onnx',
+  'export-tfjs',
+  'export-embeddings',
+  'inspect-dataset',
+  'study-figure1',
+  'measure-throughput',
+  'align-faces'
+] as const
 export type JobKind = (typeof JOB_KINDS)[number]
 // A kind added to JobInputs but not to JOB_KINDS (or the reverse) fails to compile here.
 const sameKinds: [JobKind, keyof JobInputs] extends [keyof JobInputs, JobKind] ? true : never = true
@@ -64,14 +88,28 @@ export type EngineJobKind = Exclude<JobKind, DataJobKind>
  * Host → worker: one job. The input's fields were checked by the contract's request schema
  * before the host built it; here the envelope is checked (an id to answer, a known kind, an object).
  */
-export const jobRequestSchema = z.strictObject({ id: z.number().int().nonnegative(), kind: z.enum(JOB_KINDS), input: z.record(z.string(), z.unknown()) })
+export const jobRequestSchema = z.strictObject({
+  id: z.number().int().nonnegative(),
+  kind: z.enum(JOB_KINDS),
+  input: z.record(z.string(), z.unknown())
+})
 export type JobRequest = z.infer<typeof jobRequestSchema>
 
 /** Worker → host: progress of a job, its result, or why it failed. */
 export const jobMessageSchema = z.discriminatedUnion('type', [
-  z.strictObject({ id: z.number().int(), type: z.literal('progress'), fraction: z.number().nullable(), label: z.string().optional() }),
+  z.strictObject({
+    id: z.number().int(),
+    type: z.literal('progress'),
+    fraction: z.number().nullable(),
+    label: z.string().optional()
+  }),
   z.strictObject({ id: z.number().int(), type: z.literal('result'), value: z.unknown() }),
-  z.strictObject({ id: z.number().int(), type: z.literal('error'), message: z.string(), code: z.enum(HOST_ERROR_CODES).optional() })
+  z.strictObject({
+    id: z.number().int(),
+    type: z.literal('error'),
+    message: z.string(),
+    code: z.enum(HOST_ERROR_CODES).optional()
+  })
 ])
 export type JobMessage = z.infer<typeof jobMessageSchema>
 

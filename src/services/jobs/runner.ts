@@ -15,7 +15,9 @@ import { jobMessageSchema, type JobInputs, type JobKind, type JobOutputs, type J
 function startJobWorker(resourceLimits: ResourceLimits | undefined): Worker {
   const options = resourceLimits ? { resourceLimits } : {}
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./jobWorker.js', import.meta.url), options)
-  const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href
+  const tsxApi = pathToFileURL(
+    join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')
+  ).href
   const source = new URL('./worker.ts', import.meta.url).href
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => tsx.tsImport(${JSON.stringify(source)}, ${JSON.stringify(source)}))`
   return new Worker(bootstrap, { eval: true, ...options })

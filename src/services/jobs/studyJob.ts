@@ -52,7 +52,12 @@ export async function figure1Job(input: JobInputs['study-figure1'], progress: Pr
   let label = ''
   const study = await runFigure1Study(
     dataset,
-    { spherePerClass: SPHERE_PER_CLASS, backend: backend.choice, ...(input.steps ? { steps: input.steps } : {}), ...(input.measurePerClass ? { measurePerClass: input.measurePerClass } : {}) },
+    {
+      spherePerClass: SPHERE_PER_CLASS,
+      backend: backend.choice,
+      ...(input.steps ? { steps: input.steps } : {}),
+      ...(input.measurePerClass ? { measurePerClass: input.measurePerClass } : {})
+    },
     (event) => {
       if (event.type === 'run-started') {
         runs = event.of
@@ -61,7 +66,10 @@ export async function figure1Job(input: JobInputs['study-figure1'], progress: Pr
         progress(current / runs, `Run ${current + 1}/${runs}: ${label}`)
       } else if (event.type === 'train' && event.event.type === 'step') {
         const within = event.event.step / Math.max(1, event.event.totalSteps)
-        progress((current + 0.9 * within) / runs, `Run ${current + 1}/${runs}: ${label}, step ${event.event.step}/${event.event.totalSteps}`)
+        progress(
+          (current + 0.9 * within) / runs,
+          `Run ${current + 1}/${runs}: ${label}, step ${event.event.step}/${event.event.totalSteps}`
+        )
       } else if (event.type === 'run-finished') {
         progress((current + 1) / runs, `Run ${current + 1}/${runs}: ${label}, measured`)
       }

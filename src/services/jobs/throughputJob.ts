@@ -15,7 +15,10 @@ import { currentMachine } from '../throughput'
 import type { JobInputs, JobOutputs, Progress } from './protocol'
 
 /** The model each family is measured with, and how many steps (the first are warm-up). */
-const PROBES: Record<JobInputs['measure-throughput']['family'], { config: Partial<TrainConfig>; classes: number; warmup: number; steps: number }> = {
+const PROBES: Record<
+  JobInputs['measure-throughput']['family'],
+  { config: Partial<TrainConfig>; classes: number; warmup: number; steps: number }
+> = {
   glyph: { config: { backbone: 'glyph-cnn', inputSize: 32, batchSize: 64 }, classes: 1000, warmup: 2, steps: 4 },
   face: { config: { backbone: 'mobilefacenet', inputSize: 112, batchSize: 16 }, classes: 1000, warmup: 1, steps: 2 }
 }
@@ -34,7 +37,10 @@ function randomImages(shape: [number, number, number], count: number, classes: n
   }
 }
 
-export async function throughputJob(input: JobInputs['measure-throughput'], progress: Progress): Promise<JobOutputs['measure-throughput']> {
+export async function throughputJob(
+  input: JobInputs['measure-throughput'],
+  progress: Progress
+): Promise<JobOutputs['measure-throughput']> {
   const backend = await initBackend({})
   const probe = PROBES[input.family]
   const config: TrainConfig = {

@@ -22,7 +22,10 @@ port.on('message', (message: unknown) => {
   const request = receive('job request', jobRequestSchema, message)
   if (!request.ok) {
     // Answered under the message's id when it has one; otherwise no job waits for it.
-    const id = typeof message === 'object' && message !== null && Number.isInteger((message as { id?: unknown }).id) ? (message as { id: number }).id : -1
+    const id =
+      typeof message === 'object' && message !== null && Number.isInteger((message as { id?: unknown }).id)
+        ? (message as { id: number }).id
+        : -1
     post({ id, type: 'error', message: request.error, code: 'bad-request' })
     return
   }
@@ -33,7 +36,12 @@ port.on('message', (message: unknown) => {
     run(kind, input, (fraction, label) => post({ id, type: 'progress', fraction, ...(label ? { label } : {}) }))
       .then((value) => post({ id, type: 'result', value }))
       .catch((error: unknown) =>
-        post({ id, type: 'error', message: error instanceof Error ? error.message : String(error), ...(error instanceof HostError ? { code: error.code } : {}) })
+        post({
+          id,
+          type: 'error',
+          message: error instanceof Error ? error.message : String(error),
+          ...(error instanceof HostError ? { code: error.code } : {})
+        })
       )
   )
 })

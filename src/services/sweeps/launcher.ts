@@ -22,7 +22,9 @@ function checkoutRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(resolve(dir, 'src', 'cli', 'index.ts')) && existsSync(resolve(dir, 'node_modules', 'tsx'))) return dir
     if (dirname(dir) === dir) {
-      throw new SweepError(`sweeps run the headless CLI of a source checkout (src/cli/index.ts with its node_modules), and none holds ${from}: install from the repository (README "Running on a cluster")`)
+      throw new SweepError(
+        `sweeps run the headless CLI of a source checkout (src/cli/index.ts with its node_modules), and none holds ${from}: install from the repository (README "Running on a cluster")`
+      )
     }
   }
 }

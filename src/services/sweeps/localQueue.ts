@@ -10,7 +10,8 @@ import type { JobObservation } from '../../core/sweep/slurmOutput'
 import { defaultCliLauncher, workerArgs, type CliLauncher } from './launcher'
 
 /** A local job id is the worker's process id. */
-const workerPid = (job: JobRecord): number | undefined => (job.jobId !== undefined && /^\d+$/.test(job.jobId) ? Number(job.jobId) : undefined)
+const workerPid = (job: JobRecord): number | undefined =>
+  job.jobId !== undefined && /^\d+$/.test(job.jobId) ? Number(job.jobId) : undefined
 
 /** Whether the run's worker process still lives (the local scheduler's whole view of a job). */
 export function observeLocal(job: JobRecord): JobObservation | undefined {
@@ -116,7 +117,10 @@ export class LocalQueue {
     const out = openSync(logPath(dir, run), 'a')
     let child: ChildProcess
     try {
-      child = spawn(command, [...args, ...workerArgs(this.workspace, this.sweepId, run)], { cwd: launcher.cwd, stdio: ['ignore', out, out] })
+      child = spawn(command, [...args, ...workerArgs(this.workspace, this.sweepId, run)], {
+        cwd: launcher.cwd,
+        stdio: ['ignore', out, out]
+      })
     } finally {
       closeSync(out)
     }

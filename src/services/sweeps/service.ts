@@ -3,7 +3,13 @@
 // are served by a LocalQueue in this host process; Slurm sweeps only need the cluster's clients.
 import type { RecipeCheck, TrainRecipe } from '../../common/contract'
 import { HostError } from '../../common/contract'
-import type { SweepPlanResult, SweepRequest as SweepRequestDto, SweepStatus, SweepSummary, SweepComparison } from '../../common/schemas/sweeps'
+import type {
+  SweepPlanResult,
+  SweepRequest as SweepRequestDto,
+  SweepStatus,
+  SweepSummary,
+  SweepComparison
+} from '../../common/schemas/sweeps'
 import type { TrainConfig } from '../../core/train/config'
 import { SweepError } from '../../core/sweep/errors'
 import { commonFars } from '../../core/sweep/compare'
@@ -24,7 +30,8 @@ async function asHostError<T>(action: () => T | Promise<T>): Promise<T> {
   try {
     return await action()
   } catch (error) {
-    if (error instanceof SweepError) throw new HostError(/^no sweep|has no run/.test(error.message) ? 'not-found' : 'bad-request', error.message)
+    if (error instanceof SweepError)
+      throw new HostError(/^no sweep|has no run/.test(error.message) ? 'not-found' : 'bad-request', error.message)
     if (error instanceof SlurmCommandError) throw new HostError('failed', error.message)
     throw error
   }
@@ -35,7 +42,11 @@ function engineRequest(request: SweepRequestDto): SweepRequest {
   const base = structuredClone(request.base) as unknown as TrainConfig
   if (base.data) {
     const { train, val, test } = base.data
-    base.data = { train: expandUserPath(train), ...(val ? { val: expandUserPath(val) } : {}), ...(test ? { test: expandUserPath(test) } : {}) }
+    base.data = {
+      train: expandUserPath(train),
+      ...(val ? { val: expandUserPath(val) } : {}),
+      ...(test ? { test: expandUserPath(test) } : {})
+    }
   }
   return { ...request, base }
 }
@@ -59,7 +70,9 @@ export class SweepsService {
     const checks = await Promise.all(runs.map((run) => this.options.checkRecipe(run.recipe as unknown as TrainRecipe)))
     const seconds = checks.map((check) => {
       const e = check.estimate
-      return e && e.secondsPerEpoch !== null && e.totalSteps !== null && e.stepsPerEpoch ? (e.secondsPerEpoch * e.totalSteps) / e.stepsPerEpoch : null
+      return e && e.secondsPerEpoch !== null && e.totalSteps !== null && e.stepsPerEpoch
+        ? (e.secondsPerEpoch * e.totalSteps) / e.stepsPerEpoch
+        : null
     })
     const known = seconds.every((s): s is number => s !== null)
     const total = known ? seconds.reduce((a, b) => a + b, 0) : null
@@ -71,8 +84,15 @@ export class SweepsService {
       estimate: {
         secondsPerRun: seconds,
         totalSeconds: total,
-        wallSeconds: known ? (request.scheduler.kind === 'local' ? (total as number) / Math.min(parallel, runs.length) : Math.max(...(seconds as number[]))) : null,
-        basis: request.scheduler.kind === 'slurm' ? `${basis}; on the cluster each run goes as fast as its node, which this machine's speed does not tell` : basis
+        wallSeconds: known
+          ? request.scheduler.kind === 'local'
+            ? (total as number) / Math.min(parallel, runs.length)
+            : Math.max(...(seconds as number[]))
+          : null,
+        basis:
+          request.scheduler.kind === 'slurm'
+            ? `${basis}; on the cluster each run goes as fast as its node, which this machine's speed does not tell`
+            : basis
       }
     }
   }
@@ -85,8 +105,18 @@ export class SweepsService {
 
   list(): SweepSummary[] {
     const { sweeps, problems } = listSweeps(this.ctx.workspace())
-    if (problems.length) this.ctx.emit('notice', { level: 'warning', message: `skipped ${problems.length} unreadable sweep${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}` })
-    return sweeps.map((s) => ({ id: s.id, createdAt: s.createdAt, scheduler: s.scheduler.kind, fields: s.plan.axes.map((a) => a.field), runs: s.runs.length }))
+    if (problems.length)
+      this.ctx.emit('notice', {
+        level: 'warning',
+        message: `skipped ${problems.length} unreadable sweep${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}`
+      })
+    return sweeps.map((s) => ({
+      id: s.id,
+      createdAt: s.createdAt,
+      scheduler: s.scheduler.kind,
+      fields: s.plan.axes.map((a) => a.field),
+      runs: s.runs.length
+    }))
   }
 
   async status(id: string): Promise<SweepStatus> {
@@ -131,10 +161,18 @@ export class SweepsService {
 
   private serve(id: string, maxParallel: number): void {
     const workspace = this.ctx.workspace()
-    const queue = new LocalQueue(workspace, id, { maxParallel, onChange: () => this.ctx.emit('runs:changed', { reason: 'sweep' }) })
+    const queue = new LocalQueue(workspace, id, {
+      maxParallel,
+      onChange: () => this.ctx.emit('runs:changed', { reason: 'sweep' })
+    })
     const done = queue
       .serve()
-      .catch((error: unknown) => this.ctx.emit('notice', { level: 'error', message: `sweep ${id}: ${error instanceof Error ? error.message : String(error)}` }))
+      .catch((error: unknown) =>
+        this.ctx.emit('notice', {
+          level: 'error',
+          message: `sweep ${id}: ${error instanceof Error ? error.message : String(error)}`
+        })
+      )
       .finally(() => this.queues.delete(id))
     this.queues.set(id, { queue, done })
   }

@@ -25,18 +25,36 @@ export interface SlurmResult {
 }
 
 /** Runs a Slurm client; `timeoutMs` guards against a controller that does not answer. */
-export function runSlurm(command: SlurmCommand, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<SlurmResult> {
+export function runSlurm(
+  command: SlurmCommand,
+  args: readonly string[],
+  options: { timeoutMs?: number } = {}
+): Promise<SlurmResult> {
   return new Promise((resolve, reject) => {
-    execFile(command, [...args], { timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 * 2 ** 20, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (!error) return resolve({ stdout, stderr })
-      const code = (error as NodeJS.ErrnoException).code
-      if (code === 'ENOENT') {
-        return reject(new SlurmCommandError(`${command} is not installed or not on PATH: run sweeps with --scheduler slurm on a machine with the Slurm client commands (a cluster's login node)`, command, null, ''))
+    execFile(
+      command,
+      [...args],
+      { timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 * 2 ** 20, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        if (!error) return resolve({ stdout, stderr })
+        const code = (error as NodeJS.ErrnoException).code
+        if (code === 'ENOENT') {
+          return reject(
+            new SlurmCommandError(
+              `${command} is not installed or not on PATH: run sweeps with --scheduler slurm on a machine with the Slurm client commands (a cluster's login node)`,
+              command,
+              null,
+              ''
+            )
+          )
+        }
+        const exit = typeof code === 'number' ? code : null
+        const how = error.killed
+          ? `did not answer within ${(options.timeoutMs ?? 30_000) / 1000} s`
+          : `failed (exit status ${exit ?? 'unknown'})`
+        const detail = stderr.trim() || stdout.trim() || error.message
+        reject(new SlurmCommandError(`${command} ${args.join(' ')} ${how}: ${detail}`, command, exit, stderr))
       }
-      const exit = typeof code === 'number' ? code : null
-      const how = error.killed ? `did not answer within ${(options.timeoutMs ?? 30_000) / 1000} s` : `failed (exit status ${exit ?? 'unknown'})`
-      const detail = stderr.trim() || stdout.trim() || error.message
-      reject(new SlurmCommandError(`${command} ${args.join(' ')} ${how}: ${detail}`, command, exit, stderr))
-    })
+    )
   })
 }

@@ -7,7 +7,16 @@
 import { writeFileSync, chmodSync } from 'node:fs'
 import { join } from 'node:path'
 import { logPath, readJob, updateJob, type JobRecord, type SlurmOptions, type SweepRecord } from '../../core/sweep/store'
-import { SACCT_FORMAT, SQUEUE_FORMAT, isAccountingDisabled, isActiveState, parseSacct, parseScontrolJob, parseSqueue, type JobObservation } from '../../core/sweep/slurmOutput'
+import {
+  SACCT_FORMAT,
+  SQUEUE_FORMAT,
+  isAccountingDisabled,
+  isActiveState,
+  parseSacct,
+  parseScontrolJob,
+  parseSqueue,
+  type JobObservation
+} from '../../core/sweep/slurmOutput'
 import { runSlurm, SlurmCommandError } from './slurmCommands'
 import { workerArgs, type CliLauncher } from './launcher'
 
@@ -19,12 +28,17 @@ export function shellQuote(word: string): string {
 /** Problems with the options, each naming the option (they end up as #SBATCH lines). */
 export function slurmOptionProblems(options: SlurmOptions): string[] {
   const problems: string[] = []
-  if (options.partition !== undefined && !/^[\w.,-]+$/.test(options.partition)) problems.push(`partition "${options.partition}" may only hold letters, digits and . , _ -`)
-  if (options.time !== undefined && !/^(\d+-)?\d+(:\d+){0,2}$/.test(options.time)) problems.push(`time limit "${options.time}" is not a Slurm time (minutes, HH:MM:SS or D-HH:MM:SS)`)
-  if (options.gpus !== undefined && !(Number.isInteger(options.gpus) && options.gpus >= 0)) problems.push(`GPUs per job must be a whole number ≥ 0, got ${options.gpus}`)
-  if (options.cpusPerTask !== undefined && !(Number.isInteger(options.cpusPerTask) && options.cpusPerTask >= 1)) problems.push(`CPUs per task must be a whole number ≥ 1, got ${options.cpusPerTask}`)
+  if (options.partition !== undefined && !/^[\w.,-]+$/.test(options.partition))
+    problems.push(`partition "${options.partition}" may only hold letters, digits and . , _ -`)
+  if (options.time !== undefined && !/^(\d+-)?\d+(:\d+){0,2}$/.test(options.time))
+    problems.push(`time limit "${options.time}" is not a Slurm time (minutes, HH:MM:SS or D-HH:MM:SS)`)
+  if (options.gpus !== undefined && !(Number.isInteger(options.gpus) && options.gpus >= 0))
+    problems.push(`GPUs per job must be a whole number ≥ 0, got ${options.gpus}`)
+  if (options.cpusPerTask !== undefined && !(Number.isInteger(options.cpusPerTask) && options.cpusPerTask >= 1))
+    problems.push(`CPUs per task must be a whole number ≥ 1, got ${options.cpusPerTask}`)
   for (const line of options.extra ?? []) {
-    if (!/^--?[A-Za-z][\w-]*(=\S.*)?$/.test(line) || /[\r\n]/.test(line)) problems.push(`extra #SBATCH line "${line}" must be one option such as --qos=long or --account=lab`)
+    if (!/^--?[A-Za-z][\w-]*(=\S.*)?$/.test(line) || /[\r\n]/.test(line))
+      problems.push(`extra #SBATCH line "${line}" must be one option such as --qos=long or --account=lab`)
   }
   return problems
 }
@@ -35,7 +49,9 @@ export function jobScript(sweep: SweepRecord, dir: string, run: string, workspac
   const problems = slurmOptionProblems(options)
   if (problems.length > 0) throw new Error(`invalid Slurm options: ${problems.join('; ')}`)
   const log = logPath(dir, run)
-  for (const path of [log, launcher.cwd]) if (/\s/.test(path)) throw new Error(`${path} holds a blank, which #SBATCH lines cannot carry: use a workspace and install path without spaces`)
+  for (const path of [log, launcher.cwd])
+    if (/\s/.test(path))
+      throw new Error(`${path} holds a blank, which #SBATCH lines cannot carry: use a workspace and install path without spaces`)
   const lines = [
     '#!/bin/bash',
     `#SBATCH --job-name=${`${sweep.id}-${run}`.slice(0, 120)}`,
@@ -57,7 +73,13 @@ export function jobScript(sweep: SweepRecord, dir: string, run: string, workspac
   return lines.join('\n')
 }
 
-export async function submitSlurm(sweep: SweepRecord, dir: string, run: string, workspace: string, launcher: CliLauncher): Promise<JobRecord> {
+export async function submitSlurm(
+  sweep: SweepRecord,
+  dir: string,
+  run: string,
+  workspace: string,
+  launcher: CliLauncher
+): Promise<JobRecord> {
   const script = join(dir, 'jobs', `${run}.sh`)
   writeFileSync(script, jobScript(sweep, dir, run, workspace, launcher))
   chmodSync(script, 0o755)
@@ -79,7 +101,12 @@ export async function observeSlurm(jobIds: string[]): Promise<Map<string, JobObs
   const seen = new Map<string, JobObservation>()
   if (jobIds.length === 0) return seen
   try {
-    const { stdout } = await runSlurm('squeue', ['--noheader', '--states=all', `--format=${SQUEUE_FORMAT}`, `--jobs=${jobIds.join(',')}`])
+    const { stdout } = await runSlurm('squeue', [
+      '--noheader',
+      '--states=all',
+      `--format=${SQUEUE_FORMAT}`,
+      `--jobs=${jobIds.join(',')}`
+    ])
     for (const job of parseSqueue(stdout)) seen.set(job.jobId, job)
   } catch (error) {
     // squeue refuses a list whose only job it no longer knows ("Invalid job id specified").
@@ -88,7 +115,12 @@ export async function observeSlurm(jobIds: string[]): Promise<Map<string, JobObs
   const missing = jobIds.filter((id) => !seen.has(id))
   if (missing.length === 0) return seen
   try {
-    const { stdout } = await runSlurm('sacct', ['--noheader', '--parsable2', `--format=${SACCT_FORMAT}`, `--jobs=${missing.join(',')}`])
+    const { stdout } = await runSlurm('sacct', [
+      '--noheader',
+      '--parsable2',
+      `--format=${SACCT_FORMAT}`,
+      `--jobs=${missing.join(',')}`
+    ])
     for (const job of parseSacct(stdout)) if (!seen.has(job.jobId)) seen.set(job.jobId, job)
   } catch (error) {
     if (!(error instanceof SlurmCommandError && isAccountingDisabled(error.message))) throw error
@@ -112,7 +144,8 @@ export async function cancelSlurm(dir: string, run: string): Promise<void> {
       await runSlurm('scancel', [job.jobId])
     } catch (error) {
       // A job that already ended is cancelled enough.
-      if (!(error instanceof SlurmCommandError && /invalid job id|already completing or completed/i.test(error.message))) throw error
+      if (!(error instanceof SlurmCommandError && /invalid job id|already completing or completed/i.test(error.message)))
+        throw error
     }
   }
   updateJob(dir, run, { state: 'cancelled' })
@@ -126,7 +159,13 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * released at once (`scontrol update StartTime=now`). A job that has ended (cancelled, failed,
  * forgotten) is submitted again as a new job. Either way the run resumes from its checkpoint.
  */
-export async function requeueSlurm(sweep: SweepRecord, dir: string, run: string, workspace: string, launcher: CliLauncher): Promise<JobRecord> {
+export async function requeueSlurm(
+  sweep: SweepRecord,
+  dir: string,
+  run: string,
+  workspace: string,
+  launcher: CliLauncher
+): Promise<JobRecord> {
   const job = readJob(dir, run)
   const current = job.jobId ? await showJob(job.jobId) : undefined
   if (job.state !== 'submitted' || !job.jobId || !current || !isActiveState(current.state)) {

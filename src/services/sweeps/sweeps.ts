@@ -6,7 +6,18 @@ import { join } from 'node:path'
 import type { TrainConfig } from '../../core/train/config'
 import { readRunRecord, runDir, type RunRecord } from '../../core/train/runs'
 import { expandSweep, type PlannedRun, type SweepPlan } from '../../core/sweep/grid'
-import { createSweep, newSweepId, readJob, readSweep, sweepDir, sweepRun, SCHEDULER_KINDS, type JobRecord, type SchedulerSpec, type SweepRecord } from '../../core/sweep/store'
+import {
+  createSweep,
+  newSweepId,
+  readJob,
+  readSweep,
+  sweepDir,
+  sweepRun,
+  SCHEDULER_KINDS,
+  type JobRecord,
+  type SchedulerSpec,
+  type SweepRecord
+} from '../../core/sweep/store'
 import { runProgress, type RunProgress } from '../../core/sweep/status'
 import { readRunResult, type ComparedRun } from '../../core/sweep/compare'
 import type { JobObservation } from '../../core/sweep/slurmOutput'
@@ -25,8 +36,12 @@ export interface SweepRequest {
 }
 
 function schedulerProblems(spec: SchedulerSpec): string[] {
-  if (!(SCHEDULER_KINDS as readonly string[]).includes(spec.kind)) return [`scheduler must be one of ${SCHEDULER_KINDS.join(', ')}, got "${spec.kind}"`]
-  if (spec.kind === 'local') return spec.maxParallel !== undefined && !(Number.isInteger(spec.maxParallel) && spec.maxParallel >= 1) ? [`runs at once must be a whole number ≥ 1, got ${spec.maxParallel}`] : []
+  if (!(SCHEDULER_KINDS as readonly string[]).includes(spec.kind))
+    return [`scheduler must be one of ${SCHEDULER_KINDS.join(', ')}, got "${spec.kind}"`]
+  if (spec.kind === 'local')
+    return spec.maxParallel !== undefined && !(Number.isInteger(spec.maxParallel) && spec.maxParallel >= 1)
+      ? [`runs at once must be a whole number ≥ 1, got ${spec.maxParallel}`]
+      : []
   return slurmOptionProblems(spec.slurm ?? {})
 }
 
@@ -41,7 +56,11 @@ export function planSweep(request: SweepRequest): PlannedRun[] {
  * Writes the sweep folder and, for Slurm, submits every run. A local sweep's runs wait queued
  * until a LocalQueue serves them (the caller starts it).
  */
-export async function startSweep(workspace: string, request: SweepRequest, launcher: CliLauncher = defaultCliLauncher()): Promise<SweepRecord> {
+export async function startSweep(
+  workspace: string,
+  request: SweepRequest,
+  launcher: CliLauncher = defaultCliLauncher()
+): Promise<SweepRecord> {
   const runs = planSweep(request)
   const sweep = createSweep(workspace, {
     id: newSweepId(request.label ?? request.plan.axes.map((a) => a.field.split('.').pop()).join('-')),
@@ -91,7 +110,14 @@ export async function sweepStatus(workspace: string, id: string): Promise<SweepS
   } else observed = observeLocal
   const runs = sweep.runs.map((run) => {
     const job = jobs.get(run.name) as JobRecord
-    return { name: run.name, runId: run.runId, values: run.values, ...(job.jobId ? { jobId: job.jobId } : {}), requeues: job.requeues, ...runProgress(job, observed(job), readRunFolder(workspace, run.runId)) }
+    return {
+      name: run.name,
+      runId: run.runId,
+      values: run.values,
+      ...(job.jobId ? { jobId: job.jobId } : {}),
+      requeues: job.requeues,
+      ...runProgress(job, observed(job), readRunFolder(workspace, run.runId))
+    }
   })
   return { sweep, runs, ...(sweep.scheduler.kind === 'local' ? { served: localQueueServed(workspace, id) } : {}) }
 }
@@ -114,12 +140,18 @@ export async function cancelSweep(workspace: string, id: string, names: string[]
 }
 
 /** Requeues the named runs: each continues from its last checkpoint. Local runs start once a LocalQueue serves the sweep. */
-export async function requeueSweep(workspace: string, id: string, names: string[], launcher: CliLauncher = defaultCliLauncher()): Promise<string[]> {
+export async function requeueSweep(
+  workspace: string,
+  id: string,
+  names: string[],
+  launcher: CliLauncher = defaultCliLauncher()
+): Promise<string[]> {
   const sweep = readSweep(workspace, id)
   const dir = sweepDir(workspace, id)
   const chosen = chosenRuns(sweep, names)
   for (const run of chosen) {
-    if (readRunFolder(workspace, sweepRun(sweep, run).runId)?.status === 'finished') throw new SweepError(`run ${run} has finished; there is nothing to continue`)
+    if (readRunFolder(workspace, sweepRun(sweep, run).runId)?.status === 'finished')
+      throw new SweepError(`run ${run} has finished; there is nothing to continue`)
   }
   for (const run of chosen) {
     if (sweep.scheduler.kind === 'slurm') await requeueSlurm(sweep, dir, run, workspace, launcher)

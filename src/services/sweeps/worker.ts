@@ -23,7 +23,10 @@ export type WorkerOutcome = 'finished' | 'stopped' | 'failed'
 function clearUnstartedFolder(dir: string): void {
   const entries = readdirSync(dir, { recursive: true, withFileTypes: true })
   const files = entries.filter((e) => !e.isDirectory())
-  if (files.length > 0) throw new Error(`${dir} exists without a config.json but holds files (${files.map((f) => f.name).join(', ')}); move it away to start this run`)
+  if (files.length > 0)
+    throw new Error(
+      `${dir} exists without a config.json but holds files (${files.map((f) => f.name).join(', ')}); move it away to start this run`
+    )
   rmSync(dir, { recursive: true })
 }
 
@@ -47,7 +50,9 @@ function describe(event: TrainerProcessEvent): string | null {
     case 'started':
       return `started ${event.runId} on ${event.backend.choice}: ${event.totalSteps} steps${event.startStep > 0 ? `, resumed at step ${event.startStep} from ${event.resumedFrom}` : ''}`
     case 'progress':
-      return event.step % 10 === 0 || event.step === event.totalSteps ? `step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(4)}` : null
+      return event.step % 10 === 0 || event.step === event.totalSteps
+        ? `step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(4)}`
+        : null
     case 'validation':
       return `validation (${event.validation.set}) at step ${event.step}: AUC ${event.validation.auc.toFixed(4)}`
     case 'checkpoint':
@@ -55,7 +60,9 @@ function describe(event: TrainerProcessEvent): string | null {
     case 'warning':
       return `warning: ${event.message}`
     case 'finished':
-      return event.stopped ? `stopped at step ${event.steps}` : `finished ${event.steps} steps${event.test ? `: test AUC ${event.test.auc.toFixed(4)}` : ''}`
+      return event.stopped
+        ? `stopped at step ${event.steps}`
+        : `finished ${event.steps} steps${event.test ? `: test AUC ${event.test.auc.toFixed(4)}` : ''}`
     case 'failed':
       return `failed: ${event.message}`
     default:
@@ -63,7 +70,12 @@ function describe(event: TrainerProcessEvent): string | null {
   }
 }
 
-export async function trainSweepRun(workspace: string, sweepId: string, runName: string, log: (line: string) => void): Promise<WorkerOutcome> {
+export async function trainSweepRun(
+  workspace: string,
+  sweepId: string,
+  runName: string,
+  log: (line: string) => void
+): Promise<WorkerOutcome> {
   const sweep = readSweep(workspace, sweepId)
   const run = sweepRun(sweep, runName)
   const dir = runDir(workspace, run.runId)

@@ -66,7 +66,17 @@ run({
       manualReview: Boolean(issue.manualReview),
       description: issue.description
     }))
-    log(JSON.stringify({ input, electronVersion, globalChecks: result.globalChecks, atomicChecks: result.atomicChecks, errors: result.errors.length, findings, attempts }))
+    log(
+      JSON.stringify({
+        input,
+        electronVersion,
+        globalChecks: result.globalChecks,
+        atomicChecks: result.atomicChecks,
+        errors: result.errors.length,
+        findings,
+        attempts
+      })
+    )
   })
   .catch((error) => {
     process.stderr.write(`electronegativity failed: ${error && error.stack}\n`)

@@ -27,7 +27,11 @@ const CONTRACT_ERROR_CODES = new Set(['unknown-channel', 'malformed-request', 'm
 async function outcome(promiseLike) {
   try {
     const answer = await promiseLike
-    if (answer?.ok === false) return { ok: false, error: `${CONTRACT_ERROR_CODES.has(answer.error.code) ? 'ContractError' : 'HostError'}: ${answer.error.message}` }
+    if (answer?.ok === false)
+      return {
+        ok: false,
+        error: `${CONTRACT_ERROR_CODES.has(answer.error.code) ? 'ContractError' : 'HostError'}: ${answer.error.message}`
+      }
     return { ok: true, value: answer?.ok === true ? answer.value : answer }
   } catch (e) {
     return { ok: false, error: `${e?.name}: ${e?.message}` }
@@ -51,7 +55,9 @@ try {
     contents.emit(name, event, 'https://attacker.example/', {})
     report.contents[name] = { listeners: (contents.listeners.get(name) ?? []).length, prevented: event.prevented }
   }
-  report.contents.windowOpen = contents.windowOpenHandlers.map((fn) => fn({ url: 'https://attacker.example/', frameName: '', features: '' }))
+  report.contents.windowOpen = contents.windowOpenHandlers.map((fn) =>
+    fn({ url: 'https://attacker.example/', frameName: '', features: '' })
+  )
 
   // The session: the CSP header replaces whatever a response carried; every permission refused.
   const headersReceived = stub.sessionState.headersReceived
@@ -71,14 +77,21 @@ try {
   if (stub.sessionState.permissionRequest) {
     for (const permission of ['media', 'geolocation', 'notifications', 'openExternal', 'clipboard-read']) {
       await new Promise((resolve) =>
-        stub.sessionState.permissionRequest(contents, permission, (granted) => {
-          report.permissions[permission] = granted
-          resolve()
-        }, {})
+        stub.sessionState.permissionRequest(
+          contents,
+          permission,
+          (granted) => {
+            report.permissions[permission] = granted
+            resolve()
+          },
+          {}
+        )
       )
     }
   }
-  report.permissionCheck = stub.sessionState.permissionCheck ? stub.sessionState.permissionCheck(contents, 'media', 'file://', {}) : null
+  report.permissionCheck = stub.sessionState.permissionCheck
+    ? stub.sessionState.permissionCheck(contents, 'media', 'file://', {})
+    : null
 
   // IPC: every channel the main process registered, from a foreign frame and with bad input.
   const trusted = pathToFileURL(rendererIndex).href
@@ -86,7 +99,9 @@ try {
   for (const [channel, handler] of stub.ipcHandlers) {
     const untrusted = await outcome(handler({ senderFrame: { url: 'https://attacker.example/' } }, undefined))
     const noFrame = await outcome(handler({ senderFrame: null }))
-    const junk = await outcome(handler({ senderFrame: { url: trusted } }, { __proto__: { polluted: true }, path: '../../etc/passwd' }, 'extra'))
+    const junk = await outcome(
+      handler({ senderFrame: { url: trusted } }, { __proto__: { polluted: true }, path: '../../etc/passwd' }, 'extra')
+    )
     report.ipc[channel] = { untrusted, noFrame, junk }
   }
   report.forksAtStartup = stub.forks.length

@@ -14,7 +14,16 @@ import { detectFaces, type DetectedFace, type RgbImage } from '../../../src/core
 import { applySimilarity, type Point } from '../../../src/core/align/similarity'
 import { ARCFACE_TEMPLATE } from '../../../src/core/align/template'
 import { tf } from '../../../src/core/tf'
-import { applyMatrix, distance, meanAbsoluteDifference, pilRgb, similarityMatrix, skimageWarp, writeFacePhotos, type Matrix } from './fixtures'
+import {
+  applyMatrix,
+  distance,
+  meanAbsoluteDifference,
+  pilRgb,
+  similarityMatrix,
+  skimageWarp,
+  writeFacePhotos,
+  type Matrix
+} from './fixtures'
 
 const MOVED = ['moved-rot-20', 'moved-rot+18-scale0.8', 'moved-scale1.25-shift', 'moved-rot+22-scale0.75']
 const [LEFT_EYE, RIGHT_EYE] = ARCFACE_TEMPLATE
@@ -61,7 +70,12 @@ function eyesMapped(outcome: { face: DetectedFace; transform: Parameters<typeof 
 async function shiftedMad(crop: RgbImage, pixels: number): Promise<number> {
   const inner = crop.width - pixels
   const region = async (left: number, top: number): Promise<Uint8Array> =>
-    new Uint8Array(await sharp(crop.data, { raw: { width: crop.width, height: crop.height, channels: 3 } }).extract({ left, top, width: inner, height: inner }).raw().toBuffer())
+    new Uint8Array(
+      await sharp(crop.data, { raw: { width: crop.width, height: crop.height, channels: 3 } })
+        .extract({ left, top, width: inner, height: inner })
+        .raw()
+        .toBuffer()
+    )
   return meanAbsoluteDifference(await region(0, 0), await region(pixels, pixels))
 }
 
@@ -94,7 +108,12 @@ describe('alignment of the astronaut photo', () => {
 
   it('the crop is scikit-image’s bilinear warp of the photo by the same transform (also: RGB, not BGR)', async () => {
     const outcome = await aligned('astronaut')
-    const expected = skimageWarp(join(dir, 'astronaut.png'), similarityMatrix(outcome.transform), 112, join(dir, 'reference-crop.rgb'))
+    const expected = skimageWarp(
+      join(dir, 'astronaut.png'),
+      similarityMatrix(outcome.transform),
+      112,
+      join(dir, 'reference-crop.rgb')
+    )
     // Measured: 0.003 grey levels (a rounding here and there).
     expect(meanAbsoluteDifference(outcome.crop.data, expected)).toBeLessThan(0.5)
     // The same crop with red and blue swapped is far off: the comparison can tell channel orders apart.
@@ -108,7 +127,8 @@ describe('alignment of the astronaut photo', () => {
     expect(photo.width * photo.height * 3).toBe(reference.length)
     expect(Buffer.from(photo.data).equals(Buffer.from(reference))).toBe(true)
     const bgr = await decodePhoto(join(dir, 'bgr.png'))
-    for (let i = 0; i < 3000; i += 3) expect([bgr.data[i], bgr.data[i + 1], bgr.data[i + 2]]).toEqual([reference[i + 2], reference[i + 1], reference[i]])
+    for (let i = 0; i < 3000; i += 3)
+      expect([bgr.data[i], bgr.data[i + 1], bgr.data[i + 2]]).toEqual([reference[i + 2], reference[i + 1], reference[i]])
   })
 })
 
@@ -164,7 +184,10 @@ describe('photos that cannot be aligned as asked', () => {
   const settings = (changes: Partial<AlignSettings>): AlignSettings => ({ ...DEFAULT_ALIGN_SETTINGS, ...changes })
 
   it('a photo without a face reports "no face"', async () => {
-    expect(await alignPhotoFile(join(dir, 'coffee.png'), DEFAULT_ALIGN_SETTINGS)).toEqual({ status: 'no-face', detail: 'no face found' })
+    expect(await alignPhotoFile(join(dir, 'coffee.png'), DEFAULT_ALIGN_SETTINGS)).toEqual({
+      status: 'no-face',
+      detail: 'no face found'
+    })
   }, 60_000)
 
   it('two faces: "largest" aligns the larger one, "skip" reports several faces', async () => {

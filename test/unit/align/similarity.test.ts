@@ -1,7 +1,14 @@
 // The closed-form similarity fit against scikit-image's Umeyama estimate, exact recovery of a known
 // transform, inversion, and the template for other crop sizes and margins.
 import { describe, expect, it } from 'vitest'
-import { applySimilarity, fitSimilarity, invertSimilarity, similarityDegrees, similarityScale, type Point } from '../../../src/core/align/similarity'
+import {
+  applySimilarity,
+  fitSimilarity,
+  invertSimilarity,
+  similarityDegrees,
+  similarityScale,
+  type Point
+} from '../../../src/core/align/similarity'
 import { ARCFACE_TEMPLATE, alignmentTemplate } from '../../../src/core/align/template'
 import { createRng } from '../../../src/core/util/rng'
 import { skimageSimilarity, similarityMatrix } from './fixtures'
@@ -49,7 +56,15 @@ describe('fitSimilarity', () => {
 
   it('refuses point sets it cannot fit', () => {
     expect(() => fitSimilarity([[1, 1]], [[2, 2]])).toThrow(/at least 2 points/)
-    expect(() => fitSimilarity([[1, 1], [1, 1]], ARCFACE_TEMPLATE.slice(0, 2))).toThrow(/coincide/)
+    expect(() =>
+      fitSimilarity(
+        [
+          [1, 1],
+          [1, 1]
+        ],
+        ARCFACE_TEMPLATE.slice(0, 2)
+      )
+    ).toThrow(/coincide/)
   })
 })
 

@@ -39,7 +39,9 @@ afterAll(async () => {
 
 describe('datasets:align', () => {
   it('aligns in the job worker, shows crops and rejects, and adds the aligned folder as a dataset', async () => {
-    const request = parseRequest('datasets:align', [{ source: join(dir, 'photos'), target: join(dir, 'aligned'), multiFace: 'skip', taskId: 'align-1' }])
+    const request = parseRequest('datasets:align', [
+      { source: join(dir, 'photos'), target: join(dir, 'aligned'), multiFace: 'skip', taskId: 'align-1' }
+    ])
     const result = parseResponse('datasets:align', await services.handlers['datasets:align'](request))
     expect(result.status).toBe('complete')
     expect(result.aligned).toBe(1)

@@ -257,7 +257,12 @@ describe('request schemas', () => {
   it('check trainer events with the trainer protocol', () => {
     expect(EVENT_SCHEMAS['training:event'].safeParse({ runId: 'r1', event: { type: 'paused', step: 3 } }).success).toBe(true)
     expect(EVENT_SCHEMAS['training:event'].safeParse({ runId: 'r1', event: { type: 'paused' } }).success).toBe(false)
-    expect(EVENT_SCHEMAS['training:event'].safeParse({ runId: null, event: { type: 'exited', code: 1, signal: null, interrupted: true, message: 'killed' } }).success).toBe(true)
+    expect(
+      EVENT_SCHEMAS['training:event'].safeParse({
+        runId: null,
+        event: { type: 'exited', code: 1, signal: null, interrupted: true, message: 'killed' }
+      }).success
+    ).toBe(true)
     expect(EVENT_SCHEMAS['training:event'].safeParse({ runId: null, event: { type: 'shell' } }).success).toBe(false)
   })
 })

@@ -32,12 +32,16 @@ beforeAll(async () => {
   folder = join(dir, 'faces')
   for (const name of ['ann', 'bob']) {
     mkdirSync(join(folder, name), { recursive: true })
-    for (let i = 0; i < 2; i++) await sharp(Buffer.alloc(8 * 8 * 3, 60 * i + name.length), { raw: { width: 8, height: 8, channels: 3 } }).png().toFile(join(folder, name, `${i}.png`))
+    for (let i = 0; i < 2; i++)
+      await sharp(Buffer.alloc(8 * 8 * 3, 60 * i + name.length), { raw: { width: 8, height: 8, channels: 3 } })
+        .png()
+        .toFile(join(folder, name, `${i}.png`))
   }
   // Cancels a task once its worker says it has started parsing (its label is "Inspecting …").
   tasks = new TaskRegistry((event, payload) => {
     const p = payload as { taskId: string; label: string; phase: string }
-    if (event === 'task:progress' && p.taskId === 'cancel-me' && p.phase === 'running' && p.label.startsWith('Inspecting ')) setImmediate(() => tasks.cancel(p.taskId))
+    if (event === 'task:progress' && p.taskId === 'cancel-me' && p.phase === 'running' && p.label.startsWith('Inspecting '))
+      setImmediate(() => tasks.cancel(p.taskId))
   })
   const ctx: ServiceContext = { workspace: () => join(dir, 'workspace'), emit: () => {}, tasks, isTraining: () => false }
   service = new DatasetsService(ctx)
@@ -68,13 +72,19 @@ describe('dataset inspection off the main thread', () => {
 
   it('past its memory cap an inspection fails alone, saying why; the host inspects the next dataset', async () => {
     const capped = workerInspector(24)
-    await expect(capped(rec, false)).rejects.toMatchObject({ code: 'failed', message: expect.stringMatching(/needed more memory than its worker may use \(24 MiB of JavaScript heap\)/) })
+    await expect(capped(rec, false)).rejects.toMatchObject({
+      code: 'failed',
+      message: expect.stringMatching(/needed more memory than its worker may use \(24 MiB of JavaScript heap\)/)
+    })
     await expect(capped(folder, false)).resolves.toMatchObject({ identities: 2, images: 4 })
   })
 
-  it('a malformed file is the request\'s fault, named in the answer', async () => {
+  it("a malformed file is the request's fault, named in the answer", async () => {
     const bad = join(dir, 'bad.rec')
     execFileSync(PYTHON, [FIXTURES, 'hostile-rec', 'header-range-1e9', bad])
-    await expect(service.inspect(bad)).rejects.toMatchObject({ code: 'bad-request', message: expect.stringMatching(/bad\.rec: header record 0 declares/) })
+    await expect(service.inspect(bad)).rejects.toMatchObject({
+      code: 'bad-request',
+      message: expect.stringMatching(/bad\.rec: header record 0 declares/)
+    })
   })
 })

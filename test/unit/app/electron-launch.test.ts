@@ -78,14 +78,22 @@ describe('Electron app', () => {
       interface ElectronApp {
         firstWindow(): Promise<ElectronPage>
         windows(): ElectronPage[]
-        evaluate<T>(fn: (electron: { BrowserWindow: { getAllWindows(): { webContents: { getLastWebPreferences?(): Record<string, unknown> } }[] } }) => T): Promise<T>
+        evaluate<T>(
+          fn: (electron: {
+            BrowserWindow: { getAllWindows(): { webContents: { getLastWebPreferences?(): Record<string, unknown> } }[] }
+          }) => T
+        ): Promise<T>
         close(): Promise<void>
       }
       const playwright = (await import(/* @vite-ignore */ 'playwright-core' as string)) as {
         _electron: { launch(options: { args: string[]; cwd: string; env: Record<string, string> }): Promise<ElectronApp> }
       }
       const workspace = fileURLToPath(new URL('../../../out/electron-launch-workspace', import.meta.url))
-      const app = await playwright._electron.launch({ args: [ROOT], cwd: ROOT, env: { ...(process.env as Record<string, string>), DSOFTMAX_WORKSPACE: workspace } })
+      const app = await playwright._electron.launch({
+        args: [ROOT],
+        cwd: ROOT,
+        env: { ...(process.env as Record<string, string>), DSOFTMAX_WORKSPACE: workspace }
+      })
       try {
         const page = await app.firstWindow()
         await page.waitForLoadState('domcontentloaded')
@@ -94,15 +102,29 @@ describe('Electron app', () => {
         // Renderer has no Node: only the contract API crosses the bridge.
         expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined')
         expect(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined')
-        expect(await page.evaluate(() => Object.keys((globalThis as { api?: object }).api ?? {}).sort().join(','))).toBe('invoke,on')
+        expect(
+          await page.evaluate(() =>
+            Object.keys((globalThis as { api?: object }).api ?? {})
+              .sort()
+              .join(',')
+          )
+        ).toBe('invoke,on')
         // A round trip through preload → IPC → services; the bridge answers with the envelope.
         const info = await page.evaluate(async () => {
-          const api = (globalThis as unknown as { api: { invoke: Record<string, () => Promise<{ ok: boolean; value?: { host?: string; name: string } }>> } }).api
+          const api = (
+            globalThis as unknown as {
+              api: { invoke: Record<string, () => Promise<{ ok: boolean; value?: { host?: string; name: string } }>> }
+            }
+          ).api
           return api.invoke['app:info']()
         })
         expect(info).toMatchObject({ ok: true, value: { name: 'D-Softmax Studio', host: 'electron' } })
         // window.open is denied.
-        expect(await page.evaluate(() => (globalThis as unknown as { open(url: string): unknown }).open('https://example.com') === null)).toBe(true)
+        expect(
+          await page.evaluate(
+            () => (globalThis as unknown as { open(url: string): unknown }).open('https://example.com') === null
+          )
+        ).toBe(true)
         expect(app.windows()).toHaveLength(1)
       } finally {
         await app.close()

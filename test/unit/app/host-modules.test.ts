@@ -28,7 +28,12 @@ describe('menu', () => {
 
   it('sends renderer commands and opens recent workspaces', () => {
     const actions = { command: vi.fn(), openWorkspace: vi.fn(), about: vi.fn() }
-    const template = buildMenuTemplate({ appName: 'D-Softmax Studio', isMac: false, recentWorkspaces: ['/data/ws1'], actions }) as Item[]
+    const template = buildMenuTemplate({
+      appName: 'D-Softmax Studio',
+      isMac: false,
+      recentWorkspaces: ['/data/ws1'],
+      actions
+    }) as Item[]
     find(template, 'New Run…')!.click!()
     find(template, 'Import Dataset…')!.click!()
     find(template, 'Export…')!.click!()
@@ -41,13 +46,21 @@ describe('menu', () => {
   })
 
   it('adds the application menu on macOS and says when no workspace is recent', () => {
-    const template = buildMenuTemplate({ appName: 'D-Softmax Studio', isMac: true, recentWorkspaces: [], actions: { command() {}, openWorkspace() {}, about() {} } }) as Item[]
+    const template = buildMenuTemplate({
+      appName: 'D-Softmax Studio',
+      isMac: true,
+      recentWorkspaces: [],
+      actions: { command() {}, openWorkspace() {}, about() {} }
+    }) as Item[]
     expect(template[0].label).toBe('D-Softmax Studio')
     expect(find(template, 'No recent workspaces')?.enabled).toBe(false)
   })
 
   it('about text names every version and the backend', () => {
-    const text = aboutText({ version: '0.1.0', electron: '45.3.4', chrome: '142', node: '22.2', platform: 'linux', tfjs: '4.22.0' }, { status: 'probed', choice: 'wasm', reason: 'fastest available' })
+    const text = aboutText(
+      { version: '0.1.0', electron: '45.3.4', chrome: '142', node: '22.2', platform: 'linux', tfjs: '4.22.0' },
+      { status: 'probed', choice: 'wasm', reason: 'fastest available' }
+    )
     expect(text).toContain('Version 0.1.0')
     expect(text).toContain('Electron 45.3.4, Chromium 142, Node 22.2')
     expect(text).toContain('TensorFlow.js 4.22.0')
@@ -58,23 +71,47 @@ describe('menu', () => {
 describe('window state', () => {
   const display = { x: 0, y: 0, width: 1920, height: 1080 }
   it('reopens where it was when that is on a display', () => {
-    expect(restoreBounds({ x: 100, y: 50, width: 1000, height: 700, maximized: true }, [display])).toEqual({ x: 100, y: 50, width: 1000, height: 700, maximized: true })
+    expect(restoreBounds({ x: 100, y: 50, width: 1000, height: 700, maximized: true }, [display])).toEqual({
+      x: 100,
+      y: 50,
+      width: 1000,
+      height: 700,
+      maximized: true
+    })
   })
   it('drops a position that is off every display, and enforces a minimum size', () => {
-    expect(restoreBounds({ x: 3000, y: 50, width: 300, height: 200 }, [display])).toEqual({ width: 800, height: 560, maximized: false })
+    expect(restoreBounds({ x: 3000, y: 50, width: 300, height: 200 }, [display])).toEqual({
+      width: 800,
+      height: 560,
+      maximized: false
+    })
     expect(restoreBounds(undefined, [display])).toEqual({ ...DEFAULT_BOUNDS, maximized: false })
   })
 })
 
 describe('run-ended notice', () => {
   const base: TrainingState = {
-    runId: 'r1', runDir: '/w/runs/r1', phase: 'finished', backend: 'wasm', device: '', dataset: { name: 'fonts', examples: 1, classes: 1, valPairs: 0 },
-    model: { backbone: 'glyph-cnn', parameters: 1, macsPerImage: 1 }, step: 10, totalSteps: 10, stepsPerEpoch: 5, epoch: 2, imagesPerSecond: null, etaSeconds: null
+    runId: 'r1',
+    runDir: '/w/runs/r1',
+    phase: 'finished',
+    backend: 'wasm',
+    device: '',
+    dataset: { name: 'fonts', examples: 1, classes: 1, valPairs: 0 },
+    model: { backbone: 'glyph-cnn', parameters: 1, macsPerImage: 1 },
+    step: 10,
+    totalSteps: 10,
+    stepsPerEpoch: 5,
+    epoch: 2,
+    imagesPerSecond: null,
+    etaSeconds: null
   }
   it('says what happened and what can be done', () => {
     expect(runEndedNotice(base).title).toBe('Training finished')
     expect(runEndedNotice({ ...base, phase: 'interrupted', message: 'killed' }).body).toMatch(/killed.*resumed/)
-    expect(runEndedNotice({ ...base, phase: 'failed', message: 'NaN loss' })).toEqual({ title: 'Training failed', body: 'r1 (step 10/10): NaN loss' })
+    expect(runEndedNotice({ ...base, phase: 'failed', message: 'NaN loss' })).toEqual({
+      title: 'Training failed',
+      body: 'r1 (step 10/10): NaN loss'
+    })
   })
 })
 
@@ -142,8 +179,16 @@ describe('tasks', () => {
       if (event === 'task:progress') events.push(payload as { phase: string; fraction: number | null })
     })
     await expect(tasks.run('t1', 'work', async (task) => (task.progress(0.5), 42))).resolves.toBe(42)
-    expect(events.map((e) => [e.phase, e.fraction])).toEqual([['running', null], ['running', 0.5], ['done', 1]])
-    const pending = tasks.run('t2', 'slow', (task) => new Promise((_, reject) => task.signal.addEventListener('abort', () => reject(new Error('aborted')))))
+    expect(events.map((e) => [e.phase, e.fraction])).toEqual([
+      ['running', null],
+      ['running', 0.5],
+      ['done', 1]
+    ])
+    const pending = tasks.run(
+      't2',
+      'slow',
+      (task) => new Promise((_, reject) => task.signal.addEventListener('abort', () => reject(new Error('aborted'))))
+    )
     await expect(tasks.run('t2', 'again', async () => 1)).rejects.toThrow(/already running/)
     expect(tasks.cancel('t2')).toBe(true)
     await expect(pending).rejects.toMatchObject({ code: 'cancelled' })

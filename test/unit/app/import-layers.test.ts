@@ -28,7 +28,11 @@ describe('import layers (eslint no-restricted-imports)', () => {
   })
 
   it('src/server does not import the Electron shell', async () => {
-    const code = ["import { secureWebPreferences } from '../main/security'", "import { buildCsp } from '../services/csp'", 'export const all = [secureWebPreferences, buildCsp]'].join('\n')
+    const code = [
+      "import { secureWebPreferences } from '../main/security'",
+      "import { buildCsp } from '../services/csp'",
+      'export const all = [secureWebPreferences, buildCsp]'
+    ].join('\n')
     expect(await restrictedImports('src/server/probe.ts', code)).toEqual([code.split('\n')[0]])
   })
 

@@ -15,9 +15,13 @@ const TRUSTED = 'file:///app/out/renderer/index.html'
 
 function electronPair(handlers: Partial<ChannelHandlers>) {
   const listeners = new Map<string, (event: InvokeEventLike, ...args: unknown[]) => unknown>()
-  const ipcMain: IpcMainLike = { handle: (channel, listener) => void listeners.set(channel, listener), removeHandler: (channel) => void listeners.delete(channel) }
+  const ipcMain: IpcMainLike = {
+    handle: (channel, listener) => void listeners.set(channel, listener),
+    removeHandler: (channel) => void listeners.delete(channel)
+  }
   const main = createMainIpc(ipcMain, (url) => url === TRUSTED)
-  for (const [channel, handler] of Object.entries(handlers)) main.handle(channel as 'app:info', handler as ChannelHandler<'app:info'>)
+  for (const [channel, handler] of Object.entries(handlers))
+    main.handle(channel as 'app:info', handler as ChannelHandler<'app:info'>)
   // What Electron does between ipcRenderer.invoke and the listener: structured clone both ways.
   const invoke = vi.fn(async (channel: string, ...args: unknown[]) => {
     const listener = listeners.get(channel)
@@ -35,8 +39,14 @@ describe('errors over IPC', () => {
 
   it('cross the bridge as plain envelopes (contextBridge would drop an Error’s code)', async () => {
     const { bridge } = electronPair(failingHandlers())
-    await expect(bridge.invoke['runs:get']({ id: 'r1' })).resolves.toEqual({ ok: false, error: { code: 'conflict', message: 'run "r1" is busy' } })
-    await expect(bridge.invoke['runs:list']()).resolves.toEqual({ ok: false, error: { code: 'unknown-channel', message: '"runs:list" is not served here' } })
+    await expect(bridge.invoke['runs:get']({ id: 'r1' })).resolves.toEqual({
+      ok: false,
+      error: { code: 'conflict', message: 'run "r1" is busy' }
+    })
+    await expect(bridge.invoke['runs:list']()).resolves.toEqual({
+      ok: false,
+      error: { code: 'unknown-channel', message: '"runs:list" is not served here' }
+    })
   })
 
   it('main listens on every contract channel from the start, so a call racing startup gets an envelope', () => {

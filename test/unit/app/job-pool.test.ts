@@ -8,7 +8,9 @@ afterAll(() => pool.close())
 
 describe('job pool', () => {
   it('reports a failing job with its reason, then keeps serving after a cancelled one', async () => {
-    await expect(pool.run('export-tfjs', { runDir: '/nonexistent/runs/r1', dir: '/tmp/x' })).rejects.toThrow(/\/nonexistent\/runs\/r1/)
+    await expect(pool.run('export-tfjs', { runDir: '/nonexistent/runs/r1', dir: '/tmp/x' })).rejects.toThrow(
+      /\/nonexistent\/runs\/r1/
+    )
 
     const tasks = new TaskRegistry(() => {})
     const slow = tasks.run('probe-1', 'probe', (task) => pool.run('probe', {}, task))
@@ -16,6 +18,8 @@ describe('job pool', () => {
     await expect(slow).rejects.toMatchObject({ code: 'cancelled' })
 
     // A fresh worker takes the next job.
-    await expect(pool.run('evaluate', { runDir: '/nonexistent/runs/r2', pairs: { kind: 'run', set: 'validation' }, worst: 1 })).rejects.toThrow(/\/nonexistent\/runs\/r2/)
+    await expect(
+      pool.run('evaluate', { runDir: '/nonexistent/runs/r2', pairs: { kind: 'run', set: 'validation' }, worst: 1 })
+    ).rejects.toThrow(/\/nonexistent\/runs\/r2/)
   })
 })

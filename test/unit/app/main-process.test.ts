@@ -102,7 +102,11 @@ const fake = vi.hoisted(() => {
       }
       show() {}
     },
-    dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] }), showSaveDialog: async () => ({ canceled: true }), showMessageBox: async () => ({ response: 0 }) },
+    dialog: {
+      showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
+      showSaveDialog: async () => ({ canceled: true }),
+      showMessageBox: async () => ({ response: 0 })
+    },
     screen: { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] },
     session: {
       defaultSession: {
@@ -156,9 +160,12 @@ describe('Electron main (electron replaced by a fake)', () => {
   })
 
   it('installs File / View / Help menus with new run, open workspace, import dataset, export and about', () => {
-    const template = (fake.state.menu as { template: { label?: string; role?: string; submenu?: { label?: string }[] }[] }).template
+    const template = (fake.state.menu as { template: { label?: string; role?: string; submenu?: { label?: string }[] }[] })
+      .template
     const file = template.find((m) => m.label === 'File')!
-    expect(file.submenu!.map((i) => i.label)).toEqual(expect.arrayContaining(['New Run…', 'Open Workspace…', 'Import Dataset…', 'Export…']))
+    expect(file.submenu!.map((i) => i.label)).toEqual(
+      expect.arrayContaining(['New Run…', 'Open Workspace…', 'Import Dataset…', 'Export…'])
+    )
     expect(template.some((m) => m.label === 'View')).toBe(true)
     const help = template.find((m) => m.role === 'help')!
     expect(help.submenu![0].label).toBe('About D-Softmax Studio')

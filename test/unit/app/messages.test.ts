@@ -7,7 +7,20 @@ import { progressPayload } from '../../helpers/progress'
 import { jobMessageSchema, jobRequestSchema } from '../../../src/services/jobs/protocol'
 import { workerReplySchema, workerRequestSchema } from '../../../src/core/train/gradientProtocol'
 
-const progress = { type: 'progress', ...progressPayload({ epoch: 1, step: 3, totalSteps: 10, loss: 1, intra: 0.6, inter: 0.4, lr: 0.1, imagesPerSecond: 30, etaSeconds: 5 }) }
+const progress = {
+  type: 'progress',
+  ...progressPayload({
+    epoch: 1,
+    step: 3,
+    totalSteps: 10,
+    loss: 1,
+    intra: 0.6,
+    inter: 0.4,
+    lr: 0.1,
+    imagesPerSecond: 30,
+    etaSeconds: 5
+  })
+}
 
 describe('receive', () => {
   it('returns the parsed, typed message', () => {
@@ -52,7 +65,17 @@ describe('receive', () => {
     const cyclic: Record<string, unknown> = { id: 'one' }
     cyclic.self = cyclic
     expect(receive('job request', jobRequestSchema, cyclic).ok).toBe(false)
-    const hostile = new Proxy({}, { get: () => { throw new Error('no reading me') }, ownKeys: () => { throw new Error('no listing me') } })
+    const hostile = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('no reading me')
+        },
+        ownKeys: () => {
+          throw new Error('no listing me')
+        }
+      }
+    )
     const received = receive('job request', jobRequestSchema, hostile)
     expect(received.ok).toBe(false)
     if (!received.ok) expect(received.error).toMatch(/^malformed job request/)
@@ -63,10 +86,20 @@ describe('receive', () => {
     expect(receive('job request', jobRequestSchema, { id: 1, kind: 'format-disk', input: {} }).ok).toBe(false)
     expect(receive('job worker message', jobMessageSchema, { id: 1, type: 'progress', fraction: null }).ok).toBe(true)
     expect(receive('job worker message', jobMessageSchema, { id: 1, type: 'error', message: 'x', code: 'teapot' }).ok).toBe(false)
-    expect(receive('gradient worker request', workerRequestSchema, { type: 'apply', flat: new Float32Array(2), lr: 0.1 }).ok).toBe(true)
+    expect(
+      receive('gradient worker request', workerRequestSchema, { type: 'apply', flat: new Float32Array(2), lr: 0.1 }).ok
+    ).toBe(true)
     const plain = receive('gradient worker request', workerRequestSchema, { type: 'apply', flat: [1, 2], lr: 0.1 })
     expect(!plain.ok && plain.error).toMatch(/flat: expected a Float32Array/)
-    expect(receive('gradient worker reply', workerReplySchema, { type: 'gradients', values: [Number.NaN, 1, 2], flat: new Float32Array(1) }).ok).toBe(true)
-    expect(receive('gradient worker reply', workerReplySchema, { type: 'gradients', values: [1, 2], flat: new Float32Array(1) }).ok).toBe(false)
+    expect(
+      receive('gradient worker reply', workerReplySchema, {
+        type: 'gradients',
+        values: [Number.NaN, 1, 2],
+        flat: new Float32Array(1)
+      }).ok
+    ).toBe(true)
+    expect(
+      receive('gradient worker reply', workerReplySchema, { type: 'gradients', values: [1, 2], flat: new Float32Array(1) }).ok
+    ).toBe(false)
   })
 })

@@ -44,7 +44,10 @@ function writeRun(workspace: string, id: string, status = 'stopped'): string {
   const run = join(workspace, 'runs', id)
   mkdirSync(join(run, 'eval'), { recursive: true })
   writeFileSync(join(run, 'config.json'), JSON.stringify({ ...PRESETS['fonts-quick'], steps: 8, runId: id }))
-  writeFileSync(join(run, 'run.json'), JSON.stringify({ id, name: id, tags: [], status, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' }))
+  writeFileSync(
+    join(run, 'run.json'),
+    JSON.stringify({ id, name: id, tags: [], status, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' })
+  )
   return run
 }
 
@@ -80,7 +83,9 @@ describe("the page's reach on a host with native dialogs", () => {
     asked.length = 0
     await expect(s.handlers['datasets:inspect']({ path: outside })).rejects.toMatchObject({ code: 'forbidden' })
     await expect(s.handlers['datasets:add']({ path: outside })).rejects.toMatchObject({ code: 'forbidden' })
-    await expect(s.handlers['eval:run']({ runId: 'none', pairs: { kind: 'file', path: join(outside, 'pairs.csv') } } as never)).rejects.toMatchObject({ code: expect.stringMatching(/forbidden|not-found/) })
+    await expect(
+      s.handlers['eval:run']({ runId: 'none', pairs: { kind: 'file', path: join(outside, 'pairs.csv') } } as never)
+    ).rejects.toMatchObject({ code: expect.stringMatching(/forbidden|not-found/) })
     const created = join(dir, 'made-by-the-page', 'deep')
     await expect(s.handlers['workspace:open']({ path: created, create: true })).rejects.toMatchObject({ code: 'forbidden' })
     expect(existsSync(join(dir, 'made-by-the-page'))).toBe(false)
@@ -127,7 +132,10 @@ describe('a damaged workspace', () => {
     const bad = writeRun(workspace, 'bad')
     writeFileSync(join(bad, 'run.json'), '{"id": "bad", "name": "b')
     const odd = writeRun(workspace, 'odd')
-    writeFileSync(join(odd, 'run.json'), JSON.stringify({ id: 'odd', name: 'odd', tags: [], status: 'stopped', createdAt: 5, updatedAt: 5 }))
+    writeFileSync(
+      join(odd, 'run.json'),
+      JSON.stringify({ id: 'odd', name: 'odd', tags: [], status: 'stopped', createdAt: 5, updatedAt: 5 })
+    )
     const list = s.handlers['runs:list'](undefined) as { runs: { id: string }[]; problems: string[] }
     expect(list.runs.map((r) => r.id)).toEqual(['good'])
     expect(list.problems).toHaveLength(2)
@@ -150,16 +158,28 @@ describe('a damaged workspace', () => {
 
   it("keeps exports out of a run's own files", async () => {
     const run = writeRun(workspace, 'exported')
-    for (const target of [join(run, 'config.json'), join(run, 'run.json'), join(run, 'checkpoints', 'best', 'weights.bin'), join(run, 'exports')]) {
-      await expect(Promise.resolve().then(() => s.handlers['export:onnx']({ runId: 'exported', target })), target).rejects.toMatchObject({ code: 'forbidden' })
+    for (const target of [
+      join(run, 'config.json'),
+      join(run, 'run.json'),
+      join(run, 'checkpoints', 'best', 'weights.bin'),
+      join(run, 'exports')
+    ]) {
+      await expect(
+        Promise.resolve().then(() => s.handlers['export:onnx']({ runId: 'exported', target })),
+        target
+      ).rejects.toMatchObject({ code: 'forbidden' })
     }
   })
 
   it('refuses to resume or delete a run another process trains (its lock)', async () => {
     const run = writeRun(workspace, 'locked', 'interrupted')
     const lock = acquireRunLock(run)
-    await expect(Promise.resolve().then(() => s.handlers['training:resumeRun']({ runId: 'locked' }))).rejects.toMatchObject({ code: 'conflict' })
-    await expect(Promise.resolve().then(() => s.handlers['runs:delete']({ id: 'locked' }))).rejects.toMatchObject({ code: 'conflict' })
+    await expect(Promise.resolve().then(() => s.handlers['training:resumeRun']({ runId: 'locked' }))).rejects.toMatchObject({
+      code: 'conflict'
+    })
+    await expect(Promise.resolve().then(() => s.handlers['runs:delete']({ id: 'locked' }))).rejects.toMatchObject({
+      code: 'conflict'
+    })
     lock.release()
     expect(existsSync(run)).toBe(true)
   })

@@ -28,7 +28,19 @@ function writeRun(id: string, status = 'stopped'): string {
   mkdirSync(join(run, 'checkpoints', 'step-00000004'), { recursive: true })
   mkdirSync(join(run, 'checkpoints', 'last'))
   writeFileSync(join(run, 'config.json'), JSON.stringify({ ...PRESETS['fonts-quick'], steps: 8, runId: id }))
-  writeFileSync(join(run, 'run.json'), JSON.stringify({ id, name: id, tags: [], status, step: 4, totalSteps: 8, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' }))
+  writeFileSync(
+    join(run, 'run.json'),
+    JSON.stringify({
+      id,
+      name: id,
+      tags: [],
+      status,
+      step: 4,
+      totalSteps: 8,
+      createdAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-01-01T00:00:00Z'
+    })
+  )
   const lines = [
     { kind: 'train', step: 2, epoch: 0.1, loss: 5, intra: 1, inter: 4, lr: 0.1, imagesPerSecond: 30 },
     { kind: 'train', step: 4, epoch: 0.2, loss: 'NaN', intra: 1, inter: 3, lr: 0.1, imagesPerSecond: 31 },
@@ -41,7 +53,9 @@ function writeRun(id: string, status = 'stopped'): string {
 }
 
 async function png(file: string, value: number): Promise<void> {
-  await sharp(Buffer.alloc(16 * 16 * 3, value), { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(file)
+  await sharp(Buffer.alloc(16 * 16 * 3, value), { raw: { width: 16, height: 16, channels: 3 } })
+    .png()
+    .toFile(file)
 }
 
 beforeAll(async () => {
@@ -56,12 +70,26 @@ const h = () => services.handlers
 describe('runs', () => {
   it('reads a run back: summary, column-wise metrics (torn line skipped, NaN as null), checkpoints, log', () => {
     writeRun('run-a')
-    const list = h()['runs:list'](undefined) as ReturnType<Services['handlers']['runs:list']> & { runs: { id: string; resumable: boolean; bestValAuc: number | null }[] }
+    const list = h()['runs:list'](undefined) as ReturnType<Services['handlers']['runs:list']> & {
+      runs: { id: string; resumable: boolean; bestValAuc: number | null }[]
+    }
     expect(list.runs.map((r) => r.id)).toEqual(['run-a'])
     expect(list.runs[0]).toMatchObject({ resumable: true, bestValAuc: 0.8, testAuc: 0.81 })
-    const detail = h()['runs:get']({ id: 'run-a' }) as { metrics: unknown; checkpoints: { name: string; step: number | null }[]; log: string[] }
+    const detail = h()['runs:get']({ id: 'run-a' }) as {
+      metrics: unknown
+      checkpoints: { name: string; step: number | null }[]
+      log: string[]
+    }
     expect(detail.metrics).toEqual({
-      train: { step: [2, 4], epoch: [0.1, 0.2], loss: [5, null], intra: [1, 1], inter: [4, 3], lr: [0.1, 0.1], imagesPerSecond: [30, 31] },
+      train: {
+        step: [2, 4],
+        epoch: [0.1, 0.2],
+        loss: [5, null],
+        intra: [1, 1],
+        inter: [4, 3],
+        lr: [0.1, 0.1],
+        imagesPerSecond: [30, 31]
+      },
       validation: { step: [4], epoch: [0.2], auc: [0.8], eer: [0.2], tenFold: [0.78] },
       test: { set: 'test', auc: 0.81, eer: 0.19, tenFold: 0.8 }
     })
@@ -77,23 +105,40 @@ describe('runs', () => {
     writeRun('run-b')
     expect(h()['runs:rename']({ id: 'run-b', name: 'baseline' })).toMatchObject({ name: 'baseline' })
     expect(h()['runs:tag']({ id: 'run-b', add: ['paper', 'fig1'] })).toMatchObject({ tags: ['paper', 'fig1'] })
-    const comparison = h()['runs:compare']({ ids: ['run-a', 'run-b'] }) as { differences: string[]; runs: { results: Record<string, number | null> }[] }
+    const comparison = h()['runs:compare']({ ids: ['run-a', 'run-b'] }) as {
+      differences: string[]
+      runs: { results: Record<string, number | null> }[]
+    }
     expect(comparison.differences).toEqual([])
     expect(comparison.runs[0].results['val AUC (best)']).toBe(0.8)
     expect(h()['runs:delete']({ id: 'run-b' })).toEqual({ id: 'run-b' })
     expect(() => h()['runs:get']({ id: 'run-b' })).toThrow(/no run "run-b"/)
-    expect(emitted.filter((e) => e.event === 'runs:changed').map((e) => (e.payload as { reason: string }).reason)).toEqual(['renamed', 'tagged', 'deleted'])
+    expect(emitted.filter((e) => e.event === 'runs:changed').map((e) => (e.payload as { reason: string }).reason)).toEqual([
+      'renamed',
+      'tagged',
+      'deleted'
+    ])
   })
 
   it('keeps exports inside the run folder unless a save dialog chose the place', async () => {
     const run = writeRun('run-c')
-    await expect(Promise.resolve().then(() => h()['export:onnx']({ runId: 'run-c', target: join(dir, 'elsewhere.onnx') }))).rejects.toMatchObject({ code: 'forbidden' })
-    await expect(Promise.resolve().then(() => h()['export:onnx']({ runId: 'run-c', target: join(run, 'exports', '..', '..', 'run-a', 'x.onnx') }))).rejects.toMatchObject({ code: 'forbidden' })
+    await expect(
+      Promise.resolve().then(() => h()['export:onnx']({ runId: 'run-c', target: join(dir, 'elsewhere.onnx') }))
+    ).rejects.toMatchObject({ code: 'forbidden' })
+    await expect(
+      Promise.resolve().then(() =>
+        h()['export:onnx']({ runId: 'run-c', target: join(run, 'exports', '..', '..', 'run-a', 'x.onnx') })
+      )
+    ).rejects.toMatchObject({ code: 'forbidden' })
     // Inside the run: accepted (the job runner of this test then refuses to run it).
-    await expect(Promise.resolve().then(() => h()['export:onnx']({ runId: 'run-c', target: join(run, 'exports', 'm.onnx') }))).rejects.toThrow(/no jobs in this test/)
+    await expect(
+      Promise.resolve().then(() => h()['export:onnx']({ runId: 'run-c', target: join(run, 'exports', 'm.onnx') }))
+    ).rejects.toThrow(/no jobs in this test/)
     // A run without any checkpoint says so before any work starts.
     rmSync(join(run, 'checkpoints'), { recursive: true })
-    await expect(Promise.resolve().then(() => h()['eval:run']({ runId: 'run-c', pairs: { kind: 'run', set: 'test' } }))).rejects.toThrow(/no checkpoint yet/)
+    await expect(
+      Promise.resolve().then(() => h()['eval:run']({ runId: 'run-c', pairs: { kind: 'run', set: 'test' } }))
+    ).rejects.toThrow(/no checkpoint yet/)
     expect(metricsHistory([]).test).toBeNull()
     // An own-data run without held-out pairs has no test figures: an older run's "test" record was its validation pairs.
     const legacy = [{ kind: 'test', set: 'lfw', auc: 0.9, eer: 0.1, tenFold: 0.88 }]
@@ -108,14 +153,21 @@ describe('runs', () => {
 describe('datasets', () => {
   it('inspects an identity folder: counts, histogram, thumbnails, and its problems with paths', async () => {
     const data = join(dir, 'faces')
-    for (const [name, count] of [['alice', 3], ['bob', 2], ['carol', 1]] as const) {
+    for (const [name, count] of [
+      ['alice', 3],
+      ['bob', 2],
+      ['carol', 1]
+    ] as const) {
       mkdirSync(join(data, name), { recursive: true })
       for (let i = 0; i < count; i++) await png(join(data, name, `${i}.png`), 40 * i + name.length * 10)
     }
     mkdirSync(join(data, 'empty'))
     writeFileSync(join(data, 'bob', 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0x00, 0x01]))
     const report = (await h()['datasets:inspect']({ path: data })) as {
-      identities: number; images: number; problemCount: number; thumbnails: { dataUrl: string }[]
+      identities: number
+      images: number
+      problemCount: number
+      thumbnails: { dataUrl: string }[]
       problems: { unreadable: { path: string }[]; singleImageIdentities: string[]; emptyIdentities: string[] }
     }
     expect(report.identities).toBe(3)
@@ -156,7 +208,9 @@ describe('recipes', () => {
 
   it('refuses invalid values with a reason', () => {
     expect(checkRecipe(fonts, null).problems).toEqual([])
-    const bad = checkRecipe({ ...fonts, batchSize: 0, backbone: 'ir-18', lossParams: { s: 30, d: 1.5 } }, null).problems.join('\n')
+    const bad = checkRecipe({ ...fonts, batchSize: 0, backbone: 'ir-18', lossParams: { s: 30, d: 1.5 } }, null).problems.join(
+      '\n'
+    )
     expect(bad).toMatch(/batch size/)
     expect(bad).toMatch(/ir-18 takes colour images/)
     expect(bad).toMatch(/\bd\b/)
@@ -176,7 +230,9 @@ x = x - x.mean(0)
 w, v = np.linalg.eigh(np.cov(x, rowvar=False))
 order = np.argsort(w)[::-1][:2]
 print(json.dumps({"coords": (x @ v[:, order]).ravel().tolist(), "explained": (w[order] / w.sum()).tolist()}))`
-    const expected = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify(Array.from(rows)) }).toString()) as { coords: number[]; explained: number[] }
+    const expected = JSON.parse(
+      execFileSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify(Array.from(rows)) }).toString()
+    ) as { coords: number[]; explained: number[] }
     for (let c = 0; c < 2; c++) {
       const sign = Math.sign(coords[c]) === Math.sign(expected.coords[c]) ? 1 : -1
       for (let i = 0; i < n; i++) expect(coords[i * 2 + c]).toBeCloseTo(sign * expected.coords[i * 2 + c], 4)

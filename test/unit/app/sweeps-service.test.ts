@@ -29,12 +29,23 @@ const base = PRESETS['fonts-quick'] as unknown as TrainRecipe
 
 describe('sweeps service', () => {
   it('plans: one estimate per run from the recipe check, their sum, and the wall time K at a time', async () => {
-    const request = parseRequest('sweeps:plan', [{ base, plan: { mode: 'grid', axes: [{ field: 'batchSize', values: [32, 64, 128] }] }, scheduler: { kind: 'local', maxParallel: 2 } }])
+    const request = parseRequest('sweeps:plan', [
+      {
+        base,
+        plan: { mode: 'grid', axes: [{ field: 'batchSize', values: [32, 64, 128] }] },
+        scheduler: { kind: 'local', maxParallel: 2 }
+      }
+    ])
     const plan = parseResponse('sweeps:plan', await s.handlers['sweeps:plan'](request))
     expect(plan.problems).toEqual([])
     expect(plan.runs.map((r) => r.name)).toEqual(['batchSize-32', 'batchSize-64', 'batchSize-128'])
-    const perRun = await Promise.all([32, 64, 128].map((batchSize) => s.handlers['training:validate']({ recipe: { ...base, batchSize } })))
-    const expected = perRun.map((c) => ((c.estimate?.secondsPerEpoch as number) * (c.estimate?.totalSteps as number)) / (c.estimate?.stepsPerEpoch as number))
+    const perRun = await Promise.all(
+      [32, 64, 128].map((batchSize) => s.handlers['training:validate']({ recipe: { ...base, batchSize } }))
+    )
+    const expected = perRun.map(
+      (c) =>
+        ((c.estimate?.secondsPerEpoch as number) * (c.estimate?.totalSteps as number)) / (c.estimate?.stepsPerEpoch as number)
+    )
     expect(plan.estimate?.secondsPerRun).toEqual(expected)
     const total = expected.reduce((a, b) => a + b, 0)
     expect(plan.estimate?.totalSeconds).toBeCloseTo(total, 9)
@@ -42,9 +53,15 @@ describe('sweeps service', () => {
   })
 
   it('answers a bad plan with its problem, naming the field, and refuses to start it', async () => {
-    const request = { base, plan: { mode: 'grid' as const, axes: [{ field: 'lossParams.q', values: [1] }] }, scheduler: { kind: 'local' as const } }
+    const request = {
+      base,
+      plan: { mode: 'grid' as const, axes: [{ field: 'lossParams.q', values: [1] }] },
+      scheduler: { kind: 'local' as const }
+    }
     const plan = await s.handlers['sweeps:plan'](request)
-    expect(plan.problems).toEqual(['invalid sweep: "lossParams.q": lossParams has no knob "q" (knobs: s, m, lambda, marginGradient, marginFallback, d, rate, count)'])
+    expect(plan.problems).toEqual([
+      'invalid sweep: "lossParams.q": lossParams has no knob "q" (knobs: s, m, lambda, marginGradient, marginFallback, d, rate, count)'
+    ])
     await expect(Promise.resolve().then(() => s.handlers['sweeps:start'](request))).rejects.toMatchObject({ code: 'bad-request' })
     expect(s.handlers['sweeps:list'](undefined)).toEqual([])
   })
@@ -53,8 +70,17 @@ describe('sweeps service', () => {
     const workspace = join(dir, 'ws')
     const plan = { mode: 'grid' as const, axes: [{ field: 'lossParams.d', values: [0.8, 0.9] }] }
     const runs = expandSweep(PRESETS['fonts-quick'], plan)
-    createSweep(workspace, { id: 'sw-1', createdAt: '2026-12-04T06:00:00.000Z', base: PRESETS['fonts-quick'], plan, scheduler: { kind: 'local', maxParallel: 1 }, runs })
-    expect(parseResponse('sweeps:list', s.handlers['sweeps:list'](undefined))).toEqual([{ id: 'sw-1', createdAt: '2026-12-04T06:00:00.000Z', scheduler: 'local', fields: ['lossParams.d'], runs: 2 }])
+    createSweep(workspace, {
+      id: 'sw-1',
+      createdAt: '2026-12-04T06:00:00.000Z',
+      base: PRESETS['fonts-quick'],
+      plan,
+      scheduler: { kind: 'local', maxParallel: 1 },
+      runs
+    })
+    expect(parseResponse('sweeps:list', s.handlers['sweeps:list'](undefined))).toEqual([
+      { id: 'sw-1', createdAt: '2026-12-04T06:00:00.000Z', scheduler: 'local', fields: ['lossParams.d'], runs: 2 }
+    ])
     const status = parseResponse('sweeps:status', await s.handlers['sweeps:status']({ id: 'sw-1' }))
     expect(status.runs.map((r) => [r.name, r.runId, r.state])).toEqual([
       ['d-0.8', 'sw-1-d-0.8', 'queued'],
@@ -63,7 +89,9 @@ describe('sweeps service', () => {
     expect(status.served).toBe(false)
     const compared = parseResponse('sweeps:compare', await s.handlers['sweeps:compare']({ id: 'sw-1' }))
     expect(compared.runs.map((r) => r.result)).toEqual([null, null])
-    await expect(Promise.resolve().then(() => s.handlers['sweeps:status']({ id: 'nope' }))).rejects.toMatchObject({ code: 'not-found' })
+    await expect(Promise.resolve().then(() => s.handlers['sweeps:status']({ id: 'nope' }))).rejects.toMatchObject({
+      code: 'not-found'
+    })
     // Cancelling queued runs needs no scheduler: they just leave the queue.
     const cancelled = await s.handlers['sweeps:cancel']({ id: 'sw-1' })
     expect(cancelled.runs.map((r) => r.state)).toEqual(['cancelled', 'cancelled'])

@@ -54,7 +54,11 @@ describe('the recipe estimate', () => {
   })
 
   it('says when it falls back to the fixed figure and why', () => {
-    const estimate = estimateRecipe(fonts, { examples: 80_000, classes: 1300 }, { measured: null, backend: 'wasm', measuring: true })
+    const estimate = estimateRecipe(
+      fonts,
+      { examples: 80_000, classes: 1300 },
+      { measured: null, backend: 'wasm', measuring: true }
+    )
     expect(estimate.secondsPerEpoch).toBeCloseTo((80_000 * macs) / (33 * 45e6), 6)
     expect(estimate.basis).toMatch(/fallback of 33 img\/s .* because this machine's wasm speed is being measured now/)
     expect(estimate.speedPending).toBe(true)

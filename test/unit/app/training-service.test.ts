@@ -17,7 +17,11 @@ import { progressPayload } from '../../helpers/progress'
 const dir = mkdtempSync(join(tmpdir(), 'dsoftmax-training-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-function scriptedChannel(): TrainerChannel & { sent: TrainerCommand[]; push(event: TrainerProcessEvent): void; exit(code: number | null): void } {
+function scriptedChannel(): TrainerChannel & {
+  sent: TrainerCommand[]
+  push(event: TrainerProcessEvent): void
+  exit(code: number | null): void
+} {
   let onMessage: (message: unknown) => void = () => {}
   let onExit: (code: number | null, signal: string | null) => void = () => {}
   const sent: TrainerCommand[] = []
@@ -34,9 +38,17 @@ function scriptedChannel(): TrainerChannel & { sent: TrainerCommand[]; push(even
 }
 
 const STARTED: StartedEvent = {
-  type: 'started', runId: 'r-1', runDir: join(dir, 'runs', 'r-1'), backend: { choice: 'wasm', description: 'wasm' }, device: 'wasm, 1 thread',
-  dataset: { name: 'fonts', examples: 1000, classes: 10, valPairs: 100 }, model: { backbone: 'glyph-cnn', parameters: 5, macsPerImage: 7 },
-  replicas: 1, totalSteps: 20, stepsPerEpoch: 10, startStep: 0
+  type: 'started',
+  runId: 'r-1',
+  runDir: join(dir, 'runs', 'r-1'),
+  backend: { choice: 'wasm', description: 'wasm' },
+  device: 'wasm, 1 thread',
+  dataset: { name: 'fonts', examples: 1000, classes: 10, valPairs: 100 },
+  model: { backbone: 'glyph-cnn', parameters: 5, macsPerImage: 7 },
+  replicas: 1,
+  totalSteps: 20,
+  stepsPerEpoch: 10,
+  startStep: 0
 }
 
 /** The id a start command gave the new run (the host chooses it). */
@@ -69,7 +81,20 @@ describe('training service', () => {
     expect(state).toMatchObject({ runId: id, phase: 'running', backend: 'wasm', totalSteps: 20 })
     expect(service.isTraining(id)).toBe(true)
 
-    channel.push({ type: 'progress', ...progressPayload({ epoch: 0.5, step: 5, totalSteps: 20, loss: Number.NaN, intra: 1, inter: 2, lr: 0.1, imagesPerSecond: 30, etaSeconds: Infinity }) })
+    channel.push({
+      type: 'progress',
+      ...progressPayload({
+        epoch: 0.5,
+        step: 5,
+        totalSteps: 20,
+        loss: Number.NaN,
+        intra: 1,
+        inter: 2,
+        lr: 0.1,
+        imagesPerSecond: 30,
+        etaSeconds: Infinity
+      })
+    })
     expect(service.active()[0]).toMatchObject({ step: 5, epoch: 0.5, imagesPerSecond: 30, etaSeconds: null })
     service.pause(id)
     service.resume(id)
@@ -79,7 +104,9 @@ describe('training service', () => {
     channel.push({ type: 'finished', runId: id, runDir: join(dir, 'runs', id), steps: 6, seconds: 3, stopped: true })
     expect(service.isTraining(id)).toBe(false)
     expect(ended.map((s) => s.phase)).toEqual(['stopped'])
-    expect(emitted.filter((e) => e.event === 'training:event').map((e) => (e.payload as { event: { type: string } }).event.type)).toEqual(['started', 'progress', 'finished'])
+    expect(
+      emitted.filter((e) => e.event === 'training:event').map((e) => (e.payload as { event: { type: string } }).event.type)
+    ).toEqual(['started', 'progress', 'finished'])
     const log = emitted.filter((e) => e.event === 'training:log').flatMap((e) => (e.payload as { lines: string[] }).lines)
     expect(log[0]).toMatch(new RegExp(`^started ${id}: glyph-cnn`))
     expect(log.at(-1)).toBe('stopped after 6 steps in 3 s')
@@ -108,8 +135,25 @@ describe('training service', () => {
   })
 
   it('describes checkpoints, validations and warnings for the log', () => {
-    expect(describeEvent({ type: 'checkpoint', step: 4, dir: '/x', reason: 'interval', best: true, seconds: 0.1 })).toBe('checkpoint at step 4 (interval, best)')
+    expect(describeEvent({ type: 'checkpoint', step: 4, dir: '/x', reason: 'interval', best: true, seconds: 0.1 })).toBe(
+      'checkpoint at step 4 (interval, best)'
+    )
     expect(describeEvent({ type: 'warning', message: 'loss spike' })).toBe('warning: loss spike')
-    expect(describeEvent({ type: 'progress', ...progressPayload({ epoch: 0, step: 3, totalSteps: 20, loss: 1, intra: 1, inter: 1, lr: 1, imagesPerSecond: 1, etaSeconds: 1 }) })).toBeNull()
+    expect(
+      describeEvent({
+        type: 'progress',
+        ...progressPayload({
+          epoch: 0,
+          step: 3,
+          totalSteps: 20,
+          loss: 1,
+          intra: 1,
+          inter: 1,
+          lr: 1,
+          imagesPerSecond: 1,
+          etaSeconds: 1
+        })
+      })
+    ).toBeNull()
   })
 })

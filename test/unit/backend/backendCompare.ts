@@ -30,7 +30,10 @@ export interface StepInputs {
 /** A deterministic batch for `spec`: pixels in [-1, 1), labels cycling over the classes. */
 export function batchFor(spec: ReplicaSpec, count: number, seed = 7): { images: Float32Array; labels: Int32Array } {
   const [h, w, c] = spec.backbone.input
-  return { images: values([count * h * w * c], seed).data, labels: Int32Array.from({ length: count }, (_, i) => (i * 3) % spec.classes) }
+  return {
+    images: values([count * h * w * c], seed).data,
+    labels: Int32Array.from({ length: count }, (_, i) => (i * 3) % spec.classes)
+  }
 }
 
 /** Every weight of a replica as host arrays (to start another backend's replica from them). */
@@ -41,7 +44,10 @@ export async function readWeights(replica: Replica): Promise<Map<string, Float32
 }
 
 /** One gradient computation on `backend`; the replica is disposed afterwards. */
-export async function stepOn(backend: BackendChoice, inputs: StepInputs): Promise<StepResult & { weights: Map<string, Float32Array> }> {
+export async function stepOn(
+  backend: BackendChoice,
+  inputs: StepInputs
+): Promise<StepResult & { weights: Map<string, Float32Array> }> {
   await initBackend({ force: backend })
   const replica = new Replica(inputs.spec)
   try {

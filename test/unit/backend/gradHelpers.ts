@@ -18,11 +18,7 @@ export function values(shape: number[], seed: number): { shape: number[]; data: 
 }
 
 /** Gradients of `f` with respect to tensors built from `inputs`, computed on `backend`. */
-export async function gradsOn(
-  backend: string,
-  inputs: Arrays,
-  f: (...xs: tf.Tensor[]) => tf.Scalar
-): Promise<Float32Array[]> {
+export async function gradsOn(backend: string, inputs: Arrays, f: (...xs: tf.Tensor[]) => tf.Scalar): Promise<Float32Array[]> {
   await tf.setBackend(backend)
   const xs = inputs.map((v) => tf.tensor(v.data, v.shape))
   const grads = tf.grads(f)(xs)

@@ -59,7 +59,9 @@ describe('initBackend', () => {
       expect(report).toMatchObject({ choice: 'node', tfBackend: 'tensorflow' })
     } else {
       const before = tf.getBackend()
-      await expect(initBackend({ force: 'node' })).rejects.toThrow("Backend 'node' (@tensorflow/tfjs-node) is not available: not installed")
+      await expect(initBackend({ force: 'node' })).rejects.toThrow(
+        "Backend 'node' (@tensorflow/tfjs-node) is not available: not installed"
+      )
       expect(tf.getBackend()).toBe(before)
     }
   })

@@ -5,7 +5,10 @@ import { glyphCnn } from '../../../src/core/models'
 import type { TrainConfig } from '../../../src/core/train/config'
 
 const MIB = 2 ** 20
-const limits = (mib: number): { maxStorageBufferBindingSize: number; maxBufferSize: number } => ({ maxStorageBufferBindingSize: mib * MIB, maxBufferSize: 4096 * MIB })
+const limits = (mib: number): { maxStorageBufferBindingSize: number; maxBufferSize: number } => ({
+  maxStorageBufferBindingSize: mib * MIB,
+  maxBufferSize: 4096 * MIB
+})
 
 describe('GPU fit of a recipe (per-buffer limits)', () => {
   const spec = glyphCnn({ embeddingDim: 128 })
@@ -23,7 +26,9 @@ describe('GPU fit of a recipe (per-buffer limits)', () => {
     const plan = gpuMemoryPlan({ spec, batchSize: 256, classes: 100_000, optimizerSlots: 1, sparseHead: false })
     const problems = gpuFitProblems(plan, limits(64), 'test adapter')
     expect(problems).toHaveLength(1)
-    expect(problems[0]).toMatch(/the head's logits \(256 × 100000 classes\) needs 98 MiB in one GPU buffer, more than test adapter allows \(64 MiB\)/)
+    expect(problems[0]).toMatch(
+      /the head's logits \(256 × 100000 classes\) needs 98 MiB in one GPU buffer, more than test adapter allows \(64 MiB\)/
+    )
     expect(problems[0]).toMatch(/D-Softmax-K/)
     expect(gpuFitProblems(plan, limits(128), 'test adapter')).toEqual([])
   })
@@ -31,7 +36,11 @@ describe('GPU fit of a recipe (per-buffer limits)', () => {
   it('D-Softmax-K at 1/64 gathers only the sampled rows: the same head fits where the dense one does not', () => {
     const base = presetConfig('fonts-quick') as TrainConfig
     const dense = gpuPlanOf({ ...base, batchSize: 256, loss: 'softmax', lossParams: {} }, 100_000, 1)
-    const sampled = gpuPlanOf({ ...base, batchSize: 256, loss: 'dsoftmax-k', lossParams: { s: 30, d: 0.9, rate: 1 / 64 } }, 100_000, 1)
+    const sampled = gpuPlanOf(
+      { ...base, batchSize: 256, loss: 'dsoftmax-k', lossParams: { s: 30, d: 0.9, rate: 1 / 64 } },
+      100_000,
+      1
+    )
     // 1563 sampled negatives plus the batch's 256 own classes.
     expect(sampled.largest.find((t) => t.what.startsWith("the head's logits"))?.bytes).toBe(4 * 256 * (1563 + 256))
     expect(gpuFitProblems(dense, limits(64), 'a')).toHaveLength(1)
@@ -46,7 +55,9 @@ describe('wasm heap fit of a recipe (4 GiB per replica)', () => {
   it('refuses MobileFaceNet at 112×112 with batch 128 on one replica and names the largest batch that fits', () => {
     const problems = wasmHeapProblems({ ...faces, batchSize: 128 }, 10_000, 3, 1)
     expect(problems).toHaveLength(1)
-    expect(problems[0]).toMatch(/^mobilefacenet at 112×112 with batch 128 needs ≈ \d+\.\d GiB per replica, more than wasm's 4\.0 GiB heap: use --batch (\d+) or smaller/)
+    expect(problems[0]).toMatch(
+      /^mobilefacenet at 112×112 with batch 128 needs ≈ \d+\.\d GiB per replica, more than wasm's 4\.0 GiB heap: use --batch (\d+) or smaller/
+    )
     const fits = Number(/--batch (\d+)/.exec(problems[0])?.[1])
     expect(wasmHeapProblems({ ...faces, batchSize: fits }, 10_000, 3, 1)).toEqual([])
     expect(wasmHeapProblems({ ...faces, batchSize: 2 * fits }, 10_000, 3, 1)).toHaveLength(1)

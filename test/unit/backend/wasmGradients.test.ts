@@ -28,8 +28,30 @@ const CONV_CASES: ConvCase[] = [
   { x: [2, 9, 9, 2], k: [5, 3], out: 3, strides: [2, 1], pad: 'same' },
   { x: [2, 6, 6, 2], k: [3, 3], out: 3, strides: 1, pad: 1 },
   { x: [2, 8, 8, 2], k: [3, 3], out: 3, strides: 2, pad: 1, round: 'floor' },
-  { x: [2, 7, 8, 2], k: [3, 3], out: 3, strides: 2, pad: [[0, 0], [2, 0], [1, 2], [0, 0]] },
-  { x: [2, 6, 6, 2], k: [3, 3], out: 2, strides: 1, pad: [[0, 0], [0, 1], [3, 0], [0, 0]] }
+  {
+    x: [2, 7, 8, 2],
+    k: [3, 3],
+    out: 3,
+    strides: 2,
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 2],
+      [0, 0]
+    ]
+  },
+  {
+    x: [2, 6, 6, 2],
+    k: [3, 3],
+    out: 2,
+    strides: 1,
+    pad: [
+      [0, 0],
+      [0, 1],
+      [3, 0],
+      [0, 0]
+    ]
+  }
 ]
 
 const label = (c: ConvCase): string => `x${c.x.join('x')} k${c.k.join('x')} s${String(c.strides)} pad ${JSON.stringify(c.pad)}`
@@ -50,7 +72,17 @@ describe('Conv2D gradient on wasm equals cpu', () => {
   for (const c of CONV_CASES) {
     it(label(c), async () => {
       const ci = c.x[3]
-      const y = tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros([...c.k, ci, c.out]) as tf.Tensor4D, c.strides, c.pad, 'NHWC', 1, c.round))
+      const y = tf.tidy(() =>
+        tf.conv2d(
+          tf.zeros(c.x) as tf.Tensor4D,
+          tf.zeros([...c.k, ci, c.out]) as tf.Tensor4D,
+          c.strides,
+          c.pad,
+          'NHWC',
+          1,
+          c.round
+        )
+      )
       const inputs = [values(c.x, 1), values([...c.k, ci, c.out], 2), values(y.shape, 3)]
       y.dispose()
       // Weighting the output by a fixed tensor makes dy non-uniform.
@@ -72,7 +104,19 @@ describe('DepthwiseConv2dNative gradient on wasm equals cpu', () => {
     { x: [2, 6, 6, 1], k: [3, 3], out: 0, m: 1, strides: 1, pad: 'valid' },
     { x: [1, 6, 5, 1], k: [5, 5], out: 0, m: 3, strides: 1, pad: 'same' },
     { x: [2, 8, 8, 2], k: [3, 3], out: 0, m: 1, strides: 2, pad: 1, round: 'floor' },
-    { x: [2, 7, 8, 2], k: [3, 3], out: 0, m: 2, strides: [2, 1], pad: [[0, 0], [2, 0], [1, 2], [0, 0]] }
+    {
+      x: [2, 7, 8, 2],
+      k: [3, 3],
+      out: 0,
+      m: 2,
+      strides: [2, 1],
+      pad: [
+        [0, 0],
+        [2, 0],
+        [1, 2],
+        [0, 0]
+      ]
+    }
   ]
   for (const c of cases) {
     it(`${label(c)} m${c.m}`, async () => {
@@ -111,7 +155,11 @@ describe('delegation', () => {
     const w = tf.tensor(values([3, 3, 2, depthwise ? 1 : 3], 10).data, [3, 3, 2, depthwise ? 1 : 3]) as tf.Tensor4D
     const info = await tf.profile(() => {
       const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-        tf.sum(depthwise ? tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same') : tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'))
+        tf.sum(
+          depthwise
+            ? tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')
+            : tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')
+        )
       )([x, w])
       return g
     })

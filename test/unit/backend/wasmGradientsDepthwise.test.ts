@@ -34,7 +34,8 @@ const CASES: DwCase[] = [
 ]
 
 const fshape = (c: DwCase): [number, number, number, number] => [c.k, c.k, c.x[3], c.m]
-const forward = (c: DwCase, x: tf.Tensor, w: tf.Tensor): tf.Tensor4D => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad)
+const forward = (c: DwCase, x: tf.Tensor, w: tf.Tensor): tf.Tensor4D =>
+  tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad)
 
 function caseInputs(c: DwCase, seed: number): { shape: number[]; data: Float32Array }[] {
   const y = tf.tidy(() => forward(c, tf.zeros(c.x), tf.zeros(fshape(c))))
@@ -66,14 +67,20 @@ describe('depthwise gradient on wasm, as MobileFaceNet uses it', () => {
       const [gx, gw] = await gradsOn('wasm', [xv, wv], (x, w) => tf.sum(tf.mul(tf.square(forward(c, x, w)), r)))
       const rng = createRng(5)
       const eps = 1e-2
-      for (const [which, base, grad] of [['x', xv.data, gx], ['w', wv.data, gw]] as const) {
+      for (const [which, base, grad] of [
+        ['x', xv.data, gx],
+        ['w', wv.data, gw]
+      ] as const) {
         for (let t = 0; t < 12; t++) {
           const j = rng.int(base.length)
           const plus = Float32Array.from(base)
           const minus = Float32Array.from(base)
           plus[j] += eps
           minus[j] -= eps
-          const numeric = which === 'x' ? (loss(plus, wv.data) - loss(minus, wv.data)) / (2 * eps) : (loss(xv.data, plus) - loss(xv.data, minus)) / (2 * eps)
+          const numeric =
+            which === 'x'
+              ? (loss(plus, wv.data) - loss(minus, wv.data)) / (2 * eps)
+              : (loss(xv.data, plus) - loss(xv.data, minus)) / (2 * eps)
           // Central differences of a quadratic are exact up to float32 rounding of the sums.
           expect(Math.abs(numeric - grad[j]), `${which}[${j}]`).toBeLessThan(2e-3 * Math.max(1, Math.abs(grad[j])))
         }
@@ -132,8 +139,14 @@ describe('MobileFaceNet on wasm', () => {
     const labels = Int32Array.from({ length: n }, (_, i) => i % 4)
     const rng = createRng(23)
     for (let i = 0; i < n; i++) {
-      const [cy, cx] = [[4, 4], [4, 11], [11, 4], [11, 11]][labels[i]]
-      for (let y = -3; y <= 3; y++) for (let x = -3; x <= 3; x++) images[i * 256 + (cy + y) * 16 + cx + x] = 0.5 + 0.5 * rng.next()
+      const [cy, cx] = [
+        [4, 4],
+        [4, 11],
+        [11, 4],
+        [11, 11]
+      ][labels[i]]
+      for (let y = -3; y <= 3; y++)
+        for (let x = -3; x <= 3; x++) images[i * 256 + (cy + y) * 16 + cx + x] = 0.5 + 0.5 * rng.next()
     }
     const losses: number[] = []
     for (let step = 0; step < 6; step++) {

@@ -9,7 +9,15 @@ import { createRng } from '../../../src/core/util/rng'
 const rng = createRng(9)
 const values = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal())
 
-async function productOn(backend: string, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], ta: boolean, tb: boolean): Promise<Float32Array> {
+async function productOn(
+  backend: string,
+  a: Float32Array,
+  aShape: number[],
+  b: Float32Array,
+  bShape: number[],
+  ta: boolean,
+  tb: boolean
+): Promise<Float32Array> {
   await tf.setBackend(backend)
   return tf.tidy(() => {
     const x = tf.tensor3d(a, aShape as [number, number, number])
@@ -23,7 +31,12 @@ beforeAll(async () => {
 })
 
 describe('wasm BatchMatMul with transposes', () => {
-  const cases: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]]
+  const cases: [boolean, boolean][] = [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true]
+  ]
   for (const [ta, tb] of cases) {
     it(`matches cpu for transposeA=${ta}, transposeB=${tb} on a batch of 3`, async () => {
       const [m, k, n] = [5, 7, 4]
@@ -53,7 +66,9 @@ describe('wasm BatchMatMul with transposes', () => {
     const gradOn = async (backend: string): Promise<Float32Array[]> => {
       await tf.setBackend(backend)
       return tf.tidy(() => {
-        const g = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D, false, true))))
+        const g = tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+          tf.sum(tf.square(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D, false, true)))
+        )
         return g([tf.tensor2d(a, [6, 4]), tf.tensor2d(b, [5, 4])]).map((t) => t.dataSync() as Float32Array)
       })
     }
@@ -71,7 +86,12 @@ describe('wasm OneHot honours its dtype', () => {
       await tf.setBackend(backend)
       return Array.from(await tf.tidy(() => tf.oneHot(tf.tensor1d(ids, 'int32'), 5, onValue, offValue, dtype)).data())
     }
-    for (const [onValue, offValue, dtype] of [[1, 0, 'float32'], [0, 1, 'float32'], [2.5, -0.5, 'float32'], [1, 0, 'int32']] as const) {
+    for (const [onValue, offValue, dtype] of [
+      [1, 0, 'float32'],
+      [0, 1, 'float32'],
+      [2.5, -0.5, 'float32'],
+      [1, 0, 'int32']
+    ] as const) {
       const expected = ids.flatMap((id) => Array.from({ length: 5 }, (_, k) => (k === id ? onValue : offValue)))
       expect(await on('wasm', onValue, offValue, dtype), `${onValue}/${offValue} ${dtype}`).toEqual(expected)
       expect(await on('cpu', onValue, offValue, dtype)).toEqual(expected)

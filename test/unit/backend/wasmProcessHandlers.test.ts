@@ -20,7 +20,10 @@ setTimeout(async () => {
 
 describe('the wasm backend and process error handlers', () => {
   it('a stray rejection after wasm starts reaches the host handler and does not end the process', () => {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SCRIPT], { encoding: 'utf8', timeout: 60_000 })
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SCRIPT], {
+      encoding: 'utf8',
+      timeout: 60_000
+    })
     expect(child.status, 'exit status').toBe(0)
     expect(child.stderr.includes('Error: stray'), 'the rejection was rethrown').toBe(false)
     expect(child.stdout).toContain('listeners 0 0')

@@ -21,7 +21,12 @@ beforeAll(async () => {
 
 async function gradsOn(backend: 'cpu' | 'wasm'): Promise<{ loss: number; grads: Record<string, Float32Array> }> {
   await tf.setBackend(backend)
-  const vars = Object.fromEntries(Object.entries(SHAPES).map(([name, shape], i) => [name, tf.variable(tf.tensor(values(shape, 20 + i).data, shape), true, `${backend}_${name}`)]))
+  const vars = Object.fromEntries(
+    Object.entries(SHAPES).map(([name, shape], i) => [
+      name,
+      tf.variable(tf.tensor(values(shape, 20 + i).data, shape), true, `${backend}_${name}`)
+    ])
+  )
   const x = tf.tensor(values([4, 12, 12, 3], 40).data, [4, 12, 12, 3]) as tf.Tensor4D
   const labels = tf.tensor1d([0, 3, 3, 1], 'int32')
   const { value, grads } = tf.variableGrads(() => {

@@ -72,18 +72,22 @@ describe.skipIf(!available)('webgpu backend (SwiftShader here: correctness, not 
   })
 
   for (const backbone of BACKBONE_NAMES) {
-    it(`${backbone}: loss and every parameter gradient match wasm`, async () => {
-      const spec = replicaSpec(backbone, 'dsoftmax', { s: 30, d: 0.9 }, 5)
-      // Batch 4: over 2 examples batch norm turns each feature into ±1, an ill-conditioned step
-      // where even cpu and wasm differ by 1e-3 (MobileFaceNet). IR-34/50 use 2 to halve their
-      // SwiftShader time; their deeper stacks measured 2e-5 and 1.2e-4 there.
-      const { images, labels } = batchFor(spec, backbone === 'ir-34' || backbone === 'ir-50' ? 2 : 4)
-      const reference = await stepOn('wasm', { spec, images, labels })
-      const gpu = await stepOn('webgpu', { spec, images, labels, weights: reference.weights })
-      expect(lossError(gpu.losses, reference.losses)).toBeLessThan(LOSS_TOLERANCE)
-      expect(gpu.grads.length).toBe(reference.grads.length)
-      expect(relativeNorm(gpu.grads, reference.grads)).toBeLessThan(GRADIENT_TOLERANCE)
-    }, SLOW)
+    it(
+      `${backbone}: loss and every parameter gradient match wasm`,
+      async () => {
+        const spec = replicaSpec(backbone, 'dsoftmax', { s: 30, d: 0.9 }, 5)
+        // Batch 4: over 2 examples batch norm turns each feature into ±1, an ill-conditioned step
+        // where even cpu and wasm differ by 1e-3 (MobileFaceNet). IR-34/50 use 2 to halve their
+        // SwiftShader time; their deeper stacks measured 2e-5 and 1.2e-4 there.
+        const { images, labels } = batchFor(spec, backbone === 'ir-34' || backbone === 'ir-50' ? 2 : 4)
+        const reference = await stepOn('wasm', { spec, images, labels })
+        const gpu = await stepOn('webgpu', { spec, images, labels, weights: reference.weights })
+        expect(lossError(gpu.losses, reference.losses)).toBeLessThan(LOSS_TOLERANCE)
+        expect(gpu.grads.length).toBe(reference.grads.length)
+        expect(relativeNorm(gpu.grads, reference.grads)).toBeLessThan(GRADIENT_TOLERANCE)
+      },
+      SLOW
+    )
   }
 
   const lossCases: { loss: LossName; params: LossParams; label?: string }[] = [
@@ -104,7 +108,9 @@ describe.skipIf(!available)('webgpu backend (SwiftShader here: correctness, not 
       if (loss === 'dsoftmax-b' || loss === 'dsoftmax-k') {
         // The sparse head: the same rows gathered (the sampler runs on the host) and the same row gradients.
         expect(Array.from(gpu.rows?.classes ?? [])).toEqual(Array.from(reference.rows?.classes ?? [-1]))
-        expect(relativeNorm([gpu.rows?.grads ?? new Float32Array()], [reference.rows?.grads ?? new Float32Array(1)])).toBeLessThan(GRADIENT_TOLERANCE)
+        expect(
+          relativeNorm([gpu.rows?.grads ?? new Float32Array()], [reference.rows?.grads ?? new Float32Array(1)])
+        ).toBeLessThan(GRADIENT_TOLERANCE)
       } else {
         expect(gpu.rows).toBeUndefined()
       }
@@ -115,14 +121,23 @@ describe.skipIf(!available)('webgpu backend (SwiftShader here: correctness, not 
     const spec = replicaSpec('glyph-cnn', 'dsoftmax', { s: 30, d: 0.9 }, 5)
     const { images } = batchFor(spec, 48, 21)
     const pixels = 32 * 32
-    const source = { shape: [32, 32, 1] as [number, number, number], count: 48, write: (i: number, out: Float32Array, offset: number) => out.set(images.subarray(i * pixels, (i + 1) * pixels), offset) }
+    const source = {
+      shape: [32, 32, 1] as [number, number, number],
+      count: 48,
+      write: (i: number, out: Float32Array, offset: number) => out.set(images.subarray(i * pixels, (i + 1) * pixels), offset)
+    }
     const pairs = Array.from({ length: 24 }, (_, i) => ({ a: 2 * i, b: 2 * i + 1, same: i % 2 === 0 }))
     const embedOn = async (backend: 'wasm' | 'webgpu', weights?: Map<string, Float32Array>) => {
       await initBackend({ force: backend })
       const replica = new Replica(spec)
       if (weights) replica.loadWeights(weights)
       const own = await readWeights(replica)
-      const embeddings = await embedImages(replica.backbone, source, Array.from({ length: 48 }, (_, i) => i), { batchSize: 16 })
+      const embeddings = await embedImages(
+        replica.backbone,
+        source,
+        Array.from({ length: 48 }, (_, i) => i),
+        { batchSize: 16 }
+      )
       const evaluation = await evaluatePairs(replica.backbone, { name: 'synthetic', images: source, pairs }, { flip: true })
       replica.dispose()
       return { own, embeddings, scores: evaluation.scores }
@@ -139,33 +154,49 @@ describe.skipIf(!available)('webgpu backend (SwiftShader here: correctness, not 
 
   // SGD, not Adam: some batch-norm gradients are zero in exact arithmetic, so their computed values
   // are rounding noise, which Adam's m/√v turns into full-size steps on any two backends alike.
-  it('three optimizer steps (Nesterov SGD with clipping, D-Softmax-K with its centre store) end at the same weights as on cpu, and leak no tensors', async () => {
-    for (const spec of [
-      { ...replicaSpec('glyph-cnn-linear', 'cosface', {}, 7), optimizer: { kind: 'sgd' as const, lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4, clipNorm: 0.5 } },
-      replicaSpec('glyph-cnn-linear', 'dsoftmax-k', { s: 30, d: 0.9, count: 3 }, 7)
-    ]) {
-      const { images, labels } = batchFor(spec, 4)
-      const run = async (backend: 'cpu' | 'webgpu', start?: Map<string, Float32Array>) => {
-        await initBackend({ force: backend })
-        const replica = new Replica(spec)
-        if (start) replica.loadWeights(start)
-        const initial = await readWeights(replica)
-        await replica.step(images, labels, 4, spec.optimizer.lr)
-        const before = liveTensors()
-        for (let i = 0; i < 2; i++) await replica.step(images, labels, 4, spec.optimizer.lr)
-        const leaked = liveTensors() - before
-        const final = await readWeights(replica)
-        replica.dispose()
-        return { initial, final, leaked }
+  it(
+    'three optimizer steps (Nesterov SGD with clipping, D-Softmax-K with its centre store) end at the same weights as on cpu, and leak no tensors',
+    async () => {
+      for (const spec of [
+        {
+          ...replicaSpec('glyph-cnn-linear', 'cosface', {}, 7),
+          optimizer: { kind: 'sgd' as const, lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4, clipNorm: 0.5 }
+        },
+        replicaSpec('glyph-cnn-linear', 'dsoftmax-k', { s: 30, d: 0.9, count: 3 }, 7)
+      ]) {
+        const { images, labels } = batchFor(spec, 4)
+        const run = async (backend: 'cpu' | 'webgpu', start?: Map<string, Float32Array>) => {
+          await initBackend({ force: backend })
+          const replica = new Replica(spec)
+          if (start) replica.loadWeights(start)
+          const initial = await readWeights(replica)
+          await replica.step(images, labels, 4, spec.optimizer.lr)
+          const before = liveTensors()
+          for (let i = 0; i < 2; i++) await replica.step(images, labels, 4, spec.optimizer.lr)
+          const leaked = liveTensors() - before
+          const final = await readWeights(replica)
+          replica.dispose()
+          return { initial, final, leaked }
+        }
+        const cpu = await run('cpu')
+        const gpu = await run('webgpu', cpu.initial)
+        const names = [...cpu.final.keys()]
+        const moved = relativeNorm(
+          names.map((n) => cpu.final.get(n) as Float32Array),
+          names.map((n) => cpu.initial.get(n) as Float32Array)
+        )
+        expect(moved, 'the steps changed the weights').toBeGreaterThan(1e-3)
+        expect(
+          relativeNorm(
+            names.map((n) => gpu.final.get(n) as Float32Array),
+            names.map((n) => cpu.final.get(n) as Float32Array)
+          ),
+          spec.loss
+        ).toBeLessThan(GRADIENT_TOLERANCE)
+        expect(gpu.leaked, `${spec.loss}: tensors left behind per two steps on webgpu`).toBe(0)
+        expect(cpu.leaked).toBe(0)
       }
-      const cpu = await run('cpu')
-      const gpu = await run('webgpu', cpu.initial)
-      const names = [...cpu.final.keys()]
-      const moved = relativeNorm(names.map((n) => cpu.final.get(n) as Float32Array), names.map((n) => cpu.initial.get(n) as Float32Array))
-      expect(moved, 'the steps changed the weights').toBeGreaterThan(1e-3)
-      expect(relativeNorm(names.map((n) => gpu.final.get(n) as Float32Array), names.map((n) => cpu.final.get(n) as Float32Array)), spec.loss).toBeLessThan(GRADIENT_TOLERANCE)
-      expect(gpu.leaked, `${spec.loss}: tensors left behind per two steps on webgpu`).toBe(0)
-      expect(cpu.leaked).toBe(0)
-    }
-  }, SLOW)
+    },
+    SLOW
+  )
 })

@@ -30,7 +30,10 @@ describe('bench suite', () => {
         groups: {
           fake: async (argv) => {
             calls.push(`fake ${argv.join(' ')}`)
-            return [{ size: 1, note: 'a|b' }, { size: 2, extra: 0.123456 }]
+            return [
+              { size: 1, note: 'a|b' },
+              { size: 2, extra: 0.123456 }
+            ]
           },
           broken: async () => {
             calls.push('broken')
@@ -41,7 +44,10 @@ describe('bench suite', () => {
             return benchHead(argv, groupIo)
           }
         },
-        argsFor: (name) => (name === 'head' ? ['--classes', '32', '--dims', '4', '--batch', '2', '--steps', '1', '--warmup', '0', '--heads', 'softmax,dsoftmax-b'] : ['--quick']),
+        argsFor: (name) =>
+          name === 'head'
+            ? ['--classes', '32', '--dims', '4', '--batch', '2', '--steps', '1', '--warmup', '0', '--heads', 'softmax,dsoftmax-b']
+            : ['--quick'],
         mode: 'quick',
         backend,
         outDir,
@@ -60,9 +66,15 @@ describe('bench suite', () => {
     expect(saved.machine.node).toBe(process.version)
     expect(saved.backend.tfBackend).toBe('wasm')
     expect(saved.groups.broken.error).toBe('no such device')
-    expect(saved.groups.fake.results).toEqual([{ size: 1, note: 'a|b' }, { size: 2, extra: 0.123456 }])
+    expect(saved.groups.fake.results).toEqual([
+      { size: 1, note: 'a|b' },
+      { size: 2, extra: 0.123456 }
+    ])
     const head = saved.groups.head.results as { head: string; status: string; speedupVsSoftmax?: number }[]
-    expect(head.map((c) => [c.head, c.status])).toEqual([['Softmax', 'ok'], ['D-Softmax-B', 'ok']])
+    expect(head.map((c) => [c.head, c.status])).toEqual([
+      ['Softmax', 'ok'],
+      ['D-Softmax-B', 'ok']
+    ])
     expect(head[1].speedupVsSoftmax).toBeGreaterThan(0)
 
     const markdown = readFileSync(markdownPath, 'utf8')
@@ -76,6 +88,8 @@ describe('bench suite', () => {
   })
 
   it('markdownTable formats integers, large and small numbers and nested values', () => {
-    expect(markdownTable([{ a: 12, b: 1234.567, c: 0.000123456, d: { x: 1 } }])).toBe('| a | b | c | d |\n| --- | --- | --- | --- |\n| 12 | 1234.6 | 0.0001235 | {"x":1} |')
+    expect(markdownTable([{ a: 12, b: 1234.567, c: 0.000123456, d: { x: 1 } }])).toBe(
+      '| a | b | c | d |\n| --- | --- | --- | --- |\n| 12 | 1234.6 | 0.0001235 | {"x":1} |'
+    )
   })
 })

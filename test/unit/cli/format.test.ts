@@ -8,7 +8,17 @@ import { progressPayload } from '../../helpers/progress'
 const step = (n: number, total: number): StepEvent => ({
   type: 'step',
   stepSeconds: 0.4,
-  ...progressPayload({ step: n, totalSteps: total, epoch: 1, loss: 3.25, intra: 1.25, inter: 2, lr: 0.1, imagesPerSecond: 320, etaSeconds: 125 })
+  ...progressPayload({
+    step: n,
+    totalSteps: total,
+    epoch: 1,
+    loss: 3.25,
+    intra: 1.25,
+    inter: 2,
+    lr: 0.1,
+    imagesPerSecond: 320,
+    etaSeconds: 125
+  })
 })
 
 describe('CLI formatting', () => {
@@ -45,7 +55,9 @@ describe('CLI formatting', () => {
     printPlain(step(2, 100)) // within the interval: dropped
     printPlain(step(100, 100)) // the last step always prints
     expect(plain).toHaveLength(2)
-    expect(plain[0]).toMatch(/^\s+1% step 1\/100 epoch 1 loss 3\.250 \(intra 1\.250, inter 2\.000\) lr 0\.100 320 img\/s ETA 2:05\n$/)
+    expect(plain[0]).toMatch(
+      /^\s+1% step 1\/100 epoch 1 loss 3\.250 \(intra 1\.250, inter 2\.000\) lr 0\.100 320 img\/s ETA 2:05\n$/
+    )
     expect(plain[1]).toContain('100% step 100/100')
   })
 })

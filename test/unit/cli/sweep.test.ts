@@ -12,7 +12,13 @@ const workspace = mkdtempSync(join(tmpdir(), 'dsoftmax-sweep-cli-'))
 afterAll(() => rmSync(workspace, { recursive: true, force: true }))
 
 function capture(): CliIo & { out: string; err: string } {
-  const io = { out: '', err: '', isTty: false, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) }
+  const io = {
+    out: '',
+    err: '',
+    isTty: false,
+    stdout: (s: string) => void (io.out += s),
+    stderr: (s: string) => void (io.err += s)
+  }
   return io
 }
 
@@ -26,7 +32,21 @@ describe('sweep run --dry-run', () => {
 
   it('expands the train options plus the fields into named recipes', async () => {
     const io = capture()
-    const argv = ['sweep', 'run', '--preset', 'fonts-quick', '--steps', '7', '--field', 'lossParams.d=0.8,0.9', '--field=lossParams.s=16,32', '--dry-run', '--json', '--out', workspace]
+    const argv = [
+      'sweep',
+      'run',
+      '--preset',
+      'fonts-quick',
+      '--steps',
+      '7',
+      '--field',
+      'lossParams.d=0.8,0.9',
+      '--field=lossParams.s=16,32',
+      '--dry-run',
+      '--json',
+      '--out',
+      workspace
+    ]
     expect(await main(argv, io)).toBe(0)
     const { runs } = JSON.parse(io.out) as { runs: { name: string; recipe: { steps: number; lossParams: object } }[] }
     expect(runs.map((r) => r.name)).toEqual(['d-0.8_s-16', 'd-0.8_s-32', 'd-0.9_s-16', 'd-0.9_s-32'])
@@ -40,7 +60,9 @@ describe('sweep run --dry-run', () => {
     expect(await main(['sweep', 'run', '--preset', 'fonts-quick', '--field', 'lossParams.dd=1', '--out', workspace], io)).toBe(2)
     expect(io.err).toMatch(/^error: invalid sweep: "lossParams\.dd": lossParams has no knob "dd"/)
     const slurm = capture()
-    expect(await main(['sweep', 'run', '--field', 'seed=1,2', '--scheduler', 'slurm', '--time', 'soon', '--out', workspace], slurm)).toBe(2)
+    expect(
+      await main(['sweep', 'run', '--field', 'seed=1,2', '--scheduler', 'slurm', '--time', 'soon', '--out', workspace], slurm)
+    ).toBe(2)
     expect(slurm.err).toMatch(/time limit "soon" is not a Slurm time/)
     expect(existsSync(join(workspace, 'sweeps'))).toBe(false)
   })

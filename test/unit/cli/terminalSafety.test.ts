@@ -43,8 +43,22 @@ describe('the CLI process', () => {
     mkdirSync(dir, { recursive: true })
     const name = 'nice\u001b]0;owned\u0007\u001b[2J\r\u202eevil'
     writeFileSync(join(dir, 'config.json'), '{}')
-    writeFileSync(join(dir, 'run.json'), JSON.stringify({ id: 'r1', name, tags: ['t\u001b[31m'], status: 'stopped', createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' }))
-    const cli = spawnSync(process.execPath, ['--import', 'tsx', join('src', 'cli', 'index.ts'), 'runs', 'list', '--out', workspace], { encoding: 'utf8' })
+    writeFileSync(
+      join(dir, 'run.json'),
+      JSON.stringify({
+        id: 'r1',
+        name,
+        tags: ['t\u001b[31m'],
+        status: 'stopped',
+        createdAt: '2026-01-01T00:00:00Z',
+        updatedAt: '2026-01-01T00:00:00Z'
+      })
+    )
+    const cli = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join('src', 'cli', 'index.ts'), 'runs', 'list', '--out', workspace],
+      { encoding: 'utf8' }
+    )
     expect(cli.status, cli.stderr).toBe(0)
     expect(cli.stdout).toContain('nice\\x1b]0;owned\\x07\\x1b[2J\\x0d\\u202eevil')
     expect(cli.stdout).not.toMatch(ACTIVE)
@@ -53,7 +67,8 @@ describe('the CLI process', () => {
 
 describe('name lookups', () => {
   it('refuses names of Object.prototype as presets', () => {
-    for (const name of ['constructor', 'toString', '__proto__']) expect(() => presetConfig(name), name).toThrow(`unknown preset "${name}"`)
+    for (const name of ['constructor', 'toString', '__proto__'])
+      expect(() => presetConfig(name), name).toThrow(`unknown preset "${name}"`)
   })
 
   it('refuses names of Object.prototype as unknown commands', async () => {

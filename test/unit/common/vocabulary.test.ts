@@ -12,11 +12,25 @@ import {
   type OptimizerKind,
   type ScheduleKind
 } from '../../../src/common/names'
-import { optimizerSchema, scheduleSchema, trainRecipeSchema, type OptimizerConfig, type ScheduleConfig } from '../../../src/common/schemas/recipe'
+import {
+  optimizerSchema,
+  scheduleSchema,
+  trainRecipeSchema,
+  type OptimizerConfig,
+  type ScheduleConfig
+} from '../../../src/common/schemas/recipe'
 import { figure1RunSchema } from '../../../src/common/schemas/study'
 import { LOSS_KNOBS, LOSS_MODULES, defaultLossParams, validateLossParams } from '../../../src/core/losses'
 import { BACKBONE_INFO, backboneSpec } from '../../../src/core/models'
-import { PRESETS, VALIDATION_METRICS as METRIC_DIRECTIONS, learningRateAt, presetConfig, validateOptimizerConfig, validateSchedule, validateTrainConfig } from '../../../src/core/train'
+import {
+  PRESETS,
+  VALIDATION_METRICS as METRIC_DIRECTIONS,
+  learningRateAt,
+  presetConfig,
+  validateOptimizerConfig,
+  validateSchedule,
+  validateTrainConfig
+} from '../../../src/core/train'
 import { recipeOf } from '../../../src/core/train/session'
 import { trainingCatalog } from '../../../src/services/catalog'
 
@@ -86,7 +100,12 @@ describe('the recipe schema is the engine recipe', () => {
     const recipe = {
       ...presetConfig('fonts'),
       dataset: 'files' as const,
-      data: { train: '/data/faces.rec', val: '/data/lfw.bin', extraVal: ['/data/cfp_fp.bin', '/data/agedb_30.bin'], test: '/data/ijb.bin' },
+      data: {
+        train: '/data/faces.rec',
+        val: '/data/lfw.bin',
+        extraVal: ['/data/cfp_fp.bin', '/data/agedb_30.bin'],
+        test: '/data/ijb.bin'
+      },
       bestSet: 'agedb_30',
       loss: 'dsoftmax-b' as const,
       centreStorage: CENTRE_STORAGES[1]
@@ -97,9 +116,17 @@ describe('the recipe schema is the engine recipe', () => {
 
   it('reads a stored config.json back to the recipe, and names the file when it holds none', () => {
     const recipe = presetConfig('fonts-quick')
-    const stored = { ...recipe, replicasUsed: 2, backend: { choice: 'wasm' }, versions: { node: 'v22' }, createdAt: '2026-01-01T00:00:00Z' }
+    const stored = {
+      ...recipe,
+      replicasUsed: 2,
+      backend: { choice: 'wasm' },
+      versions: { node: 'v22' },
+      createdAt: '2026-01-01T00:00:00Z'
+    }
     expect(recipeOf(JSON.parse(JSON.stringify(stored)) as Record<string, unknown>, '/w/runs/r1/config.json')).toEqual(recipe)
-    expect(() => recipeOf({ ...stored, backbone: 'vgg-16' }, '/w/runs/r1/config.json')).toThrow(/^\/w\/runs\/r1\/config\.json does not hold a valid training recipe: backbone: /)
+    expect(() => recipeOf({ ...stored, backbone: 'vgg-16' }, '/w/runs/r1/config.json')).toThrow(
+      /^\/w\/runs\/r1\/config\.json does not hold a valid training recipe: backbone: /
+    )
     expect(() => recipeOf({ ...stored, batchSize: '64' }, '/w/runs/r1/config.json')).toThrow(/config\.json .*batchSize/)
     expect(() => recipeOf({ ...stored, surprise: true }, '/w/runs/r1/config.json')).toThrow(/config\.json .*surprise/)
   })

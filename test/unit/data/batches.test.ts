@@ -17,7 +17,12 @@ function tinySet(count = 10): LabelledImageSet {
 }
 
 async function take(n: number, startAt = 0, augment = false): Promise<Batch[]> {
-  const source = inMemoryBatches(tinySet(), { batchSize: 3, seed: 5, startAt, augment: augment ? { shift: 1, flip: false } : undefined })
+  const source = inMemoryBatches(tinySet(), {
+    batchSize: 3,
+    seed: 5,
+    startAt,
+    augment: augment ? { shift: 1, flip: false } : undefined
+  })
   const batches: Batch[] = []
   for (let i = 0; i < n; i++) batches.push(await source.next())
   await source.close()

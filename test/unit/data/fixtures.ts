@@ -46,7 +46,13 @@ export function identityPixels(id: number, variant: number, size: number): Uint8
   return pixels
 }
 
-export async function encodeImage(pixels: Uint8Array, width: number, height: number, encoding: Encoding, channels = 3): Promise<Buffer> {
+export async function encodeImage(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  encoding: Encoding,
+  channels = 3
+): Promise<Buffer> {
   const image = sharp(Buffer.from(pixels), { raw: { width, height, channels: channels as 3 } })
   if (encoding === 'jpeg') return image.jpeg({ quality: 95 }).toBuffer()
   if (encoding === 'png') return image.png().toBuffer()
@@ -54,7 +60,13 @@ export async function encodeImage(pixels: Uint8Array, width: number, height: num
 }
 
 /** Writes root/<name>/<i>.<ext> for each identity, cycling JPEG/PNG/WebP; returns the file count. */
-export async function writeIdentityFolder(root: string, identities: string[], perIdentity: number, size = 24, encodings: Encoding[] = ['jpeg', 'png', 'webp']): Promise<number> {
+export async function writeIdentityFolder(
+  root: string,
+  identities: string[],
+  perIdentity: number,
+  size = 24,
+  encodings: Encoding[] = ['jpeg', 'png', 'webp']
+): Promise<number> {
   let n = 0
   for (const [id, name] of identities.entries()) {
     mkdirSync(join(root, name), { recursive: true })
@@ -133,7 +145,12 @@ export function blankPng(width: number, height: number): Uint8Array {
   ihdr[8] = 1 // bit depth
   ihdr[9] = 0 // grayscale
   const raw = Buffer.alloc((1 + Math.ceil(width / 8)) * height)
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))])
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0))
+  ])
 }
 
 /** Every file under `root` (relative path → sha1 of contents, or '->target' for links). */

@@ -66,13 +66,22 @@ describe('identity folders', () => {
     const first = await inspectDataset(root, { cacheDir: join(dir, 'cache2') })
     expect(first).toMatchObject({ format: 'folder', identities: 4, images: 12, cached: 0 })
     expect(first.imagesPerIdentity).toMatchObject({ min: 1, max: 4, median: 3.5, mean: 3 })
-    expect(first.imagesPerIdentity.histogram).toEqual([{ bucket: '1', identities: 1 }, { bucket: '3–5', identities: 3 }])
+    expect(first.imagesPerIdentity.histogram).toEqual([
+      { bucket: '1', identities: 1 },
+      { bucket: '3–5', identities: 3 }
+    ])
     expect(first.sizes).toEqual([{ size: '24×24', images: 12 }])
     expect(first.kinds).toEqual({ jpeg: 4, png: 4, webp: 3, bmp: 1 }) // 3 of each over the 3 identities, + copy.jpg, solo's PNG, the BMP
     expect(first.problems.singleImageIdentities).toEqual(['solo'])
     expect(first.problems.emptyIdentities).toEqual(['broken'])
-    expect(first.problems.duplicates).toEqual([{ hash: expect.any(String), paths: [join(root, 'alice/0.jpg'), join(root, 'alice/copy.jpg')] }])
-    expect(first.problems.unreadable.map((u) => u.path.slice(root.length + 1)).sort()).toEqual(['alice/cut.jpg', 'alice/huge.png', 'broken/x.jpg'])
+    expect(first.problems.duplicates).toEqual([
+      { hash: expect.any(String), paths: [join(root, 'alice/0.jpg'), join(root, 'alice/copy.jpg')] }
+    ])
+    expect(first.problems.unreadable.map((u) => u.path.slice(root.length + 1)).sort()).toEqual([
+      'alice/cut.jpg',
+      'alice/huge.png',
+      'broken/x.jpg'
+    ])
     expect(first.problems.ignored).toBe(4) // README.txt, bob/notes.txt, bob/nested, alice/up
     expect(first.problems.other).toEqual([{ path: join(root, 'loop'), problem: 'symbolic link loop' }])
     const second = await inspectDataset(root, { cacheDir: join(dir, 'cache2') })
@@ -90,16 +99,22 @@ describe('identity folders', () => {
     writeFileSync(join(sub, 'a', '1.jpg'), await encodeImage(noise, 64, 64, 'jpeg'))
     expect((await inspectDataset(sub, { cacheDir: null })).problems.unreadable).toEqual([])
     const deep = await inspectDataset(sub, { cacheDir: null, decode: true })
-    expect(deep.problems.unreadable).toEqual([{ path: join(sub, 'a', '0.jpg'), problem: expect.stringMatching(/cannot decode JPEG: .*[Cc]orrupt/) }])
+    expect(deep.problems.unreadable).toEqual([
+      { path: join(sub, 'a', '0.jpg'), problem: expect.stringMatching(/cannot decode JPEG: .*[Cc]orrupt/) }
+    ])
   })
 
   it('an empty folder and a folder with no readable image fail with the path and why', async () => {
     const empty = join(dir, 'empty')
     mkdirSync(empty)
-    await expect(openTrainingData(empty, { inputSize: 16, channels: 3, cacheDir })).rejects.toThrow(`${empty}: no usable identity folders (root/<identity>/<image>): no images in identity subfolders`)
+    await expect(openTrainingData(empty, { inputSize: 16, channels: 3, cacheDir })).rejects.toThrow(
+      `${empty}: no usable identity folders (root/<identity>/<image>): no images in identity subfolders`
+    )
     const junk = join(dir, 'junk')
     mkdirSync(join(junk, 'x'), { recursive: true })
     writeFileSync(join(junk, 'x', 'a.jpg'), 'nope')
-    await expect(openTrainingData(junk, { inputSize: 16, channels: 3, cacheDir })).rejects.toThrow(/junk: no usable identity folders .*1 image files, none readable/)
+    await expect(openTrainingData(junk, { inputSize: 16, channels: 3, cacheDir })).rejects.toThrow(
+      /junk: no usable identity folders .*1 image files, none readable/
+    )
   })
 })

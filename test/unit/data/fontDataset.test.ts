@@ -169,7 +169,10 @@ describe('font dataset validation', () => {
     await cp(src, dir, { recursive: true })
     return dir
   }
-  async function editIndex(dir: string, edit: (idx: Record<string, unknown> & { atlas: Record<string, unknown>[]; fonts: unknown[] }) => void) {
+  async function editIndex(
+    dir: string,
+    edit: (idx: Record<string, unknown> & { atlas: Record<string, unknown>[]; fonts: unknown[] }) => void
+  ) {
     const file = path.join(dir, 'index.json')
     const idx = JSON.parse(await readFile(file, 'utf8'))
     edit(idx)

@@ -34,10 +34,32 @@ interface CaseLine {
   maxRssMB?: number
 }
 
-function runCases(kind: keyof typeof CASES): Promise<{ lines: CaseLine[]; code: number | null; signal: string | null; hung: number | null; stderr: string; seconds: number }> {
+function runCases(
+  kind: keyof typeof CASES
+): Promise<{
+  lines: CaseLine[]
+  code: number | null
+  signal: string | null
+  hung: number | null
+  stderr: string
+  seconds: number
+}> {
   return new Promise((resolve) => {
     const started = performance.now()
-    const child = spawn(process.execPath, ['--import', 'tsx', `--max-old-space-size=${HEAP_MB}`, join('test', 'fuzz', 'fuzzCases.ts'), kind, '0', String(CASES[kind]), join(dir, kind)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        `--max-old-space-size=${HEAP_MB}`,
+        join('test', 'fuzz', 'fuzzCases.ts'),
+        kind,
+        '0',
+        String(CASES[kind]),
+        join(dir, kind)
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] }
+    )
     const lines: CaseLine[] = []
     let pending = ''
     let stderr = ''
@@ -67,17 +89,25 @@ function runCases(kind: keyof typeof CASES): Promise<{ lines: CaseLine[]; code: 
 }
 
 describe('fuzzing the file readers', () => {
-  it.each(Object.keys(CASES) as (keyof typeof CASES)[])('%s: every mutated file reads or is refused by name, no crash, hang or out-of-memory', async (kind) => {
-    const run = await runCases(kind)
-    const cases = run.lines.filter((l) => l.n !== undefined)
-    const summary = run.lines.find((l) => l.done)
-    const refused = cases.filter((l) => l.result === 'refused').length
-    console.log(`[fuzz] ${kind}: ${cases.length} cases (${cases.length - refused} read, ${refused} refused) in ${run.seconds.toFixed(1)} s, peak RSS ${summary?.maxRssMB ?? '?'} MB, heap limit ${HEAP_MB} MB`)
-    expect(run.hung, `case ${run.hung} of ${kind} did not finish within ${WATCHDOG_MS} ms`).toBeNull()
-    expect(run.stderr.slice(-2000), `the ${kind} reader process failed (code ${run.code}, signal ${run.signal})`).not.toMatch(/heap out of memory|fuzz runner failed|FATAL/)
-    expect(run.code).toBe(0)
-    expect(summary).toBeDefined()
-    expect(cases).toHaveLength(CASES[kind])
-    expect(cases.filter((l) => l.result === 'finding')).toEqual([])
-  }, 180_000)
+  it.each(Object.keys(CASES) as (keyof typeof CASES)[])(
+    '%s: every mutated file reads or is refused by name, no crash, hang or out-of-memory',
+    async (kind) => {
+      const run = await runCases(kind)
+      const cases = run.lines.filter((l) => l.n !== undefined)
+      const summary = run.lines.find((l) => l.done)
+      const refused = cases.filter((l) => l.result === 'refused').length
+      console.log(
+        `[fuzz] ${kind}: ${cases.length} cases (${cases.length - refused} read, ${refused} refused) in ${run.seconds.toFixed(1)} s, peak RSS ${summary?.maxRssMB ?? '?'} MB, heap limit ${HEAP_MB} MB`
+      )
+      expect(run.hung, `case ${run.hung} of ${kind} did not finish within ${WATCHDOG_MS} ms`).toBeNull()
+      expect(run.stderr.slice(-2000), `the ${kind} reader process failed (code ${run.code}, signal ${run.signal})`).not.toMatch(
+        /heap out of memory|fuzz runner failed|FATAL/
+      )
+      expect(run.code).toBe(0)
+      expect(summary).toBeDefined()
+      expect(cases).toHaveLength(CASES[kind])
+      expect(cases.filter((l) => l.result === 'finding')).toEqual([])
+    },
+    180_000
+  )
 })

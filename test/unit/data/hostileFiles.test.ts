@@ -17,7 +17,10 @@ import { encodeImage, identityPixels, tempDir } from './fixtures'
 
 let dir: string
 const posix = process.platform !== 'win32'
-if (!posix) console.warn('[hostileFiles] SKIPPED the pipe and /dev checks: Windows has no mkfifo or /dev (its UNC and device names are checked instead)')
+if (!posix)
+  console.warn(
+    '[hostileFiles] SKIPPED the pipe and /dev checks: Windows has no mkfifo or /dev (its UNC and device names are checked instead)'
+  )
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values)
 
 beforeAll(() => {
@@ -43,7 +46,9 @@ describe('pickle lengths and numbers from the file', () => {
       ['BYTEARRAY8 1e9', bytes(0x80, 0x05, 0x96, 0x00, 0xca, 0x9a, 0x3b, 0, 0, 0, 0, 0x2e)]
     ]
     for (const [label, data] of cases) {
-      expect(() => unpickle(data, `${label}.bin`), label).toThrow(new RegExp(`^${label}\\.bin: cannot read the pickle: (invalid length|truncated)`))
+      expect(() => unpickle(data, `${label}.bin`), label).toThrow(
+        new RegExp(`^${label}\\.bin: cannot read the pickle: (invalid length|truncated)`)
+      )
     }
   })
 
@@ -54,7 +59,9 @@ describe('pickle lengths and numbers from the file', () => {
 
   it('refuses APPEND/APPENDS onto something that is not a list', () => {
     expect(() => unpickle(bytes(0x80, 0x02, 0x4e, 0x4e, 0x61, 0x2e), 'append.bin')).toThrow(/append\.bin: .*APPEND to a non-list/)
-    expect(() => unpickle(bytes(0x80, 0x02, 0x4e, 0x28, 0x4e, 0x65, 0x2e), 'appends.bin')).toThrow(/appends\.bin: .*APPENDS to a non-list/)
+    expect(() => unpickle(bytes(0x80, 0x02, 0x4e, 0x28, 0x4e, 0x65, 0x2e), 'appends.bin')).toThrow(
+      /appends\.bin: .*APPENDS to a non-list/
+    )
   })
 })
 
@@ -64,7 +71,12 @@ describe('a .bin that references one image two million times', () => {
     writeFileSync(image, await encodeImage(identityPixels(0, 0, 16), 16, 16, 'png'))
     const file = join(dir, 'repeated.bin')
     // Python's pickler memoizes the one bytes object: each further reference is a 2-byte BINGET.
-    execFileSync(PYTHON, ['-c', 'import pickle,sys; b=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(pickle.dumps(([b]*2000000, [True]*1000000), protocol=4))', image, file])
+    execFileSync(PYTHON, [
+      '-c',
+      'import pickle,sys; b=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(pickle.dumps(([b]*2000000, [True]*1000000), protocol=4))',
+      image,
+      file
+    ])
     const encoded = await readVerificationBin(file)
     expect(encoded.sources).toEqual([`${file} image 0`])
     expect(encoded.pairs.length).toBe(1_000_000)
@@ -81,10 +93,18 @@ describe('pair lists that name things other than image files', () => {
 
   it('refuses network (UNC) and device paths as the list is read, naming list and line', async () => {
     const devices = posix ? ['/dev/zero', '/proc/self/mem'] : ['C:\\data\\CON', 'nul.jpg']
-    for (const path of ['\\\\attacker\\share\\a.jpg', '//attacker/share/a.jpg', '\\\\.\\PhysicalDrive0', '\\\\?\\C:\\x.jpg', ...devices]) {
+    for (const path of [
+      '\\\\attacker\\share\\a.jpg',
+      '//attacker/share/a.jpg',
+      '\\\\.\\PhysicalDrive0',
+      '\\\\?\\C:\\x.jpg',
+      ...devices
+    ]) {
       const list = join(dir, 'named.csv')
       writeFileSync(list, `${JSON.stringify(path)},${good},1\n`)
-      await expect(readPairsCsv(list), path).rejects.toThrow(/named\.csv line 1: the image path .* (is a network \(UNC\) or device path|is a device or system path|names a Windows device)/)
+      await expect(readPairsCsv(list), path).rejects.toThrow(
+        /named\.csv line 1: the image path .* (is a network \(UNC\) or device path|is a device or system path|names a Windows device)/
+      )
     }
   })
 
@@ -97,26 +117,32 @@ describe('pair lists that name things other than image files', () => {
   })
 
   it('knows the Windows device names, with extensions and trailing dots', () => {
-    for (const path of ['C:\\data\\CON', 'nul.jpg', 'images\\com1.png', 'LPT9', 'aux.', 'CONIN$']) expect(refusedPath(path, 'win32'), path).toMatch(/Windows device/)
+    for (const path of ['C:\\data\\CON', 'nul.jpg', 'images\\com1.png', 'LPT9', 'aux.', 'CONIN$'])
+      expect(refusedPath(path, 'win32'), path).toMatch(/Windows device/)
     for (const path of ['C:\\data\\console.jpg', 'nullify.png', 'com10.jpg']) expect(refusedPath(path, 'win32'), path).toBeNull()
     expect(refusedPath('con.jpg', 'linux')).toBeNull()
   })
 
-  it.runIf(posix)('refuses a pipe, a folder and an oversized file when they are loaded, without blocking on the pipe', async () => {
-    const fifo = join(dir, 'pipe.jpg')
-    execFileSync('mkfifo', [fifo])
-    mkdirSync(join(dir, 'folder.jpg'))
-    const big = join(dir, 'big.jpg')
-    closeSync(openSync(big, 'w'))
-    execFileSync('truncate', ['-s', String(MAX_IMAGE_FILE_BYTES + 1), big])
-    const list = join(dir, 'odd.csv')
-    writeFileSync(list, `pipe.jpg,folder.jpg,1\nbig.jpg,good.png,0\n`)
-    const encoded = await readPairsCsv(list)
-    await expect(encoded.load(encoded.sources.indexOf(fifo))).rejects.toThrow(`${fifo}: is not a regular file (a pipe)`)
-    await expect(encoded.load(encoded.sources.indexOf(join(dir, 'folder.jpg')))).rejects.toThrow(/folder\.jpg: is not a regular file \(a folder\)/)
-    await expect(encoded.load(encoded.sources.indexOf(big))).rejects.toThrow(/big\.jpg: is \d+ bytes, over the limit of/)
-    expect((await encoded.load(encoded.sources.indexOf(good))).length).toBeGreaterThan(0)
-  })
+  it.runIf(posix)(
+    'refuses a pipe, a folder and an oversized file when they are loaded, without blocking on the pipe',
+    async () => {
+      const fifo = join(dir, 'pipe.jpg')
+      execFileSync('mkfifo', [fifo])
+      mkdirSync(join(dir, 'folder.jpg'))
+      const big = join(dir, 'big.jpg')
+      closeSync(openSync(big, 'w'))
+      execFileSync('truncate', ['-s', String(MAX_IMAGE_FILE_BYTES + 1), big])
+      const list = join(dir, 'odd.csv')
+      writeFileSync(list, `pipe.jpg,folder.jpg,1\nbig.jpg,good.png,0\n`)
+      const encoded = await readPairsCsv(list)
+      await expect(encoded.load(encoded.sources.indexOf(fifo))).rejects.toThrow(`${fifo}: is not a regular file (a pipe)`)
+      await expect(encoded.load(encoded.sources.indexOf(join(dir, 'folder.jpg')))).rejects.toThrow(
+        /folder\.jpg: is not a regular file \(a folder\)/
+      )
+      await expect(encoded.load(encoded.sources.indexOf(big))).rejects.toThrow(/big\.jpg: is \d+ bytes, over the limit of/)
+      expect((await encoded.load(encoded.sources.indexOf(good))).length).toBeGreaterThan(0)
+    }
+  )
 
   it.runIf(posix)('inspection lists a named pipe as an unreadable image, once by name and once by problem', async () => {
     const fifo = join(dir, 'inspect-pipe.jpg')

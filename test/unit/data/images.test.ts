@@ -16,7 +16,9 @@ describe('image headers (checkImage)', () => {
       const bytes = new Uint8Array(await encodeImage(pixels, SIZE, SIZE, encoding))
       expect(checkImage(bytes)).toEqual({ ok: true, info: { kind: encoding, width: SIZE, height: SIZE } })
     }
-    const wide = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#808080' } }).webp().toBuffer()
+    const wide = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#808080' } })
+      .webp()
+      .toBuffer()
     expect(checkImage(wide)).toEqual({ ok: true, info: { kind: 'webp', width: 40, height: 30 } })
     expect(checkImage(bmp24(pixels, SIZE, SIZE))).toEqual({ ok: true, info: { kind: 'bmp', width: SIZE, height: SIZE } })
   })
@@ -29,8 +31,14 @@ describe('image headers (checkImage)', () => {
     expect(checkImage(cut(jpeg))).toMatchObject({ ok: false, problem: expect.stringContaining('truncated JPEG') })
     expect(checkImage(cut(png))).toMatchObject({ ok: false, problem: expect.stringContaining('truncated PNG') })
     expect(checkImage(cut(webp))).toMatchObject({ ok: false, problem: expect.stringContaining('truncated WebP') })
-    expect(checkImage(cut(bmp24(identityPixels(0, 0, SIZE), SIZE, SIZE)))).toMatchObject({ ok: false, problem: expect.stringContaining('truncated BMP') })
-    expect(checkImage(new TextEncoder().encode('name,label\n'))).toMatchObject({ ok: false, problem: expect.stringContaining('not a JPEG') })
+    expect(checkImage(cut(bmp24(identityPixels(0, 0, SIZE), SIZE, SIZE)))).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('truncated BMP')
+    })
+    expect(checkImage(new TextEncoder().encode('name,label\n'))).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('not a JPEG')
+    })
     expect(sniffImage(new Uint8Array(0))).toBeNull()
   })
 })
@@ -118,13 +126,17 @@ describe('decodeToInput', () => {
     const error = await decodeToInput(jpeg.subarray(0, jpeg.length >> 1), 16, 3, '/data/alice/cut.jpg').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ImageDecodeError)
     expect((error as Error).message).toMatch(/^\/data\/alice\/cut\.jpg: cannot decode JPEG/)
-    await expect(decodeToInput(new Uint8Array([1, 2, 3, 4]), 16, 3, 'junk.png')).rejects.toThrow('junk.png: not a JPEG, PNG, WebP or BMP image')
+    await expect(decodeToInput(new Uint8Array([1, 2, 3, 4]), 16, 3, 'junk.png')).rejects.toThrow(
+      'junk.png: not a JPEG, PNG, WebP or BMP image'
+    )
   })
 
   it('refuses a real 40-megapixel PNG before decoding it, with its size', async () => {
     const big = blankPng(7300, 5500)
     expect(big.length).toBeLessThan(200_000)
-    await expect(decodeToInput(big, 16, 3, 'huge.png')).rejects.toThrow(/huge\.png: image is 7300×5500 \(40\.1 megapixels\), over the 24-megapixel limit/)
+    await expect(decodeToInput(big, 16, 3, 'huge.png')).rejects.toThrow(
+      /huge\.png: image is 7300×5500 \(40\.1 megapixels\), over the 24-megapixel limit/
+    )
   })
 })
 

@@ -19,8 +19,16 @@ beforeAll(async () => {
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-function source(idx: TrainingIndex, workers: number, options: Parameters<typeof streamingBatches>[1], hooks: { onDispatch?: (p: number) => void } = {}): BatchSource {
-  return streamingBatches({ store: idx.store, labels: idx.labels, classes: idx.classNames.length, shape: [SIZE, SIZE, 3], workers, ...hooks }, options)
+function source(
+  idx: TrainingIndex,
+  workers: number,
+  options: Parameters<typeof streamingBatches>[1],
+  hooks: { onDispatch?: (p: number) => void } = {}
+): BatchSource {
+  return streamingBatches(
+    { store: idx.store, labels: idx.labels, classes: idx.classNames.length, shape: [SIZE, SIZE, 3], workers, ...hooks },
+    options
+  )
 }
 
 async function take(src: BatchSource, n: number): Promise<Batch[]> {
@@ -81,7 +89,15 @@ describe('streaming loader', () => {
     const problems: string[] = []
     const options = { batchSize: 4, seed: 11, augment }
     const broken = streamingBatches(
-      { store: index.store, labels: index.labels, classes: 4, shape: [SIZE, SIZE, 3], workers: 1, workerEntry: 'noSuchWorker', onProblem: (p) => problems.push(`${p.path}: ${p.problem}`) },
+      {
+        store: index.store,
+        labels: index.labels,
+        classes: 4,
+        shape: [SIZE, SIZE, 3],
+        workers: 1,
+        workerEntry: 'noSuchWorker',
+        onProblem: (p) => problems.push(`${p.path}: ${p.problem}`)
+      },
       options
     )
     const got = await take(broken, 3)
@@ -92,7 +108,12 @@ describe('streaming loader', () => {
 
   it('never runs more than `prefetch` batches ahead of the trainer', async () => {
     let furthest = -1
-    const src = source(index, 0, { batchSize: 4, seed: 1, prefetch: 3 }, { onDispatch: (p) => (furthest = Math.max(furthest, p)) })
+    const src = source(
+      index,
+      0,
+      { batchSize: 4, seed: 1, prefetch: 3 },
+      { onDispatch: (p) => (furthest = Math.max(furthest, p)) }
+    )
     for (let k = 0; k < 8; k++) {
       await src.next()
       expect(furthest).toBeLessThanOrEqual(src.position + 3 - 1)
@@ -111,7 +132,14 @@ describe('streaming loader', () => {
     expect(badIndex.labels.length).toBe(6)
     const problems: string[] = []
     const src = streamingBatches(
-      { store: badIndex.store, labels: badIndex.labels, classes: 2, shape: [SIZE, SIZE, 3], workers: 1, onProblem: (p) => problems.push(`${p.path}: ${p.problem}`) },
+      {
+        store: badIndex.store,
+        labels: badIndex.labels,
+        classes: 2,
+        shape: [SIZE, SIZE, 3],
+        workers: 1,
+        onProblem: (p) => problems.push(`${p.path}: ${p.problem}`)
+      },
       { batchSize: 6, seed: 2 }
     )
     const [first, second] = [await src.next(), await src.next()]

@@ -21,7 +21,10 @@ beforeAll(async () => {
     }
   }
   writeFileSync(join(root, 'pairs.txt'), '2\t2\nAnn_Lee\t1\t2\nBo_Chen\t1\t3\nAnn_Lee\t1\tCy_Ono\t2\nBo_Chen\t2\tCy_Ono\t3\n')
-  writeFileSync(join(root, 'pairs.csv'), 'path1,path2,label\nAnn_Lee/Ann_Lee_0001.jpg,Ann_Lee/Ann_Lee_0002.jpg,1\n"Bo_Chen/Bo_Chen_0001.jpg",Cy_Ono/Cy_Ono_0001.jpg,0\n')
+  writeFileSync(
+    join(root, 'pairs.csv'),
+    'path1,path2,label\nAnn_Lee/Ann_Lee_0001.jpg,Ann_Lee/Ann_Lee_0002.jpg,1\n"Bo_Chen/Bo_Chen_0001.jpg",Cy_Ono/Cy_Ono_0001.jpg,0\n'
+  )
 })
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
@@ -37,7 +40,13 @@ describe('pair lists', () => {
     const encoded = await readPairsTxt(join(root, 'pairs.txt'))
     expect(encoded.pairs.map((p) => p.same)).toEqual([true, true, false, false])
     expect(encoded.sources.map((s) => s.slice(root.length + 1))).toEqual([
-      'Ann_Lee/Ann_Lee_0001.jpg', 'Ann_Lee/Ann_Lee_0002.jpg', 'Bo_Chen/Bo_Chen_0001.jpg', 'Bo_Chen/Bo_Chen_0003.jpg', 'Cy_Ono/Cy_Ono_0002.jpg', 'Bo_Chen/Bo_Chen_0002.jpg', 'Cy_Ono/Cy_Ono_0003.jpg'
+      'Ann_Lee/Ann_Lee_0001.jpg',
+      'Ann_Lee/Ann_Lee_0002.jpg',
+      'Bo_Chen/Bo_Chen_0001.jpg',
+      'Bo_Chen/Bo_Chen_0003.jpg',
+      'Cy_Ono/Cy_Ono_0002.jpg',
+      'Bo_Chen/Bo_Chen_0002.jpg',
+      'Cy_Ono/Cy_Ono_0003.jpg'
     ])
     expect(encoded.pairs[2]).toEqual({ a: 0, b: 4, same: false })
   })
@@ -63,14 +72,19 @@ describe('pair lists', () => {
 
   it('CSV: header skipped, quotes understood, bad lines named', async () => {
     const encoded = await readPairsCsv(join(root, 'pairs.csv'))
-    expect(encoded.pairs).toEqual([{ a: 0, b: 1, same: true }, { a: 2, b: 3, same: false }])
+    expect(encoded.pairs).toEqual([
+      { a: 0, b: 1, same: true },
+      { a: 2, b: 3, same: false }
+    ])
     writeFileSync(join(root, 'bad.csv'), 'a.jpg,b.jpg,1\na.jpg,b.jpg,maybe\n')
     await expect(readPairsCsv(join(root, 'bad.csv'))).rejects.toThrow(/bad\.csv line 2: expected "path1,path2,label"/)
   })
 
   it('a missing image fails the set with its path', async () => {
     writeFileSync(join(root, 'missing.txt'), '1\t1\nAnn_Lee\t1\t9\n')
-    await expect(openPairSet(join(root, 'missing.txt'), { inputSize: 16, channels: 3 })).rejects.toThrow(/Ann_Lee_0009\.jpg: file not found/)
+    await expect(openPairSet(join(root, 'missing.txt'), { inputSize: 16, channels: 3 })).rejects.toThrow(
+      /Ann_Lee_0009\.jpg: file not found/
+    )
   })
 
   it('make-bin: pairs.txt → .bin that Python reads as (bins, issame) in pair order', async () => {

@@ -33,13 +33,16 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 describe('verification .bin written by Python', () => {
   const expected = (): string[] => images.map((p) => sha1(readFileSync(p)))
 
-  it.each([[0], [2], [3], [4], [5], ['py2' as const], ['py2-0' as const]])('reads protocol %s with the exact bytes and flags', async (protocol) => {
-    const file = writeBin(`p${protocol}.bin`, protocol)
-    const encoded = await readVerificationBin(file)
-    const bins = await Promise.all(encoded.sources.map((_, i) => encoded.load(i)))
-    expect(bins.map(sha1)).toEqual(expected())
-    expect(encoded.pairs).toEqual(issame.map((same, i) => ({ a: 2 * i, b: 2 * i + 1, same })))
-  })
+  it.each([[0], [2], [3], [4], [5], ['py2' as const], ['py2-0' as const]])(
+    'reads protocol %s with the exact bytes and flags',
+    async (protocol) => {
+      const file = writeBin(`p${protocol}.bin`, protocol)
+      const encoded = await readVerificationBin(file)
+      const bins = await Promise.all(encoded.sources.map((_, i) => encoded.load(i)))
+      expect(bins.map(sha1)).toEqual(expected())
+      expect(encoded.pairs).toEqual(issame.map((same, i) => ({ a: 2 * i, b: 2 * i + 1, same })))
+    }
+  )
 
   it('reads bytearray elements (protocol 5 BYTEARRAY8, protocol 2 REDUCE of bytearray)', async () => {
     for (const protocol of [2, 5]) {
@@ -68,8 +71,12 @@ describe('verification .bin written by Python', () => {
   })
 
   it('rejects pickles of the wrong shape and cut pickles, naming the file', async () => {
-    await expect(readVerificationBin(writeBin('odd.bin', 4, { shape: 'odd' }))).rejects.toThrow(/odd\.bin: not a verification \.bin: .*holds 7 images for 4 pairs/)
-    await expect(readVerificationBin(writeBin('dict.bin', 3, { shape: 'dict' }))).rejects.toThrow(/dict\.bin: not a verification \.bin/)
+    await expect(readVerificationBin(writeBin('odd.bin', 4, { shape: 'odd' }))).rejects.toThrow(
+      /odd\.bin: not a verification \.bin: .*holds 7 images for 4 pairs/
+    )
+    await expect(readVerificationBin(writeBin('dict.bin', 3, { shape: 'dict' }))).rejects.toThrow(
+      /dict\.bin: not a verification \.bin/
+    )
     const whole = readFileSync(writeBin('cut.bin', 3))
     writeFileSync(join(dir, 'cut.bin'), whole.subarray(0, whole.length >> 1))
     await expect(readVerificationBin(join(dir, 'cut.bin'))).rejects.toThrow(/cut\.bin: cannot read the pickle: truncated/)

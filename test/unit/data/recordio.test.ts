@@ -27,9 +27,20 @@ describe('RecordIO writer and reader', () => {
     expect(records[0]).toMatchObject({ key: 0, flag: 2, label: [13, 16] })
     // images 1…12 grouped by identity with their label; identity records 13…15 hold (start, end)
     for (let k = 1; k <= 12; k++) expect(records[k].label).toEqual([Math.floor((k - 1) / 4)])
-    expect(records.slice(13).map((r) => r.label)).toEqual([[1, 5], [5, 9], [9, 13]])
-    const folderHashes = Object.entries(snapshot(folder)).sort().map(([, v]) => v.split(' ')[0])
-    expect(records.slice(1, 13).map((r) => r.sha1).sort()).toEqual([...folderHashes].sort())
+    expect(records.slice(13).map((r) => r.label)).toEqual([
+      [1, 5],
+      [5, 9],
+      [9, 13]
+    ])
+    const folderHashes = Object.entries(snapshot(folder))
+      .sort()
+      .map(([, v]) => v.split(' ')[0])
+    expect(
+      records
+        .slice(1, 13)
+        .map((r) => r.sha1)
+        .sort()
+    ).toEqual([...folderHashes].sort())
     expect(readFileSync(join(dir, 'out', 'property'), 'utf8')).toBe('3,20,20\n')
   })
 
@@ -48,7 +59,10 @@ describe('RecordIO writer and reader', () => {
     const back = join(dir, 'back')
     const result = await exportIdentityFolder(await indexTrainingData(rec, 'recordio', null), back)
     expect(result).toEqual({ written: 12, skipped: [] })
-    const hashes = (root: string): string[] => Object.values(snapshot(root)).map((v) => v.split(' ')[0]).sort()
+    const hashes = (root: string): string[] =>
+      Object.values(snapshot(root))
+        .map((v) => v.split(' ')[0])
+        .sort()
     expect(hashes(back)).toEqual(hashes(folder))
   })
 
@@ -72,7 +86,10 @@ describe('RecordIO writer and reader', () => {
     const cut = join(dir, 'cut.rec')
     copyFileSync(rec, cut)
     copyFileSync(indexPathFor(rec), indexPathFor(cut))
-    const offsets = readFileSync(indexPathFor(cut), 'utf8').trim().split('\n').map((l) => Number(l.split('\t')[1]))
+    const offsets = readFileSync(indexPathFor(cut), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => Number(l.split('\t')[1]))
     truncateSync(cut, offsets[7] + 20) // inside image record 7; records 8… and the identity records are gone
     const index = indexRecordIO(cut)
     expect(index.labels.length).toBe(6)
@@ -90,7 +107,9 @@ describe('RecordIO writer and reader', () => {
     writeFileSync(indexPathFor(bad), lines.join('\n') + '\n')
     const index = indexRecordIO(bad)
     expect(index.labels.length).toBe(11)
-    expect(index.problems).toEqual([{ path: bad, problem: expect.stringMatching(/bad\.idx points record 3 at byte \d+, past the end of the \.rec/) }])
+    expect(index.problems).toEqual([
+      { path: bad, problem: expect.stringMatching(/bad\.idx points record 3 at byte \d+, past the end of the \.rec/) }
+    ])
   })
 
   it('a .rec without header record (im2rec style): labels come from each image header', async () => {

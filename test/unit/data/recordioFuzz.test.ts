@@ -44,7 +44,18 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const WORDS = [0, 1, 0xffffffff, RECORD_MAGIC, (1 << 29) - 1, (3 << 29) | 16, (1 << 29) | 4, 0x4e6e6b28 /* 1e9 as float32 */, 0x7fc00000 /* NaN */, 0xbf800000 /* -1 */]
+const WORDS = [
+  0,
+  1,
+  0xffffffff,
+  RECORD_MAGIC,
+  (1 << 29) - 1,
+  (3 << 29) | 16,
+  (1 << 29) | 4,
+  0x4e6e6b28 /* 1e9 as float32 */,
+  0x7fc00000 /* NaN */,
+  0xbf800000 /* -1 */
+]
 
 function mutateRec(bytes: Uint8Array, rng: Rng): Uint8Array {
   const out = Uint8Array.from(bytes)
@@ -87,7 +98,8 @@ async function runCase(rec: string): Promise<'indexed' | 'refused'> {
   }
   expect(index.problems.every((p) => p.path === rec)).toBe(true)
   expect(index.classes).toBeLessThanOrEqual(index.labels.length + 64)
-  for (const label of index.labels) if (!(label >= 0 && label < index.classes)) throw new Error(`label ${label} outside 0…${index.classes - 1}`)
+  for (const label of index.labels)
+    if (!(label >= 0 && label < index.classes)) throw new Error(`label ${label} outside 0…${index.classes - 1}`)
   const reader = new ExampleReader({ kind: 'recordio', recPath: rec, offsets: index.offsets })
   try {
     for (let k = 0; k < reader.count; k++) {
@@ -119,7 +131,9 @@ describe('RecordIO mutation fuzzing', () => {
         try {
           outcomes[await runCase(rec)]++
         } catch (error) {
-          throw new Error(`case ${base.name} #${n}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`)
+          throw new Error(
+            `case ${base.name} #${n}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`
+          )
         }
         const now = process.memoryUsage()
         peak = Math.max(peak, now.rss - before.rss, now.arrayBuffers - before.arrayBuffers)

@@ -38,7 +38,9 @@ describe('hostile RecordIO files', () => {
     expect(statSync(rec).size).toBe(40)
     const error = refusal(() => indexRecordIO(rec))
     expect(error.file).toBe(rec)
-    expect(error.problem).toMatch(/header record 0 declares 0 image records and 999999999 identity records .* lists only 1 record$/)
+    expect(error.problem).toMatch(
+      /header record 0 declares 0 image records and 999999999 identity records .* lists only 1 record$/
+    )
     await expect(inspectDataset(rec)).rejects.toThrow(/header-range-1e9\.rec: header record 0 declares/)
   })
 
@@ -53,7 +55,9 @@ describe('hostile RecordIO files', () => {
   it('plain labels with gaps become dense classes named by the labels; unusable labels are reported', () => {
     const rec = join(dir, 'gaps.rec')
     const writer = new RecordIOWriter(rec)
-    ;[9, 5, 9, -1, 2.5, 5].forEach((label, key) => writer.write(key, { flag: 0, label: [label], id: key, id2: 0 }, new Uint8Array(8).fill(key)))
+    ;[9, 5, 9, -1, 2.5, 5].forEach((label, key) =>
+      writer.write(key, { flag: 0, label: [label], id: key, id2: 0 }, new Uint8Array(8).fill(key))
+    )
     // An im2rec record with several labels (class, then e.g. landmarks): its class is the first.
     writer.write(6, { flag: 3, label: [9, 0.25, 0.5], id: 6, id2: 0 }, new Uint8Array(8))
     writer.finish()
@@ -93,7 +97,9 @@ describe('hostile RecordIO files', () => {
       const before = process.memoryUsage().arrayBuffers
       let peak = before
       for (let i = 0; i < 4; i++) {
-        expect(() => file.read(0)).toThrow(/length-past-end\.rec: truncated: record at byte 0 declares 536870911 bytes at byte 8, but the file holds only 32 more/)
+        expect(() => file.read(0)).toThrow(
+          /length-past-end\.rec: truncated: record at byte 0 declares 536870911 bytes at byte 8, but the file holds only 32 more/
+        )
         peak = Math.max(peak, process.memoryUsage().arrayBuffers)
       }
       expect(peak - before).toBeLessThan(2 ** 20)
@@ -111,19 +117,25 @@ describe('hostile RecordIO files', () => {
     expect(sha1(image)).toBe(JSON.parse(python('read-rec', rec))[0].sha1)
     expect(image.length).toBe(976 + 4 + 1000 + 4 + 1000)
     const capped = new RecordFile(rec, statSync(rec).size, 2048)
-    expect(() => capped.read(0)).toThrow(/multipart-3k\.rec: record at byte 0 is over 2048 bytes \(3 parts so far\): not an image record/)
+    expect(() => capped.read(0)).toThrow(
+      /multipart-3k\.rec: record at byte 0 is over 2048 bytes \(3 parts so far\): not an image record/
+    )
     capped.close()
     expect(() => indexRecordIO(rec, { maxRecordBytes: 2048 })).toThrow(/multipart-3k\.rec: no readable image records/)
 
     const unended = hostile('multipart-unended')
-    expect(() => indexRecordIO(unended)).toThrow(/multipart-unended\.rec: no readable image records \(the first problem: truncated: multi-part record at byte 0 is missing its end\)/)
+    expect(() => indexRecordIO(unended)).toThrow(
+      /multipart-unended\.rec: no readable image records \(the first problem: truncated: multi-part record at byte 0 is missing its end\)/
+    )
     const reader = new RecordFile(unended, statSync(unended).size)
     expect(() => reader.read(0)).toThrow(/multipart-unended\.rec: truncated: multi-part record at byte 0 is missing its end/)
     reader.close()
 
     const middle = hostile('continuation-first')
     const midReader = new RecordFile(middle, statSync(middle).size)
-    expect(() => midReader.read(0)).toThrow(/continuation-first\.rec: record at byte 0 starts with a continuation part \(flag 2\)/)
+    expect(() => midReader.read(0)).toThrow(
+      /continuation-first\.rec: record at byte 0 starts with a continuation part \(flag 2\)/
+    )
     midReader.close()
   })
 

@@ -28,7 +28,7 @@ function writeLargeRec(path: string, images: number, identities: number, ...flag
 
 /** The writer's colour for an identity (its PNGs are that colour, uniformly). */
 function colourOf(identity: number): number[] {
-  return [(identity * 37) % 200 + 30, (identity * 91) % 200 + 30, (identity * 53) % 200 + 30]
+  return [((identity * 37) % 200) + 30, ((identity * 91) % 200) + 30, ((identity * 53) % 200) + 30]
 }
 
 beforeAll(() => {
@@ -46,7 +46,12 @@ describe(`RecordIO with ${IMAGES} images of ${IDENTITIES} identities`, () => {
     expect(index.property).toEqual({ classes: IDENTITIES, height: 4, width: 4 })
     expect(index.labels.length).toBe(IMAGES)
     expect(index.offsets.buffer).toBeInstanceOf(SharedArrayBuffer)
-    const idxOffsets = new Map(readFileSync(join(dir, 'large', 'train.idx'), 'utf8').trim().split('\n').map((line) => line.split('\t').map(Number) as [number, number]))
+    const idxOffsets = new Map(
+      readFileSync(join(dir, 'large', 'train.idx'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split('\t').map(Number) as [number, number])
+    )
     let wrongLabels = 0
     let wrongOffsets = 0
     for (let k = 0; k < IMAGES; k++) {
@@ -59,10 +64,21 @@ describe(`RecordIO with ${IMAGES} images of ${IDENTITIES} identities`, () => {
   it('inspects with the right counts: identities and images from the index, image checks from a sample', async () => {
     const report = await inspectDataset(rec)
     expect(report).toMatchObject({ format: 'recordio', identities: IDENTITIES, images: IMAGES, sampled: 100_000 })
-    expect(report.imagesPerIdentity).toMatchObject({ min: PER_IDENTITY, median: PER_IDENTITY, max: PER_IDENTITY, mean: PER_IDENTITY })
+    expect(report.imagesPerIdentity).toMatchObject({
+      min: PER_IDENTITY,
+      median: PER_IDENTITY,
+      max: PER_IDENTITY,
+      mean: PER_IDENTITY
+    })
     expect(report.sizes).toEqual([{ size: '4×4', images: 100_000 }])
     expect(report.kinds).toEqual({ png: 100_000 })
-    expect(report.problems).toMatchObject({ unreadable: [], singleImageIdentities: [], emptyIdentities: [], duplicates: [], other: [] })
+    expect(report.problems).toMatchObject({
+      unreadable: [],
+      singleImageIdentities: [],
+      emptyIdentities: [],
+      duplicates: [],
+      other: []
+    })
   })
 
   it('a loader worker reads the right image for each label', async () => {

@@ -1,7 +1,13 @@
 // Angle metrics on configurations whose answer is known in closed form, and against numpy.
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { angleReport, centreCollapseWarning, classMeanDirections, interClassAngles, intraClassAngles } from '../../../src/core/eval/angles'
+import {
+  angleReport,
+  centreCollapseWarning,
+  classMeanDirections,
+  interClassAngles,
+  intraClassAngles
+} from '../../../src/core/eval/angles'
 import { createRng } from '../../../src/core/util/rng'
 
 const rad = (deg: number): number => (deg * Math.PI) / 180
@@ -41,7 +47,12 @@ describe('angles', () => {
     const labels: number[] = []
     for (let k = 0; k < 3; k++) {
       const [u, v] = [(k + 1) % 3, (k + 2) % 3]
-      for (const [du, dv] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+      for (const [du, dv] of [
+        [1, 0],
+        [-1, 0],
+        [0, 1],
+        [0, -1]
+      ]) {
         const e = [0, 0, 0]
         e[k] = Math.cos(t)
         e[u] = du * Math.sin(t)
@@ -88,7 +99,9 @@ describe('angles', () => {
 
   it('checks the learned centres of any run on their own', () => {
     const centres = [...at(0, 2), ...at(90, 0.1), ...at(93, 5)]
-    expect(centreCollapseWarning(centres, 2, { classNames: ['x', 'y', 'z'] })).toMatch(/centres of y and z are 3\.00° apart \(below 5°\)/)
+    expect(centreCollapseWarning(centres, 2, { classNames: ['x', 'y', 'z'] })).toMatch(
+      /centres of y and z are 3\.00° apart \(below 5°\)/
+    )
     expect(centreCollapseWarning(centres, 2, { collapseDegrees: 2 })).toBeNull()
     expect(centreCollapseWarning([...at(0), ...at(120), ...at(240)], 2)).toBeNull()
     // Too many classes for the exact pairwise check: no verdict rather than a stall.
@@ -115,7 +128,9 @@ m = np.stack([x[y == k].sum(0) for k in range(6)]); m = m / np.linalg.norm(m, ax
 intra = np.degrees(np.arccos(np.clip((x * m[y]).sum(1), -1, 1)))
 c = np.degrees(np.arccos(np.clip(m @ m.T, -1, 1))); c[np.eye(6, dtype=bool)] = np.inf
 print(json.dumps({'intra': intra.mean(), 'min': c.min()}))`
-    const ref = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify({ x: embeddings, y: labels }) }).toString()) as { intra: number; min: number }
+    const ref = JSON.parse(
+      execFileSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify({ x: embeddings, y: labels }) }).toString()
+    ) as { intra: number; min: number }
     const report = angleReport(embeddings, dim, labels, classes)
     expect(report.intra.mean).toBeCloseTo(ref.intra, 8)
     expect(report.inter.min).toBeCloseTo(ref.min, 8)

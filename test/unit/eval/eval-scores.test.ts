@@ -33,7 +33,18 @@ describe('eval-scores', () => {
     expect(stderr).toBe('')
     expect(code).toBe(0)
     const out = JSON.parse(stdout)
-    for (const key of ['pairs', 'genuine', 'impostor', 'auc', 'eer', 'eerThreshold', 'tarAtFar', 'unreliableFar', 'bestAccuracy', 'tenFold']) {
+    for (const key of [
+      'pairs',
+      'genuine',
+      'impostor',
+      'auc',
+      'eer',
+      'eerThreshold',
+      'tarAtFar',
+      'unreliableFar',
+      'bestAccuracy',
+      'tenFold'
+    ]) {
       expect(out).toHaveProperty(key)
     }
     expect(Object.keys(out.tarAtFar)).toEqual(['0.1', '0.01', '0.001', '0.0001', '1e-05', '1e-06'])

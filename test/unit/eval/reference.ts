@@ -77,7 +77,7 @@ export function refTarAtFar(labels: number[], scores: number[], far: number): nu
 
 function accuracyAt(labels: number[], scores: number[], t: number): number {
   let correct = 0
-  for (let i = 0; i < labels.length; i++) if ((scores[i] >= t) === (labels[i] === 1)) correct++
+  for (let i = 0; i < labels.length; i++) if (scores[i] >= t === (labels[i] === 1)) correct++
   return correct / labels.length
 }
 

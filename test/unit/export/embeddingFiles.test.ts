@@ -25,19 +25,24 @@ const labels = Int32Array.from([0, 2, 1, 2, 0])
 const names = ['Alpha', 'Beta, "the second"', 'Gamma']
 
 describe('embedding files', () => {
-  it.skipIf(!hasNumpy)('NumPy loads the .npy matrix and labels with the exact values (skipped only without python3-numpy)', () => {
-    const file = join(dir, 'emb.npy')
-    expect(writeEmbeddings(file, embeddings, dim, labels, names).files).toEqual([file, join(dir, 'emb.labels.npy')])
-    const script = `import numpy as np, json, sys
+  it.skipIf(!hasNumpy)(
+    'NumPy loads the .npy matrix and labels with the exact values (skipped only without python3-numpy)',
+    () => {
+      const file = join(dir, 'emb.npy')
+      expect(writeEmbeddings(file, embeddings, dim, labels, names).files).toEqual([file, join(dir, 'emb.labels.npy')])
+      const script = `import numpy as np, json, sys
 e = np.load(sys.argv[1]); l = np.load(sys.argv[2])
 print(json.dumps({"shape": list(e.shape), "dtype": str(e.dtype), "values": [float(v) for v in e.ravel()], "labels": l.tolist(), "ldtype": str(l.dtype)}))`
-    const out = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file, join(dir, 'emb.labels.npy')], { encoding: 'utf8' }))
-    expect(out.shape).toEqual([rows, dim])
-    expect(out.dtype).toBe('float32')
-    expect(out.values).toEqual(Array.from(embeddings))
-    expect(out.labels).toEqual(Array.from(labels))
-    expect(out.ldtype).toBe('int32')
-  })
+      const out = JSON.parse(
+        execFileSync('/usr/bin/python3', ['-c', script, file, join(dir, 'emb.labels.npy')], { encoding: 'utf8' })
+      )
+      expect(out.shape).toEqual([rows, dim])
+      expect(out.dtype).toBe('float32')
+      expect(out.values).toEqual(Array.from(embeddings))
+      expect(out.labels).toEqual(Array.from(labels))
+      expect(out.ldtype).toBe('int32')
+    }
+  )
 
   it('pads the .npy header so the data starts on a 64-byte boundary', () => {
     for (const shape of [[1], [7, 3], [1000, 512]]) {
@@ -64,7 +69,9 @@ print(json.dumps({"shape": list(e.shape), "dtype": str(e.dtype), "values": [floa
   })
 
   it('refuses other extensions without writing anything', () => {
-    expect(() => writeEmbeddings(join(dir, 'emb.txt'), embeddings, dim, labels, names)).toThrow(/emb\.txt: embeddings are written as \.npy or \.csv/)
+    expect(() => writeEmbeddings(join(dir, 'emb.txt'), embeddings, dim, labels, names)).toThrow(
+      /emb\.txt: embeddings are written as \.npy or \.csv/
+    )
     expect(existsSync(join(dir, 'emb.txt'))).toBe(false)
   })
 })

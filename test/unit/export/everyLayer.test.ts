@@ -28,7 +28,12 @@ const spec: BackboneSpec = {
     { kind: 'conv', name: 'c1', filters: 6, kernel: 3, stride: 2, padding: 'same', bias: true },
     { kind: 'bn', name: 'bn1' },
     { kind: 'prelu', name: 'p1' },
-    { kind: 'residual', name: 'r1', body: [{ kind: 'depthwise', name: 'dw', kernel: 3, stride: 1, padding: 'same' }, { kind: 'relu' }], shortcut: [] },
+    {
+      kind: 'residual',
+      name: 'r1',
+      body: [{ kind: 'depthwise', name: 'dw', kernel: 3, stride: 1, padding: 'same' }, { kind: 'relu' }],
+      shortcut: []
+    },
     { kind: 'conv', name: 'c2', filters: 5, kernel: 2, stride: 1, padding: 'valid' },
     { kind: 'maxpool', size: 2, stride: 2 },
     { kind: 'dropout', rate: 0.3 },
@@ -47,14 +52,32 @@ describe('every layer kind', () => {
     const backbone = backboneFromWeights(spec, weights)
     try {
       const file = join(dir, 'every.onnx')
-      const real = { source: randomSource(spec.input, 32, 99), indices: Array.from({ length: 32 }, (_, i) => i), description: 'a second random batch' }
+      const real = {
+        source: randomSource(spec.input, 32, 99),
+        indices: Array.from({ length: 32 }, (_, i) => i),
+        description: 'a second random batch'
+      }
       const provenance = { runId: 'r', loss: 'l', dataset: 'd', checkpoint: 'c', weightsSha256: 's' }
       const { report } = await exportOnnx({ file, spec, weights, backbone, provenance, real, timingRuns: 0 })
       expect(report.checks.filter((c) => !c.ok)).toEqual([])
       for (const cmp of report.comparisons) expect(cmp.maxAbsDiff).toBeLessThanOrEqual(1e-4)
       expect(report.ok).toBe(true)
       const ops = decodeOnnxModel(readFileSync(file)).graph.node.map((n) => n.opType)
-      expect(ops).toEqual(['Conv', 'BatchNormalization', 'PRelu', 'Conv', 'Relu', 'Add', 'Conv', 'MaxPool', 'Transpose', 'Flatten', 'PRelu', 'BatchNormalization', 'Gemm'])
+      expect(ops).toEqual([
+        'Conv',
+        'BatchNormalization',
+        'PRelu',
+        'Conv',
+        'Relu',
+        'Add',
+        'Conv',
+        'MaxPool',
+        'Transpose',
+        'Flatten',
+        'PRelu',
+        'BatchNormalization',
+        'Gemm'
+      ])
     } finally {
       backbone.dispose()
     }

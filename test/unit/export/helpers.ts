@@ -25,7 +25,12 @@ export function trainedLike(weights: Map<string, WeightValue>, seed: number): Ma
 }
 
 /** A run folder in the app's layout: config.json and one checkpoint in the saveWeights format. */
-export function writeFakeRun(dir: string, config: Record<string, unknown>, checkpoint: string, tensors: Map<string, WeightValue>): void {
+export function writeFakeRun(
+  dir: string,
+  config: Record<string, unknown>,
+  checkpoint: string,
+  tensors: Map<string, WeightValue>
+): void {
   mkdirSync(join(dir, 'checkpoints', checkpoint), { recursive: true })
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config))
   const total = [...tensors.values()].reduce((n, t) => n + t.values.length, 0)

@@ -12,9 +12,17 @@ const dir = mkdtempSync(join(tmpdir(), 'export-runimages-'))
 process.env.DSOFTMAX_CACHE_DIR = join(dir, 'cache')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const recipe = (over: Partial<RunRecipe>): RunRecipe => ({ backbone: 'glyph-cnn', embeddingDim: 8, inputSize: 32, loss: 'dsoftmax', dataset: 'fonts', raw: {}, ...over })
+const recipe = (over: Partial<RunRecipe>): RunRecipe => ({
+  backbone: 'glyph-cnn',
+  embeddingDim: 8,
+  inputSize: 32,
+  loss: 'dsoftmax',
+  dataset: 'fonts',
+  raw: {},
+  ...over
+})
 
-describe('the run\'s images', () => {
+describe("the run's images", () => {
   it('takes 32 glyphs evenly spaced over a font split, labelled as the run was', async () => {
     const chars = await openRunImages(recipe({ dataset: 'fonts-chars' }), [32, 32, 1], { limit: 32 })
     expect(chars.indices).toHaveLength(32)
@@ -26,10 +34,15 @@ describe('the run\'s images', () => {
 
   it('samples a dataset folder on disk at the model input, with its identities', async () => {
     const root = join(dir, 'faces')
-    for (const [who, shade] of [['ann', 40], ['bob', 200]] as const) {
+    for (const [who, shade] of [
+      ['ann', 40],
+      ['bob', 200]
+    ] as const) {
       mkdirSync(join(root, who), { recursive: true })
       for (let k = 0; k < 2; k++) {
-        await sharp({ create: { width: 20, height: 24, channels: 3, background: { r: shade, g: shade + k, b: 10 } } }).png().toFile(join(root, who, `${k}.png`))
+        await sharp({ create: { width: 20, height: 24, channels: 3, background: { r: shade, g: shade + k, b: 10 } } })
+          .png()
+          .toFile(join(root, who, `${k}.png`))
       }
     }
     const images = await openRunImages(recipe({ dataset: 'files', dataPath: root }), [16, 16, 3], { limit: 32 })

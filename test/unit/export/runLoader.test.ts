@@ -20,14 +20,21 @@ function glyphWeights(): Map<string, { shape: number[]; values: Float32Array }> 
   let channels = spec.input[2]
   for (const layer of spec.layers) {
     if (layer.kind === 'conv') {
-      tensors.set(`${layer.name}/kernel`, { shape: [3, 3, channels, layer.filters], values: new Float32Array(9 * channels * layer.filters).fill(tensors.size) })
+      tensors.set(`${layer.name}/kernel`, {
+        shape: [3, 3, channels, layer.filters],
+        values: new Float32Array(9 * channels * layer.filters).fill(tensors.size)
+      })
       channels = layer.filters
     } else if (layer.kind === 'bn') {
-      for (const p of ['gamma', 'beta', 'mean', 'variance']) tensors.set(`${layer.name}/${p}`, { shape: [channels], values: new Float32Array(channels).fill(1) })
+      for (const p of ['gamma', 'beta', 'mean', 'variance'])
+        tensors.set(`${layer.name}/${p}`, { shape: [channels], values: new Float32Array(channels).fill(1) })
     } else if (layer.kind === 'flatten') {
       channels = 4 * 4 * channels
     } else if (layer.kind === 'dense') {
-      tensors.set(`${layer.name}/kernel`, { shape: [channels, layer.units], values: new Float32Array(channels * layer.units).fill(0.5) })
+      tensors.set(`${layer.name}/kernel`, {
+        shape: [channels, layer.units],
+        values: new Float32Array(channels * layer.units).fill(0.5)
+      })
       channels = layer.units
     }
   }
@@ -71,13 +78,19 @@ describe('loadRun', () => {
     const bytes = readFileSync(bin)
     bytes[100] ^= 0xff
     writeFileSync(bin, bytes)
-    expect(() => loadRun(damaged)).toThrow(new RegExp(`${bin.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is damaged: its sha256 is [0-9a-f]{64}, the manifest says [0-9a-f]{64}`))
+    expect(() => loadRun(damaged)).toThrow(
+      new RegExp(
+        `${bin.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is damaged: its sha256 is [0-9a-f]{64}, the manifest says [0-9a-f]{64}`
+      )
+    )
   })
 
   it('rejects a config that names no known backbone, and a missing run', () => {
     const bad = join(root, 'run-bad')
     writeFakeRun(bad, { ...config, backbone: 'vgg', inputSize: 0 }, 'final', glyphWeights())
-    expect(() => loadRun(bad)).toThrow(/config\.json: backbone "vgg" is not one of .*; inputSize must be a positive integer, got 0/)
+    expect(() => loadRun(bad)).toThrow(
+      /config\.json: backbone "vgg" is not one of .*; inputSize must be a positive integer, got 0/
+    )
     expect(() => loadRun(join(root, 'absent'))).toThrow(/run folder not found/)
     const noConfig = join(root, 'run-noconfig')
     mkdirSync(noConfig)

@@ -29,14 +29,22 @@ beforeAll(async () => {
 })
 
 function model(): OnnxModel {
-  return buildOnnxModel(spec, (name) => weights.get(name) as WeightValue, { normalize: false, metadata: { run_id: 'r' }, producerVersion: 't' })
+  return buildOnnxModel(spec, (name) => weights.get(name) as WeightValue, {
+    normalize: false,
+    metadata: { run_id: 'r' },
+    producerVersion: 't'
+  })
 }
-const failed = (checks: Check[]): Record<string, string> => Object.fromEntries(checks.filter((c) => !c.ok).map((c) => [c.name, c.detail]))
+const failed = (checks: Check[]): Record<string, string> =>
+  Object.fromEntries(checks.filter((c) => !c.ok).map((c) => [c.name, c.detail]))
 
 describe('conformance checks', () => {
   it('a fresh export passes every check, and the bytes decode back to the same graph', () => {
     const bytes = encodeOnnxModel(model())
-    const result = checkConformance(bytes, { ...expectation, parameterCount: backbone.params.reduce((n, p) => n + p.variable.size, 0) })
+    const result = checkConformance(bytes, {
+      ...expectation,
+      parameterCount: backbone.params.reduce((n, p) => n + p.variable.size, 0)
+    })
     expect(failed(result.checks)).toEqual({})
     const decoded = decodeOnnxModel(bytes)
     expect(decoded.graph.node.map((n) => n.opType)).toEqual(model().graph.node.map((n) => n.opType))
@@ -84,7 +92,12 @@ describe('validation in ONNX Runtime', () => {
     const file = join(dir, 'other.onnx')
     const otherWeights = await weightsOfBackbone(other)
     other.dispose()
-    writeFileSync(file, encodeOnnxModel(buildOnnxModel(spec, (n) => otherWeights.get(n) as WeightValue, { normalize: false, metadata: {}, producerVersion: 't' })))
+    writeFileSync(
+      file,
+      encodeOnnxModel(
+        buildOnnxModel(spec, (n) => otherWeights.get(n) as WeightValue, { normalize: false, metadata: {}, producerVersion: 't' })
+      )
+    )
     const report = await validateOnnxFile({ file, backbone, real: { unavailable: 'not needed' }, timingRuns: 0 })
     expect(report.ok).toBe(false)
     expect(report.checks.every((c) => c.ok)).toBe(true)
@@ -105,13 +118,29 @@ describe('validation in ONNX Runtime', () => {
   it('a failed export keeps the earlier good file and is left as FILE.failed.onnx', async () => {
     const target = join(dir, 'model.onnx')
     const provenance = { runId: 'r', loss: 'dsoftmax', dataset: 'fonts', checkpoint: 'final', weightsSha256: 'x' }
-    const good = await exportOnnx({ file: target, spec, weights, backbone, provenance, real: { unavailable: 'not needed' }, timingRuns: 0 })
+    const good = await exportOnnx({
+      file: target,
+      spec,
+      weights,
+      backbone,
+      provenance,
+      real: { unavailable: 'not needed' },
+      timingRuns: 0
+    })
     expect(good.report.ok).toBe(true)
     const goodBytes = readFileSync(target)
     const wrong = new Map(weights)
     const kernel = wrong.get('embedding/kernel') as WeightValue
     wrong.set('embedding/kernel', { shape: kernel.shape, values: kernel.values.map((v) => -v) })
-    const bad = await exportOnnx({ file: target, spec, weights: wrong, backbone, provenance, real: { unavailable: 'not needed' }, timingRuns: 0 })
+    const bad = await exportOnnx({
+      file: target,
+      spec,
+      weights: wrong,
+      backbone,
+      provenance,
+      real: { unavailable: 'not needed' },
+      timingRuns: 0
+    })
     expect(bad.report.ok).toBe(false)
     expect(bad.file).toBe(`${target}.failed.onnx`)
     expect(existsSync(bad.file)).toBe(true)

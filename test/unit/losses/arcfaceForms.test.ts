@@ -2,7 +2,14 @@
 // z − (1 − cos m) once θ + m > π), 'insightface' (z − m·sin m there) and 'easy' (the margin only
 // while θ < 90°). The fused dense head computes the same forms as the unfused reference.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { arcFaceTargetCosine, headLoss, lossFromCosines, resolveLossParams, validateLossParams, type LossParams } from '../../../src/core/losses'
+import {
+  arcFaceTargetCosine,
+  headLoss,
+  lossFromCosines,
+  resolveLossParams,
+  validateLossParams,
+  type LossParams
+} from '../../../src/core/losses'
 import { normalizeRows } from '../../../src/core/losses/ops'
 import { expectClose, tf, useCpu } from './helpers'
 
@@ -40,22 +47,40 @@ describe('ArcFace margin fallback', () => {
 
   it('the forms differ where they should: insightface jumps at θ = π − m, continuous meets −1 there', () => {
     const at = Math.cos(Math.PI - m) - 1e-4
-    const value = (form: 'continuous' | 'insightface'): number => arcFaceTargetCosine(tf.tensor1d([at]), resolveLossParams('arcface', { m, marginFallback: form })).dataSync()[0]
+    const value = (form: 'continuous' | 'insightface'): number =>
+      arcFaceTargetCosine(tf.tensor1d([at]), resolveLossParams('arcface', { m, marginFallback: form })).dataSync()[0]
     expectClose(value('continuous'), -1, 1e-3)
     expectClose(value('insightface'), -1 + (1 - Math.cos(m)) - m * Math.sin(m), 1e-3)
   })
 
   it('is the default (continuous) and is validated', () => {
     expect(resolveLossParams('arcface', {}).marginFallback).toBe('continuous')
-    expect(validateLossParams('arcface', { marginFallback: 'sometimes' as 'easy' }).join(' ')).toMatch(/marginFallback must be one of 'continuous', 'insightface', 'easy' \(got "sometimes"\)/)
+    expect(validateLossParams('arcface', { marginFallback: 'sometimes' as 'easy' }).join(' ')).toMatch(
+      /marginFallback must be one of 'continuous', 'insightface', 'easy' \(got "sometimes"\)/
+    )
   })
 
   for (const form of ['insightface', 'easy'] as const) {
     it(`the fused dense head computes the ${form} form like the reference over explicit cosines (value and gradient)`, () => {
       const params: LossParams = { s: 8, m, marginFallback: form }
       // Centres pointing away from some samples' own class, so targets fall past both switches.
-      const x = tf.variable(tf.tensor2d([[1, 0.1, 0], [-1, 0.2, 0.1], [0.1, 1, 0], [0.3, -1, 0.2], [-0.9, -0.1, 0.3]]))
-      const w = tf.variable(tf.tensor2d([[1, 0, 0], [0, 1, 0], [0, 0, 1], [-1, 0, 0]]))
+      const x = tf.variable(
+        tf.tensor2d([
+          [1, 0.1, 0],
+          [-1, 0.2, 0.1],
+          [0.1, 1, 0],
+          [0.3, -1, 0.2],
+          [-0.9, -0.1, 0.3]
+        ])
+      )
+      const w = tf.variable(
+        tf.tensor2d([
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+          [-1, 0, 0]
+        ])
+      )
       const labels = tf.tensor1d([0, 0, 3, 1, 2], 'int32')
       const run = (fused: boolean): { loss: number; grads: Float32Array[] } => {
         const { value, grads } = tf.variableGrads(() =>
@@ -63,7 +88,10 @@ describe('ArcFace margin fallback', () => {
             ? headLoss('arcface', params, x, labels, { centres: w }).loss
             : lossFromCosines('arcface', params, tf.matMul(normalizeRows(x), normalizeRows(w), false, true), labels).loss
         )
-        const out = { loss: value.dataSync()[0], grads: [grads[x.name].dataSync() as Float32Array, grads[w.name].dataSync() as Float32Array] }
+        const out = {
+          loss: value.dataSync()[0],
+          grads: [grads[x.name].dataSync() as Float32Array, grads[w.name].dataSync() as Float32Array]
+        }
         tf.dispose([value, ...Object.values(grads)])
         return out
       }

@@ -28,7 +28,12 @@ function randomSteps(classes: number, dim: number, count: number, seed: number):
 }
 
 /** Dense SGD in float64 over every row: v ← μv + g + λw; w ← w − η·(v or g + λw + μv). */
-function denseReference(init: Float32Array, dim: number, steps: Step[], config: CentreStoreConfig): { w: Float64Array; v: Float64Array } {
+function denseReference(
+  init: Float32Array,
+  dim: number,
+  steps: Step[],
+  config: CentreStoreConfig
+): { w: Float64Array; v: Float64Array } {
   const w = Float64Array.from(init)
   const v = new Float64Array(init.length)
   const { momentum: mu, weightDecay: lambda, nesterov } = config
@@ -49,7 +54,8 @@ function denseReference(init: Float32Array, dim: number, steps: Step[], config: 
 function expectArrayClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
   expect(actual.length).toBe(expected.length)
   let worst = 0
-  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / Math.max(1, Math.abs(expected[i])))
+  for (let i = 0; i < actual.length; i++)
+    worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / Math.max(1, Math.abs(expected[i])))
   expect(worst, `${what}: largest relative difference`).toBeLessThanOrEqual(tol)
 }
 
@@ -74,7 +80,14 @@ describe('CentreStore', () => {
           const probe = Int32Array.of(0, 7, 7, 3)
           const ref = denseReference(init, config.dim, steps.slice(0, t + 1), config).w
           const got = store.gather(probe)
-          probe.forEach((row, r) => expectArrayClose(got.subarray(r * 5, r * 5 + 5), ref.subarray(row * 5, row * 5 + 5), 1e-5, `row ${row} after step ${t + 1}`))
+          probe.forEach((row, r) =>
+            expectArrayClose(
+              got.subarray(r * 5, r * 5 + 5),
+              ref.subarray(row * 5, row * 5 + 5),
+              1e-5,
+              `row ${row} after step ${t + 1}`
+            )
+          )
         }
       })
       const ref = denseReference(init, config.dim, steps, config)
@@ -90,7 +103,9 @@ describe('CentreStore', () => {
     const config = { ...base, nesterov: false }
     const store = new CentreStore(config)
     const variable = tf.variable(tf.tensor2d(store.values(), [base.classes, base.dim]))
-    const optimizer = new SgdOptimizer({ kind: 'sgd', lr: 0.1, momentum: base.momentum, weightDecay: base.weightDecay }, [{ name: 'c', variable, decay: true }])
+    const optimizer = new SgdOptimizer({ kind: 'sgd', lr: 0.1, momentum: base.momentum, weightDecay: base.weightDecay }, [
+      { name: 'c', variable, decay: true }
+    ])
     const all = Int32Array.from({ length: base.classes }, (_, i) => i)
     const rng = createRng(2)
     for (let t = 0; t < 15; t++) {

@@ -29,7 +29,12 @@ function outcome(name: LossName, params: LossParams, fused: boolean): Outcome {
   const dim = 5
   const x = tf.variable(tf.randomNormal([batch, dim], 0, 1, 'float32', 1))
   // Some rows scaled up, one centre nearly aligned with its sample: margins and norms matter.
-  const w = tf.variable(tf.mul(tf.randomNormal([classes, dim], 0, 1, 'float32', 2), tf.reshape(tf.linspace(0.5, 3, classes), [classes, 1])) as tf.Tensor2D)
+  const w = tf.variable(
+    tf.mul(
+      tf.randomNormal([classes, dim], 0, 1, 'float32', 2),
+      tf.reshape(tf.linspace(0.5, 3, classes), [classes, 1])
+    ) as tf.Tensor2D
+  )
   const bias = name === 'softmax' ? tf.variable(tf.randomNormal([classes], 0, 0.5, 'float32', 3)) : undefined
   const labels = tf.tensor1d([0, 3, 3, 10, 5, 1, 7], 'int32')
   const variables = [x, w, ...(bias ? [bias] : [])]
@@ -49,7 +54,10 @@ function outcome(name: LossName, params: LossParams, fused: boolean): Outcome {
     parts = [p.intra.dataSync()[0], p.inter.dataSync()[0]]
     return p.loss
   }, variables)
-  const result = { values: [value.dataSync()[0], ...parts], grads: variables.map((v) => grads[v.name].dataSync() as Float32Array) }
+  const result = {
+    values: [value.dataSync()[0], ...parts],
+    grads: variables.map((v) => grads[v.name].dataSync() as Float32Array)
+  }
   tf.dispose([value, labels, ...Object.values(grads), ...variables])
   return result
 }

@@ -17,18 +17,28 @@ describe('memory of a dense step', () => {
   const batch = 64
   const classes = 6000
   const dim = 32
-  for (const [name, params] of [['softmax', {}], ['arcface', { s: 30, m: 0.5 }], ['dsoftmax', { s: 30, d: 0.9 }]] as [LossName, LossParams][]) {
+  for (const [name, params] of [
+    ['softmax', {}],
+    ['arcface', { s: 30, m: 0.5 }],
+    ['dsoftmax', { s: 30, d: 0.9 }]
+  ] as [LossName, LossParams][]) {
     it(`${name}: forward + backward peak within 5 [batch, classes] and 2 [classes, dim] buffers`, async () => {
       const x = tf.variable(tf.randomNormal([batch, dim], 0, 1, 'float32', 4))
       const w = tf.variable(tf.randomNormal([classes, dim], 0, 1, 'float32', 5))
       const bias = name === 'softmax' ? tf.variable(tf.zeros([classes])) : undefined
-      const labels = tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => (i * 97) % classes), 'int32')
+      const labels = tf.tensor1d(
+        Int32Array.from({ length: batch }, (_, i) => (i * 97) % classes),
+        'int32'
+      )
       const measure = async (fused: boolean): Promise<number> => {
         const before = tf.memory().numBytes
         const profile = await tf.profile(() => {
           const { value, grads } = tf.variableGrads(() => {
             if (fused) return headLoss(name, params, x as tf.Tensor2D, labels, { centres: w, bias }).loss
-            const cosines = name === 'softmax' ? (tf.add(tf.matMul(x, w, false, true), bias as tf.Tensor) as tf.Tensor2D) : (tf.matMul(normalizeRows(x as tf.Tensor2D), normalizeRows(w as tf.Tensor2D), false, true) as tf.Tensor2D)
+            const cosines =
+              name === 'softmax'
+                ? (tf.add(tf.matMul(x, w, false, true), bias as tf.Tensor) as tf.Tensor2D)
+                : (tf.matMul(normalizeRows(x as tf.Tensor2D), normalizeRows(w as tf.Tensor2D), false, true) as tf.Tensor2D)
             return lossFromCosines(name, params, cosines, labels).loss
           }, [x, w, ...(bias ? [bias] : [])])
           tf.dispose([value, ...Object.values(grads)])

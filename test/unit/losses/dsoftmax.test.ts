@@ -20,8 +20,8 @@ function gradOf(
   labels = labels3,
   sample?: number[]
 ): Matrix {
-  const g = tf.grad((c: tf.Tensor) =>
-    lossFromCosines(name, params, c as tf.Tensor2D, ints(labels), sample ? ints(sample) : undefined)[part]
+  const g = tf.grad(
+    (c: tf.Tensor) => lossFromCosines(name, params, c as tf.Tensor2D, ints(labels), sample ? ints(sample) : undefined)[part]
   )
   return toMatrix(g(mat(at)))
 }
@@ -42,7 +42,7 @@ describe('D-Softmax dissection', () => {
     const g = gradOf('dsoftmax', p, cos, 'intra')
     cos.forEach((row, i) => {
       const z = row[labels3[i]]
-      const want = (-p.s / (1 + Math.exp(-p.s * (p.d - z)))) / cos.length
+      const want = -p.s / (1 + Math.exp(-p.s * (p.d - z))) / cos.length
       expectClose(g[i][labels3[i]], want, 1e-5)
     })
   })
@@ -61,7 +61,13 @@ describe('D-Softmax dissection', () => {
   })
   it('dsoftmaxParts with no negatives left gives inter = log 1 = 0', () => {
     const parts = tf.tidy(() => {
-      const r = dsoftmaxParts(tf.tensor1d([0.5]), tf.tensor2d([[0.9, 0.9]]), tf.tensor2d([[false, false]], undefined, 'bool'), 64, 0.9)
+      const r = dsoftmaxParts(
+        tf.tensor1d([0.5]),
+        tf.tensor2d([[0.9, 0.9]]),
+        tf.tensor2d([[false, false]], undefined, 'bool'),
+        64,
+        0.9
+      )
       return [r.intra.dataSync()[0], r.inter.dataSync()[0]]
     })
     expect(parts[1]).toBe(0)
@@ -153,7 +159,13 @@ describe('D-Softmax-B', () => {
 describe('sampling', () => {
   it('sampleClasses: distinct, in range, sorted, of the asked size', () => {
     const rng = seededRng(1)
-    for (const [C, K] of [[10, 3], [10, 10], [1000, 16], [1, 1], [5, 9]] as const) {
+    for (const [C, K] of [
+      [10, 3],
+      [10, 10],
+      [1000, 16],
+      [1, 1],
+      [5, 9]
+    ] as const) {
       const s = Array.from(sampleClasses(C, K, rng))
       expect(s.length).toBe(Math.min(C, K))
       expect(new Set(s).size).toBe(s.length)

@@ -68,9 +68,9 @@ describe('gradients through the head (embeddings and centres)', () => {
 
       const centres = tf.variable(mat(centres3))
       const weights = name === 'softmax' ? { centres, bias: tf.variable(tf.tensor1d(bias)) } : { centres }
-      const ge = tf.grad((e: tf.Tensor) =>
-        headLoss(name, params, e as tf.Tensor2D, ints(labels3), weights, ints(sample)).loss
-      )(mat(embeddings3))
+      const ge = tf.grad((e: tf.Tensor) => headLoss(name, params, e as tf.Tensor2D, ints(labels3), weights, ints(sample)).loss)(
+        mat(embeddings3)
+      )
       expectMatrixClose(toMatrix(ge), refE, 2e-4, `${name} embeddings`)
       const { value, grads } = tf.variableGrads(
         () => headLoss(name, params, mat(embeddings3), ints(labels3), weights, ints(sample)).loss,

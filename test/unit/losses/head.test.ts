@@ -145,7 +145,11 @@ describe('D-Softmax-B/-K gather only the rows they need', () => {
       [weights.centres]
     )
     const denseW = toMatrix(dense.grads[weights.centres.name])
-    expectMatrixClose(toMatrix(grads[rows.name]), Array.from(plan.classes).map((c) => denseW[c]), 1e-5)
+    expectMatrixClose(
+      toMatrix(grads[rows.name]),
+      Array.from(plan.classes).map((c) => denseW[c]),
+      1e-5
+    )
     expectClose(value.dataSync()[0], dense.value.dataSync()[0], 1e-6)
     tf.dispose([x, rows, value, dense.value, weights.centres])
   })

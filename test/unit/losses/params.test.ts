@@ -16,7 +16,16 @@ beforeAll(useCpu)
 
 describe('defaults', () => {
   it('lists the eight losses in order', () => {
-    expect(LOSS_NAMES).toEqual(['softmax', 'normface', 'sphereface', 'cosface', 'arcface', 'dsoftmax', 'dsoftmax-b', 'dsoftmax-k'])
+    expect(LOSS_NAMES).toEqual([
+      'softmax',
+      'normface',
+      'sphereface',
+      'cosface',
+      'arcface',
+      'dsoftmax',
+      'dsoftmax-b',
+      'dsoftmax-k'
+    ])
     expect(isLossName('arcface')).toBe(true)
     expect(isLossName('triplet')).toBe(false)
   })

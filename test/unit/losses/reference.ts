@@ -70,7 +70,10 @@ export function refSample(
   if (name === 'cosface') target = z - p.m
   if (name === 'arcface') target = arcTarget(z, p.m)
   if (name === 'sphereface') target = sphereTarget(z, p.m, p.lambda)
-  return crossEntropySplit(scale * target, otherIds.map((k) => scale * row[k]))
+  return crossEntropySplit(
+    scale * target,
+    otherIds.map((k) => scale * row[k])
+  )
 }
 
 export function refLoss(name: RefName, p: RefParams, cos: Matrix, labels: number[], negatives?: number[]): RefParts {

@@ -47,7 +47,9 @@ describe('sparse head step', () => {
       const dim = 6
       const head = createTrainingHead(loss, classes, dim, 3, { kind: 'sgd', momentum: 0.9, weightDecay: 0.01 }) as SparseHead
       const centres = tf.variable(tf.tensor2d(head.store.values(), [classes, dim]))
-      const optimizer = new SgdOptimizer({ kind: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0.01 }, [{ name: 'c', variable: centres, decay: true }])
+      const optimizer = new SgdOptimizer({ kind: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0.01 }, [
+        { name: 'c', variable: centres, decay: true }
+      ])
       const params = { s: 10, d: 0.8, rate: 1 / 8 }
       const sample = seededRng(5)
       const data = createRng(6)
@@ -59,14 +61,29 @@ describe('sparse head step', () => {
         const sparse = tf.variableGrads(() => gatheredLoss(loss, params, x as tf.Tensor2D, gathered).loss, [x, gathered.rows])
         head.update(await rowGradients(gathered.plan, sparse.grads[gathered.rows.name]), lr)
         // Dense reference: the same negatives through the dense head.
-        const negatives = tf.tensor1d(Int32Array.from(gathered.plan.negativeSlots, (s) => gathered.plan.classes[s]), 'int32')
+        const negatives = tf.tensor1d(
+          Int32Array.from(gathered.plan.negativeSlots, (s) => gathered.plan.classes[s]),
+          'int32'
+        )
         const y = tf.tensor1d(labels, 'int32')
-        const dense = tf.variableGrads(() => headLoss(loss, params, x as tf.Tensor2D, y, { centres }, negatives).loss, [x, centres])
+        const dense = tf.variableGrads(
+          () => headLoss(loss, params, x as tf.Tensor2D, y, { centres }, negatives).loss,
+          [x, centres]
+        )
         optimizer.step({ [centres.name]: dense.grads[centres.name] }, lr)
         expect(sparse.value.dataSync()[0]).toBeCloseTo(dense.value.dataSync()[0], 5)
         const gx = sparse.grads[x.name].dataSync()
         dense.grads[x.name].dataSync().forEach((g, i) => expect(gx[i]).toBeCloseTo(g, 5))
-        tf.dispose([x, y, negatives, gathered.rows, sparse.value, dense.value, ...Object.values(sparse.grads), ...Object.values(dense.grads)])
+        tf.dispose([
+          x,
+          y,
+          negatives,
+          gathered.rows,
+          sparse.value,
+          dense.value,
+          ...Object.values(sparse.grads),
+          ...Object.values(dense.grads)
+        ])
       }
       const got = head.store.values()
       centres.dataSync().forEach((w, i) => expect(got[i]).toBeCloseTo(w, 5))
@@ -84,13 +101,20 @@ describe('sparse head step', () => {
     expect(Array.from(merged.classes)).toEqual([2, 5, 9])
     // class 2: 0.5·[3, 4] + 0.25·[10, 20]; class 5: 0.5·[1, 2]; class 9: 0.25·[30, 40]
     expect(Array.from(merged.grads)).toEqual([4, 7, 0.5, 1, 7.5, 10])
-    expect(() => mergeRowGradients([{ gradients: { classes: Int32Array.of(1), grads: new Float32Array(3) }, weight: 1 }, { gradients: { classes: Int32Array.of(2), grads: new Float32Array(2) }, weight: 1 }])).toThrow(/need 3 values, got 2/)
+    expect(() =>
+      mergeRowGradients([
+        { gradients: { classes: Int32Array.of(1), grads: new Float32Array(3) }, weight: 1 },
+        { gradients: { classes: Int32Array.of(2), grads: new Float32Array(2) }, weight: 1 }
+      ])
+    ).toThrow(/need 3 values, got 2/)
   })
 })
 
 describe('a D-Softmax-K replica with many classes', () => {
   /** One replica's step with K = 2000 sampled negatives: what it allocates in tf and touches in the store. */
-  async function measure(classes: number): Promise<{ peakBytes: number; largestRows: number; rowsRead: number; rowsWritten: number; headBytes: number }> {
+  async function measure(
+    classes: number
+  ): Promise<{ peakBytes: number; largestRows: number; rowsRead: number; rowsWritten: number; headBytes: number }> {
     const before = tf.memory().numBytes
     const replica = new Replica({ ...spec('dsoftmax-k', classes), lossParams: { s: 10, d: 0.8, count: 2000 } })
     const headBytes = tf.memory().numBytes - before
@@ -128,10 +152,14 @@ describe('a D-Softmax-K replica with many classes', () => {
   })
 
   it('refuses an optimizer the store does not implement, and a Softmax step on the sparse centres', async () => {
-    expect(() => new Replica({ ...spec('dsoftmax-k', 20), optimizer: { kind: 'adam', lr: 0.01, weightDecay: 0 } })).toThrow(/SGD .* only; optimizer "adam" is not supported/)
+    expect(() => new Replica({ ...spec('dsoftmax-k', 20), optimizer: { kind: 'adam', lr: 0.01, weightDecay: 0 } })).toThrow(
+      /SGD .* only; optimizer "adam" is not supported/
+    )
     const replica = new Replica(spec('dsoftmax-b', 20))
     const labels = Int32Array.from({ length: batch }, (_, i) => i % 20)
-    await expect(replica.step(images, labels, batch, 0.1, { loss: 'softmax', lossParams: {} })).rejects.toThrow(/sparse store; a softmax step would need the whole centre matrix/)
+    await expect(replica.step(images, labels, batch, 0.1, { loss: 'softmax', lossParams: {} })).rejects.toThrow(
+      /sparse store; a softmax step would need the whole centre matrix/
+    )
     replica.dispose()
   })
 })

@@ -34,9 +34,7 @@ describe('stability at s = 64 with cosines exactly ±1', () => {
       const parts = read(lossFromCosines(name, params, mat(input), ints(labels), sample))
       expectAllFinite([parts.loss, parts.intra, parts.inter], 'parts')
       expect(parts.loss).toBeGreaterThanOrEqual(0)
-      const g = tf.grad((c: tf.Tensor) => lossFromCosines(name, params, c as tf.Tensor2D, ints(labels), sample).loss)(
-        mat(input)
-      )
+      const g = tf.grad((c: tf.Tensor) => lossFromCosines(name, params, c as tf.Tensor2D, ints(labels), sample).loss)(mat(input))
       expectAllFinite(g.dataSync(), 'gradient')
       g.dispose()
     })
@@ -61,14 +59,14 @@ describe('stability through the head', () => {
       // Row 0 equals its centre, row 1 is its exact opposite, row 2 is the zero vector.
       const embeddings = mat([w[0].map((v) => v * 3), w[1].map((v) => -v), [0, 0, 0]])
       const params = name === 'softmax' ? {} : { s: 64 }
-      const { value, grads } = tf.variableGrads(() =>
-        headLoss(name, params, embeddings, ints([0, 1, 2]), weights, ints([1, 2])).loss
+      const { value, grads } = tf.variableGrads(
+        () => headLoss(name, params, embeddings, ints([0, 1, 2]), weights, ints([1, 2])).loss
       )
       expectAllFinite(value.dataSync(), 'loss')
       for (const g of Object.values(grads)) expectAllFinite(g.dataSync(), 'gradient')
-      const ge = tf.grad((e: tf.Tensor) =>
-        headLoss(name, params, e as tf.Tensor2D, ints([0, 1, 2]), weights, ints([1, 2])).loss
-      )(embeddings)
+      const ge = tf.grad((e: tf.Tensor) => headLoss(name, params, e as tf.Tensor2D, ints([0, 1, 2]), weights, ints([1, 2])).loss)(
+        embeddings
+      )
       expectAllFinite(ge.dataSync(), 'embedding gradient')
       tf.dispose([value, ge, embeddings, weights.centres, weights.bias ?? [], ...Object.values(grads)])
     })
@@ -78,9 +76,7 @@ describe('stability through the head', () => {
 describe('margin derivatives at the ends of the cosine range', () => {
   const targetGrad = (name: LossName, params: LossParams, z: number): number => {
     // One row, a single far-away other class: d loss / d z_y = s·(p_y − 1)·d target / d z.
-    const g = tf.grad((c: tf.Tensor) => lossFromCosines(name, params, c as tf.Tensor2D, ints([0])).intra)(
-      mat([[z, -1]])
-    )
+    const g = tf.grad((c: tf.Tensor) => lossFromCosines(name, params, c as tf.Tensor2D, ints([0])).intra)(mat([[z, -1]]))
     const out = g.dataSync()[0]
     g.dispose()
     return out

@@ -96,9 +96,7 @@ describe('margin target functions against their definitions', () => {
   const zs = Array.from({ length: 41 }, (_, i) => -0.999 + (i * 1.998) / 40)
   it('ArcFace cos(θ + m) and its fallback past θ + m = π', () => {
     for (const m of [0.2, 0.5, 0.8]) {
-      const got = tf.tidy(() =>
-        arcFaceTargetCosine(tf.tensor1d(zs), resolveLossParams('arcface', { m })).arraySync()
-      ) as number[]
+      const got = tf.tidy(() => arcFaceTargetCosine(tf.tensor1d(zs), resolveLossParams('arcface', { m })).arraySync()) as number[]
       zs.forEach((z, i) => expectClose(got[i], arcTarget(z, m), 2e-5, `m=${m} z=${z}`))
     }
   })

@@ -13,8 +13,13 @@ describe('backbones', () => {
     const model = buildBackbone(referenceNet(), createRng(1))
     // Independent count: output pixels × kernel volume × filters for each conv, plus the dense layer.
     const convs: [number, number, number][] = [
-      [64 * 64, 27, 16], [32 * 32, 9 * 16, 32], [32 * 32, 9 * 32, 32], [16 * 16, 9 * 32, 64],
-      [16 * 16, 9 * 64, 64], [8 * 8, 9 * 64, 128], [8 * 8, 9 * 128, 128]
+      [64 * 64, 27, 16],
+      [32 * 32, 9 * 16, 32],
+      [32 * 32, 9 * 32, 32],
+      [16 * 16, 9 * 32, 64],
+      [16 * 16, 9 * 64, 64],
+      [8 * 8, 9 * 64, 128],
+      [8 * 8, 9 * 128, 128]
     ]
     const expected = convs.reduce((n, [px, k, f]) => n + px * k * f, 0) + 8 * 8 * 128 * 128
     expect(model.macsPerImage).toBe(expected)
@@ -48,7 +53,11 @@ describe('backbones', () => {
   })
 
   it('batch norm normalizes with batch statistics in training and tracks running statistics', () => {
-    const spec = { family: 'bn-only', input: [1, 1, 2] as [number, number, number], layers: [{ kind: 'bn' as const, name: 'bn' }, { kind: 'flatten' as const }] }
+    const spec = {
+      family: 'bn-only',
+      input: [1, 1, 2] as [number, number, number],
+      layers: [{ kind: 'bn' as const, name: 'bn' }, { kind: 'flatten' as const }]
+    }
     const model = buildBackbone(spec, createRng(1))
     const x = tf.tensor4d([1, 10, 3, 20, 5, 30, 7, 40], [4, 1, 1, 2])
     const updates: StatUpdate[] = []

@@ -5,7 +5,14 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { tf } from '../../../src/core/tf'
 import { initBackend } from '../../../src/core/backend'
-import { INFERENCE_BUDGET_BYTES, backboneSpec, buildBackbone, embedImages, inferenceBatchSize, inferenceFloatsPerImage } from '../../../src/core/models'
+import {
+  INFERENCE_BUDGET_BYTES,
+  backboneSpec,
+  buildBackbone,
+  embedImages,
+  inferenceBatchSize,
+  inferenceFloatsPerImage
+} from '../../../src/core/models'
 import type { ImageSource } from '../../../src/core/data/imageSets'
 import { createRng } from '../../../src/core/util/rng'
 
@@ -50,7 +57,9 @@ describe('inference with a face backbone', () => {
       const before = tf.memory().numBytes
       let values: Float32Array = new Float32Array()
       const profile = await tf.profile(async () => {
-        const out = tf.tidy(() => model.apply(tf.tensor4d(images, [6, 112, 112, 3]), { training: false, releaseIntermediates: release }))
+        const out = tf.tidy(() =>
+          model.apply(tf.tensor4d(images, [6, 112, 112, 3]), { training: false, releaseIntermediates: release })
+        )
         values = (await out.data()) as Float32Array
         out.dispose()
       })

@@ -28,7 +28,13 @@ function mobileFaceNetByTable(embedding: number): [number, number] {
   macs += 56 * 56 * 9 * 64
   let side = 56
   let cin = 64
-  const table = [[2, 64, 5, 2], [4, 128, 1, 2], [2, 128, 6, 1], [4, 128, 1, 2], [2, 128, 2, 1]]
+  const table = [
+    [2, 64, 5, 2],
+    [4, 128, 1, 2],
+    [2, 128, 6, 1],
+    [4, 128, 1, 2],
+    [2, 128, 2, 1]
+  ]
   for (const [t, c, n, s] of table) {
     for (let i = 0; i < n; i++) {
       const e = cin * t
@@ -75,7 +81,10 @@ function iresnetByTable(units: number[], embedding: number): [number, number] {
 }
 
 const countKinds = (layers: LayerSpec[], kind: LayerSpec['kind']): number =>
-  layers.reduce((n, l) => n + (l.kind === kind ? 1 : 0) + (l.kind === 'residual' ? countKinds([...l.body, ...l.shortcut], kind) : 0), 0)
+  layers.reduce(
+    (n, l) => n + (l.kind === kind ? 1 : 0) + (l.kind === 'residual' ? countKinds([...l.body, ...l.shortcut], kind) : 0),
+    0
+  )
 
 describe('MobileFaceNet', () => {
   it('has the parameters and MACs of the paper table: ~1.0 M and ~221 M at 128-D', () => {
@@ -102,7 +111,8 @@ describe('MobileFaceNet', () => {
     expect(countKinds(spec.layers, 'relu')).toBe(0)
     const maps: string[] = []
     walkLayers(spec.layers, spec.input, (step) => {
-      if (step.layer.kind === 'depthwise' && step.layer.name === 'gdc') maps.push(`${step.layer.kernel}:${step.input.join('x')}->${step.output.join('x')}`)
+      if (step.layer.kind === 'depthwise' && step.layer.name === 'gdc')
+        maps.push(`${step.layer.kernel}:${step.input.join('x')}->${step.output.join('x')}`)
     })
     expect(maps).toEqual(['7:7x7x512->1x1x512'])
   })
@@ -115,7 +125,9 @@ describe('MobileFaceNet', () => {
     expect(trainable).toBe(cost.parameters)
     expect(model.params.filter((p) => !p.trainable).reduce((n, p) => n + p.variable.size, 0)).toBe(cost.state)
     expect(model.macsPerImage).toBe(cost.macs)
-    const out = tf.tidy(() => model.apply(tf.randomNormal([2, 112, 112, 3], 0, 1, 'float32', 4) as tf.Tensor4D, { training: false }).arraySync())
+    const out = tf.tidy(() =>
+      model.apply(tf.randomNormal([2, 112, 112, 3], 0, 1, 'float32', 4) as tf.Tensor4D, { training: false }).arraySync()
+    )
     expect(out).toHaveLength(2)
     expect(out[0]).toHaveLength(128)
     expect(out.flat().every(Number.isFinite)).toBe(true)
@@ -184,7 +196,11 @@ describe('every backbone', () => {
   })
 
   it('rejects a window larger than its input, naming the layer', () => {
-    const spec = { family: 'bad', input: [4, 4, 2] as [number, number, number], layers: [{ kind: 'depthwise' as const, name: 'big', kernel: 5, stride: 1, padding: 'valid' as const }] }
+    const spec = {
+      family: 'bad',
+      input: [4, 4, 2] as [number, number, number],
+      layers: [{ kind: 'depthwise' as const, name: 'big', kernel: 5, stride: 1, padding: 'valid' as const }]
+    }
     expect(() => specCost(spec)).toThrow(/big: a 5×5 window does not fit a 4×4 input/)
   })
 })

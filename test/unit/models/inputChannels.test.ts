@@ -43,7 +43,10 @@ describe('input channels of a backbone', () => {
       replicas: 1
     }
     const events: TrainerProcessEvent[] = []
-    await runSession({ workspace: join(root, 'workspace'), config, backend: 'cpu' }, (e) => events.push(e), { shouldStop: () => false, gate: () => undefined })
+    await runSession({ workspace: join(root, 'workspace'), config, backend: 'cpu' }, (e) => events.push(e), {
+      shouldStop: () => false,
+      gate: () => undefined
+    })
     const end = events.at(-1)
     if (end?.type !== 'finished') throw new Error(`the run did not finish: ${JSON.stringify(end)}`)
     // The export loader reads the channel count from the stored first convolution kernel.

@@ -6,7 +6,13 @@ import { BACKBONE_NAMES, backboneSpec, specCost } from '../../../src/core/models
 import type { ModelRow } from '../../../src/cli/commands/models'
 
 function capture(): CliIo & { out: string; err: string } {
-  const io = { out: '', err: '', isTty: false, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) }
+  const io = {
+    out: '',
+    err: '',
+    isTty: false,
+    stdout: (s: string) => void (io.out += s),
+    stderr: (s: string) => void (io.err += s)
+  }
   return io
 }
 

@@ -41,8 +41,13 @@ describe('detectLayout', () => {
   })
 
   it('elsewhere: the nearest folder with package.json, or a clear error', () => {
-    expect(detectLayout('/srv/app/lib/bundle.js', fakeFs('/srv/app/package.json'))).toEqual({ layout: 'built', appRoot: '/srv/app' })
-    expect(() => detectLayout('/srv/app/lib/bundle.js', fakeFs())).toThrow(/cannot tell where the app lives from \/srv\/app\/lib\/bundle\.js/)
+    expect(detectLayout('/srv/app/lib/bundle.js', fakeFs('/srv/app/package.json'))).toEqual({
+      layout: 'built',
+      appRoot: '/srv/app'
+    })
+    expect(() => detectLayout('/srv/app/lib/bundle.js', fakeFs())).toThrow(
+      /cannot tell where the app lives from \/srv\/app\/lib\/bundle\.js/
+    )
   })
 })
 
@@ -80,8 +85,12 @@ describe('resolveAppPaths for each layout', () => {
     })
     // Electron's own resourcesPath wins over the folder holding app.asar.
     expect(
-      resolveAppPaths({ moduleFile: '/opt/s/resources/app.asar/out/main/index.js', resourcesPath: '/elsewhere', env: noEnv, exists: fakeFs() })
-        .resourcesDir
+      resolveAppPaths({
+        moduleFile: '/opt/s/resources/app.asar/out/main/index.js',
+        resourcesPath: '/elsewhere',
+        env: noEnv,
+        exists: fakeFs()
+      }).resourcesDir
     ).toBe('/elsewhere')
   })
 
@@ -125,7 +134,9 @@ describe('on real files', () => {
     const paths = resolveAppPaths({ env: noEnv })
     expect(paths.layout).toBe('dev')
     expect(paths.resourcesDir).toBe(join(paths.appRoot, 'resources'))
-    expect(paths.wasmDir && join(paths.wasmDir, 'tfjs-backend-wasm.wasm')).toMatch(/tfjs-backend-wasm[\\/]dist[\\/]tfjs-backend-wasm\.wasm$/)
+    expect(paths.wasmDir && join(paths.wasmDir, 'tfjs-backend-wasm.wasm')).toMatch(
+      /tfjs-backend-wasm[\\/]dist[\\/]tfjs-backend-wasm\.wasm$/
+    )
   })
 
   it('the dataset loader and the backend resolve through it', () => {
@@ -149,6 +160,8 @@ describe('trainerEntryPath', () => {
     expect(trainerEntryPath(entry, fakeFs('/r/app.asar.unpacked/out/main/chunks/trainerProcess-1.js'))).toBe(
       '/r/app.asar.unpacked/out/main/chunks/trainerProcess-1.js'
     )
-    expect(() => trainerEntryPath(entry, fakeFs())).toThrow(/trainer process entry is missing: \/r\/app\.asar\/out\/main\/chunks\/trainerProcess-1\.js/)
+    expect(() => trainerEntryPath(entry, fakeFs())).toThrow(
+      /trainer process entry is missing: \/r\/app\.asar\/out\/main\/chunks\/trainerProcess-1\.js/
+    )
   })
 })

@@ -18,7 +18,10 @@ const require = createRequire(import.meta.url)
 
 interface ConfigModule {
   getConfig(projectDir: string, configPath: string | null, configFromOptions: null): Promise<Configuration>
-  validateConfiguration(config: Configuration, debugLogger: { isEnabled: boolean; add(key: string, value: unknown): void }): Promise<void>
+  validateConfiguration(
+    config: Configuration,
+    debugLogger: { isEnabled: boolean; add(key: string, value: unknown): void }
+  ): Promise<void>
 }
 const builderConfig = require('app-builder-lib/out/util/config/config.js') as ConfigModule
 const minimatch = require('minimatch') as (path: string, pattern: string, options?: { dot?: boolean }) => boolean
@@ -54,15 +57,15 @@ describe('electron-builder configuration', () => {
     // The validator normalizes what it checks (files → [{filter}]): give it copies.
     await expect(builderConfig.validateConfiguration(structuredClone(config), logger)).resolves.toBeUndefined()
     const bad = { ...structuredClone(config), win: { ...config.win, noSuchOption: 1 } } as Configuration
-    await expect(builderConfig.validateConfiguration(bad, logger)).rejects.toThrow(
-      /configuration\.win/
-    )
+    await expect(builderConfig.validateConfiguration(bad, logger)).rejects.toThrow(/configuration\.win/)
   })
 
   it('names the app as the code does and pins the Electron version the lockfile resolves', () => {
     expect(config.appId).toMatch(/^[a-z][\w-]*(\.[a-z][\w-]*)+$/)
     expect(config.productName).toBe(PRODUCT_NAME)
-    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> }
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version?: string }>
+    }
     expect(config.electronVersion).toBe(lock.packages['node_modules/electron']?.version)
   })
 
@@ -79,7 +82,9 @@ describe('electron-builder configuration', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string }
     expect(pkg.main).toBe('./out/main/index.js')
     // getConfig normalizes `files` to [{ filter: [...] }].
-    const files = ((config.files ?? []) as ({ filter?: string[] } | string)[]).flatMap((f) => (typeof f === 'string' ? [f] : (f.filter ?? [])))
+    const files = ((config.files ?? []) as ({ filter?: string[] } | string)[]).flatMap((f) =>
+      typeof f === 'string' ? [f] : (f.filter ?? [])
+    )
     expect(files).toContain('out/**/*')
     expect(minimatch('out/main/chunks/trainerProcess-1.js', 'out/**/*')).toBe(true)
   })
@@ -88,7 +93,11 @@ describe('electron-builder configuration', () => {
     for (const platform of ['win', 'mac', 'linux'] as const) {
       const section = config[platform] as { files?: ({ filter?: string[] } | string)[] } | null | undefined
       const patterns = (section?.files ?? []).flatMap((f) => (typeof f === 'string' ? [f] : (f.filter ?? [])))
-      if (patterns.length > 0) expect(patterns.filter((p) => !p.startsWith('!')), platform).toContain('out/**/*')
+      if (patterns.length > 0)
+        expect(
+          patterns.filter((p) => !p.startsWith('!')),
+          platform
+        ).toContain('out/**/*')
     }
   })
 
@@ -112,7 +121,10 @@ describe('electron-builder configuration', () => {
       const keys = [...plist.matchAll(/<key>([^<]+)<\/key>/g)].map((m) => m[1])
       expect(keys).toContain('com.apple.security.cs.allow-jit')
       const allowed = ['com.apple.security.cs.allow-jit', 'com.apple.security.cs.allow-unsigned-executable-memory']
-      expect(keys.filter((key) => !allowed.includes(key)), 'entitlements beyond JIT need a reason here').toEqual([])
+      expect(
+        keys.filter((key) => !allowed.includes(key)),
+        'entitlements beyond JIT need a reason here'
+      ).toEqual([])
     }
   })
 })
@@ -149,7 +161,11 @@ describe('native modules and binaries are unpacked from the asar', () => {
     for (const file of wasm) expect(isUnpacked(`node_modules/@tensorflow/tfjs-backend-wasm/dist/${file}`), file).toBe(true)
     const resources = '/opt/app/resources'
     const unpackedWasm = `${resources}/${ASAR_UNPACKED}/node_modules/@tensorflow/tfjs-backend-wasm/dist/${WASM_BINARY}`
-    const paths = resolveAppPaths({ moduleFile: `${resources}/app.asar/out/main/index.js`, env: {}, exists: (f) => f === unpackedWasm })
+    const paths = resolveAppPaths({
+      moduleFile: `${resources}/app.asar/out/main/index.js`,
+      env: {},
+      exists: (f) => f === unpackedWasm
+    })
     expect(`${paths.wasmDir}/${WASM_BINARY}`).toBe(unpackedWasm)
   })
 
@@ -165,11 +181,23 @@ describe('native modules and binaries are unpacked from the asar', () => {
     const keeps: Record<'win' | 'mac' | 'linux', string> = { win: 'win32-x64', mac: 'darwin-universal', linux: 'linux-x64' }
     for (const [platform, kept] of Object.entries(keeps) as ['win' | 'mac' | 'linux', string][]) {
       const section = config[platform] as { files?: ({ filter?: string[] } | string)[] } | null | undefined
-      const excludes = (section?.files ?? []).flatMap((f) => (typeof f === 'string' ? [f] : (f.filter ?? []))).filter((p) => p.startsWith('!'))
-      const excluded = (folder: string): boolean => excludes.some((pattern) => minimatch(`node_modules/webgpu/dist/${folder}/dawn.node`, pattern.slice(1), { dot: true }))
-      expect(folders.filter((folder) => !excluded(folder)), platform).toEqual([kept])
+      const excludes = (section?.files ?? [])
+        .flatMap((f) => (typeof f === 'string' ? [f] : (f.filter ?? [])))
+        .filter((p) => p.startsWith('!'))
+      const excluded = (folder: string): boolean =>
+        excludes.some((pattern) => minimatch(`node_modules/webgpu/dist/${folder}/dawn.node`, pattern.slice(1), { dot: true }))
+      expect(
+        folders.filter((folder) => !excluded(folder)),
+        platform
+      ).toEqual([kept])
     }
-    for (const file of ['win32-x64/dawn.node', 'win32-x64/d3dcompiler_47.dll', 'win32-x64/dxcompiler.dll', 'linux-x64/dawn.node', 'darwin-universal/dawn.node']) {
+    for (const file of [
+      'win32-x64/dawn.node',
+      'win32-x64/d3dcompiler_47.dll',
+      'win32-x64/dxcompiler.dll',
+      'linux-x64/dawn.node',
+      'darwin-universal/dawn.node'
+    ]) {
       expect(isUnpacked(`node_modules/webgpu/dist/${file}`), file).toBe(true)
     }
   })
@@ -193,7 +221,11 @@ describe('the bundled dataset ships as an extra resource where appPaths finds it
       expect(fonts?.filter, file).toContain(file)
       expect(existsSync(join(ROOT, 'resources/fonts', file)), file).toBe(true)
     }
-    const packaged = resolveAppPaths({ moduleFile: '/opt/app/resources/app.asar/out/main/index.js', env: {}, exists: () => false })
+    const packaged = resolveAppPaths({
+      moduleFile: '/opt/app/resources/app.asar/out/main/index.js',
+      env: {},
+      exists: () => false
+    })
     expect(join(packaged.resourcesDir, fonts?.to ?? '')).toBe('/opt/app/resources/fonts')
   })
 })
@@ -249,7 +281,14 @@ describe('icons in build/ for every platform', () => {
 
 describe('the CI workflow (.github/workflows/package.yml)', () => {
   interface Workflow {
-    jobs: Record<string, { 'runs-on': string; steps: { run?: string; env?: Record<string, string> }[]; strategy?: { matrix: { include: { os: string; args: string }[] } } }>
+    jobs: Record<
+      string,
+      {
+        'runs-on': string
+        steps: { run?: string; env?: Record<string, string> }[]
+        strategy?: { matrix: { include: { os: string; args: string }[] } }
+      }
+    >
   }
   const yaml = require('js-yaml') as { load(text: string): unknown }
   const workflow = yaml.load(readFileSync(join(ROOT, '.github/workflows/package.yml'), 'utf8')) as Workflow
@@ -263,7 +302,8 @@ describe('the CI workflow (.github/workflows/package.yml)', () => {
   it('builds every installer target of the builder config on its own OS and checks the packed layout', () => {
     const include = workflow.jobs.installers.strategy?.matrix.include ?? []
     const args = include.map((m) => m.args).join(' ')
-    for (const target of ['--win nsis --x64', '--mac dmg --arm64', '--mac dmg --x64', '--linux AppImage deb --x64']) expect(args).toContain(target)
+    for (const target of ['--win nsis --x64', '--mac dmg --arm64', '--mac dmg --x64', '--linux AppImage deb --x64'])
+      expect(args).toContain(target)
     expect(include.map((m) => m.os.split('-')[0]).sort()).toEqual(['macos', 'macos', 'ubuntu', 'windows'])
     expect(runs('installers').some((r) => r.includes('packedLayout.test.ts'))).toBe(true)
   })

@@ -17,7 +17,12 @@ const DEFAULT_WIRE = '101100011'
 const dir = resolve(process.argv[2] ?? 'fake-electron-dist')
 mkdirSync(join(dir, 'resources'), { recursive: true })
 const script = Buffer.from('#!/bin/sh\necho "stand-in Electron: cannot run the app"\nexit 1\n# ')
-const wire = Buffer.concat([Buffer.from(SENTINEL, 'ascii'), Buffer.from([1, DEFAULT_WIRE.length]), Buffer.from(DEFAULT_WIRE, 'ascii'), Buffer.from('\n')])
+const wire = Buffer.concat([
+  Buffer.from(SENTINEL, 'ascii'),
+  Buffer.from([1, DEFAULT_WIRE.length]),
+  Buffer.from(DEFAULT_WIRE, 'ascii'),
+  Buffer.from('\n')
+])
 writeFileSync(join(dir, 'electron'), Buffer.concat([script, wire]))
 chmodSync(join(dir, 'electron'), 0o755)
 writeFileSync(join(dir, 'version'), '45.5.0')

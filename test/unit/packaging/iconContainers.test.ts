@@ -34,11 +34,14 @@ describe('icon containers', () => {
   })
 
   it('ICNS: total length in the header, each element typed and sized, the PNGs back unchanged', async () => {
-    const elements = await Promise.all(ICNS_PNG_TYPES.map(async ({ type, pixels }, i) => ({ type, png: await png(pixels, i * 20) })))
+    const elements = await Promise.all(
+      ICNS_PNG_TYPES.map(async ({ type, pixels }, i) => ({ type, png: await png(pixels, i * 20) }))
+    )
     const file = writeIcns(elements)
     const back = readIcns(file)
     expect([...back.keys()]).toEqual(ICNS_PNG_TYPES.map((t) => t.type))
-    for (const { type, pixels } of ICNS_PNG_TYPES) expect(pngSize(back.get(type) as Buffer, type)).toEqual({ width: pixels, height: pixels })
+    for (const { type, pixels } of ICNS_PNG_TYPES)
+      expect(pngSize(back.get(type) as Buffer, type)).toEqual({ width: pixels, height: pixels })
     elements.forEach(({ type, png: data }) => expect(back.get(type)?.equals(data)).toBe(true))
   })
 

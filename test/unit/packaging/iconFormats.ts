@@ -43,7 +43,8 @@ export function readIco(file: Buffer): IcoImage[] {
 /** The elements of a .icns file: 'icns' + length, then (type, length incl. header, data)… */
 export function readIcns(file: Buffer): Map<string, Buffer> {
   if (file.toString('ascii', 0, 4) !== 'icns') throw new Error('icns: bad magic')
-  if (file.readUInt32BE(4) !== file.length) throw new Error(`icns: header says ${file.readUInt32BE(4)} bytes, file has ${file.length}`)
+  if (file.readUInt32BE(4) !== file.length)
+    throw new Error(`icns: header says ${file.readUInt32BE(4)} bytes, file has ${file.length}`)
   const elements = new Map<string, Buffer>()
   let at = 8
   while (at < file.length) {

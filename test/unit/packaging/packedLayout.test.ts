@@ -42,7 +42,8 @@ describe.skipIf(!present)('a built package (DSOFTMAX_PACKED_RESOURCES)', () => {
   const files = present ? asar.listPackage(archive, { isPack: false }).map((f) => f.replace(/\\/g, '/').replace(/^\/?/, '/')) : []
 
   it('holds the built main, preload, renderer and trainer entry', () => {
-    for (const file of ['/package.json', '/out/main/index.js', '/out/preload/index.cjs', '/out/renderer/index.html']) expect(files, file).toContain(file)
+    for (const file of ['/package.json', '/out/main/index.js', '/out/preload/index.cjs', '/out/renderer/index.html'])
+      expect(files, file).toContain(file)
     expect(files.some((f) => /^\/out\/main\/chunks\/trainerProcess-[^/]+\.js$/.test(f))).toBe(true)
   })
 
@@ -102,12 +103,18 @@ describe.skipIf(!present)('a built package (DSOFTMAX_PACKED_RESOURCES)', () => {
     const require = createRequire(import.meta.url)
     const { getCurrentFuseWire } = require('@electron/fuses') as FusesApi
     const appDir = dirname(RESOURCES)
-    const candidates = [join(appDir, 'dsoftmax-studio'), join(appDir, 'D-Softmax Studio.exe'), join(appDir, 'MacOS', 'D-Softmax Studio')]
+    const candidates = [
+      join(appDir, 'dsoftmax-studio'),
+      join(appDir, 'D-Softmax Studio.exe'),
+      join(appDir, 'MacOS', 'D-Softmax Studio')
+    ]
     const binary = candidates.find((file) => existsSync(file))
     expect(binary, `app binary (one of ${candidates.join(', ')})`).toBeDefined()
     const wire = await getCurrentFuseWire(binary as string)
     // @electron/fuses' FuseV1Options order; '0' (48) off, '1' (49) on.
-    const [runAsNode, cookieEncryption, nodeOptions, nodeCliInspect, , onlyLoadAppFromAsar] = [0, 1, 2, 3, 4, 5].map((i) => wire[String(i)])
+    const [runAsNode, cookieEncryption, nodeOptions, nodeCliInspect, , onlyLoadAppFromAsar] = [0, 1, 2, 3, 4, 5].map(
+      (i) => wire[String(i)]
+    )
     expect({ runAsNode, nodeOptions, nodeCliInspect }).toEqual({ runAsNode: 48, nodeOptions: 48, nodeCliInspect: 48 })
     expect({ cookieEncryption, onlyLoadAppFromAsar }).toEqual({ cookieEncryption: 49, onlyLoadAppFromAsar: 49 })
   })

@@ -20,7 +20,10 @@ let root: string
 beforeAll(async () => {
   // The API is what is under test; the static root stays empty.
   root = mkdtempSync(join(tmpdir(), 'dsoftmax-envelope-'))
-  host = await startWebHost({ root, services: () => ({ handlers: failingHandlers() as ChannelHandlers, shutdown: async () => {} }) })
+  host = await startWebHost({
+    root,
+    services: () => ({ handlers: failingHandlers() as ChannelHandlers, shutdown: async () => {} })
+  })
 })
 
 afterAll(async () => {
@@ -29,13 +32,20 @@ afterAll(async () => {
 })
 
 const post = (channel: string, args: unknown[]) =>
-  rawRequest(host.port, `/api/${channel}`, { 'Content-Type': 'application/json', 'X-DSoftmax-Token': host.token }, 'POST', encodeWire({ args }))
+  rawRequest(
+    host.port,
+    `/api/${channel}`,
+    { 'Content-Type': 'application/json', 'X-DSoftmax-Token': host.token },
+    'POST',
+    encodeWire({ args })
+  )
 
 describe('errors over HTTP', () => {
   it('reach the web client as HostError with the code the service gave them', async () => {
     const api = createWebApi({
       baseUrl: `http://127.0.0.1:${host.port}`,
-      fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), 'X-DSoftmax-Token': host.token } }),
+      fetch: (url, init) =>
+        fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), 'X-DSoftmax-Token': host.token } }),
       WebSocket: WebSocket as unknown as typeof globalThis.WebSocket
     })
     await expectCodesSurvive(api)
@@ -52,7 +62,10 @@ describe('errors over HTTP', () => {
     ]
     for (const [channel, args, status, code] of cases) {
       const answer = await post(channel, args)
-      expect({ status: answer.status, code: (decodeWire(answer.text) as { error?: { code?: string } }).error?.code }, channel).toEqual({ status, code })
+      expect(
+        { status: answer.status, code: (decodeWire(answer.text) as { error?: { code?: string } }).error?.code },
+        channel
+      ).toEqual({ status, code })
     }
   })
 

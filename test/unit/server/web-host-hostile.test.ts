@@ -15,7 +15,14 @@ import type { ChannelHandlers } from '../../../src/services/index'
 import { startWebHost, type WebHost, type WebHostOptions } from '../../../src/server/server'
 import { rawExchange, rawRequest } from '../../helpers/rawHttp'
 
-const INFO: AppInfo = { name: 'D-Softmax Studio', version: '0.0.0-test', node: '20', platform: 'linux', host: 'web', nativeDialogs: false }
+const INFO: AppInfo = {
+  name: 'D-Softmax Studio',
+  version: '0.0.0-test',
+  node: '20',
+  platform: 'linux',
+  host: 'web',
+  nativeDialogs: false
+}
 
 let dir: string
 let root: string
@@ -39,7 +46,13 @@ async function start(options: Partial<WebHostOptions> = {}): Promise<WebHost> {
 }
 
 const appInfo = (host: WebHost, headers: Record<string, string> = {}): ReturnType<typeof rawRequest> =>
-  rawRequest(host.port, '/api/app:info', { 'Content-Type': 'application/json', 'X-DSoftmax-Token': host.token, ...headers }, 'POST', encodeWire({ args: [] }))
+  rawRequest(
+    host.port,
+    '/api/app:info',
+    { 'Content-Type': 'application/json', 'X-DSoftmax-Token': host.token, ...headers },
+    'POST',
+    encodeWire({ args: [] })
+  )
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'dsoftmax-hostile-'))
@@ -54,13 +67,29 @@ afterAll(async () => {
 })
 
 /** Request targets `new URL(target, base)` throws on, or that are not origin-form at all. */
-const MALFORMED_TARGETS = ['//a:xx', '//a:99999/', '//[', '//[::1', '//a:b@:x/', '//%zz:1', 'http://[::1', 'http://a:xx/', '*', 'a', '?x', '//evil.example:0x1/']
+const MALFORMED_TARGETS = [
+  '//a:xx',
+  '//a:99999/',
+  '//[',
+  '//[::1',
+  '//a:b@:x/',
+  '//%zz:1',
+  'http://[::1',
+  'http://a:xx/',
+  '*',
+  'a',
+  '?x',
+  '//evil.example:0x1/'
+]
 
 describe('web host: malformed request targets without a token', () => {
   it('answers each with an error and keeps serving', async () => {
     const host = await start()
     for (const target of MALFORMED_TARGETS) {
-      const answer = await rawExchange(host.port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nConnection: close\r\n\r\n`)
+      const answer = await rawExchange(
+        host.port,
+        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nConnection: close\r\n\r\n`
+      )
       expect(answer, target).toMatch(/^HTTP\/1\.1 4\d\d /)
     }
     expect((await appInfo(host)).status).toBe(200)
@@ -92,7 +121,8 @@ describe('web host: token exchange and cookie', () => {
   it('names its cookie after its port, so two hosts on one machine do not log each other out', async () => {
     const a = await start()
     const b = await start()
-    const cookieOf = async (host: WebHost): Promise<string> => String((await rawRequest(host.port, `/?token=${host.token}`)).headers['set-cookie']).split(';')[0]
+    const cookieOf = async (host: WebHost): Promise<string> =>
+      String((await rawRequest(host.port, `/?token=${host.token}`)).headers['set-cookie']).split(';')[0]
     const [cookieA, cookieB] = [await cookieOf(a), await cookieOf(b)]
     expect(cookieA).toBe(`dsoftmax_token_${a.port}=${a.token}`)
     expect(cookieB).toBe(`dsoftmax_token_${b.port}=${b.token}`)
@@ -118,10 +148,22 @@ describe('web host: failures inside a request', () => {
 
   it("reports a handler's own SyntaxError as its failure (500), not as a body that is not JSON", async () => {
     const host = await start()
-    const res = await rawRequest(host.port, '/api/runs:list', { 'Content-Type': 'application/json', 'X-DSoftmax-Token': host.token }, 'POST', encodeWire({ args: [] }))
+    const res = await rawRequest(
+      host.port,
+      '/api/runs:list',
+      { 'Content-Type': 'application/json', 'X-DSoftmax-Token': host.token },
+      'POST',
+      encodeWire({ args: [] })
+    )
     expect(res.status).toBe(500)
     expect(decodeWire(res.text)).toEqual({ ok: false, error: { code: 'failed', message: 'Unexpected end of JSON input' } })
-    const garbled = await rawRequest(host.port, '/api/runs:list', { 'Content-Type': 'application/json', 'X-DSoftmax-Token': host.token }, 'POST', '{"args": [')
+    const garbled = await rawRequest(
+      host.port,
+      '/api/runs:list',
+      { 'Content-Type': 'application/json', 'X-DSoftmax-Token': host.token },
+      'POST',
+      '{"args": ['
+    )
     expect(garbled.status).toBe(400)
     expect(garbled.text).toContain('body is not JSON')
   })
@@ -137,7 +179,14 @@ describe('web host: Host policy (DNS rebinding) for tunnels and LAN clients', ()
     expect(String(tunnelled.headers['content-security-policy'])).toContain('ws://localhost:9000')
     expect((await appInfo(host, { Host: 'localhost:9000', Origin: 'http://localhost:9000' })).status).toBe(200)
     expect((await appInfo(host, { Host: 'localhost:9000', Origin: `http://localhost:${host.port}` })).status).toBe(403)
-    for (const name of ['192.168.1.20:9000', `gpu-box.lan:${host.port}`, `localhost.evil.example:${host.port}`, 'localhost', 'localhost:0', 'localhost:70000']) {
+    for (const name of [
+      '192.168.1.20:9000',
+      `gpu-box.lan:${host.port}`,
+      `localhost.evil.example:${host.port}`,
+      'localhost',
+      'localhost:0',
+      'localhost:70000'
+    ]) {
       expect((await appInfo(host, { Host: name })).status, name).toBe(403)
     }
   })
@@ -146,9 +195,14 @@ describe('web host: Host policy (DNS rebinding) for tunnels and LAN clients', ()
     const host = await start({ host: '0.0.0.0', allowRemote: true, publicNames: ['GPU-box.lan'] })
     for (const name of [`192.168.1.20:${host.port}`, `[fe80::1]:${host.port}`, 'localhost:9000', `gpu-box.lan:${host.port}`]) {
       expect((await appInfo(host, { Host: name })).status, name).toBe(200)
-      expect((await appInfo(host, { Host: name, Origin: `http://${name.toLowerCase()}` })).status, `${name} with its Origin`).toBe(200)
+      expect(
+        (await appInfo(host, { Host: name, Origin: `http://${name.toLowerCase()}` })).status,
+        `${name} with its Origin`
+      ).toBe(200)
     }
-    expect((await appInfo(host, { Host: `192.168.1.20:${host.port}`, Origin: 'http://192.168.1.21:' + host.port })).status).toBe(403)
+    expect((await appInfo(host, { Host: `192.168.1.20:${host.port}`, Origin: 'http://192.168.1.21:' + host.port })).status).toBe(
+      403
+    )
     for (const name of [`evil.example:${host.port}`, `192.168.1.20.evil.example:${host.port}`, `gpu-box:${host.port}`]) {
       expect((await appInfo(host, { Host: name })).status, name).toBe(403)
     }

@@ -14,7 +14,14 @@ import type { ChannelHandlers } from '../../../src/services/index'
 import { startWebHost, type WebHost } from '../../../src/server/server'
 import { rawRequest, type RawAnswer } from '../../helpers/rawHttp'
 
-const INFO: AppInfo = { name: 'D-Softmax Studio', version: '0.0.0-test', node: '20', platform: 'linux', host: 'web', nativeDialogs: false }
+const INFO: AppInfo = {
+  name: 'D-Softmax Studio',
+  version: '0.0.0-test',
+  node: '20',
+  platform: 'linux',
+  host: 'web',
+  nativeDialogs: false
+}
 
 let dir: string
 let root: string
@@ -91,7 +98,9 @@ describe('web host: token', () => {
     const ok = await post('app:info', [], { 'X-DSoftmax-Token': host.token })
     expect(ok.status).toBe(200)
     expect(decodeWire(ok.text)).toEqual({ ok: true, value: INFO })
-    expect(decodeWire(encodeWire({ a: [Number.NaN, Infinity, -Infinity, 1] }))).toEqual({ a: [Number.NaN, Infinity, -Infinity, 1] })
+    expect(decodeWire(encodeWire({ a: [Number.NaN, Infinity, -Infinity, 1] }))).toEqual({
+      a: [Number.NaN, Infinity, -Infinity, 1]
+    })
   })
 })
 
@@ -108,7 +117,9 @@ describe('web host: origin and host checks', () => {
 
   it('accepts its own origin', async () => {
     expect((await post('app:info', [], { ...auth(), Origin: `http://127.0.0.1:${host.port}` })).status).toBe(200)
-    expect((await post('app:info', [], { ...auth(), Origin: `http://localhost:${host.port}`, Host: `localhost:${host.port}` })).status).toBe(200)
+    expect(
+      (await post('app:info', [], { ...auth(), Origin: `http://localhost:${host.port}`, Host: `localhost:${host.port}` })).status
+    ).toBe(200)
   })
 
   it('refuses a foreign Host header (DNS rebinding)', async () => {
@@ -146,7 +157,12 @@ describe('web host: requests', () => {
     expect((await raw('/api/app:info', auth)).status).toBe(405)
     expect((await raw('/api/app:info', { ...auth, 'Content-Type': 'text/plain' }, 'POST', '{"args":[]}')).status).toBe(415)
     expect((await raw('/api/app:info', { ...auth, 'Content-Type': 'application/json' }, 'POST', '{not json')).status).toBe(400)
-    const big = await raw('/api/app:info', { ...auth, 'Content-Type': 'application/json' }, 'POST', JSON.stringify({ args: ['x'.repeat(1.5 * 2 ** 20)] })).catch(() => ({ status: 400 }))
+    const big = await raw(
+      '/api/app:info',
+      { ...auth, 'Content-Type': 'application/json' },
+      'POST',
+      JSON.stringify({ args: ['x'.repeat(1.5 * 2 ** 20)] })
+    ).catch(() => ({ status: 400 }))
     expect(big.status).toBe(400)
   })
 })
@@ -162,7 +178,16 @@ describe('web host: files', () => {
   })
 
   it('serves nothing outside its root: .., encoded .., backslashes, dot-files, symlinks out', async () => {
-    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/assets/%2e%2e%5c%2e%2e%5csecret.txt', '/.env', '/assets/link.txt', '/%00', '/..%5csecret.txt']) {
+    for (const path of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/assets/%2e%2e%5c%2e%2e%5csecret.txt',
+      '/.env',
+      '/assets/link.txt',
+      '/%00',
+      '/..%5csecret.txt'
+    ]) {
       const res = await raw(path, cookie())
       expect(res.status, path).toBe(404)
       expect(res.text, path).not.toContain('outside the root')
@@ -183,11 +208,16 @@ describe('web host: events socket', () => {
   it('refuses a socket without the token (401) or from another origin (403)', async () => {
     expect((await connect({})).status).toBe(401)
     expect((await connect({ Cookie: `dsoftmax_token_${host.port}=wrong` })).status).toBe(401)
-    expect((await connect({ Cookie: `dsoftmax_token_${host.port}=${host.token}`, Origin: 'http://evil.example' })).status).toBe(403)
+    expect((await connect({ Cookie: `dsoftmax_token_${host.port}=${host.token}`, Origin: 'http://evil.example' })).status).toBe(
+      403
+    )
   })
 
   it('pushes validated events to a socket with the token, and refuses malformed payloads', async () => {
-    const { ws, status } = await connect({ Cookie: `dsoftmax_token_${host.port}=${host.token}`, Origin: `http://127.0.0.1:${host.port}` })
+    const { ws, status } = await connect({
+      Cookie: `dsoftmax_token_${host.port}=${host.token}`,
+      Origin: `http://127.0.0.1:${host.port}`
+    })
     expect(status).toBeUndefined()
     const received = new Promise<unknown>((resolve) => ws.once('message', (data) => resolve(decodeWire(String(data)))))
     host.emit('notice', { level: 'info', message: 'run finished' })
@@ -199,6 +229,8 @@ describe('web host: events socket', () => {
 
 describe('web host: listening address', () => {
   it('refuses to listen beyond loopback unless asked', async () => {
-    await expect(startWebHost({ root, host: '0.0.0.0', services: () => ({ handlers: stubHandlers(), shutdown: async () => {} }) })).rejects.toThrow(/--allow-remote/)
+    await expect(
+      startWebHost({ root, host: '0.0.0.0', services: () => ({ handlers: stubHandlers(), shutdown: async () => {} }) })
+    ).rejects.toThrow(/--allow-remote/)
   })
 })

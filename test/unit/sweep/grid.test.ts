@@ -7,7 +7,13 @@ const base = presetConfig('fonts-quick')
 
 describe('expandSweep', () => {
   it('a grid is every combination, in axis order, each value set at its dotted path', () => {
-    const plan = { mode: 'grid' as const, axes: [{ field: 'lossParams.d', values: [0.7, 0.8, 0.9] }, { field: 'lossParams.s', values: [16, 32] }] }
+    const plan = {
+      mode: 'grid' as const,
+      axes: [
+        { field: 'lossParams.d', values: [0.7, 0.8, 0.9] },
+        { field: 'lossParams.s', values: [16, 32] }
+      ]
+    }
     const runs = expandSweep(base, plan)
     expect(runCount(plan)).toBe(6)
     expect(runs.map((r) => r.name)).toEqual(['d-0.7_s-16', 'd-0.7_s-32', 'd-0.8_s-16', 'd-0.8_s-32', 'd-0.9_s-16', 'd-0.9_s-32'])
@@ -21,16 +27,28 @@ describe('expandSweep', () => {
   })
 
   it('a list pairs the i-th values and refuses axes of different lengths', () => {
-    const plan = { mode: 'list' as const, axes: [{ field: 'optimizer.lr', values: [0.1, 0.05] }, { field: 'steps', values: [10, 20] }] }
+    const plan = {
+      mode: 'list' as const,
+      axes: [
+        { field: 'optimizer.lr', values: [0.1, 0.05] },
+        { field: 'steps', values: [10, 20] }
+      ]
+    }
     const runs = expandSweep(base, plan)
     expect(runs.map((r) => [r.recipe.optimizer.lr, r.recipe.steps])).toEqual([
       [0.1, 10],
       [0.05, 20]
     ])
     expect(runs.map((r) => r.name)).toEqual(['lr-0.1_steps-10', 'lr-0.05_steps-20'])
-    expect(() => expandSweep(base, { mode: 'list', axes: [{ field: 'optimizer.lr', values: [0.1] }, { field: 'steps', values: [10, 20] }] })).toThrow(
-      /optimizer\.lr has 1, steps has 2/
-    )
+    expect(() =>
+      expandSweep(base, {
+        mode: 'list',
+        axes: [
+          { field: 'optimizer.lr', values: [0.1] },
+          { field: 'steps', values: [10, 20] }
+        ]
+      })
+    ).toThrow(/optimizer\.lr has 1, steps has 2/)
   })
 
   it('sweeping the loss keeps only the knobs each loss reads, plus the swept ones', () => {
@@ -43,7 +61,13 @@ describe('expandSweep', () => {
   })
 
   it('fields that share a last segment are named by their whole path', () => {
-    const runs = expandSweep(base, { mode: 'grid', axes: [{ field: 'optimizer.weightDecay', values: [1e-4] }, { field: 'optimizer.lr', values: [0.1] }] })
+    const runs = expandSweep(base, {
+      mode: 'grid',
+      axes: [
+        { field: 'optimizer.weightDecay', values: [1e-4] },
+        { field: 'optimizer.lr', values: [0.1] }
+      ]
+    })
     expect(runs[0].name).toBe('weightDecay-0.0001_lr-0.1')
   })
 
@@ -62,14 +86,26 @@ describe('expandSweep', () => {
   })
 
   it('refuses values of the wrong type, repeated values and runs the engine would refuse, naming the run', () => {
-    expect(planProblems(base, { mode: 'grid', axes: [{ field: 'lossParams.d', values: ['high'] }] })).toEqual(['"lossParams.d" takes a number, got "high"'])
-    expect(planProblems(base, { mode: 'grid', axes: [{ field: 'loss', values: ['arc'] }] })[0]).toMatch(/"loss": unknown loss "arc"/)
-    expect(planProblems(base, { mode: 'grid', axes: [{ field: 'steps', values: [5, 5] }] })[0]).toMatch(/"steps" lists a value twice/)
+    expect(planProblems(base, { mode: 'grid', axes: [{ field: 'lossParams.d', values: ['high'] }] })).toEqual([
+      '"lossParams.d" takes a number, got "high"'
+    ])
+    expect(planProblems(base, { mode: 'grid', axes: [{ field: 'loss', values: ['arc'] }] })[0]).toMatch(
+      /"loss": unknown loss "arc"/
+    )
+    expect(planProblems(base, { mode: 'grid', axes: [{ field: 'steps', values: [5, 5] }] })[0]).toMatch(
+      /"steps" lists a value twice/
+    )
     expect(planProblems(base, { mode: 'grid', axes: [] })).toEqual(['a sweep needs at least one field with values'])
     // validateTrainConfig / validateLossParams decide per run.
-    expect(() => expandSweep(base, { mode: 'grid', axes: [{ field: 'batchSize', values: [16, 0] }] })).toThrow(/run batchSize-0 \(batchSize = 0\): batch size must be a positive number/)
-    expect(() => expandSweep(base, { mode: 'grid', axes: [{ field: 'lossParams.d', values: [0.5, 1.5] }] })).toThrow(/run d-1.5 \(lossParams.d = 1.5\)/)
+    expect(() => expandSweep(base, { mode: 'grid', axes: [{ field: 'batchSize', values: [16, 0] }] })).toThrow(
+      /run batchSize-0 \(batchSize = 0\): batch size must be a positive number/
+    )
+    expect(() => expandSweep(base, { mode: 'grid', axes: [{ field: 'lossParams.d', values: [0.5, 1.5] }] })).toThrow(
+      /run d-1.5 \(lossParams.d = 1.5\)/
+    )
     // A knob the loss does not read is refused by the engine's own rule.
-    expect(() => expandSweep(base, { mode: 'grid', axes: [{ field: 'lossParams.rate', values: [0.1] }] })).toThrow(/dsoftmax does not read lossParams\.rate/)
+    expect(() => expandSweep(base, { mode: 'grid', axes: [{ field: 'lossParams.rate', values: [0.1] }] })).toThrow(
+      /dsoftmax does not read lossParams\.rate/
+    )
   })
 })

@@ -23,7 +23,13 @@ describe('Slurm job script', () => {
   })
 
   it('writes the options as #SBATCH lines and ends by exec-ing the worker', () => {
-    const script = jobScript(sweep({ partition: 'gpu', time: '4:00:00', gpus: 2, cpusPerTask: 8, extra: ['--qos=long'] }), '/ws/sweeps/s1', 'd-0.8', '/ws', { command: ['/usr/bin/node', 'cli.js'], cwd: '/opt/app' })
+    const script = jobScript(
+      sweep({ partition: 'gpu', time: '4:00:00', gpus: 2, cpusPerTask: 8, extra: ['--qos=long'] }),
+      '/ws/sweeps/s1',
+      'd-0.8',
+      '/ws',
+      { command: ['/usr/bin/node', 'cli.js'], cwd: '/opt/app' }
+    )
     const lines = script.split('\n')
     expect(lines.filter((l) => l.startsWith('#SBATCH'))).toEqual([
       '#SBATCH --job-name=s1-d-0.8',
@@ -41,13 +47,17 @@ describe('Slurm job script', () => {
   })
 
   it('refuses options that would not be one #SBATCH option, naming them', () => {
-    expect(slurmOptionProblems({ partition: 'gpu; rm', time: 'soon', gpus: 1.5, extra: ['--qos=long\n#SBATCH --x', 'qos=long'] })).toEqual([
+    expect(
+      slurmOptionProblems({ partition: 'gpu; rm', time: 'soon', gpus: 1.5, extra: ['--qos=long\n#SBATCH --x', 'qos=long'] })
+    ).toEqual([
       'partition "gpu; rm" may only hold letters, digits and . , _ -',
       'time limit "soon" is not a Slurm time (minutes, HH:MM:SS or D-HH:MM:SS)',
       'GPUs per job must be a whole number ≥ 0, got 1.5',
       'extra #SBATCH line "--qos=long\n#SBATCH --x" must be one option such as --qos=long or --account=lab',
       'extra #SBATCH line "qos=long" must be one option such as --qos=long or --account=lab'
     ])
-    expect(() => jobScript(sweep({}), '/my ws/sweeps/s1', 'r', '/my ws', { command: ['node'], cwd: '/opt' })).toThrow(/holds a blank/)
+    expect(() => jobScript(sweep({}), '/my ws/sweeps/s1', 'r', '/my ws', { command: ['node'], cwd: '/opt' })).toThrow(
+      /holds a blank/
+    )
   })
 })

@@ -7,7 +7,13 @@ import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { tf } from '../../../src/core/tf'
-import { CheckpointStore, readTensorFile, restoreStoreRows, stepDirName, type CheckpointContent } from '../../../src/core/train/checkpoint'
+import {
+  CheckpointStore,
+  readTensorFile,
+  restoreStoreRows,
+  stepDirName,
+  type CheckpointContent
+} from '../../../src/core/train/checkpoint'
 import { SparseHead } from '../../../src/core/losses'
 import { createRng } from '../../../src/core/util/rng'
 
@@ -26,9 +32,19 @@ function content(step: number): CheckpointContent {
     best: { metric: 'auc', value: 0.9, step },
     weights: [
       { name: 'block1/conv/kernel', tensor: tf.tensor([step, 1.5, -2.25, 3], [2, 2]) },
-      { name: 'head/centres', tensor: tf.tensor([[0.1 * step, 0.2], [0.3, 0.4], [0.5, 0.6]]) }
+      {
+        name: 'head/centres',
+        tensor: tf.tensor([
+          [0.1 * step, 0.2],
+          [0.3, 0.4],
+          [0.5, 0.6]
+        ])
+      }
     ],
-    state: { tensors: [{ name: 'sgd/velocity/block1/conv/kernel', tensor: tf.tensor([1e-3, 2e-3, 3e-3, step]) }], scalars: { 'replica/samplingRng': 12345 + step } }
+    state: {
+      tensors: [{ name: 'sgd/velocity/block1/conv/kernel', tensor: tf.tensor([1e-3, 2e-3, 3e-3, step]) }],
+      scalars: { 'replica/samplingRng': 12345 + step }
+    }
   }
 }
 
@@ -39,13 +55,28 @@ describe('CheckpointStore', () => {
     expect(dir.endsWith(stepDirName(7))).toBe(true)
     const loaded = store.load(stepDirName(7))
     expect(Array.from(loaded.weights.get('block1/conv/kernel') as Float32Array)).toEqual([7, 1.5, -2.25, 3])
-    expect(Array.from(loaded.weights.get('head/centres') as Float32Array)).toEqual(Array.from(new Float32Array([0.7, 0.2, 0.3, 0.4, 0.5, 0.6])))
-    expect(Array.from(loaded.state.get('sgd/velocity/block1/conv/kernel') as Float32Array)).toEqual(Array.from(new Float32Array([1e-3, 2e-3, 3e-3, 7])))
-    expect(loaded.meta).toMatchObject({ step: 7, position: 107, lrScale: 0.5, backoffs: 1, best: { metric: 'auc', value: 0.9, step: 7 }, scalars: { 'replica/samplingRng': 12352 } })
+    expect(Array.from(loaded.weights.get('head/centres') as Float32Array)).toEqual(
+      Array.from(new Float32Array([0.7, 0.2, 0.3, 0.4, 0.5, 0.6]))
+    )
+    expect(Array.from(loaded.state.get('sgd/velocity/block1/conv/kernel') as Float32Array)).toEqual(
+      Array.from(new Float32Array([1e-3, 2e-3, 3e-3, 7]))
+    )
+    expect(loaded.meta).toMatchObject({
+      step: 7,
+      position: 107,
+      lrScale: 0.5,
+      backoffs: 1,
+      best: { metric: 'auc', value: 0.9, step: 7 },
+      scalars: { 'replica/samplingRng': 12352 }
+    })
     // The weights are in the export format: manifest sha256 = sha256 of weights.bin.
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'))
     expect(manifest.format).toBe('dsoftmax-weights/2')
-    expect(createHash('sha256').update(readFileSync(join(dir, 'weights.bin'))).digest('hex')).toBe(manifest.sha256)
+    expect(
+      createHash('sha256')
+        .update(readFileSync(join(dir, 'weights.bin')))
+        .digest('hex')
+    ).toBe(manifest.sha256)
   })
 
   it('keeps the newest N steps, last/ and best/ (hard-linked copies that outlive pruning)', async () => {
@@ -54,10 +85,18 @@ describe('CheckpointStore', () => {
     store.markBest(stepDirName(1))
     await store.write(content(2))
     await store.write(content(3))
-    expect(readdirSync(join(root, 'b')).filter((n) => !n.startsWith('.')).sort()).toEqual(['best', 'last', stepDirName(2), stepDirName(3)])
+    expect(
+      readdirSync(join(root, 'b'))
+        .filter((n) => !n.startsWith('.'))
+        .sort()
+    ).toEqual(['best', 'last', stepDirName(2), stepDirName(3)])
     expect(store.load('last').meta.step).toBe(3)
     expect(store.load('best').meta.step).toBe(1)
-    expect(readTensorFile(join(root, 'b', 'best', 'weights.bin'), join(root, 'b', 'best', 'manifest.json')).get('block1/conv/kernel')?.[0]).toBe(1)
+    expect(
+      readTensorFile(join(root, 'b', 'best', 'weights.bin'), join(root, 'b', 'best', 'manifest.json')).get(
+        'block1/conv/kernel'
+      )?.[0]
+    ).toBe(1)
   })
 
   it('skips a truncated or corrupted checkpoint, says why, and uses the one before', async () => {
@@ -93,7 +132,13 @@ describe('checkpoints in chunks: any size, sparse stores streamed, old format re
     const rows = 37
     const dim = 5
     const values = Float32Array.from({ length: rows * dim }, (_, i) => Math.sin(i) * 10)
-    const make = (): CheckpointContent => ({ ...content(4), weights: [{ name: 'head/centres', tensor: tf.tensor2d(values, [rows, dim]) }, { name: 'b', values: Float32Array.of(1, 2, 3), shape: [3] }] })
+    const make = (): CheckpointContent => ({
+      ...content(4),
+      weights: [
+        { name: 'head/centres', tensor: tf.tensor2d(values, [rows, dim]) },
+        { name: 'b', values: Float32Array.of(1, 2, 3), shape: [3] }
+      ]
+    })
     // 3 values a chunk: every tensor crosses many chunk boundaries, and a row (5 values) is bigger than a chunk.
     const small = new CheckpointStore(join(root, 'chunks-small'), 3, 3)
     const whole = new CheckpointStore(join(root, 'chunks-whole'), 3)
@@ -125,9 +170,19 @@ describe('checkpoints in chunks: any size, sparse stores streamed, old format re
       }
       const tensors = head.storeTensors()
       const store = new CheckpointStore(join(root, `sparse-${storage}`), 3, 7)
-      const dir = await store.write({ ...content(4), weights: [tensors.centres], state: { tensors: [tensors.momentum], scalars: { 'centreStore/step': head.store.step } } })
-      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { tensors: { name: string; dtype: string; byteLength: number }[] }
-      expect(manifest.tensors[0]).toMatchObject({ name: 'head/centres', dtype: storage, byteLength: 23 * 6 * (storage === 'float16' ? 2 : 4) })
+      const dir = await store.write({
+        ...content(4),
+        weights: [tensors.centres],
+        state: { tensors: [tensors.momentum], scalars: { 'centreStore/step': head.store.step } }
+      })
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+        tensors: { name: string; dtype: string; byteLength: number }[]
+      }
+      expect(manifest.tensors[0]).toMatchObject({
+        name: 'head/centres',
+        dtype: storage,
+        byteLength: 23 * 6 * (storage === 'float16' ? 2 : 4)
+      })
       const loaded = store.load(stepDirName(4))
       const resumed = new SparseHead(config)
       restoreStoreRows(resumed.store, 'centres', loaded.weights, 'head/centres')
@@ -142,7 +197,9 @@ describe('checkpoints in chunks: any size, sparse stores streamed, old format re
       head.update(next, 0.05)
       resumed.update({ classes: next.classes.slice(), grads: next.grads.slice() }, 0.05)
       expect(Array.from(resumed.store.values())).toEqual(Array.from(head.store.values()))
-      expect(() => restoreStoreRows(new SparseHead({ ...config, classes: 24 }).store, 'centres', loaded.weights, 'head/centres')).toThrow(/has 138 values, the model 144/)
+      expect(() =>
+        restoreStoreRows(new SparseHead({ ...config, classes: 24 }).store, 'centres', loaded.weights, 'head/centres')
+      ).toThrow(/has 138 values, the model 144/)
     }
   })
 
@@ -150,11 +207,28 @@ describe('checkpoints in chunks: any size, sparse stores streamed, old format re
     const store = new CheckpointStore(join(root, 'legacy'), 3)
     const dir = await store.write(content(5))
     const manifestPath = join(dir, 'manifest.json')
-    const current = JSON.parse(readFileSync(manifestPath, 'utf8')) as { sha256: string; tensors: { name: string; shape: number[]; byteOffset: number; byteLength: number }[] }
-    const legacy = { format: 'dsoftmax-weights/1', sha256: current.sha256, tensors: current.tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: 'float32', offset: t.byteOffset / 4, length: t.byteLength / 4 })) }
+    const current = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+      sha256: string
+      tensors: { name: string; shape: number[]; byteOffset: number; byteLength: number }[]
+    }
+    const legacy = {
+      format: 'dsoftmax-weights/1',
+      sha256: current.sha256,
+      tensors: current.tensors.map((t) => ({
+        name: t.name,
+        shape: t.shape,
+        dtype: 'float32',
+        offset: t.byteOffset / 4,
+        length: t.byteLength / 4
+      }))
+    }
     writeFileSync(manifestPath, JSON.stringify(legacy))
-    expect(Array.from(store.load(stepDirName(5)).weights.get('head/centres') as Float32Array)).toEqual(Array.from(new Float32Array([0.5, 0.2, 0.3, 0.4, 0.5, 0.6])))
+    expect(Array.from(store.load(stepDirName(5)).weights.get('head/centres') as Float32Array)).toEqual(
+      Array.from(new Float32Array([0.5, 0.2, 0.3, 0.4, 0.5, 0.6]))
+    )
     writeFileSync(manifestPath, JSON.stringify({ ...legacy, format: 'dsoftmax-weights/9' }))
-    expect(() => store.load(stepDirName(5))).toThrow(/manifest\.json: unknown tensor format "dsoftmax-weights\/9" \(this version reads dsoftmax-weights\/1 and \/2\)/)
+    expect(() => store.load(stepDirName(5))).toThrow(
+      /manifest\.json: unknown tensor format "dsoftmax-weights\/9" \(this version reads dsoftmax-weights\/1 and \/2\)/
+    )
   })
 })

@@ -20,7 +20,13 @@ vi.mock('node:fs', async (importOriginal) => {
       watch.check?.(`${name} ${String(args[0]).split(/[\\/]/).pop()}`)
       return result
     }) as F
-  const changes = { renameSync: watched('rename', fs.renameSync), rmSync: watched('rm', fs.rmSync), symlinkSync: watched('symlink', fs.symlinkSync), linkSync: watched('link', fs.linkSync), unlinkSync: watched('unlink', fs.unlinkSync) }
+  const changes = {
+    renameSync: watched('rename', fs.renameSync),
+    rmSync: watched('rm', fs.rmSync),
+    symlinkSync: watched('symlink', fs.symlinkSync),
+    linkSync: watched('link', fs.linkSync),
+    unlinkSync: watched('unlink', fs.unlinkSync)
+  }
   return { ...fs, ...changes, default: { ...fs, ...changes } }
 })
 
@@ -46,7 +52,8 @@ const content = (step: number): Parameters<InstanceType<typeof CheckpointStore>[
 describe('publishing best/ and last/', () => {
   // Windows cannot rename over a folder or a junction: there best/ is swapped by two renames,
   // with a moment in between (SECURITY.md says so).
-  if (process.platform === 'win32') console.warn('[checkpointPublish] SKIPPED on Windows: aliases are swapped by two renames there, not replaced atomically')
+  if (process.platform === 'win32')
+    console.warn('[checkpointPublish] SKIPPED on Windows: aliases are swapped by two renames there, not replaced atomically')
   it.skipIf(process.platform === 'win32')('leaves no moment in which best/ or last/ is missing or half-replaced', async () => {
     const dir = join(root, 'checkpoints')
     const store = new CheckpointStore(dir, 2)

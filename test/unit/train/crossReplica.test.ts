@@ -10,7 +10,9 @@ import { MAX_EXCHANGE_VALUES, ReplicaExchange, exchangeBuffer } from '../../../s
 
 /** A worker thread that makes `calls` sums of [index + call, 1] as replica `index` (the real class, loaded through tsx) and posts what it got. */
 function summingThread(buffer: SharedArrayBuffer, index: number, replicas: number, calls: number): Promise<number[][]> {
-  const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href
+  const tsxApi = pathToFileURL(
+    join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')
+  ).href
   const module = new URL('../../../src/core/train/crossReplica.ts', import.meta.url).href
   const source = `
     const { parentPort, workerData: { buffer, index, replicas, calls } } = await import('node:worker_threads')
@@ -20,7 +22,9 @@ function summingThread(buffer: SharedArrayBuffer, index: number, replicas: numbe
     const results = []
     for (let call = 0; call < calls; call++) results.push(Array.from(exchange.sum([index + call, 1])))
     parentPort.postMessage(results)`
-  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`), { workerData: { buffer, index, replicas, calls } })
+  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`), {
+    workerData: { buffer, index, replicas, calls }
+  })
   return new Promise((resolve, reject) => {
     worker.once('message', (results: number[][]) => {
       void worker.terminate()
@@ -31,7 +35,7 @@ function summingThread(buffer: SharedArrayBuffer, index: number, replicas: numbe
 }
 
 describe('ReplicaExchange', () => {
-  it('adds every replica\'s values, call after call, the same on every thread', async () => {
+  it("adds every replica's values, call after call, the same on every thread", async () => {
     const replicas = 3
     const calls = 50
     const buffer = exchangeBuffer(replicas)
@@ -47,10 +51,14 @@ describe('ReplicaExchange', () => {
   it('throws at the barrier once another replica has failed, rather than waiting for it', () => {
     const buffer = exchangeBuffer(2)
     new ReplicaExchange(buffer, 1, 2, 0.5).fail()
-    expect(() => new ReplicaExchange(buffer, 0, 2, 0.5).sum([1, 2])).toThrow(/another data-parallel replica failed during this step/)
+    expect(() => new ReplicaExchange(buffer, 0, 2, 0.5).sum([1, 2])).toThrow(
+      /another data-parallel replica failed during this step/
+    )
   })
 
   it('refuses more values than a slot holds', () => {
-    expect(() => new ReplicaExchange(exchangeBuffer(1), 0, 1, 1).sum(new Float64Array(MAX_EXCHANGE_VALUES + 1))).toThrow(/at most 8192 fit/)
+    expect(() => new ReplicaExchange(exchangeBuffer(1), 0, 1, 1).sum(new Float64Array(MAX_EXCHANGE_VALUES + 1))).toThrow(
+      /at most 8192 fit/
+    )
   })
 })

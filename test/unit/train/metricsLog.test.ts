@@ -37,7 +37,18 @@ describe('metrics.jsonl', () => {
     const rows = readMetrics(dir)
     // The torn line and the row with a text step are skipped; the unknown field is dropped.
     expect(rows.map((r) => r.kind)).toEqual(['started', 'train', 'validation', 'train', 'train', 'test', 'final-validation'])
-    expect(rows[3]).toEqual({ kind: 'train', epoch: 2, step: 20, totalSteps: 20, loss: null, intra: null, inter: 1.25, lr: 0.05, imagesPerSecond: null, etaSeconds: null })
+    expect(rows[3]).toEqual({
+      kind: 'train',
+      epoch: 2,
+      step: 20,
+      totalSteps: 20,
+      loss: null,
+      intra: null,
+      inter: 1.25,
+      lr: 0.05,
+      imagesPerSecond: null,
+      etaSeconds: null
+    })
     const history = metricsHistory(rows)
     // Metrics added since these rows were written read as null.
     expect(history.train).toMatchObject({
@@ -50,14 +61,25 @@ describe('metrics.jsonl', () => {
       imagesPerSecond: [120.5, null, null]
     })
     expect(Object.keys(history.train).sort()).toEqual(['epoch', 'step', ...PROGRESS_METRICS].sort())
-    for (const key of PROGRESS_METRICS.filter((k) => !['loss', 'intra', 'inter', 'lr', 'imagesPerSecond'].includes(k))) expect(history.train[key], key).toEqual([null, null, null])
+    for (const key of PROGRESS_METRICS.filter((k) => !['loss', 'intra', 'inter', 'lr', 'imagesPerSecond'].includes(k)))
+      expect(history.train[key], key).toEqual([null, null, null])
     expect(history.validation).toEqual({ step: [10], epoch: [1], auc: [0.8], eer: [0.2], tenFold: [0.75] })
     expect(history.test).toEqual({ set: 'test-test', auc: 0.7, eer: 0.3, tenFold: 0.65 })
   })
 
   it('appends a progress payload as one train row that reads back equal', () => {
     const run = createRunFolder(join(root, 'ws-append'), 'append-run')
-    const progress = progressPayload({ step: 10, epoch: 1, totalSteps: 20, etaSeconds: 4, loss: 2, intra: 1, inter: 1, lr: 0.1, imagesPerSecond: 50 })
+    const progress = progressPayload({
+      step: 10,
+      epoch: 1,
+      totalSteps: 20,
+      etaSeconds: 4,
+      loss: 2,
+      intra: 1,
+      inter: 1,
+      lr: 0.1,
+      imagesPerSecond: 50
+    })
     run.appendMetrics({ kind: 'train', ...progress })
     expect(readFileSync(join(run.dir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1)
     expect(readMetrics(run.dir)).toEqual([{ kind: 'train', ...progress }])
@@ -77,8 +99,18 @@ describe('run ids chosen by the host', () => {
     const ws = join(root, 'ws-session')
     createRunFolder(ws, 'taken')
     const events: TrainerProcessEvent[] = []
-    await runSession({ workspace: ws, runId: 'taken', config: presetConfig('fonts-quick'), backend: 'cpu' }, (e) => events.push(e), { shouldStop: () => false, gate: () => undefined })
-    expect(events).toEqual([{ type: 'failed', message: expect.stringMatching(/^run "taken" already exists in .*; a new run needs an id of its own$/), step: 0 }])
+    await runSession(
+      { workspace: ws, runId: 'taken', config: presetConfig('fonts-quick'), backend: 'cpu' },
+      (e) => events.push(e),
+      { shouldStop: () => false, gate: () => undefined }
+    )
+    expect(events).toEqual([
+      {
+        type: 'failed',
+        message: expect.stringMatching(/^run "taken" already exists in .*; a new run needs an id of its own$/),
+        step: 0
+      }
+    ])
     expect(readdirSync(join(ws, 'runs', 'taken')).sort()).toEqual(['checkpoints', 'eval', 'exports'])
   })
 

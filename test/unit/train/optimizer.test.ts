@@ -3,7 +3,13 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import '@tensorflow/tfjs-backend-cpu'
 import { tf } from '../../../src/core/tf'
-import { AdamOptimizer, SgdOptimizer, createOptimizer, validateOptimizerConfig, type OptimizerConfig } from '../../../src/core/train/optimizer'
+import {
+  AdamOptimizer,
+  SgdOptimizer,
+  createOptimizer,
+  validateOptimizerConfig,
+  type OptimizerConfig
+} from '../../../src/core/train/optimizer'
 
 beforeAll(async () => {
   await tf.setBackend('cpu')
@@ -19,7 +25,11 @@ const variable = (values: number[]): tf.Variable => {
 const values = (v: tf.Tensor): number[] => Array.from(v.dataSync())
 
 /** Reference Adam/AdamW on plain numbers, float64. */
-function adamReference(w: number[], grads: number[][], o: { lr: number; b1: number; b2: number; eps: number; wd: number; decoupled: boolean }): number[] {
+function adamReference(
+  w: number[],
+  grads: number[][],
+  o: { lr: number; b1: number; b2: number; eps: number; wd: number; decoupled: boolean }
+): number[] {
   const m = w.map(() => 0)
   const v = w.map(() => 0)
   let x = [...w]
@@ -31,7 +41,7 @@ function adamReference(w: number[], grads: number[][], o: { lr: number; b1: numb
       v[i] = o.b2 * v[i] + (1 - o.b2) * gi * gi
       const mHat = m[i] / (1 - o.b1 ** t)
       const vHat = v[i] / (1 - o.b2 ** t)
-      return xi - o.lr * mHat / (Math.sqrt(vHat) + o.eps) - (o.decoupled ? o.lr * o.wd * xi : 0)
+      return xi - (o.lr * mHat) / (Math.sqrt(vHat) + o.eps) - (o.decoupled ? o.lr * o.wd * xi : 0)
     })
   })
   return x
@@ -58,7 +68,9 @@ describe('SGD with momentum and weight decay', () => {
 
   it('Nesterov steps along g + μ·v', () => {
     const w = variable([1])
-    const opt = createOptimizer({ kind: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0 }, [{ name: 'w', variable: w, decay: true }])
+    const opt = createOptimizer({ kind: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0 }, [
+      { name: 'w', variable: w, decay: true }
+    ])
     const g = { [w.name]: tf.tensor1d([1]) }
     opt.step(g, 0.1) // v1 = 1, w1 = 1 − 0.1·(1 + 0.9) = 0.81
     opt.step(g, 0.1) // v2 = 1.9, w2 = 0.81 − 0.1·(1 + 1.71) = 0.539
@@ -69,10 +81,13 @@ describe('SGD with momentum and weight decay', () => {
   it('gives the class centres their own learning-rate factor and weight decay', () => {
     const kernel = variable([1])
     const centres = variable([1])
-    const opt = createOptimizer({ kind: 'sgd', lr: 0.1, momentum: 0, weightDecay: 0.1, centres: { lrFactor: 10, weightDecay: 0 } }, [
-      { name: 'kernel', variable: kernel, decay: true },
-      { name: 'head/centres', variable: centres, decay: true, group: 'centres' }
-    ])
+    const opt = createOptimizer(
+      { kind: 'sgd', lr: 0.1, momentum: 0, weightDecay: 0.1, centres: { lrFactor: 10, weightDecay: 0 } },
+      [
+        { name: 'kernel', variable: kernel, decay: true },
+        { name: 'head/centres', variable: centres, decay: true, group: 'centres' }
+      ]
+    )
     opt.step({ [kernel.name]: tf.tensor1d([1]), [centres.name]: tf.tensor1d([1]) }, 0.1)
     expect(kernel.dataSync()[0]).toBeCloseTo(1 - 0.1 * (1 + 0.1), 6)
     expect(centres.dataSync()[0]).toBeCloseTo(1 - 1.0 * 1, 6)
@@ -110,7 +125,14 @@ describe('Adam and AdamW', () => {
       const config: OptimizerConfig = { kind, lr: 0.01, weightDecay: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }
       const opt = createOptimizer(config, [{ name: 'w', variable: w, decay: true }])
       for (const g of grads) opt.step({ [w.name]: tf.tensor1d(g) }, 0.01)
-      const expected = adamReference([1, -2], grads, { lr: 0.01, b1: 0.9, b2: 0.999, eps: 1e-8, wd: 0.1, decoupled: kind === 'adamw' })
+      const expected = adamReference([1, -2], grads, {
+        lr: 0.01,
+        b1: 0.9,
+        b2: 0.999,
+        eps: 1e-8,
+        wd: 0.1,
+        decoupled: kind === 'adamw'
+      })
       values(w).forEach((x, i) => expect(x).toBeCloseTo(expected[i], 5))
       opt.dispose()
     })
@@ -154,7 +176,9 @@ describe('optimizer state', () => {
 
   it('refuses state of the wrong size, naming the tensor', () => {
     const w = variable([1, 2])
-    const opt = new SgdOptimizer({ kind: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0 }, [{ name: 'w', variable: w, decay: false }])
+    const opt = new SgdOptimizer({ kind: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0 }, [
+      { name: 'w', variable: w, decay: false }
+    ])
     expect(() => opt.load(new Map([['sgd/velocity/w', new Float32Array(3)]]))).toThrow(/sgd\/velocity\/w.*3 values, expected 2/)
     expect(() => opt.load(new Map())).toThrow(/no "sgd\/velocity\/w"/)
     opt.dispose()
@@ -166,6 +190,8 @@ describe('optimizer state', () => {
       'gradient clipping norm must be ≥ 0, got -2',
       'momentum must be in [0, 1), got 1.2'
     ])
-    expect(validateOptimizerConfig({ kind: 'adamw', lr: 0.1, weightDecay: 0, beta2: 1 })).toEqual(['Adam beta2 must be in [0, 1), got 1'])
+    expect(validateOptimizerConfig({ kind: 'adamw', lr: 0.1, weightDecay: 0, beta2: 1 })).toEqual([
+      'Adam beta2 must be in [0, 1), got 1'
+    ])
   })
 })

@@ -27,7 +27,20 @@ describe('trainer protocol', () => {
   })
 
   it('checks every event field', () => {
-    const progress = { type: 'progress' as const, ...progressPayload({ epoch: 1, step: 3, totalSteps: 10, loss: 1, intra: 0.6, inter: 0.4, lr: 0.1, imagesPerSecond: 30, etaSeconds: 5 }) }
+    const progress = {
+      type: 'progress' as const,
+      ...progressPayload({
+        epoch: 1,
+        step: 3,
+        totalSteps: 10,
+        loss: 1,
+        intra: 0.6,
+        inter: 0.4,
+        lr: 0.1,
+        imagesPerSecond: 30,
+        etaSeconds: 5
+      })
+    }
     expect(isTrainerProcessEvent(progress)).toBe(true)
     expect(isTrainerProcessEvent({ ...progress, loss: '1' })).toBe(false)
     const { lr: _lr, ...withoutLr } = progress
@@ -36,10 +49,22 @@ describe('trainer protocol', () => {
     expect(isTrainerProcessEvent({ ...progress, loss: Number.NaN, etaSeconds: Number.POSITIVE_INFINITY })).toBe(true)
     const validation = { set: 'val', auc: 0.9, eer: 0.1, tenFold: 0.88, metric: 'auc', value: 0.9, best: true }
     expect(isTrainerProcessEvent({ type: 'epoch-end', epoch: 1, step: 4, validation })).toBe(true)
-    expect(isTrainerProcessEvent({ type: 'epoch-end', epoch: 1, step: 4, validation: { ...validation, best: 'yes' } })).toBe(false)
+    expect(isTrainerProcessEvent({ type: 'epoch-end', epoch: 1, step: 4, validation: { ...validation, best: 'yes' } })).toBe(
+      false
+    )
     expect(isTrainerProcessEvent({ type: 'failed', message: 'training diverged at step 3' })).toBe(true)
     expect(isTrainerProcessEvent({ type: 'failed' })).toBe(false)
-    expect(isTrainerProcessEvent({ type: 'finished', runId: 'r', runDir: '/r', steps: 3, seconds: 1, stopped: false, test: { set: 't', auc: 0.9, eer: 0.1, tenFold: 0.8 } })).toBe(true)
+    expect(
+      isTrainerProcessEvent({
+        type: 'finished',
+        runId: 'r',
+        runDir: '/r',
+        steps: 3,
+        seconds: 1,
+        stopped: false,
+        test: { set: 't', auc: 0.9, eer: 0.1, tenFold: 0.8 }
+      })
+    ).toBe(true)
     expect(isTrainerProcessEvent({ type: 'exited', code: 1, signal: null, interrupted: true, message: 'x' })).toBe(false)
   })
 })

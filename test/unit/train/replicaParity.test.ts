@@ -8,7 +8,15 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { initBackend } from '../../../src/core/backend'
-import { CheckpointStore, checkpointValues, presetConfig, trainModel, type LoadedCheckpoint, type TrainConfig, type TrainedModel } from '../../../src/core/train'
+import {
+  CheckpointStore,
+  checkpointValues,
+  presetConfig,
+  trainModel,
+  type LoadedCheckpoint,
+  type TrainConfig,
+  type TrainedModel
+} from '../../../src/core/train'
 import type { LabelledImageSet } from '../../../src/core/data/imageSets'
 import { syntheticSet } from './syntheticSet'
 
@@ -35,9 +43,17 @@ function recipe(overrides: Partial<TrainConfig>): TrainConfig {
   }
 }
 
-async function losses(config: TrainConfig, data: LabelledImageSet): Promise<{ losses: number[]; weights: Map<string, Float32Array> }> {
+async function losses(
+  config: TrainConfig,
+  data: LabelledImageSet
+): Promise<{ losses: number[]; weights: Map<string, Float32Array> }> {
   const out: number[] = []
-  const model = await trainModel(config, { train: data }, { onEvent: (e) => e.type === 'step' && out.push(e.loss) }, { backend: 'wasm' })
+  const model = await trainModel(
+    config,
+    { train: data },
+    { onEvent: (e) => e.type === 'step' && out.push(e.loss) },
+    { backend: 'wasm' }
+  )
   const weights = await namedWeights(model)
   model.dispose()
   return { losses: out, weights }
@@ -82,9 +98,13 @@ describe('two replicas compute what one does', () => {
     }
   })
 
-  it('D-Softmax-B: negatives are the whole batch\'s classes on every share, so 2 replicas follow 1', async () => {
+  it("D-Softmax-B: negatives are the whole batch's classes on every share, so 2 replicas follow 1", async () => {
     const many = syntheticSet(12, 8, 5)
-    const gentle = { loss: 'dsoftmax-b' as const, steps: 10, optimizer: { kind: 'sgd' as const, lr: 0.02, momentum: 0.9, weightDecay: 5e-4 } }
+    const gentle = {
+      loss: 'dsoftmax-b' as const,
+      steps: 10,
+      optimizer: { kind: 'sgd' as const, lr: 0.02, momentum: 0.9, weightDecay: 5e-4 }
+    }
     const one = await losses(recipe(gentle), many)
     const two = await losses(recipe({ ...gentle, replicas: 2 }), many)
     expectFollows(one.losses, two.losses)
@@ -92,7 +112,12 @@ describe('two replicas compute what one does', () => {
 
   it('D-Softmax-K: one draw of negatives per batch, so 2 replicas follow 1', async () => {
     const many = syntheticSet(12, 8, 5)
-    const k = { loss: 'dsoftmax-k' as const, lossParams: { s: 10, d: 0.9, count: 3 }, steps: 10, optimizer: { kind: 'sgd' as const, lr: 0.02, momentum: 0.9, weightDecay: 5e-4 } }
+    const k = {
+      loss: 'dsoftmax-k' as const,
+      lossParams: { s: 10, d: 0.9, count: 3 },
+      steps: 10,
+      optimizer: { kind: 'sgd' as const, lr: 0.02, momentum: 0.9, weightDecay: 5e-4 }
+    }
     const one = await losses(recipe(k), many)
     const two = await losses(recipe({ ...k, replicas: 2 }), many)
     expectFollows(one.losses, two.losses)
@@ -112,7 +137,14 @@ describe('two-replica D-Softmax-K resume', () => {
     // 48 classes, batches of 16, 3 sampled: most rows go untouched for steps and are caught up
     // lazily, and the checkpoints flush every row (on every replica at once, or the workers drift).
     const data = syntheticSet(48, 4, 7)
-    const config = recipe({ loss: 'dsoftmax-k', lossParams: { s: 10, d: 0.9, count: 3 }, steps: 10, checkpointEverySteps: 3, replicas: 2, optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4, clipNorm: 5 } })
+    const config = recipe({
+      loss: 'dsoftmax-k',
+      lossParams: { s: 10, d: 0.9, count: 3 },
+      steps: 10,
+      checkpointEverySteps: 3,
+      replicas: 2,
+      optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4, clipNorm: 5 }
+    })
     const whole = await trainModel(config, { train: data }, {}, { backend: 'wasm', checkpoints: newStore() })
     const expected = await namedWeights(whole)
     whole.dispose()
@@ -120,11 +152,21 @@ describe('two-replica D-Softmax-K resume', () => {
     // "Killed" at step 7: the run ends without a checkpoint of its own; the last one is step 6's.
     const store = newStore()
     let steps = 0
-    const first = await trainModel(config, { train: data }, { shouldStop: () => steps === 7, onEvent: (e) => e.type === 'step' && steps++ }, { backend: 'wasm', checkpoints: store })
+    const first = await trainModel(
+      config,
+      { train: data },
+      { shouldStop: () => steps === 7, onEvent: (e) => e.type === 'step' && steps++ },
+      { backend: 'wasm', checkpoints: store }
+    )
     first.dispose()
     const resumeFrom = store.load(store.stepNames().find((name) => /^step-0*6$/.test(name)) as string)
     expect(resumeFrom.meta.step).toBe(6)
-    const second = await trainModel(config, { train: data }, {}, { backend: 'wasm', checkpoints: newStore(), resume: resumeFrom as LoadedCheckpoint })
+    const second = await trainModel(
+      config,
+      { train: data },
+      {},
+      { backend: 'wasm', checkpoints: newStore(), resume: resumeFrom as LoadedCheckpoint }
+    )
     const got = await namedWeights(second)
     second.dispose()
     expect([...got.keys()].sort()).toEqual([...expected.keys()].sort())

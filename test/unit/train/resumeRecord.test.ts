@@ -19,7 +19,15 @@ const control = (stopAfter: number, events: TrainerProcessEvent[]): SessionContr
 
 describe('resume', () => {
   it('reuses the recorded replica count and backend; an overriding --backend is warned about in the run', async () => {
-    const config = { ...presetConfig('fonts-quick'), steps: 3, batchSize: 8, epochs: 1, checkpointEverySteps: 1, validateEvery: 0, replicas: 'auto' as const }
+    const config = {
+      ...presetConfig('fonts-quick'),
+      steps: 3,
+      batchSize: 8,
+      epochs: 1,
+      checkpointEverySteps: 1,
+      validateEvery: 0,
+      replicas: 'auto' as const
+    }
     const first: TrainerProcessEvent[] = []
     await runSession({ workspace: root, config, backend: 'cpu' }, (e) => first.push(e), control(1, first))
     const started = first.find((e) => e.type === 'started')
@@ -31,7 +39,10 @@ describe('resume', () => {
     const stored = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>
     expect(stored.replicasUsed).toBe(defaultReplicaCount())
     // And a knob the loss never read, as runs recorded before such knobs were refused may hold.
-    writeFileSync(configFile, JSON.stringify({ ...stored, replicasUsed: recorded, lossParams: { ...(stored.lossParams as object), m: 0.5 } }))
+    writeFileSync(
+      configFile,
+      JSON.stringify({ ...stored, replicasUsed: recorded, lossParams: { ...(stored.lossParams as object), m: 0.5 } })
+    )
 
     const second: TrainerProcessEvent[] = []
     await runSession({ workspace: root, resumeRun: runId, backend: 'wasm' }, (e) => second.push(e), control(99, second))
@@ -41,7 +52,9 @@ describe('resume', () => {
     const warnings = second.flatMap((e) => (e.type === 'warning' ? [e.message] : []))
     expect(warnings.join('\n')).toMatch(/resumed on the wasm backend \(--backend\) although the run trained on cpu/)
     expect(warnings.join('\n')).toMatch(/the recorded recipe sets lossParams\.m, which dsoftmax does not read; ignored as before/)
-    expect(readFileSync(join(started.runDir, 'log.txt'), 'utf8')).toMatch(/warning: resumed on the wasm backend \(--backend\) although the run trained on cpu/)
+    expect(readFileSync(join(started.runDir, 'log.txt'), 'utf8')).toMatch(
+      /warning: resumed on the wasm backend \(--backend\) although the run trained on cpu/
+    )
     expect(second.at(-1)?.type).toBe('finished')
   })
 })

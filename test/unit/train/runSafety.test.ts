@@ -31,7 +31,14 @@ function writeRun(ws: string, id: string, record: unknown): string {
   return dir
 }
 
-const good = (id: string, createdAt = '2026-01-01T00:00:00Z'): object => ({ id, name: id, tags: [], status: 'stopped', createdAt, updatedAt: createdAt })
+const good = (id: string, createdAt = '2026-01-01T00:00:00Z'): object => ({
+  id,
+  name: id,
+  tags: [],
+  status: 'stopped',
+  createdAt,
+  updatedAt: createdAt
+})
 
 /** The pid of a process that has exited (so no process has it, for the moment). */
 function deadPid(): number {
@@ -53,7 +60,8 @@ describe('run folders stay inside runs/', () => {
 
   it('refuses an id that is not a plain folder name', () => {
     const ws = workspace('ids')
-    for (const id of ['../escaped', '..', '.', 'a/b', '.hidden', '']) expect(() => createRunFolder(ws, id), id).toThrow(/is not a run id/)
+    for (const id of ['../escaped', '..', '.', 'a/b', '.hidden', ''])
+      expect(() => createRunFolder(ws, id), id).toThrow(/is not a run id/)
     expect(readdirSync(join(ws, 'runs'))).toEqual([])
   })
 })
@@ -75,7 +83,11 @@ describe('one malformed run.json among good runs', () => {
     const { runs, problems } = listRuns(ws)
     expect(runs.map((r) => r.id)).toEqual(['good-1', 'good-2'])
     expect(problems).toHaveLength(Object.keys(bad).length)
-    for (const id of Object.keys(bad)) expect(problems.some((p) => p.includes(join(ws, 'runs', id, 'run.json'))), id).toBe(true)
+    for (const id of Object.keys(bad))
+      expect(
+        problems.some((p) => p.includes(join(ws, 'runs', id, 'run.json'))),
+        id
+      ).toBe(true)
     expect(problems.find((p) => p.includes('odd-status'))).toMatch(/status "exploded" is not one of/)
   })
 })
@@ -112,7 +124,10 @@ describe('one trainer per run', () => {
     const before = readFileSync(join(dir, 'run.json'), 'utf8')
     const held = acquireRunLock(dir, process.pid)
     const events: TrainerProcessEvent[] = []
-    await runSession({ workspace: ws, resumeRun: 'held' } as Parameters<typeof runSession>[0], (e) => events.push(e), { shouldStop: () => false, gate: () => undefined } as unknown as Parameters<typeof runSession>[2])
+    await runSession({ workspace: ws, resumeRun: 'held' } as Parameters<typeof runSession>[0], (e) => events.push(e), {
+      shouldStop: () => false,
+      gate: () => undefined
+    } as unknown as Parameters<typeof runSession>[2])
     held.release()
     expect(events).toHaveLength(1)
     expect(events[0]).toMatchObject({ type: 'failed' })
@@ -135,7 +150,11 @@ describe('deleting a run', () => {
     writeRun(ws, 'keep', good('keep'))
     writeRun(ws, 'gone', good('gone'))
     mkdirSync(join(ws, 'runs', TRASH_FOLDER, 'interrupted-delete-1234', 'checkpoints'), { recursive: true })
-    expect(listRuns(ws).runs.map((r) => r.id).sort()).toEqual(['gone', 'keep'])
+    expect(
+      listRuns(ws)
+        .runs.map((r) => r.id)
+        .sort()
+    ).toEqual(['gone', 'keep'])
     deleteRun(ws, 'gone')
     expect(readdirSync(join(ws, 'runs')).sort()).toEqual([TRASH_FOLDER, 'keep'])
     expect(readdirSync(join(ws, 'runs', TRASH_FOLDER))).toEqual([])

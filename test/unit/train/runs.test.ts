@@ -4,7 +4,17 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { defaultWorkspace, deleteRun, listRuns, readMetrics, readRunRecord, renameRun, runSummary, tagRun, writeRunRecord } from '../../../src/core/train/runs'
+import {
+  defaultWorkspace,
+  deleteRun,
+  listRuns,
+  readMetrics,
+  readRunRecord,
+  renameRun,
+  runSummary,
+  tagRun,
+  writeRunRecord
+} from '../../../src/core/train/runs'
 
 const workspace = mkdtempSync(join(tmpdir(), 'dsoftmax-runs-'))
 afterAll(() => rmSync(workspace, { recursive: true, force: true }))
@@ -58,7 +68,14 @@ describe('run records', () => {
     ])
     writeFileSync(join(dir, 'metrics.jsonl'), '{"kind":"train","st', { flag: 'a' })
     expect(readMetrics(dir)).toHaveLength(5)
-    expect(runSummary(dir)).toMatchObject({ loss: 'dsoftmax', steps: 20, 'train loss': 2, 'val AUC (best)': 0.8, 'val AUC (last)': 0.7, 'test AUC': 0.75 })
+    expect(runSummary(dir)).toMatchObject({
+      loss: 'dsoftmax',
+      steps: 20,
+      'train loss': 2,
+      'val AUC (best)': 0.8,
+      'val AUC (last)': 0.7,
+      'test AUC': 0.75
+    })
   })
 
   it('defaults the workspace to the user data directory, overridable by DSOFTMAX_WORKSPACE', () => {

@@ -33,6 +33,8 @@ describe('learning-rate schedules', () => {
       'warm-up steps must be a whole number ≥ 0, got 1.5',
       'polynomial power must be > 0, got 0'
     ])
-    expect(validateSchedule({ kind: 'step', milestones: [0.5, 1.2], gamma: 0.1 })).toEqual(['step milestones must be fractions of the run in (0, 1), got [0.5, 1.2]'])
+    expect(validateSchedule({ kind: 'step', milestones: [0.5, 1.2], gamma: 0.1 })).toEqual([
+      'step milestones must be fractions of the run in (0, 1), got [0.5, 1.2]'
+    ])
   })
 })

@@ -45,7 +45,12 @@ function tinyConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
 
 async function collectSteps(config: TrainConfig, data: LabelledImageSet): Promise<StepEvent[]> {
   const steps: StepEvent[] = []
-  const model = await trainModel(config, { train: data }, { onEvent: (e) => e.type === 'step' && steps.push(e) }, { backend: 'wasm' })
+  const model = await trainModel(
+    config,
+    { train: data },
+    { onEvent: (e) => e.type === 'step' && steps.push(e) },
+    { backend: 'wasm' }
+  )
   model.dispose()
   return steps
 }
@@ -73,22 +78,31 @@ describe('trainModel', () => {
   it('stops after the current step when asked', async () => {
     let calls = 0
     const events: string[] = []
-    const model = await trainModel(tinyConfig(), { train: data }, { shouldStop: () => ++calls >= 2, onEvent: (e) => events.push(e.type) })
+    const model = await trainModel(
+      tinyConfig(),
+      { train: data },
+      { shouldStop: () => ++calls >= 2, onEvent: (e) => events.push(e.type) }
+    )
     expect(model.steps).toBe(2)
     expect(events.at(-1)).toBe('finished')
     model.dispose()
   })
 
   it('refuses an invalid recipe with the reason', async () => {
-    await expect(trainModel(tinyConfig({ batchSize: 0 }), { train: data })).rejects.toThrow(/batch size must be a positive number/)
+    await expect(trainModel(tinyConfig({ batchSize: 0 }), { train: data })).rejects.toThrow(
+      /batch size must be a positive number/
+    )
     await expect(trainModel(tinyConfig({ batchSize: 1000 }), { train: data })).rejects.toThrow(/fewer than one batch/)
     await expect(trainModel(tinyConfig({ replicas: 0 }), { train: data })).rejects.toThrow(/replicas must be/)
   })
 
   it('stops with a message naming the step when the loss diverges', async () => {
-    await expect(collectSteps(tinyConfig({ loss: 'softmax', lossParams: {}, optimizer: { kind: 'sgd', lr: 1e20, momentum: 0.9, weightDecay: 0 } }), data)).rejects.toThrow(
-      /training diverged at step \d+.*lower learning rate/
-    )
+    await expect(
+      collectSteps(
+        tinyConfig({ loss: 'softmax', lossParams: {}, optimizer: { kind: 'sgd', lr: 1e20, momentum: 0.9, weightDecay: 0 } }),
+        data
+      )
+    ).rejects.toThrow(/training diverged at step \d+.*lower learning rate/)
   })
 
   it('embeds into a space where same-class pairs score higher after training', async () => {
@@ -114,7 +128,8 @@ describe('checkpoints, resume and divergence (in process)', () => {
     roots.push(root)
     return new CheckpointStore(join(root, 'checkpoints'), keep)
   }
-  const flatWeights = async (model: TrainedModel): Promise<number[]> => (await Promise.all(model.weights().map(checkpointValues))).flatMap((v) => Array.from(v))
+  const flatWeights = async (model: TrainedModel): Promise<number[]> =>
+    (await Promise.all(model.weights().map(checkpointValues))).flatMap((v) => Array.from(v))
 
   const resumeCases: [string, Partial<TrainConfig>][] = [
     // Adam: the moments and the step count must come back.
@@ -122,37 +137,61 @@ describe('checkpoints, resume and divergence (in process)', () => {
     // D-Softmax-K: the sparse centre store's momentum and the negative-sampling RNG must come back.
     ['sparse head (dsoftmax-k), SGD', { loss: 'dsoftmax-k', lossParams: { s: 10, d: 0.9, count: 2 } }],
     // float16 storage: the halves go to disk as halves and come back exactly.
-    ['sparse head (dsoftmax-k), float16 centre store', { loss: 'dsoftmax-k', lossParams: { s: 10, d: 0.9, count: 2 }, centreStorage: 'float16' }]
+    [
+      'sparse head (dsoftmax-k), float16 centre store',
+      { loss: 'dsoftmax-k', lossParams: { s: 10, d: 0.9, count: 2 }, centreStorage: 'float16' }
+    ]
   ]
-  it.each(resumeCases)('%s: stopped at step 5 and resumed from its checkpoint, ends with exactly the weights of an uninterrupted run', async (_name, overrides) => {
-    const config = tinyConfig({ steps: 9, checkpointEverySteps: 3, ...overrides })
-    const whole = await trainModel(config, { train: data }, {}, { backend: 'wasm', checkpoints: newStore() })
-    const expected = await flatWeights(whole)
-    whole.dispose()
+  it.each(resumeCases)(
+    '%s: stopped at step 5 and resumed from its checkpoint, ends with exactly the weights of an uninterrupted run',
+    async (_name, overrides) => {
+      const config = tinyConfig({ steps: 9, checkpointEverySteps: 3, ...overrides })
+      const whole = await trainModel(config, { train: data }, {}, { backend: 'wasm', checkpoints: newStore() })
+      const expected = await flatWeights(whole)
+      whole.dispose()
 
-    const store = newStore()
-    const losses: number[] = []
-    const first = await trainModel(config, { train: data }, { shouldStop: () => losses.length === 5, onEvent: (e) => e.type === 'step' && losses.push(e.loss) }, { backend: 'wasm', checkpoints: store })
-    expect(first.stopped).toBe(true)
-    first.dispose()
-    const { checkpoint } = store.latest()
-    expect(checkpoint?.meta).toMatchObject({ step: 5, position: 5 })
-    const events: string[] = []
-    const second = await trainModel(config, { train: data }, { onEvent: (e) => events.push(e.type === 'started' ? `started@${e.startStep}` : e.type) }, { backend: 'wasm', checkpoints: store, resume: checkpoint as LoadedCheckpoint })
-    expect(events[0]).toBe('started@5')
-    expect(events.filter((e) => e === 'step')).toHaveLength(4)
-    expect(await flatWeights(second)).toEqual(expected)
-    second.dispose()
-  })
+      const store = newStore()
+      const losses: number[] = []
+      const first = await trainModel(
+        config,
+        { train: data },
+        { shouldStop: () => losses.length === 5, onEvent: (e) => e.type === 'step' && losses.push(e.loss) },
+        { backend: 'wasm', checkpoints: store }
+      )
+      expect(first.stopped).toBe(true)
+      first.dispose()
+      const { checkpoint } = store.latest()
+      expect(checkpoint?.meta).toMatchObject({ step: 5, position: 5 })
+      const events: string[] = []
+      const second = await trainModel(
+        config,
+        { train: data },
+        { onEvent: (e) => events.push(e.type === 'started' ? `started@${e.startStep}` : e.type) },
+        { backend: 'wasm', checkpoints: store, resume: checkpoint as LoadedCheckpoint }
+      )
+      expect(events[0]).toBe('started@5')
+      expect(events.filter((e) => e === 'step')).toHaveLength(4)
+      expect(await flatWeights(second)).toEqual(expected)
+      second.dispose()
+    }
+  )
 
   it('on NaN stops at the last good checkpoint with a message naming the step', async () => {
     const store = newStore()
     // Step 1 computes on the initial weights and moves them far (finite); step 2's loss is no longer finite.
-    const config = tinyConfig({ steps: 12, checkpointEverySteps: 1, loss: 'softmax', lossParams: {}, optimizer: { kind: 'sgd', lr: 1e20, momentum: 0.9, weightDecay: 0 } })
+    const config = tinyConfig({
+      steps: 12,
+      checkpointEverySteps: 1,
+      loss: 'softmax',
+      lossParams: {},
+      optimizer: { kind: 'sgd', lr: 1e20, momentum: 0.9, weightDecay: 0 }
+    })
     const error = await trainModel(config, { train: data }, {}, { backend: 'wasm', checkpoints: store }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(TrainingDivergedError)
     const diverged = error as TrainingDivergedError
-    expect(diverged.message).toMatch(new RegExp(`training diverged at step ${diverged.step}: the (loss became NaN|loss became Infinity|weights hold NaN or Inf)`))
+    expect(diverged.message).toMatch(
+      new RegExp(`training diverged at step ${diverged.step}: the (loss became NaN|loss became Infinity|weights hold NaN or Inf)`)
+    )
     expect(diverged.message).toMatch(/last good checkpoint is step-\d+ .*lower learning rate, a smaller scale s/)
     // Every checkpoint on disk is finite and older than the divergence.
     const { checkpoint } = store.latest()
@@ -176,9 +215,16 @@ describe('checkpoints, resume and divergence (in process)', () => {
       schedule: { kind: 'step', milestones: [0.375], gamma: 1e21 },
       divergence: { lrBackoff: 1e-21, maxBackoffs: 2 }
     })
-    const model = await trainModel(config, { train: data }, { onEvent: (e) => (e.type === 'warning' ? warnings.push(e.message) : e.type === 'step' && lrs.push(e.lr)) }, { backend: 'wasm', checkpoints: store })
+    const model = await trainModel(
+      config,
+      { train: data },
+      { onEvent: (e) => (e.type === 'warning' ? warnings.push(e.message) : e.type === 'step' && lrs.push(e.lr)) },
+      { backend: 'wasm', checkpoints: store }
+    )
     expect(warnings).toHaveLength(2)
-    expect(warnings[0]).toMatch(/^the loss became NaN at step 5; went back to step-00000004 \(step 4\) and multiplied the learning rate by 1e-21 \(back-off 1 of 2\)$/)
+    expect(warnings[0]).toMatch(
+      /^the loss became NaN at step 5; went back to step-00000004 \(step 4\) and multiplied the learning rate by 1e-21 \(back-off 1 of 2\)$/
+    )
     expect(warnings[1]).toMatch(/at step 5; went back to step-00000003 \(step 3\) .*\(back-off 2 of 2\)$/)
     expect(model.steps).toBe(8)
     expect(lrs.at(-1)).toBeCloseTo(0.05 * 1e21 * 1e-42, 30)
@@ -199,7 +245,12 @@ describe('checkpoints, resume and divergence (in process)', () => {
       if (e.type === 'validation') validations.push({ step: e.step, value: e.value, best: e.best })
       if (e.type === 'epoch') epochs.push(`${e.epoch}@${e.step}`)
     }
-    const model = await trainModel(tinyConfig({ steps: 9, validateEverySteps: 3, bestMetric: 'eer' }), { train: data, val }, { onEvent }, { backend: 'wasm', checkpoints: store })
+    const model = await trainModel(
+      tinyConfig({ steps: 9, validateEverySteps: 3, bestMetric: 'eer' }),
+      { train: data, val },
+      { onEvent },
+      { backend: 'wasm', checkpoints: store }
+    )
     model.dispose()
     expect(validations.map((v) => v.step)).toEqual([3, 6, 9])
     // 64 examples in batches of 16: an epoch ends every 4 steps.
@@ -220,7 +271,11 @@ describe('checkpoints, resume and divergence (in process)', () => {
     expect(stepLossAt(config, 0, 4)).toEqual({ loss: 'softmax', lossParams: {} })
     expect(stepLossAt(config, 5, 4)).toEqual({ loss: 'softmax', lossParams: {} })
     expect(stepLossAt(config, 6, 4)).toBeUndefined()
-    const sphere = tinyConfig({ loss: 'sphereface', lossParams: { s: 30, m: 4 }, lambdaAnnealing: { base: 1000, gamma: 0.12, power: 1, min: 5 } })
+    const sphere = tinyConfig({
+      loss: 'sphereface',
+      lossParams: { s: 30, m: 4 },
+      lambdaAnnealing: { base: 1000, gamma: 0.12, power: 1, min: 5 }
+    })
     expect(stepLossAt(sphere, 0, 4)?.lossParams.lambda).toBeCloseTo(1000)
     expect(stepLossAt(sphere, 100, 4)?.lossParams.lambda).toBeCloseTo(1000 / 13)
     expect(stepLossAt(sphere, 1e6, 4)?.lossParams.lambda).toBe(5)
@@ -241,15 +296,26 @@ describe('several validation sets', () => {
   const pairs = (name: string, offset: number): PairSet => ({
     name,
     images: data,
-    pairs: Array.from({ length: 16 }, (_, i) => ({ a: (i + offset) % 32, b: i % 2 === 0 ? (i + offset + 4) % 32 : (i + offset + 1) % 32, same: i % 2 === 0 }))
+    pairs: Array.from({ length: 16 }, (_, i) => ({
+      a: (i + offset) % 32,
+      b: i % 2 === 0 ? (i + offset + 4) % 32 : (i + offset + 1) % 32,
+      same: i % 2 === 0
+    }))
   })
 
   it('refuses two sets of the same name and a best set that is not among them, naming the sets', async () => {
     const config = tinyConfig({ steps: 1, validateEverySteps: 1 })
-    await expect(trainModel(config, { train: data, val: [pairs('lfw', 0), pairs('lfw', 3)] }, {}, { backend: 'wasm' })).rejects.toThrow(/two validation sets are named "lfw"/)
-    await expect(trainModel({ ...config, bestSet: 'cfp_fp' }, { train: data, val: [pairs('lfw', 0), pairs('agedb_30', 3)] }, {}, { backend: 'wasm' })).rejects.toThrow(
-      /picked on validation set "cfp_fp", but the sets are: lfw, agedb_30/
-    )
+    await expect(
+      trainModel(config, { train: data, val: [pairs('lfw', 0), pairs('lfw', 3)] }, {}, { backend: 'wasm' })
+    ).rejects.toThrow(/two validation sets are named "lfw"/)
+    await expect(
+      trainModel(
+        { ...config, bestSet: 'cfp_fp' },
+        { train: data, val: [pairs('lfw', 0), pairs('agedb_30', 3)] },
+        {},
+        { backend: 'wasm' }
+      )
+    ).rejects.toThrow(/picked on validation set "cfp_fp", but the sets are: lfw, agedb_30/)
   })
 
   it('validates every set at each validation step; only the chosen set can be the best', async () => {

@@ -5,7 +5,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { initBackend } from '../../../src/core/backend'
-import { CheckpointStore, presetConfig, stepDirName, TrainingDivergedError, trainModel, type TrainConfig } from '../../../src/core/train'
+import {
+  CheckpointStore,
+  presetConfig,
+  stepDirName,
+  TrainingDivergedError,
+  trainModel,
+  type TrainConfig
+} from '../../../src/core/train'
 import { scheduledCheckpoint } from '../../../src/core/train/loop/checkpointing'
 import { validationDue, validationSets, improves } from '../../../src/core/train/loop/validation'
 import { backoffTarget } from '../../../src/core/train/loop/divergence'
@@ -14,7 +21,11 @@ import type { PairSet } from '../../../src/core/data/imageSets'
 import { syntheticSet } from './syntheticSet'
 
 /** The decision for steps 1..total, as "step:decision" for the steps that have one. */
-function schedule<T>(total: number, stepsPerEpoch: number, decide: (step: number, epoch: number, epochDone: boolean) => T | undefined | false): string[] {
+function schedule<T>(
+  total: number,
+  stepsPerEpoch: number,
+  decide: (step: number, epoch: number, epochDone: boolean) => T | undefined | false
+): string[] {
   const out: string[] = []
   for (let step = 1; step <= total; step++) {
     const decision = decide(step, Math.ceil(step / stepsPerEpoch), step % stepsPerEpoch === 0)
@@ -25,23 +36,39 @@ function schedule<T>(total: number, stepsPerEpoch: number, decide: (step: number
 
 describe('checkpoint schedule', () => {
   it('every N steps when set (epoch ends then write none of their own), and the last step always', () => {
-    expect(schedule(10, 4, (step, _e, done) => scheduledCheckpoint({ checkpointEverySteps: 3 }, step, 10, done))).toEqual(['3:interval', '6:interval', '9:interval', '10:end'])
+    expect(schedule(10, 4, (step, _e, done) => scheduledCheckpoint({ checkpointEverySteps: 3 }, step, 10, done))).toEqual([
+      '3:interval',
+      '6:interval',
+      '9:interval',
+      '10:end'
+    ])
   })
 
   it('at each epoch end otherwise; a last step that ends an epoch is an epoch checkpoint', () => {
     expect(schedule(10, 4, (step, _e, done) => scheduledCheckpoint({}, step, 10, done))).toEqual(['4:epoch', '8:epoch', '10:end'])
-    expect(schedule(8, 4, (step, _e, done) => scheduledCheckpoint({ checkpointEverySteps: 0 }, step, 8, done))).toEqual(['4:epoch', '8:epoch'])
+    expect(schedule(8, 4, (step, _e, done) => scheduledCheckpoint({ checkpointEverySteps: 0 }, step, 8, done))).toEqual([
+      '4:epoch',
+      '8:epoch'
+    ])
   })
 })
 
 describe('validation schedule', () => {
   it('every N steps when set, whatever validateEvery says', () => {
-    expect(schedule(10, 4, (step, epoch, done) => validationDue({ validateEverySteps: 3, validateEvery: 1 }, step, epoch, done))).toEqual(['3:true', '6:true', '9:true'])
+    expect(
+      schedule(10, 4, (step, epoch, done) => validationDue({ validateEverySteps: 3, validateEvery: 1 }, step, epoch, done))
+    ).toEqual(['3:true', '6:true', '9:true'])
   })
 
   it('else at the end of every k-th epoch, and never with k = 0', () => {
-    expect(schedule(24, 4, (step, epoch, done) => validationDue({ validateEvery: 2 }, step, epoch, done))).toEqual(['8:true', '16:true', '24:true'])
-    expect(schedule(24, 4, (step, epoch, done) => validationDue({ validateEverySteps: 0, validateEvery: 0 }, step, epoch, done))).toEqual([])
+    expect(schedule(24, 4, (step, epoch, done) => validationDue({ validateEvery: 2 }, step, epoch, done))).toEqual([
+      '8:true',
+      '16:true',
+      '24:true'
+    ])
+    expect(
+      schedule(24, 4, (step, epoch, done) => validationDue({ validateEverySteps: 0, validateEvery: 0 }, step, epoch, done))
+    ).toEqual([])
   })
 })
 
@@ -108,11 +135,18 @@ describe('divergence back-off in a run', () => {
         replicas: 1,
         divergence: { lrBackoff: 1e-3, maxBackoffs: 1 }
       }
-      const run = trainModel(config, { train: syntheticSet(4, 16, 3) }, { onEvent: (e) => e.type === 'warning' && warnings.push(e.message) }, { backend: 'wasm', checkpoints: store })
+      const run = trainModel(
+        config,
+        { train: syntheticSet(4, 16, 3) },
+        { onEvent: (e) => e.type === 'warning' && warnings.push(e.message) },
+        { backend: 'wasm', checkpoints: store }
+      )
       const error = await run.catch((e: unknown) => e)
       expect(error).toBeInstanceOf(TrainingDivergedError)
       expect(error).toMatchObject({ step: 5, lastGood: { name: 'step-00000003', step: 3 } })
-      expect(warnings).toEqual(['the loss became NaN at step 5; went back to step-00000003 (step 3) and multiplied the learning rate by 0.001 (back-off 1 of 1)'])
+      expect(warnings).toEqual([
+        'the loss became NaN at step 5; went back to step-00000003 (step 3) and multiplied the learning rate by 0.001 (back-off 1 of 1)'
+      ])
       // The initial checkpoint (back-off needs somewhere to go) and step 3's; nothing past the divergence.
       expect(store.stepNames()).toEqual(['step-00000003', 'step-00000000'])
     } finally {
@@ -139,10 +173,16 @@ describe('progress metrics', () => {
       replicas: 1
     }
     const norms: number[] = []
-    const model = await trainModel(config, { train: syntheticSet(4, 16, 3) }, { onEvent: (e) => e.type === 'step' && norms.push(e.weightNorm) }, { backend: 'wasm' })
+    const model = await trainModel(
+      config,
+      { train: syntheticSet(4, 16, 3) },
+      { onEvent: (e) => e.type === 'step' && norms.push(e.weightNorm) },
+      { backend: 'wasm' }
+    )
     try {
       let squares = 0
-      for (const param of model.backbone.params.filter((p) => p.decay)) for (const v of param.variable.dataSync()) squares += v * v
+      for (const param of model.backbone.params.filter((p) => p.decay))
+        for (const v of param.variable.dataSync()) squares += v * v
       expect(norms).toHaveLength(3)
       expect(norms[2]).toBeCloseTo(Math.sqrt(squares), 3)
       // The weights moved: the norm is not a constant.

@@ -21,7 +21,8 @@ vi.mock('node:fs', async (importOriginal) => {
   }
   const fsyncSync = (fd: number): void => {
     const isDirectory = fs.fstatSync(fd).isDirectory()
-    if (!isDirectory && trace.flags.get(fd) === 'r') throw Object.assign(new Error('EPERM: operation not permitted, fsync'), { code: 'EPERM' })
+    if (!isDirectory && trace.flags.get(fd) === 'r')
+      throw Object.assign(new Error('EPERM: operation not permitted, fsync'), { code: 'EPERM' })
     trace.events.push(`fsync ${isDirectory ? 'dir' : 'file'}`)
     fs.fsyncSync(fd)
   }
@@ -51,7 +52,12 @@ describe('atomic writes on a file system that refuses fsync on read-only handles
     writeFileAtomic(join(dir, 'run.json'), '{"status":"running"}\n')
     expect(readFileSync(join(dir, 'run.json'), 'utf8')).toBe('{"status":"running"}\n')
     const folderFlush = process.platform === 'win32' ? [] : ['open r ' + dir.split(/[\\/]/).pop(), 'fsync dir']
-    expect(trace.events.map((e) => e.replace(/\.run\.json\.[0-9a-f]+\.tmp/, '.run.json.TEMP'))).toEqual(['open w .run.json.TEMP', 'fsync file', 'rename run.json', ...folderFlush])
+    expect(trace.events.map((e) => e.replace(/\.run\.json\.[0-9a-f]+\.tmp/, '.run.json.TEMP'))).toEqual([
+      'open w .run.json.TEMP',
+      'fsync file',
+      'rename run.json',
+      ...folderFlush
+    ])
   })
 
   it('skips the folder flush on Windows, where a folder cannot be opened for it', () => {

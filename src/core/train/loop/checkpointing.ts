@@ -15,7 +15,12 @@ export interface CheckpointExtras {
  * The checkpoint the schedule asks for after step `step`: every `checkpointEverySteps` steps when
  * that is set, else at each epoch's end; and after the run's last step in any case.
  */
-export function scheduledCheckpoint(config: Pick<TrainConfig, 'checkpointEverySteps'>, step: number, totalSteps: number, epochDone: boolean): CheckpointReason | undefined {
+export function scheduledCheckpoint(
+  config: Pick<TrainConfig, 'checkpointEverySteps'>,
+  step: number,
+  totalSteps: number,
+  epochDone: boolean
+): CheckpointReason | undefined {
   const everySteps = config.checkpointEverySteps ?? 0
   const byInterval = everySteps > 0
   if (byInterval && step % everySteps === 0) return 'interval'
@@ -29,7 +34,8 @@ export class Checkpointer implements StepEndHook {
   async write(run: Run, reason: CheckpointReason, extras: CheckpointExtras = {}): Promise<void> {
     const { store, state, replicas } = run
     if (!store) return
-    if (!(await replicas.own.weightsFinite())) throw new TrainingDivergedError(state.step, 'the weights hold NaN or Inf', state.lastGood)
+    if (!(await replicas.own.weightsFinite()))
+      throw new TrainingDivergedError(state.step, 'the weights hold NaN or Inf', state.lastGood)
     const started = performance.now()
     // The store's write flushes a sparse store; the workers' flush at the same step keeps them equal.
     replicas.flushWorkers()
@@ -46,7 +52,14 @@ export class Checkpointer implements StepEndHook {
     const name = dir.split(/[\\/]/).pop() as string
     if (extras.isBest) store.markBest(name)
     state.lastGood = { name, step: state.step }
-    run.emit({ type: 'checkpoint', step: state.step, dir, reason, best: extras.isBest === true, seconds: (performance.now() - started) / 1000 })
+    run.emit({
+      type: 'checkpoint',
+      step: state.step,
+      dir,
+      reason,
+      best: extras.isBest === true,
+      seconds: (performance.now() - started) / 1000
+    })
   }
 
   /** The scheduled checkpoint, unless this step has one already (a validation step's). */

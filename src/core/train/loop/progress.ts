@@ -53,13 +53,20 @@ export class Progress implements StepEndHook {
 
   /** After the replicas and the stream have closed. */
   finished(run: Run): void {
-    run.emit({ type: 'finished', steps: run.state.step, seconds: (performance.now() - this.started) / 1000, stopped: run.state.stopped })
+    run.emit({
+      type: 'finished',
+      steps: run.state.step,
+      seconds: (performance.now() - this.started) / 1000,
+      stopped: run.state.stopped
+    })
   }
 
   /** Folds one step's images/s into the smoothed figure (the first step's is taken as it is). */
   private measure(imagesPerSecond: number): void {
     const first = this.measuredSteps === 0
-    this.imagesPerSecond = first ? imagesPerSecond : (1 - THROUGHPUT_SMOOTHING) * this.imagesPerSecond + THROUGHPUT_SMOOTHING * imagesPerSecond
+    this.imagesPerSecond = first
+      ? imagesPerSecond
+      : (1 - THROUGHPUT_SMOOTHING) * this.imagesPerSecond + THROUGHPUT_SMOOTHING * imagesPerSecond
     this.measuredSteps++
   }
 }

@@ -71,16 +71,33 @@ export class ReplicaGroup {
     await this.workers?.close()
   }
 
-  private async parallelStep(pool: WorkerReplicas, images: Float32Array, labels: Int32Array, lr: number, stepLoss: StepLoss | undefined): Promise<LossValues> {
+  private async parallelStep(
+    pool: WorkerReplicas,
+    images: Float32Array,
+    labels: Int32Array,
+    lr: number,
+    stepLoss: StepLoss | undefined
+  ): Promise<LossValues> {
     const { sizes, starts } = this.shares
     const { own, batchSize, pixels } = this
     // A sparse head's negatives: one draw for the whole batch (its classes for -B), shared by every replica.
     const negatives = own.drawNegatives(labels.subarray(0, batchSize), stepLoss)
-    const pending = sizes.slice(1).map((size, k) =>
-      pool.gradients(k, images.subarray(starts[k + 1] * pixels, (starts[k + 1] + size) * pixels), labels.subarray(starts[k + 1], starts[k + 1] + size), stepLoss, negatives)
-    )
+    const pending = sizes
+      .slice(1)
+      .map((size, k) =>
+        pool.gradients(
+          k,
+          images.subarray(starts[k + 1] * pixels, (starts[k + 1] + size) * pixels),
+          labels.subarray(starts[k + 1], starts[k + 1] + size),
+          stepLoss,
+          negatives
+        )
+      )
     const mine = await own.gradients(images, labels, sizes[0], stepLoss, negatives)
-    const results = [{ values: mine.values, flat: await own.flatten(mine.grads), rows: mine.rows }, ...(await Promise.all(pending))]
+    const results = [
+      { values: mine.values, flat: await own.flatten(mine.grads), rows: mine.rows },
+      ...(await Promise.all(pending))
+    ]
     const values: LossValues = [0, 0, 0]
     const average = new Float32Array(results[0].flat.length)
     results.forEach((r, k) => {
@@ -89,7 +106,9 @@ export class ReplicaGroup {
       for (let j = 0; j < average.length; j++) average[j] += weight * r.flat[j]
     })
     // Sparse heads (D-Softmax-B/-K): the replicas' row gradients, merged with the same weights.
-    const rows = mine.rows ? mergeRowGradients(results.map((r, k) => ({ gradients: r.rows as RowGradients, weight: sizes[k] / batchSize }))) : undefined
+    const rows = mine.rows
+      ? mergeRowGradients(results.map((r, k) => ({ gradients: r.rows as RowGradients, weight: sizes[k] / batchSize })))
+      : undefined
     if (values.every(Number.isFinite)) {
       pool.apply(average, lr, rows)
       await own.applyFlat(average, lr, rows)

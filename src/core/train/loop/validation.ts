@@ -17,9 +17,12 @@ export function validationSets(config: Pick<TrainConfig, 'bestSet'>, val: PairSe
   const sets = val === undefined ? [] : [val].flat()
   const names = sets.map((s) => s.name)
   const twice = names.find((n, i) => names.indexOf(n) !== i)
-  if (twice !== undefined) throw new Error(`two validation sets are named "${twice}"; rename one file so each set's metrics can be told apart`)
+  if (twice !== undefined)
+    throw new Error(`two validation sets are named "${twice}"; rename one file so each set's metrics can be told apart`)
   if (config.bestSet !== undefined && !names.includes(config.bestSet)) {
-    throw new Error(`the best checkpoint is to be picked on validation set "${config.bestSet}", but the sets are: ${names.join(', ') || 'none'}`)
+    throw new Error(
+      `the best checkpoint is to be picked on validation set "${config.bestSet}", but the sets are: ${names.join(', ') || 'none'}`
+    )
   }
   return { sets, chosen: config.bestSet ?? names[0] }
 }
@@ -28,7 +31,12 @@ export function validationSets(config: Pick<TrainConfig, 'bestSet'>, val: PairSe
  * Whether step `step` (ending epoch `epoch`) validates: every `validateEverySteps` steps when that
  * is set, else at the end of every `validateEvery`-th epoch (0 = never).
  */
-export function validationDue(config: Pick<TrainConfig, 'validateEverySteps' | 'validateEvery'>, step: number, epoch: number, epochDone: boolean): boolean {
+export function validationDue(
+  config: Pick<TrainConfig, 'validateEverySteps' | 'validateEvery'>,
+  step: number,
+  epoch: number,
+  epochDone: boolean
+): boolean {
   const everySteps = config.validateEverySteps ?? 0
   if (everySteps > 0) return step % everySteps === 0
   return config.validateEvery > 0 && epochDone && epoch % config.validateEvery === 0
@@ -66,7 +74,15 @@ export class Validation implements StepEndHook {
     const metrics: Record<string, number> = {}
     for (const evaluation of evaluations) {
       const own = evaluation === chosen
-      run.emit({ type: 'validation', step: state.step, epoch: end.epoch, evaluation, metric, value: metricValue(evaluation, metric), best: own && isBest })
+      run.emit({
+        type: 'validation',
+        step: state.step,
+        epoch: end.epoch,
+        evaluation,
+        metric,
+        value: metricValue(evaluation, metric),
+        best: own && isBest
+      })
       const r = evaluation.report
       const prefix = own ? '' : `${evaluation.set}/`
       Object.assign(metrics, { [`${prefix}auc`]: r.auc, [`${prefix}eer`]: r.eer, [`${prefix}tenFold`]: r.tenFold.mean })

@@ -36,7 +36,11 @@ const namedHere = new Set<string>()
  * The id a host gives a new run of `config` (its preset and loss, UTC time; see newRunId): not
  * a folder of the workspace, not given before by this process, not `taken` by the caller.
  */
-export function newRunIdFor(workspace: string, config: Pick<TrainConfig, 'preset' | 'loss'>, taken: (id: string) => boolean = () => false): string {
+export function newRunIdFor(
+  workspace: string,
+  config: Pick<TrainConfig, 'preset' | 'loss'>,
+  taken: (id: string) => boolean = () => false
+): string {
   const id = unusedRunId(workspace, config.preset, config.loss, (candidate) => namedHere.has(candidate) || taken(candidate))
   namedHere.add(id)
   return id
@@ -108,7 +112,12 @@ export class TrainerHost {
     const command =
       'resumeRun' in request
         ? { type: 'start', workspace: this.workspace, ...request }
-        : { type: 'start', workspace: this.workspace, ...request, runId: request.runId ?? newRunIdFor(this.workspace, request.config) }
+        : {
+            type: 'start',
+            workspace: this.workspace,
+            ...request,
+            runId: request.runId ?? newRunIdFor(this.workspace, request.config)
+          }
     const checked = receive('start command', startCommandSchema, command)
     if (!checked.ok) {
       const refused: TerminalEvent = { type: 'failed', message: `the run cannot start: ${checked.error}` }

@@ -29,7 +29,8 @@ function hostPort(): HostPort {
   const send = process.send?.bind(process)
   if (!send) throw new Error('the trainer process must be started by a host (Electron utilityProcess or child_process.fork)')
   return {
-    post: (event) => new Promise((resolve) => (process.connected ? send(event, undefined, undefined, () => resolve()) : resolve())),
+    post: (event) =>
+      new Promise((resolve) => (process.connected ? send(event, undefined, undefined, () => resolve()) : resolve())),
     onCommand: (listener) => process.on('message', listener),
     onHostGone: (listener) => process.on('disconnect', listener)
   }

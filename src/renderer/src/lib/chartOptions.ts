@@ -32,7 +32,14 @@ export function lineChartOptions(xLabel: string, yLabel: string, lines: readonly
     legend: { live: true },
     series: [
       { label: xLabel },
-      ...lines.map((line) => ({ label: line.label, stroke: seriesColour(line.colour), width: 1.5, scale: line.scale ?? 'y', spanGaps: true, points: { show: false } }))
+      ...lines.map((line) => ({
+        label: line.label,
+        stroke: seriesColour(line.colour),
+        width: 1.5,
+        scale: line.scale ?? 'y',
+        spanGaps: true,
+        points: { show: false }
+      }))
     ]
   }
 }
@@ -45,7 +52,10 @@ export function rocChartOptions(runs: readonly { label: string }[]): uPlot.Optio
     height: 320,
     scales: { x: { time: false, distr: 3, log: 10, range: () => [1e-6, 1] }, y: { range: () => [0, 1] } },
     axes: [
-      axis('FAR (false accept rate, log)', { splits: () => logTicks, values: (_u, splits) => splits.map((v) => (v === 1 ? '1' : `1e${Math.round(Math.log10(v))}`)) }),
+      axis('FAR (false accept rate, log)', {
+        splits: () => logTicks,
+        values: (_u, splits) => splits.map((v) => (v === 1 ? '1' : `1e${Math.round(Math.log10(v))}`))
+      }),
       axis('TAR (true accept rate)')
     ],
     legend: { live: false },

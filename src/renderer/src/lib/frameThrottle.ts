@@ -11,7 +11,10 @@ function defaultScheduler(): FrameScheduler {
   return (callback) => setTimeout(callback, 16)
 }
 
-export function frameThrottle(run: () => void, schedule: FrameScheduler = defaultScheduler()): { request(): void; cancel(): void } {
+export function frameThrottle(
+  run: () => void,
+  schedule: FrameScheduler = defaultScheduler()
+): { request(): void; cancel(): void } {
   let pending = false
   let cancelled = false
   return {

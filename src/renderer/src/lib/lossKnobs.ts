@@ -13,11 +13,23 @@ export interface LossInfo {
 }
 
 export const LOSS_INFO: Readonly<Record<string, LossInfo>> = {
-  softmax: { label: 'Softmax', summary: 'Plain softmax with a bias on unnormalized features: the classical baseline.', knobs: [] },
+  softmax: {
+    label: 'Softmax',
+    summary: 'Plain softmax with a bias on unnormalized features: the classical baseline.',
+    knobs: []
+  },
   normface: { label: 'NormFace', summary: 'Softmax on cosines scaled by s: normalized features and centres.', knobs: ['s'] },
-  sphereface: { label: 'SphereFace', summary: 'Multiplies the target angle by m (cos mθ), blended with softmax by λ.', knobs: ['s', 'm', 'lambda'] },
+  sphereface: {
+    label: 'SphereFace',
+    summary: 'Multiplies the target angle by m (cos mθ), blended with softmax by λ.',
+    knobs: ['s', 'm', 'lambda']
+  },
   cosface: { label: 'CosFace', summary: 'Subtracts a cosine margin m from the target logit.', knobs: ['s', 'm'] },
-  arcface: { label: 'ArcFace', summary: 'Adds an angular margin m to the target angle: cos(θ + m).', knobs: ['s', 'm', 'marginGradient', 'marginFallback'] },
+  arcface: {
+    label: 'ArcFace',
+    summary: 'Adds an angular margin m to the target angle: cos(θ + m).',
+    knobs: ['s', 'm', 'marginGradient', 'marginFallback']
+  },
   dsoftmax: {
     label: 'D-Softmax',
     summary: 'Dissected softmax: an intra-class pull that stops at cosine d, and an inter-class push, independent of each other.',
@@ -54,8 +66,10 @@ export function explainKnob(knob: KnobName, loss: string): string {
     case 'd':
       return 'Cosine at which the pull toward the own class centre stops: higher d asks for tighter clusters (typical 0.9).'
     case 'm':
-      if (loss === 'arcface') return 'Angle (radians) added to the target angle before the cosine: a larger m separates classes more, too large underfits.'
-      if (loss === 'cosface') return 'Cosine subtracted from the target logit: a larger m demands a larger gap to the other classes.'
+      if (loss === 'arcface')
+        return 'Angle (radians) added to the target angle before the cosine: a larger m separates classes more, too large underfits.'
+      if (loss === 'cosface')
+        return 'Cosine subtracted from the target logit: a larger m demands a larger gap to the other classes.'
       return 'Integer multiplier of the target angle (cos mθ): a larger m is a stronger, harder-to-train margin.'
     case 'rate':
       return 'Share of the other classes in the inter-class sum each step (e.g. 1/64): smaller is faster, noisier.'

@@ -26,7 +26,11 @@ function covarianceTimes(rows: Float64Array[], v: Float64Array): Float64Array {
   return out
 }
 
-function leadingComponent(rows: Float64Array[], dims: number, orthogonalTo: Float64Array | null): { vector: Float64Array; value: number } {
+function leadingComponent(
+  rows: Float64Array[],
+  dims: number,
+  orthogonalTo: Float64Array | null
+): { vector: Float64Array; value: number } {
   // Deterministic, not axis-aligned start so a component is never missed by symmetry.
   let v: Float64Array = Float64Array.from({ length: dims }, (_, i) => 1 + ((i * 7919) % 13) / 13)
   let value = 0

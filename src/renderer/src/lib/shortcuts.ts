@@ -63,7 +63,11 @@ export function displayCombo(combo: string, isMac: boolean): string {
 }
 
 /** Finds the shortcut to run for an event, or null (modifier-less ones not while typing). */
-export function findShortcut(shortcuts: readonly Shortcut[], event: KeyLike & { target?: EventTarget | null }, isMac: boolean): Shortcut | null {
+export function findShortcut(
+  shortcuts: readonly Shortcut[],
+  event: KeyLike & { target?: EventTarget | null },
+  isMac: boolean
+): Shortcut | null {
   for (const shortcut of shortcuts) {
     if (!matches(shortcut.combo, event, isMac)) continue
     const parsed = parseCombo(shortcut.combo)

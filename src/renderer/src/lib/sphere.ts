@@ -32,7 +32,11 @@ export function rotationY(angle: number): Mat3 {
 }
 
 export function apply(m: Mat3, v: Vec3): Vec3 {
-  return [m[0] * v[0] + m[1] * v[1] + m[2] * v[2], m[3] * v[0] + m[4] * v[1] + m[5] * v[2], m[6] * v[0] + m[7] * v[1] + m[8] * v[2]]
+  return [
+    m[0] * v[0] + m[1] * v[1] + m[2] * v[2],
+    m[3] * v[0] + m[4] * v[1] + m[5] * v[2],
+    m[6] * v[0] + m[7] * v[1] + m[8] * v[2]
+  ]
 }
 
 export function normalize(v: Vec3): Vec3 {
@@ -61,7 +65,12 @@ export interface ProjectedPoint {
  * Rotates the (normalized) points and maps them to a canvas of `size` pixels with the
  * sphere's radius `radius`: screen y grows downward, so world +y is up. Sorted back to front.
  */
-export function projectPoints(points: readonly Vec3[], rotation: Mat3, centre: { x: number; y: number }, radius: number): ProjectedPoint[] {
+export function projectPoints(
+  points: readonly Vec3[],
+  rotation: Mat3,
+  centre: { x: number; y: number },
+  radius: number
+): ProjectedPoint[] {
   const projected = points.map((point, index) => {
     const [x, y, z] = apply(rotation, normalize(point))
     return { index, x: centre.x + radius * x, y: centre.y - radius * y, depth: z }
@@ -73,7 +82,12 @@ export function projectPoints(points: readonly Vec3[], rotation: Mat3, centre: {
  * Great circles for orientation (the equator and two meridians), as projected polylines:
  * each point carries its depth so the far half can be drawn fainter.
  */
-export function projectGreatCircles(rotation: Mat3, centre: { x: number; y: number }, radius: number, segments = 96): ProjectedPoint[][] {
+export function projectGreatCircles(
+  rotation: Mat3,
+  centre: { x: number; y: number },
+  radius: number,
+  segments = 96
+): ProjectedPoint[][] {
   const circles: ((t: number) => Vec3)[] = [
     (t) => [Math.cos(t), 0, Math.sin(t)],
     (t) => [Math.cos(t), Math.sin(t), 0],

@@ -44,7 +44,11 @@ export function sweepPlotOptions(xLabel: string, far: string, labels: string[] |
   // A handful of points: each is marked, and text values label their positions.
   options.series = options.series.map((s, i) => (i === 0 ? s : { ...s, points: { show: true, size: 6 } }))
   if (labels && options.axes?.[0]) {
-    options.axes[0] = { ...options.axes[0], splits: () => labels.map((_, i) => i), values: (_u, splits) => splits.map((v) => labels[v] ?? '') }
+    options.axes[0] = {
+      ...options.axes[0],
+      splits: () => labels.map((_, i) => i),
+      values: (_u, splits) => splits.map((v) => labels[v] ?? '')
+    }
   }
   options.scales = { ...options.scales, y: { range: () => [0, 1] } }
   return options

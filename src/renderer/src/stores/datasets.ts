@@ -66,7 +66,9 @@ export const useDatasetsStore = defineStore('datasets', () => {
 
   /** Aligns the faces of a folder of photos into another; the aligned folder is added as a dataset. */
   async function align(request: Omit<RequestOf<'datasets:align'>, 'taskId'>): Promise<AlignFacesResult | null> {
-    const result = await run(`Aligning the faces in ${request.source}`, (taskId) => api!.invoke['datasets:align']({ ...request, taskId }))
+    const result = await run(`Aligning the faces in ${request.source}`, (taskId) =>
+      api!.invoke['datasets:align']({ ...request, taskId })
+    )
     if (!result) return null
     alignment.value = result
     await load()

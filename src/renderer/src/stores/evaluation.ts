@@ -33,7 +33,9 @@ export const useEvaluationStore = defineStore('evaluation', () => {
 
   const embedding = computed(() => (focusRunId.value ? (embeddings.value[focusRunId.value] ?? null) : null))
   const focus = computed(() => (focusRunId.value ? (reports.value[focusRunId.value] ?? null) : null))
-  const overlaid = computed(() => overlay.value.map((id) => reports.value[id]).filter((r): r is EvaluationReport => r !== undefined))
+  const overlaid = computed(() =>
+    overlay.value.map((id) => reports.value[id]).filter((r): r is EvaluationReport => r !== undefined)
+  )
   /** Threshold for the chosen FAR on the focused report's ROC. */
   const operatingPoint = computed<OperatingPoint | null>(() => {
     const report = focus.value
@@ -62,7 +64,12 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     }
   }
 
-  async function evaluate(runId: string, pairs: PairChoice, flip = false, checkpoint?: CheckpointChoice): Promise<EvaluationReport | null> {
+  async function evaluate(
+    runId: string,
+    pairs: PairChoice,
+    flip = false,
+    checkpoint?: CheckpointChoice
+  ): Promise<EvaluationReport | null> {
     if (!api) return null
     busy.value = true
     error.value = null
@@ -92,7 +99,9 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     embeddingBusy.value = true
     error.value = null
     try {
-      const projection = await tasks.track('embedding', `Embedding ${runId}`, (taskId) => api.invoke['eval:embedding']({ runId, method: 'auto', ...(checkpoint ? { checkpoint } : {}), taskId }))
+      const projection = await tasks.track('embedding', `Embedding ${runId}`, (taskId) =>
+        api.invoke['eval:embedding']({ runId, method: 'auto', ...(checkpoint ? { checkpoint } : {}), taskId })
+      )
       embeddings.value = { ...embeddings.value, [runId]: projection }
     } catch (cause) {
       error.value = describeError(cause)

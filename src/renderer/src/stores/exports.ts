@@ -35,17 +35,23 @@ export const useExportsStore = defineStore('exports', () => {
   }
 
   async function exportOnnx(runId: string, normalize = false, checkpoint?: CheckpointChoice): Promise<void> {
-    const result = await run('onnx', `Exporting ${runId} to ONNX and validating it`, (taskId) => api!.invoke['export:onnx']({ runId, normalize, ...(checkpoint ? { checkpoint } : {}), taskId }))
+    const result = await run('onnx', `Exporting ${runId} to ONNX and validating it`, (taskId) =>
+      api!.invoke['export:onnx']({ runId, normalize, ...(checkpoint ? { checkpoint } : {}), taskId })
+    )
     if (result) onnx.value = result
   }
 
   async function exportEmbeddings(runId: string, format: 'npy' | 'csv', checkpoint?: CheckpointChoice): Promise<void> {
-    const result = await run('embeddings', `Exporting embeddings of ${runId}`, (taskId) => api!.invoke['export:embeddings']({ runId, format, ...(checkpoint ? { checkpoint } : {}), taskId }))
+    const result = await run('embeddings', `Exporting embeddings of ${runId}`, (taskId) =>
+      api!.invoke['export:embeddings']({ runId, format, ...(checkpoint ? { checkpoint } : {}), taskId })
+    )
     if (result) embeddings.value = result
   }
 
   async function exportTfjs(runId: string, checkpoint?: CheckpointChoice): Promise<void> {
-    const result = await run('tfjs', `Exporting ${runId} as a TF.js model`, (taskId) => api!.invoke['export:tfjs']({ runId, ...(checkpoint ? { checkpoint } : {}), taskId }))
+    const result = await run('tfjs', `Exporting ${runId} as a TF.js model`, (taskId) =>
+      api!.invoke['export:tfjs']({ runId, ...(checkpoint ? { checkpoint } : {}), taskId })
+    )
     if (result) tfjs.value = result
   }
 

@@ -34,7 +34,12 @@ export const useNewRunStore = defineStore('newRun', () => {
 
   const fieldProblems = computed(() => (recipe.value ? checkRecipeFields(recipe.value) : {}))
   const canStart = computed(
-    () => recipe.value !== null && Object.keys(fieldProblems.value).length === 0 && hostProblems.value.length === 0 && !checking.value && !starting.value
+    () =>
+      recipe.value !== null &&
+      Object.keys(fieldProblems.value).length === 0 &&
+      hostProblems.value.length === 0 &&
+      !checking.value &&
+      !starting.value
   )
 
   async function load(): Promise<void> {
@@ -63,7 +68,8 @@ export const useNewRunStore = defineStore('newRun', () => {
     for (const knob of info?.knobs ?? []) {
       if (knob.default === null) continue
       if (knob.name === 'marginGradient') params.marginGradient = knob.default === 'detached' ? 'detached' : 'full'
-      else if (knob.name === 'marginFallback') params.marginFallback = knob.default === 'insightface' || knob.default === 'easy' ? knob.default : 'continuous'
+      else if (knob.name === 'marginFallback')
+        params.marginFallback = knob.default === 'insightface' || knob.default === 'easy' ? knob.default : 'continuous'
       else if (typeof knob.default === 'number') params[knob.name] = knob.default
     }
     recipe.value = { ...recipe.value, loss, lossParams: params }
@@ -133,5 +139,24 @@ export const useNewRunStore = defineStore('newRun', () => {
     }
   }
 
-  return { catalog, presetName, recipe, name, backend, hostProblems, fieldProblems, estimate, checking, starting, error, canStart, load, applyPreset, setLoss, setBackbone, check, start }
+  return {
+    catalog,
+    presetName,
+    recipe,
+    name,
+    backend,
+    hostProblems,
+    fieldProblems,
+    estimate,
+    checking,
+    starting,
+    error,
+    canStart,
+    load,
+    applyPreset,
+    setLoss,
+    setBackbone,
+    check,
+    start
+  }
 })

@@ -6,7 +6,14 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { SweepComparison, SweepPlanResult, SweepRequest, SweepStatus, SweepSummary, TrainingCatalog } from '../../../common/contract'
+import type {
+  SweepComparison,
+  SweepPlanResult,
+  SweepRequest,
+  SweepStatus,
+  SweepSummary,
+  TrainingCatalog
+} from '../../../common/contract'
 import { parseSweepValues } from '../../../common/sweepValues'
 import { useApi } from '../api'
 import { describeError } from '../lib/errors'
@@ -19,7 +26,16 @@ export interface AxisDraft {
 }
 
 /** Fields offered first (the paper's ablations); any dotted recipe path may be typed. */
-export const COMMON_FIELDS = ['lossParams.d', 'lossParams.s', 'lossParams.rate', 'loss', 'optimizer.lr', 'batchSize', 'steps', 'seed'] as const
+export const COMMON_FIELDS = [
+  'lossParams.d',
+  'lossParams.s',
+  'lossParams.rate',
+  'loss',
+  'optimizer.lr',
+  'batchSize',
+  'steps',
+  'seed'
+] as const
 
 const POLL_MS = 3000
 const ACTIVE = new Set(['queued', 'pending', 'running'])
@@ -46,10 +62,18 @@ export const useSweepsStore = defineStore('sweeps', () => {
   const request = computed<SweepRequest | null>(() => {
     const recipe = catalog.value?.presets.find((p) => p.name === preset.value)?.recipe
     if (!recipe) return null
-    const extra = slurm.value.extra.split('\n').map((l) => l.trim()).filter((l) => l !== '')
+    const extra = slurm.value.extra
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '')
     return {
       base: plain(recipe),
-      plan: { mode: mode.value, axes: axes.value.filter((a) => a.field.trim() !== '').map((a) => ({ field: a.field.trim(), values: parseSweepValues(a.values) })) },
+      plan: {
+        mode: mode.value,
+        axes: axes.value
+          .filter((a) => a.field.trim() !== '')
+          .map((a) => ({ field: a.field.trim(), values: parseSweepValues(a.values) }))
+      },
       scheduler:
         scheduler.value === 'local'
           ? { kind: 'local', maxParallel: maxParallel.value }
@@ -65,7 +89,9 @@ export const useSweepsStore = defineStore('sweeps', () => {
     }
   })
 
-  const canStart = computed(() => !busy.value && plan.value !== null && plan.value.problems.length === 0 && plan.value.runs.length > 0)
+  const canStart = computed(
+    () => !busy.value && plan.value !== null && plan.value.problems.length === 0 && plan.value.runs.length > 0
+  )
 
   async function load(): Promise<void> {
     if (!api) return
@@ -135,7 +161,8 @@ export const useSweepsStore = defineStore('sweeps', () => {
   async function refreshComparison(): Promise<void> {
     if (!api || !status.value) return
     comparison.value = await api.invoke['sweeps:compare']({ id: status.value.id })
-    if (!comparison.value.fars.includes(far.value)) far.value = comparison.value.fars.find((f) => Number(f) === 1e-3) ?? comparison.value.fars[0] ?? far.value
+    if (!comparison.value.fars.includes(far.value))
+      far.value = comparison.value.fars.find((f) => Number(f) === 1e-3) ?? comparison.value.fars[0] ?? far.value
   }
 
   async function act(action: 'sweeps:cancel' | 'sweeps:requeue', runs: string[]): Promise<void> {
@@ -174,7 +201,31 @@ export const useSweepsStore = defineStore('sweeps', () => {
   }
 
   return {
-    catalog, preset, axes, mode, scheduler, maxParallel, slurm, plan, sweeps, status, comparison, far, busy, error, request, canStart,
-    load, replan, addAxis, removeAxis, start, select, cancel, requeue, refreshComparison, stopPolling
+    catalog,
+    preset,
+    axes,
+    mode,
+    scheduler,
+    maxParallel,
+    slurm,
+    plan,
+    sweeps,
+    status,
+    comparison,
+    far,
+    busy,
+    error,
+    request,
+    canStart,
+    load,
+    replan,
+    addAxis,
+    removeAxis,
+    start,
+    select,
+    cancel,
+    requeue,
+    refreshComparison,
+    stopPolling
   }
 })

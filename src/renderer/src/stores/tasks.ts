@@ -37,7 +37,13 @@ export const useTasksStore = defineStore('tasks', () => {
       const known = tasks.value[progress.taskId]
       // Progress for tasks this window did not start is not ours to show.
       if (!known) return
-      tasks.value[progress.taskId] = { ...known, label: progress.label, fraction: progress.fraction, phase: progress.phase, message: progress.message }
+      tasks.value[progress.taskId] = {
+        ...known,
+        label: progress.label,
+        fraction: progress.fraction,
+        phase: progress.phase,
+        message: progress.message
+      }
     })
   }
 

@@ -12,7 +12,13 @@ import { useApi } from '../api'
 import { describeError } from '../lib/errors'
 import { StreamSeries } from '../lib/series'
 import { PROGRESS_METRICS, type ProgressMetric } from '../../../common/trainer'
-import { VALIDATION_SERIES, progressPoint, reduceTrainingState, validationPoint, type ValidationSeriesKey } from '../../../common/trainingState'
+import {
+  VALIDATION_SERIES,
+  progressPoint,
+  reduceTrainingState,
+  validationPoint,
+  type ValidationSeriesKey
+} from '../../../common/trainingState'
 
 /** The training series: every metric of the common progress payload (src/common/trainer.ts). */
 export const TRAIN_KEYS = PROGRESS_METRICS
@@ -43,7 +49,9 @@ export const useTrainingStore = defineStore('training', () => {
   const running = computed(() => state.value !== null && !ENDED.has(state.value.phase))
   const canPause = computed(() => state.value?.phase === 'running')
   const canResume = computed(() => state.value?.phase === 'paused')
-  const canStop = computed(() => state.value?.phase === 'running' || state.value?.phase === 'paused' || state.value?.phase === 'starting')
+  const canStop = computed(
+    () => state.value?.phase === 'running' || state.value?.phase === 'paused' || state.value?.phase === 'starting'
+  )
   /** A run that ended without finishing and has a checkpoint: offer to continue it. */
   const canResumeRun = computed(() => {
     const summary = detail.value?.summary
@@ -51,7 +59,9 @@ export const useTrainingStore = defineStore('training', () => {
     if (phase && !ENDED.has(phase)) return false
     return summary?.resumable === true || phase === 'interrupted' || phase === 'stopped'
   })
-  const progress = computed(() => (state.value && state.value.totalSteps > 0 ? Math.min(1, state.value.step / state.value.totalSteps) : 0))
+  const progress = computed(() =>
+    state.value && state.value.totalSteps > 0 ? Math.min(1, state.value.step / state.value.totalSteps) : 0
+  )
 
   function appendLog(lines: readonly string[]): void {
     const next = [...log.value, ...lines]
@@ -127,7 +137,11 @@ export const useTrainingStore = defineStore('training', () => {
     }
     const v = run.metrics.validation
     for (let i = 0; i < v.step.length; i++) {
-      validationSeries.push(v.step[i], { auc: v.auc[i] ?? undefined, eer: v.eer[i] ?? undefined, tenFold: v.tenFold[i] ?? undefined })
+      validationSeries.push(v.step[i], {
+        auc: v.auc[i] ?? undefined,
+        eer: v.eer[i] ?? undefined,
+        tenFold: v.tenFold[i] ?? undefined
+      })
     }
     version.value++
   }
@@ -149,7 +163,8 @@ export const useTrainingStore = defineStore('training', () => {
     warnings.value = []
     try {
       active.value = await api.invoke['training:active']()
-      const target = id ?? [...active.value].reverse().find((s) => !ENDED.has(s.phase))?.runId ?? active.value.at(-1)?.runId ?? null
+      const target =
+        id ?? [...active.value].reverse().find((s) => !ENDED.has(s.phase))?.runId ?? active.value.at(-1)?.runId ?? null
       runId.value = target
       state.value = active.value.find((s) => s.runId === target) ?? null
       if (!target) {

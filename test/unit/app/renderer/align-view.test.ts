@@ -20,7 +20,13 @@ describe('DatasetsView: Align faces', () => {
     await wrapper.get('[data-test=align-form] form').trigger('submit')
     await flushPromises()
     const request = fake.requests.find((r) => r.channel === 'datasets:align')?.request
-    expect(request).toMatchObject({ source: '/data/photos/', target: '/data/photos-aligned', size: 112, minFaceSize: 40, multiFace: 'skip' })
+    expect(request).toMatchObject({
+      source: '/data/photos/',
+      target: '/data/photos-aligned',
+      size: 112,
+      minFaceSize: 40,
+      multiFace: 'skip'
+    })
     expect(wrapper.get('[data-test=align-aligned]').text()).toBe('2')
     expect(wrapper.get('[data-test=align-rejected]').text()).toBe('2')
     expect(wrapper.findAll('[data-test=align-crops] img')).toHaveLength(2)

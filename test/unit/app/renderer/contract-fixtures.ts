@@ -3,7 +3,23 @@
  * response type, so a contract change breaks them at compile time, and a test parses them
  * with the contract's own schemas, so they cannot drift from what hosts may send.
  */
-import type { AlignFacesResult, DatasetEntry, DatasetReport, EmbeddingProjection, EvaluationReport, OnnxExportResult, RecipeCheck, RequestMap, RunDetail, RunList, RunSummary, TrainingCatalog, TrainingState, TrainRecipe, WorkspaceInfo } from '../../../../src/common/contract'
+import type {
+  AlignFacesResult,
+  DatasetEntry,
+  DatasetReport,
+  EmbeddingProjection,
+  EvaluationReport,
+  OnnxExportResult,
+  RecipeCheck,
+  RequestMap,
+  RunDetail,
+  RunList,
+  RunSummary,
+  TrainingCatalog,
+  TrainingState,
+  TrainRecipe,
+  WorkspaceInfo
+} from '../../../../src/common/contract'
 import { trainSeries } from '../../../helpers/progress'
 
 export const RECIPE: TrainRecipe = {
@@ -28,7 +44,12 @@ export const RECIPE: TrainRecipe = {
 export const CATALOG: TrainingCatalog = {
   presets: [
     { name: 'fonts', description: 'D-Softmax on the bundled fonts, about 5 minutes', recipe: RECIPE, default: true },
-    { name: 'figure1-dsoftmax', description: "The paper's Figure 1, 3-D", recipe: { ...RECIPE, preset: 'figure1-dsoftmax', embeddingDim: 3, lossParams: { s: 10, d: 0.9 } }, default: false }
+    {
+      name: 'figure1-dsoftmax',
+      description: "The paper's Figure 1, 3-D",
+      recipe: { ...RECIPE, preset: 'figure1-dsoftmax', embeddingDim: 3, lossParams: { s: 10, d: 0.9 } },
+      default: false
+    }
   ],
   backbones: [
     { name: 'glyph-cnn', description: 'small CNN for 32×32 glyphs', inputSize: 32, channels: 1, embeddingDim: 128 },
@@ -41,7 +62,13 @@ export const CATALOG: TrainingCatalog = {
       label: 'D-Softmax',
       knobs: [
         { name: 's', label: 'Scale s', explanation: 'Sharpness of the logits.', unit: 'none', default: 30 },
-        { name: 'd', label: 'Intra-class target d', explanation: 'Where the intra-class pull ends.', unit: 'cosine', default: 0.9 }
+        {
+          name: 'd',
+          label: 'Intra-class target d',
+          explanation: 'Where the intra-class pull ends.',
+          unit: 'cosine',
+          default: 0.9
+        }
       ]
     },
     {
@@ -67,7 +94,11 @@ export const RECIPE_CHECK: RecipeCheck = {
     stepsPerEpoch: 312,
     totalSteps: 468,
     memoryBytes: 350 * 1024 * 1024,
-    gpu: { memoryBytes: 120 * 1024 * 1024, largestTensorBytes: 2 * 1024 * 1024, largestTensor: "the head's logits (128 × 700 classes)" },
+    gpu: {
+      memoryBytes: 120 * 1024 * 1024,
+      largestTensorBytes: 2 * 1024 * 1024,
+      largestTensor: "the head's logits (128 × 700 classes)"
+    },
     secondsPerEpoch: 200,
     basis: 'at 200 img/s measured for wasm on 2 cores'
   }
@@ -110,7 +141,13 @@ export function runDetail(overrides: Partial<RunDetail> = {}): RunDetail {
     dir: '/home/user/dsoftmax/runs/run-1',
     config: { ...RECIPE },
     metrics: {
-      train: trainSeries([1, 2, 3], [0, 0, 0], { loss: [9, 8, null], intra: [5, 4, 3], inter: [4, 4, 4], lr: [0.01, 0.02, 0.03], imagesPerSecond: [100, 110, 120] }),
+      train: trainSeries([1, 2, 3], [0, 0, 0], {
+        loss: [9, 8, null],
+        intra: [5, 4, 3],
+        inter: [4, 4, 4],
+        lr: [0.01, 0.02, 0.03],
+        imagesPerSecond: [100, 110, 120]
+      }),
       validation: { step: [3], epoch: [0], auc: [0.8], eer: [0.25], tenFold: [0.75] },
       test: null
     },
@@ -154,7 +191,16 @@ export function datasetReport(overrides: Partial<DatasetReport> = {}): DatasetRe
     role: 'training',
     identities: 3,
     images: 5,
-    imagesPerIdentity: { min: 1, median: 2, max: 2, mean: 5 / 3, histogram: [{ bucket: '1', identities: 1 }, { bucket: '2', identities: 2 }] },
+    imagesPerIdentity: {
+      min: 1,
+      median: 2,
+      max: 2,
+      mean: 5 / 3,
+      histogram: [
+        { bucket: '1', identities: 1 },
+        { bucket: '2', identities: 2 }
+      ]
+    },
     sizes: [{ size: '32×32', images: 5 }],
     problems: {
       unreadable: [{ path: '/data/broken/alice/cut.png', problem: 'truncated PNG: image data ends early' }],
@@ -210,7 +256,9 @@ export function evaluationReport(overrides: Partial<EvaluationReport> = {}): Eva
     },
     histogram: { edges: [-1, -0.5, 0, 0.5, 1], genuine: [0, 1, 1, 4], impostor: [1, 2, 2, 1] },
     threshold: 0.85,
-    worstFalseAccepts: [{ index: 2, score: 0.85, same: false, a: { label: 'arial', dataUrl: PNG }, b: { label: 'helvetica', dataUrl: PNG } }],
+    worstFalseAccepts: [
+      { index: 2, score: 0.85, same: false, a: { label: 'arial', dataUrl: PNG }, b: { label: 'helvetica', dataUrl: PNG } }
+    ],
     worstFalseRejects: [],
     ...overrides
   }
@@ -218,8 +266,25 @@ export function evaluationReport(overrides: Partial<EvaluationReport> = {}): Eva
 
 export function embedding(dims: 2 | 3): EmbeddingProjection {
   return dims === 3
-    ? { runId: 'run-1', method: 'sphere', dims: 3, embeddingDim: 3, coords: [1, 0, 0, 0, 1, 0, 0, 0, 1], labels: [0, 1, 1], identities: ['a', 'b'] }
-    : { runId: 'run-1', method: 'pca', dims: 2, embeddingDim: 128, coords: [0, 0, 1, 1, 2, 0], labels: [0, 1, 1], identities: ['a', 'b'], explained: [0.6, 0.3] }
+    ? {
+        runId: 'run-1',
+        method: 'sphere',
+        dims: 3,
+        embeddingDim: 3,
+        coords: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+        labels: [0, 1, 1],
+        identities: ['a', 'b']
+      }
+    : {
+        runId: 'run-1',
+        method: 'pca',
+        dims: 2,
+        embeddingDim: 128,
+        coords: [0, 0, 1, 1, 2, 0],
+        labels: [0, 1, 1],
+        identities: ['a', 'b'],
+        explained: [0.6, 0.3]
+      }
 }
 
 export const ONNX_RESULT: OnnxExportResult = {
@@ -236,8 +301,17 @@ export const ONNX_RESULT: OnnxExportResult = {
   }
 }
 
-export const EMBEDDINGS_RESULT: RequestMap['export:embeddings']['response'] = { path: '/x/embeddings.npy', labelsPath: '/x/labels.txt', rows: 100, dim: 128 }
-export const TFJS_RESULT: RequestMap['export:tfjs']['response'] = { path: '/x/tfjs', files: ['model.json', 'group1-shard1of1.bin'], sizeBytes: 500_000 }
+export const EMBEDDINGS_RESULT: RequestMap['export:embeddings']['response'] = {
+  path: '/x/embeddings.npy',
+  labelsPath: '/x/labels.txt',
+  rows: 100,
+  dim: 128
+}
+export const TFJS_RESULT: RequestMap['export:tfjs']['response'] = {
+  path: '/x/tfjs',
+  files: ['model.json', 'group1-shard1of1.bin'],
+  sizeBytes: 500_000
+}
 
 export function alignFacesResult(overrides: Partial<AlignFacesResult> = {}): AlignFacesResult {
   return {
@@ -256,7 +330,15 @@ export function alignFacesResult(overrides: Partial<AlignFacesResult> = {}): Ali
       { path: 'astronaut/front.png', dataUrl: PNG },
       { path: 'astronaut/tilted.png', dataUrl: PNG }
     ],
-    entry: datasetEntry({ id: 'ds-aligned', name: 'aligned', path: '/data/aligned', format: 'folder', bundled: false, identities: 1, images: 2 }),
+    entry: datasetEntry({
+      id: 'ds-aligned',
+      name: 'aligned',
+      path: '/data/aligned',
+      format: 'folder',
+      bundled: false,
+      identities: 1,
+      images: 2
+    }),
     ...overrides
   }
 }

@@ -47,7 +47,10 @@ function defaults(options: FakeOptions): Invokers {
     'datasets:inspect': ({ path }) => ok(F.datasetReport({ path })),
     'datasets:list': () => ok([F.datasetEntry()]),
     'datasets:add': ({ path }) =>
-      ok({ entry: F.datasetEntry({ id: 'ds-1', name: 'broken', path, format: 'folder', bundled: false, problemCount: 2 }), report: F.datasetReport({ path }) }),
+      ok({
+        entry: F.datasetEntry({ id: 'ds-1', name: 'broken', path, format: 'folder', bundled: false, problemCount: 2 }),
+        report: F.datasetReport({ path })
+      }),
     'datasets:remove': () => ok([F.datasetEntry()]),
     'datasets:align': ({ target }) => ok(F.alignFacesResult({ target })),
     'training:catalog': () => ok(F.CATALOG),

@@ -49,7 +49,9 @@ describe('fake host answers', () => {
   })
 
   it('the events the tests push are valid payloads', () => {
-    expect(EVENT_SCHEMAS['task:progress'].safeParse({ taskId: 't', label: 'x', phase: 'running', fraction: 0.5 }).success).toBe(true)
+    expect(EVENT_SCHEMAS['task:progress'].safeParse({ taskId: 't', label: 'x', phase: 'running', fraction: 0.5 }).success).toBe(
+      true
+    )
     expect(EVENT_SCHEMAS['runs:changed'].safeParse({ reason: 'created', runId: 'run-2' }).success).toBe(true)
   })
 })

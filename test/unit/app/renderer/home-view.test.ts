@@ -31,7 +31,9 @@ describe('HomeView', () => {
   })
 
   it('quick start asks the host for the default run and opens its dashboard', async () => {
-    const fake = createFakeApi({ handlers: { 'training:start': () => Promise.resolve(trainingState({ runId: 'quick-7', phase: 'starting' })) } })
+    const fake = createFakeApi({
+      handlers: { 'training:start': () => Promise.resolve(trainingState({ runId: 'quick-7', phase: 'starting' })) }
+    })
     const { wrapper, router } = await mountView(HomeView, fake.api)
     await wrapper.get('[data-test=quick-start]').trigger('click')
     await flushPromises()
@@ -44,7 +46,10 @@ describe('HomeView', () => {
     let runs = [runSummary()]
     const fake = createFakeApi({ handlers: { 'runs:list': () => Promise.resolve({ runs, problems: [] }) } })
     const { wrapper } = await mountView(HomeView, fake.api)
-    runs = [runSummary({ id: 'run-2', name: 'cut off', status: 'interrupted', resumable: true, message: 'the trainer process died' }), ...runs]
+    runs = [
+      runSummary({ id: 'run-2', name: 'cut off', status: 'interrupted', resumable: true, message: 'the trainer process died' }),
+      ...runs
+    ]
     fake.emit('runs:changed', { reason: 'created', runId: 'run-2' })
     await flushPromises()
     const rows = wrapper.findAll('[data-test=run-row]')

@@ -6,7 +6,11 @@ import { createMemoryHistory, createRouter, type Router } from 'vue-router'
 import { API_KEY, type Api } from '../../../../src/renderer/src/api'
 import { ROUTES } from '../../../../src/renderer/src/router'
 
-export async function mountView(component: Component, api: Api | null, path = '/'): Promise<{ wrapper: VueWrapper; router: Router }> {
+export async function mountView(
+  component: Component,
+  api: Api | null,
+  path = '/'
+): Promise<{ wrapper: VueWrapper; router: Router }> {
   const router = createRouter({ history: createMemoryHistory(), routes: ROUTES })
   await router.push(path)
   await router.isReady()

@@ -47,7 +47,9 @@ describe('new-run store', () => {
 
   it('shows the engine’s own problems and blocks Start', async () => {
     vi.useFakeTimers()
-    const fake = createFakeApi({ handlers: { 'training:validate': () => Promise.resolve({ problems: ['schedule floor must be in [0, 1], got 2'] }) } })
+    const fake = createFakeApi({
+      handlers: { 'training:validate': () => Promise.resolve({ problems: ['schedule floor must be in [0, 1], got 2'] }) }
+    })
     withApi(fake.api)
     const store = useNewRunStore()
     await store.load()
@@ -71,7 +73,12 @@ describe('new-run store', () => {
     await vi.advanceTimersByTimeAsync(400)
     const state = await store.start()
     expect(state?.runId).toBe('run-1')
-    const request = fake.requests.find((r) => r.channel === 'training:start')?.request as { kind: string; recipe: { loss: string }; name: string; backend: string }
+    const request = fake.requests.find((r) => r.channel === 'training:start')?.request as {
+      kind: string
+      recipe: { loss: string }
+      name: string
+      backend: string
+    }
     expect(request.kind).toBe('recipe')
     expect(request.recipe.loss).toBe('arcface')
     expect(request.name).toBe('arc test')
@@ -84,7 +91,9 @@ describe('new-run store', () => {
 
 describe('evaluation store', () => {
   it('evaluates through the contract, overlays runs and picks the threshold for a FAR', async () => {
-    const fake = createFakeApi({ handlers: { 'eval:run': ({ runId }) => Promise.resolve(evaluationReport({ runId, auc: runId === 'a' ? 0.9 : 0.8 })) } })
+    const fake = createFakeApi({
+      handlers: { 'eval:run': ({ runId }) => Promise.resolve(evaluationReport({ runId, auc: runId === 'a' ? 0.9 : 0.8 })) }
+    })
     withApi(fake.api)
     const store = useEvaluationStore()
     await store.evaluate('a', { kind: 'run', set: 'validation' })
@@ -109,7 +118,10 @@ describe('evaluation store', () => {
     const fake = createFakeApi({
       handlers: {
         'eval:list': ({ runId }) =>
-          Promise.resolve([evaluationReport({ runId, computedAt: '2026-11-29T03:00:00Z', auc: 0.7 }), evaluationReport({ runId, computedAt: '2026-11-29T04:00:00Z', auc: 0.95 })])
+          Promise.resolve([
+            evaluationReport({ runId, computedAt: '2026-11-29T03:00:00Z', auc: 0.7 }),
+            evaluationReport({ runId, computedAt: '2026-11-29T04:00:00Z', auc: 0.95 })
+          ])
       }
     })
     withApi(fake.api)
@@ -155,7 +167,9 @@ describe('datasets, tasks and exports stores', () => {
 
   it('exports report the host’s results and errors with a hint', async () => {
     // What a host makes of a handler's EACCES (dispatch maps the errno to 'forbidden').
-    const fake = createFakeApi({ handlers: { 'export:tfjs': () => Promise.reject(new HostError('forbidden', 'EACCES: permission denied, open /x/tfjs')) } })
+    const fake = createFakeApi({
+      handlers: { 'export:tfjs': () => Promise.reject(new HostError('forbidden', 'EACCES: permission denied, open /x/tfjs')) }
+    })
     withApi(fake.api)
     const store = useExportsStore()
     await store.exportOnnx('run-1', true)
@@ -177,7 +191,9 @@ describe('checkpoint choice', () => {
     expect(availableCheckpoints(stopped)).toEqual(['last'])
     expect(defaultCheckpoint([{ name: 'final', step: 9, best: false }, ...stopped])).toBe('last')
     expect(defaultCheckpoint([{ name: 'final', step: 9, best: false }])).toBe('final')
-    expect(availableCheckpoints([{ name: 'final', step: 9, best: false }, { name: 'best', step: 5, best: true }, ...stopped])).toEqual(['best', 'last', 'final'])
+    expect(
+      availableCheckpoints([{ name: 'final', step: 9, best: false }, { name: 'best', step: 5, best: true }, ...stopped])
+    ).toEqual(['best', 'last', 'final'])
     expect(defaultCheckpoint([])).toBeNull()
 
     const { useCheckpointsStore } = await import('../../../../src/renderer/src/stores/checkpoints')

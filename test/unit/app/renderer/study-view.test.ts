@@ -20,7 +20,12 @@ describe('StudyView', () => {
     await flushPromises()
     const request = fake.requests.find((r) => r.channel === 'study:figure1')?.request as { steps: number; taskId: string }
     expect(request.steps).toBe(25)
-    fake.emit('task:progress', { taskId: request.taskId, label: 'Run 2/4: D-Softmax s=10, 5 classes, step 10/25', phase: 'running', fraction: 0.35 })
+    fake.emit('task:progress', {
+      taskId: request.taskId,
+      label: 'Run 2/4: D-Softmax s=10, 5 classes, step 10/25',
+      phase: 'running',
+      fraction: 0.35
+    })
     await flushPromises()
     expect(wrapper.get('[data-test=study-progress]').text()).toContain('Run 2/4: D-Softmax s=10, 5 classes, step 10/25')
     expect(wrapper.get('[data-test=progress]').attributes('aria-valuenow')).toBe('35')
@@ -29,7 +34,12 @@ describe('StudyView', () => {
     expect(wrapper.find('[data-test=study-progress]').exists()).toBe(false)
     expect(wrapper.findAll('[data-test=study-sphere]')).toHaveLength(4)
     const rows = wrapper.findAll('[data-test=study-table] tbody tr').map((r) => r.findAll('td').map((td) => td.text()))
-    expect(rows.map((r) => r[0])).toEqual(['Softmax, 5 classes', 'D-Softmax s=10, 5 classes', 'Softmax, 10 classes', 'D-Softmax s=10, 10 classes'])
+    expect(rows.map((r) => r[0])).toEqual([
+      'Softmax, 5 classes',
+      'D-Softmax s=10, 5 classes',
+      'Softmax, 10 classes',
+      'D-Softmax s=10, 10 classes'
+    ])
     expect(rows[1][2]).toBe('8.0° (8.0°)')
     expect(rows[3][6]).toBe('centres 0 & 1 0.0° apart; classes 0 & 1 0.0° apart')
     expect(rows[0][6]).toBe('none')
@@ -39,7 +49,9 @@ describe('StudyView', () => {
   })
 
   it('says why the study failed', async () => {
-    const fake = createFakeApi({ handlers: { 'study:figure1': () => Promise.reject(new Error('the engine worker ended (code 1) before answering')) } })
+    const fake = createFakeApi({
+      handlers: { 'study:figure1': () => Promise.reject(new Error('the engine worker ended (code 1) before answering')) }
+    })
     const { wrapper } = await mountView(StudyView, fake.api, '/study')
     await wrapper.get('[data-test=study-run]').trigger('submit')
     await flushPromises()

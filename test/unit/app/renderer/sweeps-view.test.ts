@@ -26,7 +26,9 @@ describe('SweepsView', () => {
     expect(planned().base).toEqual(CATALOG.presets.find((p) => p.default)?.recipe)
     expect(planned().plan).toEqual({ mode: 'grid', axes: [{ field: 'lossParams.d', values: [0.7, 0.8, 0.9] }] })
     expect(wrapper.get('[data-test=sweep-count]').text()).toBe('3 runs')
-    expect(wrapper.get('[data-test=sweep-estimate]').text()).toBe('≈ 15 min 00 s of training in all, ≈ 5 min 00 s from start to end')
+    expect(wrapper.get('[data-test=sweep-estimate]').text()).toBe(
+      '≈ 15 min 00 s of training in all, ≈ 5 min 00 s from start to end'
+    )
 
     await wrapper.get('[data-test=sweep-add-axis]').trigger('click')
     const fields = wrapper.findAll('[data-test=sweep-field]')
@@ -47,7 +49,11 @@ describe('SweepsView', () => {
     await rows[1].get('[data-test=sweep-cancel]').trigger('click')
     await rows[2].get('[data-test=sweep-requeue]').trigger('click')
     await flushPromises()
-    expect(fake.requests.filter((r) => r.channel === 'sweeps:cancel' || r.channel === 'sweeps:requeue').map((r) => [r.channel, r.request])).toEqual([
+    expect(
+      fake.requests
+        .filter((r) => r.channel === 'sweeps:cancel' || r.channel === 'sweeps:requeue')
+        .map((r) => [r.channel, r.request])
+    ).toEqual([
       ['sweeps:cancel', { id: SWEEP_COMPARISON.id, runs: ['d-0.8'] }],
       ['sweeps:requeue', { id: SWEEP_COMPARISON.id, runs: ['d-0.9'] }]
     ])
@@ -66,7 +72,11 @@ describe('SweepsView', () => {
   })
 
   it('shows the host-named problems and does not start', async () => {
-    const fake = createFakeApi({ handlers: { 'sweeps:plan': async () => ({ problems: ['invalid sweep: "lossParams.q": lossParams has no knob "q"'], runs: [] }) } })
+    const fake = createFakeApi({
+      handlers: {
+        'sweeps:plan': async () => ({ problems: ['invalid sweep: "lossParams.q": lossParams has no knob "q"'], runs: [] })
+      }
+    })
     const { wrapper } = await mountView(SweepsView, fake.api, '/sweeps')
     expect(wrapper.get('[data-test=sweep-problems]').text()).toContain('"lossParams.q"')
     expect(wrapper.get('[data-test=sweep-start]').attributes('disabled')).toBeDefined()
@@ -77,8 +87,18 @@ describe('SweepsView', () => {
 describe('sweepPlot', () => {
   it('puts numeric values at their value, sorted, and text values at labelled positions', () => {
     const reversed = { ...SWEEP_COMPARISON, runs: [...SWEEP_COMPARISON.runs].reverse() }
-    expect(sweepPlot(reversed, 'lossParams.d', '0.001')).toEqual({ x: [0.7, 0.8, 0.9], labels: null, auc: [0.91, 0.93, null], tar: [0.4, 0.45, null], tenFold: [0.85, 0.87, null] })
-    const losses = { ...SWEEP_COMPARISON, fields: ['loss'], runs: SWEEP_COMPARISON.runs.map((r, i) => ({ ...r, values: { loss: ['softmax', 'normface', 'dsoftmax'][i] } })) }
+    expect(sweepPlot(reversed, 'lossParams.d', '0.001')).toEqual({
+      x: [0.7, 0.8, 0.9],
+      labels: null,
+      auc: [0.91, 0.93, null],
+      tar: [0.4, 0.45, null],
+      tenFold: [0.85, 0.87, null]
+    })
+    const losses = {
+      ...SWEEP_COMPARISON,
+      fields: ['loss'],
+      runs: SWEEP_COMPARISON.runs.map((r, i) => ({ ...r, values: { loss: ['softmax', 'normface', 'dsoftmax'][i] } }))
+    }
     const plot = sweepPlot(losses, 'loss', '0.1')
     expect(plot.x).toEqual([0, 1, 2])
     expect(plot.labels).toEqual(['softmax', 'normface', 'dsoftmax'])

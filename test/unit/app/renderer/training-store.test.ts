@@ -8,7 +8,20 @@ import { runDetail, runSummary, trainingState } from './contract-fixtures'
 import { withApi } from './store-helpers'
 
 function progress(step: number, loss: number): ProgressEvent {
-  return { type: 'progress', ...progressPayload({ epoch: step / 312, step, totalSteps: 468, loss, intra: loss / 2, inter: loss / 2, lr: 0.1, imagesPerSecond: 100 + step, etaSeconds: 468 - step }) }
+  return {
+    type: 'progress',
+    ...progressPayload({
+      epoch: step / 312,
+      step,
+      totalSteps: 468,
+      loss,
+      intra: loss / 2,
+      inter: loss / 2,
+      lr: 0.1,
+      imagesPerSecond: 100 + step,
+      etaSeconds: 468 - step
+    })
+  }
 }
 
 describe('training store', () => {
@@ -40,7 +53,12 @@ describe('training store', () => {
     expect(store.trainSeries.lastX()).toBe(2003)
     fake.emit('training:event', {
       runId: 'run-1',
-      event: { type: 'validation', step: 2003, epoch: 6, validation: { set: 'val', auc: 0.93, eer: 0.1, tenFold: 0.9, metric: 'auc', value: 0.93, best: true } }
+      event: {
+        type: 'validation',
+        step: 2003,
+        epoch: 6,
+        validation: { set: 'val', auc: 0.93, eer: 0.1, tenFold: 0.9, metric: 'auc', value: 0.93, best: true }
+      }
     })
     expect(store.validationSeries.last('auc')).toBe(0.93)
     fake.emit('training:log', { runId: 'run-1', lines: ['validation: AUC 0.93'] })
@@ -105,7 +123,12 @@ describe('training store', () => {
     const fake = createFakeApi({
       handlers: {
         'training:active': () => Promise.resolve([]),
-        'runs:get': ({ id }) => Promise.resolve(runDetail({ summary: runSummary({ id, status: 'interrupted', resumable: true, message: 'trainer exited with code 137' }) }))
+        'runs:get': ({ id }) =>
+          Promise.resolve(
+            runDetail({
+              summary: runSummary({ id, status: 'interrupted', resumable: true, message: 'trainer exited with code 137' })
+            })
+          )
       }
     })
     withApi(fake.api)
@@ -126,7 +149,12 @@ describe('training store', () => {
   })
 
   it('reports host errors in words', async () => {
-    const fake = createFakeApi({ handlers: { 'training:pause': () => Promise.reject(new Error("Error invoking remote method 'training:pause': Error: run-1 is not running")) } })
+    const fake = createFakeApi({
+      handlers: {
+        'training:pause': () =>
+          Promise.reject(new Error("Error invoking remote method 'training:pause': Error: run-1 is not running"))
+      }
+    })
     withApi(fake.api)
     const store = useTrainingStore()
     await store.attach('run-1')

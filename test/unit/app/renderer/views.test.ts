@@ -40,7 +40,10 @@ describe('DatasetsView', () => {
     await flushPromises()
     expect(wrapper.text()).toContain('Type or paste its path')
     const dropUri = new Event('drop', { bubbles: true, cancelable: true }) as Event & { dataTransfer: unknown }
-    dropUri.dataTransfer = { files: [], getData: (type: string) => (type === 'text/uri-list' ? 'file:///data/My%20Faces\r\n' : '') }
+    dropUri.dataTransfer = {
+      files: [],
+      getData: (type: string) => (type === 'text/uri-list' ? 'file:///data/My%20Faces\r\n' : '')
+    }
     wrapper.get('[data-test=dropzone]').element.dispatchEvent(dropUri)
     await flushPromises()
     expect(wrapper.get('[data-test=report]').text()).toContain('/data/My Faces')
@@ -77,7 +80,9 @@ describe('NewRunView', () => {
     vi.useRealTimers()
     await wrapper.get('form').trigger('submit')
     await flushPromises()
-    const start = fake.requests.find((r) => r.channel === 'training:start')?.request as { recipe: { lossParams: { m: number }; steps: number } }
+    const start = fake.requests.find((r) => r.channel === 'training:start')?.request as {
+      recipe: { lossParams: { m: number }; steps: number }
+    }
     expect(start.recipe.lossParams.m).toBe(0.3)
     expect(start.recipe.steps).toBe(5)
     expect(router.currentRoute.value.name).toBe('training')
@@ -92,7 +97,20 @@ describe('TrainingView', () => {
     expect(wrapper.get('[data-test=run-backend]').text()).toBe('wasm')
     fake.emit('training:event', {
       runId: 'run-1',
-      event: { type: 'progress', ...progressPayload({ epoch: 0.5, step: 234, totalSteps: 468, loss: 3, intra: 1, inter: 2, lr: 0.05, imagesPerSecond: 150.26, etaSeconds: 125 }) }
+      event: {
+        type: 'progress',
+        ...progressPayload({
+          epoch: 0.5,
+          step: 234,
+          totalSteps: 468,
+          loss: 3,
+          intra: 1,
+          inter: 2,
+          lr: 0.05,
+          imagesPerSecond: 150.26,
+          etaSeconds: 125
+        })
+      }
     })
     await flushPromises()
     expect(wrapper.get('[data-test=step]').text()).toBe('234 / 468')
@@ -112,7 +130,10 @@ describe('TrainingView', () => {
   it('an interrupted run offers resume', async () => {
     const fake = createFakeApi({
       handlers: {
-        'training:active': () => Promise.resolve([trainingState({ phase: 'interrupted', message: 'The trainer process ended unexpectedly (signal SIGKILL).' })])
+        'training:active': () =>
+          Promise.resolve([
+            trainingState({ phase: 'interrupted', message: 'The trainer process ended unexpectedly (signal SIGKILL).' })
+          ])
       }
     })
     const { wrapper } = await mountView(TrainingView, fake.api, '/training/run-1')
@@ -180,7 +201,8 @@ describe('SphereView', () => {
     const afterDrag = [...exposed.rotation]
     expect(afterDrag).not.toEqual(before)
     // Still a rotation: rows stay unit length.
-    for (let r = 0; r < 3; r++) expect(Math.hypot(afterDrag[3 * r], afterDrag[3 * r + 1], afterDrag[3 * r + 2])).toBeCloseTo(1, 12)
+    for (let r = 0; r < 3; r++)
+      expect(Math.hypot(afterDrag[3 * r], afterDrag[3 * r + 1], afterDrag[3 * r + 2])).toBeCloseTo(1, 12)
     await canvas.trigger('pointermove', { clientX: 200, clientY: 200 })
     expect([...exposed.rotation]).toEqual(afterDrag) // no drag without a button down
     await canvas.trigger('keydown', { key: 'ArrowLeft' })

@@ -15,7 +15,15 @@ describe('chart options', () => {
     const axis = options.axes?.[0]
     const splits = (axis?.splits as () => number[])()
     expect(splits).toEqual([1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1])
-    expect((axis?.values as (u: uPlot, s: number[]) => string[])({} as uPlot, splits)).toEqual(['1e-6', '1e-5', '1e-4', '1e-3', '1e-2', '1e-1', '1'])
+    expect((axis?.values as (u: uPlot, s: number[]) => string[])({} as uPlot, splits)).toEqual([
+      '1e-6',
+      '1e-5',
+      '1e-4',
+      '1e-3',
+      '1e-2',
+      '1e-1',
+      '1'
+    ])
     expect(options.series.slice(1).map((s) => s.label)).toEqual(['a (AUC 0.9)', 'b (AUC 0.8)'])
   })
 
@@ -38,7 +46,18 @@ describe('chart options', () => {
 
   it('the histogram draws the chosen threshold as a vertical line, and nothing without one', () => {
     const drawn: string[] = []
-    const ctx = new Proxy({}, { get: (_t, name) => (typeof name === 'string' && ['save', 'restore', 'beginPath', 'stroke', 'setLineDash'].includes(name) ? () => drawn.push(name) : name === 'moveTo' || name === 'lineTo' ? (x: number, y: number) => drawn.push(`${String(name)} ${x} ${y}`) : undefined), set: () => true })
+    const ctx = new Proxy(
+      {},
+      {
+        get: (_t, name) =>
+          typeof name === 'string' && ['save', 'restore', 'beginPath', 'stroke', 'setLineDash'].includes(name)
+            ? () => drawn.push(name)
+            : name === 'moveTo' || name === 'lineTo'
+              ? (x: number, y: number) => drawn.push(`${String(name)} ${x} ${y}`)
+              : undefined,
+        set: () => true
+      }
+    )
     const u = { ctx, bbox: { top: 10, height: 100 }, valToPos: (v: number) => 100 + 50 * v } as unknown as uPlot
     let threshold: number | null = 0.4
     const hook = histogramOptions(() => threshold).hooks?.draw?.[0] as (u: uPlot) => void
@@ -52,7 +71,15 @@ describe('chart options', () => {
   })
 
   it('line charts put each line on its scale; colours get alpha', () => {
-    const options = lineChartOptions('step', 'loss', [{ label: 'total', colour: 0 }, { label: 'lr', colour: 3, scale: 'y2' }], 'lr')
+    const options = lineChartOptions(
+      'step',
+      'loss',
+      [
+        { label: 'total', colour: 0 },
+        { label: 'lr', colour: 3, scale: 'y2' }
+      ],
+      'lr'
+    )
     expect(options.series.map((s) => s.scale ?? 'x')).toEqual(['x', 'y', 'y2'])
     expect(options.axes).toHaveLength(3)
     expect(withAlpha('#2459c9', 0.5)).toBe('rgba(36, 89, 201, 0.5)')

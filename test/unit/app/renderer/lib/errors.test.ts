@@ -14,14 +14,22 @@ describe('toUserError', () => {
 
   it('never guesses a hint from the wording', () => {
     // Words that used to trigger hints (not found, token, cancel) carry none without a code.
-    expect(toUserError(new HostError('failed', 'dataset not found in the token cache; cancel?'))).toEqual({ message: 'dataset not found in the token cache; cancel?' })
+    expect(toUserError(new HostError('failed', 'dataset not found in the token cache; cancel?'))).toEqual({
+      message: 'dataset not found in the token cache; cancel?'
+    })
     expect(toUserError(new Error('ENOSPC: no space left on device'))).toEqual({ message: 'ENOSPC: no space left on device' })
-    expect(toUserError(new HostError('malformed-request', 'contract violation on "datasets:inspect": path: must be an absolute path'))).not.toHaveProperty('hint')
+    expect(
+      toUserError(new HostError('malformed-request', 'contract violation on "datasets:inspect": path: must be an absolute path'))
+    ).not.toHaveProperty('hint')
   })
 
   it('keeps the message of anything thrown, and says when there is none', () => {
-    expect(toUserError("Error invoking remote method 'app:info': Error: No handler registered for 'app:info'")).toEqual({ message: "No handler registered for 'app:info'" })
+    expect(toUserError("Error invoking remote method 'app:info': Error: No handler registered for 'app:info'")).toEqual({
+      message: "No handler registered for 'app:info'"
+    })
     expect(toUserError(42)).toEqual({ message: 'Something went wrong, and the host gave no reason.' })
-    expect(describeError(new HostError('cancelled', 'export: cancelled'))).toBe('export: cancelled — The action was cancelled; nothing was changed.')
+    expect(describeError(new HostError('cancelled', 'export: cancelled'))).toBe(
+      'export: cancelled — The action was cancelled; nothing was changed.'
+    )
   })
 })

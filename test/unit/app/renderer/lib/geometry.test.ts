@@ -1,6 +1,16 @@
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { IDENTITY, apply, dragRotation, multiply, projectGreatCircles, projectPoints, rotationX, rotationY, type Vec3 } from '../../../../../src/renderer/src/lib/sphere'
+import {
+  IDENTITY,
+  apply,
+  dragRotation,
+  multiply,
+  projectGreatCircles,
+  projectPoints,
+  rotationX,
+  rotationY,
+  type Vec3
+} from '../../../../../src/renderer/src/lib/sphere'
 import { pca2d } from '../../../../../src/renderer/src/lib/pca'
 import { describeAngle, describeCosine } from '../../../../../src/renderer/src/lib/angles'
 
@@ -23,7 +33,11 @@ describe('sphere projection', () => {
   })
 
   it('maps world +y up on screen, normalizes points, and sorts back to front', () => {
-    const points: Vec3[] = [[0, 0, 2], [0, 3, 0], [0, 0, -1]]
+    const points: Vec3[] = [
+      [0, 0, 2],
+      [0, 3, 0],
+      [0, 0, -1]
+    ]
     const projected = projectPoints(points, IDENTITY, { x: 0, y: 0 }, 10)
     expect(projected.map((p) => p.index)).toEqual([2, 1, 0])
     const up = projected.find((p) => p.index === 1)
@@ -45,7 +59,7 @@ describe('pca2d', () => {
     // Deterministic correlated data in 5-D.
     const rows: number[][] = []
     let seed = 7
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5
     for (let i = 0; i < 60; i++) {
       const a = rand() * 4
       const b = rand() * 1.5

@@ -3,7 +3,14 @@ import { displayCombo, findShortcut, matches, type KeyLike, type Shortcut } from
 import { explainKnob, knobAngle, LOSS_INFO } from '../../../../../src/renderer/src/lib/lossKnobs'
 import { formatBytes, formatDuration, formatFar, formatNumber } from '../../../../../src/renderer/src/lib/format'
 
-const key = (k: string, extra: Partial<KeyLike> = {}): KeyLike => ({ key: k, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...extra })
+const key = (k: string, extra: Partial<KeyLike> = {}): KeyLike => ({
+  key: k,
+  ctrlKey: false,
+  metaKey: false,
+  altKey: false,
+  shiftKey: false,
+  ...extra
+})
 
 describe('shortcuts', () => {
   it('matches Mod as Ctrl off macOS and ⌘ on macOS', () => {

@@ -14,7 +14,9 @@ function sklearnRoc(): { far: number[]; tar: number[]; thresholds: number[] } {
     'f,t,th=roc_curve(d["y"],d["s"],drop_intermediate=False)',
     'print(json.dumps({"far":f.tolist(),"tar":t.tolist(),"thresholds":[x if x!=float("inf") else 1e308 for x in th.tolist()]}))'
   ].join('\n')
-  const roc = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify({ y: LABELS, s: SCORES }) }).toString()) as {
+  const roc = JSON.parse(
+    execFileSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify({ y: LABELS, s: SCORES }) }).toString()
+  ) as {
     far: number[]
     tar: number[]
     thresholds: number[]
