@@ -102,6 +102,8 @@ export class TrainingService {
       problems.push(`validation pairs ${recipe.data.val} do not exist`)
     if (recipe.data?.test && !existsSync(expandUserPath(recipe.data.test)))
       problems.push(`test pairs ${recipe.data.test} do not exist`)
+    for (const extra of recipe.data?.extraVal ?? [])
+      if (!existsSync(expandUserPath(extra))) problems.push(`validation pairs ${extra} do not exist`)
     const { checkRecipe, channelsOf } = await import('./estimate')
     const speed = this.options.speedBasis?.(channelsOf(recipe) === 1 ? 'glyph' : 'face')
     const check = checkRecipe(recipe, await this.dataSize(recipe).catch(() => null), speed)
@@ -112,10 +114,11 @@ export class TrainingService {
     if (request.kind === 'quick') return this.launch({ config: presetConfig(DEFAULT_PRESET) })
     const recipe: TrainRecipe = structuredClone(request.recipe)
     if (recipe.data) {
-      const { train, val, test } = recipe.data
+      const { train, val, extraVal, test } = recipe.data
       recipe.data = {
         train: expandUserPath(train),
         ...(val ? { val: expandUserPath(val) } : {}),
+        ...(extraVal?.length ? { extraVal: extraVal.map(expandUserPath) } : {}),
         ...(test ? { test: expandUserPath(test) } : {})
       }
     }

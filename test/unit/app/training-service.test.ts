@@ -12,6 +12,7 @@ import type { StartedEvent, TrainerCommand, TrainerProcessEvent } from '../../..
 import type { TrainerChannel } from '../../../src/core/train/process/host'
 import { TaskRegistry } from '../../../src/services/tasks'
 import { describeEvent, TrainingService } from '../../../src/services/training'
+import { PRESETS } from '../../../src/core/train/presets'
 import { progressPayload } from '../../helpers/progress'
 
 const dir = mkdtempSync(join(tmpdir(), 'dsoftmax-training-'))
@@ -111,6 +112,27 @@ describe('training service', () => {
     expect(log[0]).toMatch(new RegExp(`^started ${id}: glyph-cnn`))
     expect(log.at(-1)).toBe('stopped after 6 steps in 3 s')
     expect(() => service.pause(id)).toThrow(/not training/)
+  })
+
+  it('passes every validation set of a recipe on to the trainer, and refuses one that does not exist', async () => {
+    const { channel, service } = setup()
+    const files = ['train', 'a.bin', 'b.bin'].map((name) => join(dir, name))
+    files.forEach((file) => writeFileSync(file, ''))
+    const recipe = {
+      ...PRESETS['faces-mobilefacenet'],
+      dataset: 'files' as const,
+      data: { train: files[0], val: files[1], extraVal: [files[2]] }
+    }
+    void service.start({ kind: 'recipe', recipe }).catch(() => {})
+    await expect.poll(() => channel.sent.length).toBe(1)
+    expect(channel.sent[0]).toMatchObject({
+      type: 'start',
+      config: { data: { train: files[0], val: files[1], extraVal: [files[2]] } }
+    })
+    const missing = { ...recipe, data: { ...recipe.data, extraVal: [join(dir, 'missing.bin')] } }
+    await expect(service.start({ kind: 'recipe', recipe: missing })).rejects.toThrow(
+      `validation pairs ${join(dir, 'missing.bin')} do not exist`
+    )
   })
 
   it('turns a failure before the run started into an error in words', async () => {
