@@ -118,7 +118,7 @@ export class TrainingService {
       recipe.data = {
         train: expandUserPath(train),
         ...(val ? { val: expandUserPath(val) } : {}),
-        ...(extraVal?.length ? { extraVal: extraVal.map(expandUserPath) } : {}),
+        ...(extraVal?.length ? { extraVal: extraVal.map((path) => expandUserPath(path)) } : {}),
         ...(test ? { test: expandUserPath(test) } : {})
       }
     }
