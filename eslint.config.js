@@ -62,6 +62,18 @@ export default tseslint.config(
     }
   },
   {
+    // The engine runs headless (CLI, trainer process, workers): it knows no host or service.
+    files: ['src/core/**'],
+    rules: {
+      'no-restricted-imports': restrictedImports([
+        climbsInto(
+          ['services', 'main', 'server', 'cli', 'renderer', 'preload'],
+          'src/core is the headless engine: hosts and services use it, never the reverse.'
+        )
+      ])
+    }
+  },
+  {
     // The web host runs without Electron: what it shares with the desktop shell lives in src/services or src/common.
     files: ['src/server/**'],
     rules: {
