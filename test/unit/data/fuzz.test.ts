@@ -34,9 +34,7 @@ interface CaseLine {
   maxRssMB?: number
 }
 
-function runCases(
-  kind: keyof typeof CASES
-): Promise<{
+function runCases(kind: keyof typeof CASES): Promise<{
   lines: CaseLine[]
   code: number | null
   signal: string | null
