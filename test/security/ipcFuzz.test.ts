@@ -34,6 +34,18 @@ const recipe = {
   seed: 1
 }
 
+const sweep = {
+  base: recipe,
+  plan: { mode: 'grid', axes: [{ field: 'lossParams.d', values: [0.8, 0.9] }] },
+  scheduler: {
+    kind: 'slurm',
+    maxParallel: 2,
+    slurm: { partition: 'gpu', time: '1:00:00', gpus: 1, cpusPerTask: 4, extra: ['--qos=normal'] }
+  },
+  label: 'd sweep',
+  backend: 'wasm'
+}
+
 /** One valid request for every channel that takes one. */
 const VALID: Partial<Record<RequestChannel, unknown>> = {
   'workspace:open': { path: '/home/u/studio', create: true },
@@ -67,7 +79,24 @@ const VALID: Partial<Record<RequestChannel, unknown>> = {
   'dialog:open': { kind: 'dataset', title: 'Pick', filters: [{ name: 'Images', extensions: ['jpg', 'png'] }] },
   'dialog:save': { title: 'Save', defaultName: 'model.onnx', filters: [{ name: 'ONNX', extensions: ['onnx'] }] },
   'task:cancel': { taskId: 't1' },
-  'study:figure1': { steps: 20, measurePerClass: 8, taskId: 't8' }
+  'study:figure1': { steps: 20, measurePerClass: 8, taskId: 't8' },
+  'datasets:align': {
+    source: '/data/photos',
+    target: '/data/aligned',
+    size: 112,
+    margin: 0.1,
+    minFaceSize: 40,
+    multiFace: 'largest',
+    detector: 'ssd',
+    addDataset: true,
+    taskId: 't9'
+  },
+  'sweeps:plan': sweep,
+  'sweeps:start': sweep,
+  'sweeps:status': { id: 'sweep-1' },
+  'sweeps:cancel': { id: 'sweep-1', runs: ['d-0.8'] },
+  'sweeps:requeue': { id: 'sweep-1', runs: ['d-0.8'] },
+  'sweeps:compare': { id: 'sweep-1' }
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
@@ -119,7 +148,9 @@ const TRAVERSALS = [
 const ID_ATTACKS = ['..', '.', '../run-1', 'run-1/../../x', 'a/b', 'a\\b', '%2e%2e', 'run 1', '', 'x'.repeat(300)]
 /** Fields whose schema is a union: values of another member type are valid, not malformed. */
 const UNION_MEMBERS: Record<string, (value: unknown) => boolean> = {
-  replicas: (value) => Number.isInteger(value) // a number of replicas, or 'auto'
+  replicas: (value) => Number.isInteger(value), // a number of replicas, or 'auto'
+  // A swept value is a number, a word or a switch.
+  'plan.axes.*.values.*': (value) => typeof value === 'string' || typeof value === 'boolean' || Number.isFinite(value)
 }
 const POLLUTING_KEYS = ['__proto__', 'constructor', 'prototype', 'isAdmin']
 
@@ -190,7 +221,9 @@ describe('IPC fuzz: every channel refuses malformed requests before its handler 
               : typeof value === 'number'
                 ? ['1', true, null, Infinity]
                 : ['true', 1, null]
-          for (const wrong of wrongType.filter((w) => !UNION_MEMBERS[at.replace(/^recipe\./, '')]?.(w)))
+          for (const wrong of wrongType.filter(
+            (w) => !UNION_MEMBERS[at.replace(/^(recipe|base)\./, '').replace(/\.\d+(?=\.|$)/g, '.*')]?.(w)
+          ))
             attempts.push({ label: `${at} = ${JSON.stringify(wrong)}`, args: [replaceAt(valid, path, wrong)] })
           if (typeof value === 'string') {
             attempts.push({ label: `${at} = 1 MB string`, args: [replaceAt(valid, path, HUGE)] })
