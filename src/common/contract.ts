@@ -53,6 +53,7 @@
 import { z } from 'zod'
 import { appInfoSchema, backendReportSchema } from './dto'
 import { type ContractErrorCode, type Envelope, HostError, envelopeSchema, isContractErrorCode } from './envelope'
+import { receive } from './messages'
 import { noRequest } from './schemas/base'
 import * as datasets from './schemas/datasets'
 import * as evaluation from './schemas/evaluation'
@@ -201,14 +202,6 @@ export class ContractError extends HostError {
   }
 }
 
-/** The first few zod issues in words: `path.to.field: message`. */
-export function describeIssues(error: z.ZodError, limit = 5): string {
-  return error.issues
-    .slice(0, limit)
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(request)'}: ${issue.message}`)
-    .join('; ')
-}
-
 /**
  * Validates the raw argument list a host received for `channel`. Returns the parsed request
  * (undefined for channels without one; unknown keys refused) or throws a ContractError.
@@ -219,25 +212,24 @@ export function parseRequest<C extends RequestChannel>(channel: C, args: readonl
   if (args.length > 1 || (none && args.length !== 0) || (!none && args.length !== 1)) {
     throw new ContractError(channel, `expected ${none ? 'no argument' : 'one argument'}, got ${args.length}`)
   }
-  const result = REQUEST_SCHEMAS[channel].request.safeParse(args[0])
-  if (!result.success) throw new ContractError(channel, `malformed request: ${describeIssues(result.error)}`)
-  return result.data as RequestOf<C>
+  const result = receive('request', REQUEST_SCHEMAS[channel].request, args[0])
+  if (!result.ok) throw new ContractError(channel, result.error)
+  return result.value as RequestOf<C>
 }
 
 /** Checks a host's own response before it leaves (a failure is the host's bug, said loudly). */
 export function parseResponse<C extends RequestChannel>(channel: C, value: unknown): ResponseOf<C> {
-  const result = REQUEST_SCHEMAS[channel].response.safeParse(value)
-  if (!result.success)
-    throw new ContractError(channel, `malformed response: ${describeIssues(result.error)}`, 'malformed-response')
-  return result.data as ResponseOf<C>
+  const result = receive('response', REQUEST_SCHEMAS[channel].response, value)
+  if (!result.ok) throw new ContractError(channel, result.error, 'malformed-response')
+  return result.value as ResponseOf<C>
 }
 
 /** Checks an event payload (hosts before sending, clients on arrival). */
 export function parsePayload<E extends EventChannel>(event: E, value: unknown): PayloadOf<E> {
   if (!isEventChannel(event)) throw new ContractError(String(event), 'not an event channel', 'unknown-channel')
-  const result = EVENT_SCHEMAS[event].safeParse(value)
-  if (!result.success) throw new ContractError(event, `malformed payload: ${describeIssues(result.error)}`, 'malformed-response')
-  return result.data as PayloadOf<E>
+  const result = receive('payload', EVENT_SCHEMAS[event], value)
+  if (!result.ok) throw new ContractError(event, result.error, 'malformed-response')
+  return result.value as PayloadOf<E>
 }
 
 export function isPayload<E extends EventChannel>(event: E, value: unknown): value is PayloadOf<E> {

@@ -1,6 +1,6 @@
 /**
- * Every process boundary (host ⇄ trainer process, host ⇄ job worker, trainer ⇄ gradient
- * workers) checks what it receives with one helper: the message is parsed by the channel's zod
+ * Every process boundary (renderer ⇄ host through the contract, host ⇄ trainer process,
+ * host ⇄ job worker, trainer ⇄ gradient workers) checks what it receives with one helper: the message is parsed by the channel's zod
  * schema and comes back typed, or as an error in words that names the channel and what is wrong.
  * Nothing here throws: a malformed message must never crash the process that received it.
  */
@@ -27,7 +27,8 @@ export function excerpt(value: unknown): string {
   return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+/** The first few zod issues in words: `path.to.field: message; …`. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   const listed = issues.slice(0, MAX_PROBLEMS).map((issue) => {
     const where = issue.path.length > 0 ? issue.path.map(String).join('.') : 'the message'
     return `${where}: ${issue.message.slice(0, EXCERPT_CHARS)}`

@@ -18,7 +18,7 @@ import { fontImageSet, fontPairSet, loadFontDataset } from '../data'
 import { openPairSet, openTrainingData, type TrainingData } from '../data/open'
 import type { PairSet } from '../data/imageSets'
 import type { TrainerProcessEvent, ValidationSummary } from '../../common/trainer'
-import { describeIssues } from '../../common/contract'
+import { describeIssues } from '../../common/messages'
 import { trainRecipeSchema } from '../../common/schemas/recipe'
 import { inputChannels } from '../models/architectures'
 import { validateTrainConfig, type TrainConfig } from './config'
@@ -62,7 +62,7 @@ export function recipeOf(stored: Record<string, unknown>, file = 'config.json'):
   const recipe = { ...stored }
   for (const key of RUN_FACTS) delete recipe[key]
   const parsed = trainRecipeSchema.safeParse(recipe)
-  if (!parsed.success) throw new Error(`${file} does not hold a valid training recipe: ${describeIssues(parsed.error)}`)
+  if (!parsed.success) throw new Error(`${file} does not hold a valid training recipe: ${describeIssues(parsed.error.issues)}`)
   return parsed.data
 }
 
