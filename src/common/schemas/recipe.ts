@@ -17,6 +17,7 @@ import {
   SCHEDULE_KINDS,
   TRAIN_BACKENDS,
   VALIDATION_METRICS,
+  type LossName,
   type OptimizerKind,
   type ScheduleKind
 } from '../names'
@@ -65,6 +66,19 @@ export const lossParamsSchema = z.strictObject({
   lambda: z.number().optional()
 })
 export type LossParams = z.infer<typeof lossParamsSchema>
+export type LossKnob = keyof LossParams
+
+/** Which knobs each loss reads: the engine validates only these, the UI shows only these. */
+export const LOSS_KNOBS: Readonly<Record<LossName, readonly LossKnob[]>> = Object.freeze({
+  softmax: [],
+  normface: ['s'],
+  sphereface: ['s', 'm', 'lambda'],
+  cosface: ['s', 'm'],
+  arcface: ['s', 'm', 'marginGradient', 'marginFallback'],
+  dsoftmax: ['s', 'd'],
+  'dsoftmax-b': ['s', 'd'],
+  'dsoftmax-k': ['s', 'd', 'rate', 'count']
+})
 
 /** Overrides for the class-centre group (head/centres, head/bias). */
 export const centreGroupSchema = z.strictObject({

@@ -1,17 +1,9 @@
 import type { LossName, LossParams, ResolvedLossParams } from './types'
 import { MARGIN_FALLBACKS, MARGIN_GRADIENTS, isLossName } from './types'
 
-/** Which knobs each loss reads; the UI shows these and validation checks only these. */
-export const LOSS_KNOBS: Readonly<Record<LossName, readonly (keyof LossParams)[]>> = Object.freeze({
-  softmax: [],
-  normface: ['s'],
-  sphereface: ['s', 'm', 'lambda'],
-  cosface: ['s', 'm'],
-  arcface: ['s', 'm', 'marginGradient', 'marginFallback'],
-  dsoftmax: ['s', 'd'],
-  'dsoftmax-b': ['s', 'd'],
-  'dsoftmax-k': ['s', 'd', 'rate', 'count']
-})
+import { LOSS_KNOBS } from '../../common/schemas/recipe'
+
+export { LOSS_KNOBS }
 
 /** SphereFace's multiplier is an integer; Chebyshev polynomials beyond this add nothing but overflow risk. */
 export const SPHEREFACE_MAX_M = 10

@@ -16,7 +16,7 @@ export type { ValidationMetric } from '../../common/names'
  * Whether a higher or a lower value of each validation metric is better; keyed by the common list
  * of metrics, so a metric without a direction does not compile.
  */
-export const VALIDATION_METRICS: Readonly<Record<ValidationMetric, 'higher' | 'lower'>> = {
+export const METRIC_DIRECTIONS: Readonly<Record<ValidationMetric, 'higher' | 'lower'>> = {
   auc: 'higher',
   tenFold: 'higher',
   eer: 'lower'
@@ -75,9 +75,9 @@ export function validateTrainConfig(config: TrainConfig): string[] {
   wholeAtLeast(config.validateEverySteps, 0, 'validation interval (steps)')
   wholeAtLeast(config.checkpointEverySteps, 0, 'checkpoint interval (steps)')
   wholeAtLeast(config.keepCheckpoints, 1, 'checkpoints kept')
-  if (config.bestMetric !== undefined && !Object.hasOwn(VALIDATION_METRICS, config.bestMetric)) {
+  if (config.bestMetric !== undefined && !Object.hasOwn(METRIC_DIRECTIONS, config.bestMetric)) {
     problems.push(
-      `best-checkpoint metric must be one of ${Object.keys(VALIDATION_METRICS).join(', ')}, got "${config.bestMetric}"`
+      `best-checkpoint metric must be one of ${Object.keys(METRIC_DIRECTIONS).join(', ')}, got "${config.bestMetric}"`
     )
   }
   if (config.softmaxWarmupEpochs !== undefined && !(config.softmaxWarmupEpochs >= 0)) {

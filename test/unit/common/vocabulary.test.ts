@@ -24,7 +24,7 @@ import { LOSS_KNOBS, LOSS_MODULES, defaultLossParams, validateLossParams } from 
 import { BACKBONE_INFO, backboneSpec } from '../../../src/core/models'
 import {
   PRESETS,
-  VALIDATION_METRICS as METRIC_DIRECTIONS,
+  METRIC_DIRECTIONS,
   learningRateAt,
   presetConfig,
   validateOptimizerConfig,

@@ -1,7 +1,7 @@
 // Periodic validation: which steps measure the validation sets, which set and metric pick the best
 // checkpoint, and the validation checkpoint that carries the figures.
 import type { PairSet } from '../../data/imageSets'
-import { VALIDATION_METRICS, type TrainConfig, type ValidationMetric } from '../config'
+import { METRIC_DIRECTIONS, type TrainConfig, type ValidationMetric } from '../config'
 import { evaluatePairs, type PairEvaluation } from '../evaluate'
 import type { Checkpointer } from './checkpointing'
 import type { Run, StepEnd, StepEndHook } from './state'
@@ -51,7 +51,7 @@ export function metricValue(evaluation: PairEvaluation, metric: ValidationMetric
 export function improves(metric: ValidationMetric, value: number, best: number | undefined): boolean {
   if (!Number.isFinite(value)) return false
   if (best === undefined) return true
-  return VALIDATION_METRICS[metric] === 'higher' ? value > best : value < best
+  return METRIC_DIRECTIONS[metric] === 'higher' ? value > best : value < best
 }
 
 export class Validation implements StepEndHook {

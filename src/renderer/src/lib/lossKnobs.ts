@@ -1,51 +1,11 @@
 /**
- * What each loss and each knob means, in one line each, for the New run form. The engine
- * owns the rules (validateLossParams); this is the explanation a user reads before choosing.
+ * What each knob means, in one line each, for the New run form. Which knobs a loss reads is
+ * LOSS_KNOBS (src/common); the engine owns the rules (validateLossParams).
  */
+import type { LossKnob } from '../../../common/schemas/recipe'
 import { describeAngle, describeCosine } from './angles'
 
-export type KnobName = 's' | 'm' | 'd' | 'rate' | 'count' | 'lambda' | 'marginGradient' | 'marginFallback'
-
-export interface LossInfo {
-  label: string
-  summary: string
-  knobs: readonly KnobName[]
-}
-
-export const LOSS_INFO: Readonly<Record<string, LossInfo>> = {
-  softmax: {
-    label: 'Softmax',
-    summary: 'Plain softmax with a bias on unnormalized features: the classical baseline.',
-    knobs: []
-  },
-  normface: { label: 'NormFace', summary: 'Softmax on cosines scaled by s: normalized features and centres.', knobs: ['s'] },
-  sphereface: {
-    label: 'SphereFace',
-    summary: 'Multiplies the target angle by m (cos mθ), blended with softmax by λ.',
-    knobs: ['s', 'm', 'lambda']
-  },
-  cosface: { label: 'CosFace', summary: 'Subtracts a cosine margin m from the target logit.', knobs: ['s', 'm'] },
-  arcface: {
-    label: 'ArcFace',
-    summary: 'Adds an angular margin m to the target angle: cos(θ + m).',
-    knobs: ['s', 'm', 'marginGradient', 'marginFallback']
-  },
-  dsoftmax: {
-    label: 'D-Softmax',
-    summary: 'Dissected softmax: an intra-class pull that stops at cosine d, and an inter-class push, independent of each other.',
-    knobs: ['s', 'd']
-  },
-  'dsoftmax-b': {
-    label: 'D-Softmax-B',
-    summary: 'D-Softmax whose inter-class part uses only the classes present in the mini-batch (fast for many identities).',
-    knobs: ['s', 'd']
-  },
-  'dsoftmax-k': {
-    label: 'D-Softmax-K',
-    summary: 'D-Softmax whose inter-class part uses a random sample of the classes each step (fast for many identities).',
-    knobs: ['s', 'd', 'rate', 'count']
-  }
-}
+export type KnobName = LossKnob
 
 export const KNOB_LABELS: Readonly<Record<KnobName, string>> = {
   s: 'Scale s',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { displayCombo, findShortcut, matches, type KeyLike, type Shortcut } from '../../../../../src/renderer/src/lib/shortcuts'
-import { explainKnob, knobAngle, LOSS_INFO } from '../../../../../src/renderer/src/lib/lossKnobs'
+import { explainKnob, knobAngle } from '../../../../../src/renderer/src/lib/lossKnobs'
+import { LOSS_KNOBS } from '../../../../../src/common/schemas/recipe'
 import { formatBytes, formatDuration, formatFar, formatNumber } from '../../../../../src/renderer/src/lib/format'
 
 const key = (k: string, extra: Partial<KeyLike> = {}): KeyLike => ({
@@ -39,8 +40,8 @@ describe('shortcuts', () => {
 
 describe('loss knobs', () => {
   it('explains every knob of every loss in one line', () => {
-    for (const [loss, info] of Object.entries(LOSS_INFO)) {
-      for (const knob of info.knobs) {
+    for (const [loss, knobs] of Object.entries(LOSS_KNOBS)) {
+      for (const knob of knobs) {
         const text = explainKnob(knob, loss)
         expect(text.length).toBeGreaterThan(20)
         expect(text).not.toContain('\n')
