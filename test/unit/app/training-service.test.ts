@@ -124,7 +124,8 @@ describe('training service', () => {
       data: { train: files[0], val: files[1], extraVal: [files[2]] }
     }
     void service.start({ kind: 'recipe', recipe }).catch(() => {})
-    await expect.poll(() => channel.sent.length).toBe(1)
+    // The recipe check loads the estimator first: give it time on a busy machine.
+    await expect.poll(() => channel.sent.length, { timeout: 60_000 }).toBe(1)
     expect(channel.sent[0]).toMatchObject({
       type: 'start',
       config: { data: { train: files[0], val: files[1], extraVal: [files[2]] } }
