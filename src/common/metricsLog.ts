@@ -6,6 +6,7 @@
  */
 import { z } from 'zod'
 import { maybeNumber } from './schemas/base'
+import { VALIDATION_METRICS } from './names'
 import { PROGRESS_METRICS, measuredSchema, type ProgressMetric, type TrainingProgress, type ValidationSummary } from './trainer'
 
 /** A row as the run store appends it. */
@@ -25,7 +26,7 @@ function storedShape<K extends string>(keys: readonly K[]): Record<K, typeof sto
   return Object.fromEntries(keys.map((key) => [key, storedSchema])) as Record<K, typeof storedSchema>
 }
 
-const figuresShape = { set: z.string().optional().catch(undefined), ...storedShape(['auc', 'eer', 'tenFold']) }
+const figuresShape = { set: z.string().optional().catch(undefined), ...storedShape(VALIDATION_METRICS) }
 
 /** Unknown keys are dropped (a newer writer's fields do not make a row unreadable). */
 export const metricsRowSchema = z.discriminatedUnion('kind', [

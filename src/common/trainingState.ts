@@ -5,12 +5,14 @@
  */
 import { PROGRESS_METRICS, type ProgressMetric, type RunEvent, type TrainingProgress, type ValidationSummary } from './trainer'
 import type { TrainingState } from './schemas/training'
+import { VALIDATION_METRICS, type ValidationMetric } from './names'
 
 /** Shown as the backend until the trainer says which one it chose. */
 export const BACKEND_PENDING = 'starting…'
 
-export const VALIDATION_SERIES = ['auc', 'eer', 'tenFold'] as const
-export type ValidationSeriesKey = (typeof VALIDATION_SERIES)[number]
+/** The validation figures a run charts: the metrics a best checkpoint can be chosen by. */
+export const VALIDATION_SERIES = VALIDATION_METRICS
+export type ValidationSeriesKey = ValidationMetric
 
 /** A training the host just asked for: named, nothing measured yet. */
 export function initialTrainingState(runId: string): TrainingState {
