@@ -16,6 +16,7 @@ import { PRESETS } from '../../../src/core/train/presets'
 import { checkRecipe, estimateRecipe } from '../../../src/services/estimate'
 import type { Services } from '../../../src/services/index'
 import { createTestServices } from './testServices'
+import { trainSeries } from '../../helpers/progress'
 import { pca } from '../../../src/services/jobs/projection'
 import { filesValidationAsTest, metricsHistory } from '../../../src/services/runs'
 
@@ -81,15 +82,14 @@ describe('runs', () => {
       log: string[]
     }
     expect(detail.metrics).toEqual({
-      train: {
-        step: [2, 4],
-        epoch: [0.1, 0.2],
+      // Columns the rows did not write (metrics added since) read as nulls.
+      train: trainSeries([2, 4], [0.1, 0.2], {
         loss: [5, null],
         intra: [1, 1],
         inter: [4, 3],
         lr: [0.1, 0.1],
         imagesPerSecond: [30, 31]
-      },
+      }),
       validation: { step: [4], epoch: [0.2], auc: [0.8], eer: [0.2], tenFold: [0.78] },
       test: { set: 'test', auc: 0.81, eer: 0.19, tenFold: 0.8 }
     })

@@ -61,7 +61,7 @@ function serve(): void {
   }
 
   port.onCommand((message) => {
-    const received = receive('trainer command', trainerCommandSchema, message)
+    const received = receive('command', trainerCommandSchema, message)
     if (!received.ok) {
       emit({ type: 'warning', message: `ignored a ${received.error}` })
       return
